@@ -1,0 +1,119 @@
+//! The command line: one file per subcommand, all over the same client and snapshot as the TUI.
+
+pub mod brokers;
+pub mod describe;
+pub mod groups;
+pub mod lag;
+pub mod output;
+pub mod topics;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{self, ConnectArgs};
+use crate::kafka::Client;
+use output::Format;
+
+#[derive(Parser, Debug)]
+#[command(name = "kdeck", version, about = "Keyboard-driven console for Apache Kafka and AWS MSK")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// Bootstrap servers, host:port[,host:port…]
+    #[arg(short = 'b', long, env = "KDECK_BOOTSTRAP", global = true)]
+    pub bootstrap: Option<String>,
+    /// Kafka Java client .properties (security.protocol, sasl.*, ssl.* as PEM)
+    #[arg(long, value_name = "FILE", global = true)]
+    pub command_config: Option<PathBuf>,
+    /// Client setting override, like kcat: -X security.protocol=SSL (repeatable)
+    #[arg(short = 'X', value_name = "KEY=VALUE", global = true)]
+    pub overrides: Vec<String>,
+    /// Named cluster from config.toml
+    #[arg(short = 'c', long, env = "KDECK_CLUSTER", global = true)]
+    pub cluster: Option<String>,
+    /// Config file (default: ~/.config/kdeck/config.toml, or $KDECK_CONFIG)
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+    /// Output format
+    #[arg(short = 'o', long, value_enum, default_value_t = Format::Table, global = true)]
+    pub output: Format,
+    /// Per-request timeout, e.g. 10s, 500ms
+    #[arg(long, value_parser = parse_duration, global = true)]
+    pub timeout: Option<Duration>,
+    /// Refuse every mutating request
+    #[arg(long, global = true)]
+    pub read_only: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Brokers with rack, controller and load
+    Brokers,
+    /// Topics with partitions, RF, under-replicated/offline counts and messages
+    Topics {
+        /// Include internal topics (__consumer_offsets, …)
+        #[arg(long)]
+        internal: bool,
+    },
+    /// One topic's partitions: leader, replicas, ISR, offsets
+    Describe { topic: String },
+    /// Consumer groups with state, members and total lag
+    Groups,
+    /// Per-partition and total lag of a group (or of all groups)
+    Lag {
+        group: Option<String>,
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len()));
+    let n: f64 = num.parse().map_err(|_| format!("{s:?} is not a duration (e.g. 10s, 500ms, 2m)"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "" | "s" => n,
+        "m" => n * 60.0,
+        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use ms, s or m)")),
+    };
+    if secs <= 0.0 {
+        return Err(format!("{s:?}: must be positive"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+impl Global {
+    pub fn connect_args(&self) -> ConnectArgs {
+        ConnectArgs {
+            bootstrap: self.bootstrap.clone(),
+            command_config: self.command_config.clone(),
+            overrides: self.overrides.clone(),
+            cluster: self.cluster.clone(),
+            config_file: self.config.clone(),
+            timeout: self.timeout,
+        }
+    }
+}
+
+/// Runs one subcommand and returns what to print.
+pub async fn run(global: &Global, command: &Command) -> anyhow::Result<String> {
+    let resolved = config::resolve(&global.connect_args())?;
+    let client = Client::connect(resolved.client.clone()).await?;
+    let f = global.output;
+    match command {
+        Command::Brokers => brokers::run(&client, f).await,
+        Command::Topics { internal } => topics::run(&client, f, *internal).await,
+        Command::Describe { topic } => describe::run(&client, f, topic).await,
+        Command::Groups => groups::run(&client, f).await,
+        Command::Lag { group, all } => lag::run(&client, f, group.as_deref(), *all).await,
+    }
+}

@@ -1,0 +1,278 @@
+//! Builds a [`Snapshot`] with as few round trips as the protocol allows: one Metadata, ListOffsets
+//! per leader (earliest and latest concurrently), groups listed on every broker, then
+//! DescribeGroups and OffsetFetch per coordinator with all of its groups in one request.
+
+use std::collections::HashMap;
+
+use kafka_protocol::messages::ConsumerProtocolAssignment;
+use kafka_protocol::protocol::Decodable;
+
+use super::model::*;
+use crate::kafka::admin::{OffsetSpec, TopicPartition};
+use crate::kafka::{Client, KafkaError, Result};
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum GroupScope {
+    #[default]
+    None,
+    All,
+    Only(Vec<String>),
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// Only these topics (None: all). Unknown names are an error.
+    pub topics: Option<Vec<String>>,
+    pub offsets: bool,
+    pub groups: GroupScope,
+    pub reassignments: bool,
+}
+
+pub async fn load(client: &Client, opts: &LoadOptions) -> Result<Snapshot> {
+    let meta = client.metadata(opts.topics.as_deref()).await?;
+    let mut snap = Snapshot { cluster_id: meta.cluster_id.as_ref().map(|c| c.to_string()), ..Default::default() };
+
+    snap.controller_id = match client.quorum_leader().await {
+        Ok(Some(id)) => Some(id),
+        _ => (meta.controller_id.0 >= 0).then_some(meta.controller_id.0),
+    };
+    snap.brokers = meta
+        .brokers
+        .iter()
+        .map(|b| Broker {
+            id: b.node_id.0,
+            host: b.host.to_string(),
+            port: b.port,
+            rack: b.rack.as_ref().map(|r| r.to_string()),
+            is_controller: Some(b.node_id.0) == snap.controller_id,
+        })
+        .collect();
+    snap.brokers.sort_by_key(|b| b.id);
+
+    for t in &meta.topics {
+        let name = t.name.as_ref().map(|n| n.0.to_string()).unwrap_or_default();
+        if t.error_code == 3 {
+            return Err(KafkaError::UnknownTopic(name));
+        }
+        let mut partitions: Vec<Partition> = t
+            .partitions
+            .iter()
+            .map(|p| Partition {
+                partition: p.partition_index,
+                leader: (p.leader_id.0 >= 0).then_some(p.leader_id.0),
+                replicas: p.replica_nodes.iter().map(|b| b.0).collect(),
+                isr: p.isr_nodes.iter().map(|b| b.0).collect(),
+                offline_replicas: p.offline_replicas.iter().map(|b| b.0).collect(),
+                log_start_offset: None,
+                log_end_offset: None,
+                error: (p.error_code != 0 && p.error_code != 9).then(|| crate::kafka::proto::error_name(p.error_code)),
+            })
+            .collect();
+        partitions.sort_by_key(|p| p.partition);
+        snap.topics.push(Topic { name, internal: t.is_internal, partitions });
+    }
+    snap.topics.sort_by(|a, b| a.name.cmp(&b.name));
+
+    if opts.offsets {
+        let leaders: Vec<(TopicPartition, Option<i32>)> = snap
+            .topics
+            .iter()
+            .flat_map(|t| t.partitions.iter().map(move |p| ((t.name.clone(), p.partition), p.leader)))
+            .collect();
+        let (start, end) =
+            futures::join!(client.list_offsets(&leaders, OffsetSpec::Earliest), client.list_offsets(&leaders, OffsetSpec::Latest));
+        for t in &mut snap.topics {
+            for p in &mut t.partitions {
+                let key = (t.name.clone(), p.partition);
+                match start.get(&key) {
+                    Some(Ok(o)) => p.log_start_offset = Some(*o),
+                    Some(Err(e)) => p.error = Some(e.clone()),
+                    None => {}
+                }
+                match end.get(&key) {
+                    Some(Ok(o)) => p.log_end_offset = Some(*o),
+                    Some(Err(e)) => p.error = Some(e.clone()),
+                    None => {}
+                }
+            }
+        }
+    }
+
+    if opts.groups != GroupScope::None {
+        load_groups(client, opts, &mut snap).await?;
+    }
+
+    if opts.reassignments {
+        match client.list_reassignments().await {
+            Ok(r) => snap.reassignments = r,
+            Err(e) => snap.warnings.push(format!("reassignments: {e}")),
+        }
+    }
+    Ok(snap)
+}
+
+async fn load_groups(client: &Client, opts: &LoadOptions, snap: &mut Snapshot) -> Result<()> {
+    let (listed, errors) = client.list_groups().await;
+    snap.warnings.extend(errors.into_iter().map(|e| format!("list groups: {e}")));
+    let listed: HashMap<String, _> = listed.into_iter().map(|g| (g.group_id.0.to_string(), g)).collect();
+    let ids: Vec<String> = match &opts.groups {
+        GroupScope::Only(ids) => ids.clone(),
+        _ => {
+            let mut ids: Vec<String> = listed.keys().cloned().collect();
+            ids.sort();
+            ids
+        }
+    };
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let (described, offsets) = futures::join!(client.describe_groups(&ids), client.offset_fetch(&ids));
+
+    // Log end offsets of every partition any group committed on that the snapshot does not
+    // already have (e.g. when topics were filtered).
+    let mut known_end: HashMap<TopicPartition, i64> = HashMap::new();
+    for t in &snap.topics {
+        for p in &t.partitions {
+            if let Some(e) = p.log_end_offset {
+                known_end.insert((t.name.clone(), p.partition), e);
+            }
+        }
+    }
+    let mut missing: Vec<String> = offsets
+        .values()
+        .filter_map(|r| r.as_ref().ok())
+        .flatten()
+        .filter(|o| !known_end.contains_key(&(o.topic.clone(), o.partition)))
+        .map(|o| o.topic.clone())
+        .collect();
+    missing.sort();
+    missing.dedup();
+    if !missing.is_empty() {
+        let meta = client.metadata(Some(&missing)).await?;
+        let leaders: Vec<(TopicPartition, Option<i32>)> = meta
+            .topics
+            .iter()
+            .filter(|t| t.error_code == 0)
+            .flat_map(|t| {
+                let name = t.name.as_ref().map(|n| n.0.to_string()).unwrap_or_default();
+                t.partitions.iter().map(move |p| ((name.clone(), p.partition_index), (p.leader_id.0 >= 0).then_some(p.leader_id.0)))
+            })
+            .collect();
+        for (tp, r) in client.list_offsets(&leaders, OffsetSpec::Latest).await {
+            if let Ok(o) = r {
+                known_end.insert(tp, o);
+            }
+        }
+    }
+
+    for id in ids {
+        let mut group = Group {
+            group_id: id.clone(),
+            state: String::new(),
+            group_type: String::new(),
+            protocol_type: String::new(),
+            members: Vec::new(),
+            offsets: Vec::new(),
+            total_lag: 0,
+            error: None,
+        };
+        if let Some(l) = listed.get(&id) {
+            group.group_type = l.group_type.to_string();
+            group.state = l.group_state.to_string();
+            group.protocol_type = l.protocol_type.to_string();
+        }
+        match described.get(&id) {
+            Some(Ok(d)) => {
+                group.state = d.group_state.to_string();
+                group.protocol_type = d.protocol_type.to_string();
+                group.members = d
+                    .members
+                    .iter()
+                    .map(|m| Member {
+                        member_id: m.member_id.to_string(),
+                        client_id: m.client_id.to_string(),
+                        host: m.client_host.to_string(),
+                        assignment: decode_assignment(&d.protocol_type, &m.member_assignment),
+                    })
+                    .collect();
+            }
+            // GROUP_ID_NOT_FOUND (Kafka 4.x) or a Dead group that no broker lists: it does not exist.
+            Some(Err(e)) if e.code() == Some(69) => {
+                if let GroupScope::Only(_) = &opts.groups {
+                    return Err(KafkaError::UnknownGroup(id));
+                }
+                continue; // listed a moment ago, deleted since
+            }
+            Some(Err(e)) => group.error = Some(e.to_string()),
+            None => {}
+        }
+        if let GroupScope::Only(_) = &opts.groups {
+            if !listed.contains_key(&id) && group.state.eq_ignore_ascii_case("dead") {
+                return Err(KafkaError::UnknownGroup(id));
+            }
+        }
+        let owner: HashMap<(String, i32), &Member> = group
+            .members
+            .iter()
+            .flat_map(|m| m.assignment.iter().flat_map(move |(t, ps)| ps.iter().map(move |p| ((t.clone(), *p), m))))
+            .collect();
+        match offsets.get(&id) {
+            Some(Ok(offs)) => {
+                let mut rows: Vec<PartitionLag> = offs
+                    .iter()
+                    .map(|o| {
+                        let committed = (o.offset >= 0).then_some(o.offset);
+                        let end = known_end.get(&(o.topic.clone(), o.partition)).copied();
+                        let m = owner.get(&(o.topic.clone(), o.partition));
+                        PartitionLag {
+                            topic: o.topic.clone(),
+                            partition: o.partition,
+                            committed_offset: committed,
+                            log_end_offset: end,
+                            lag: lag(committed, end),
+                            member_id: m.map(|m| m.member_id.clone()),
+                            client_id: m.map(|m| m.client_id.clone()),
+                            host: m.map(|m| m.host.clone()),
+                        }
+                    })
+                    .collect();
+                // Assigned partitions without a commit yet still belong in the table.
+                for ((t, p), m) in &owner {
+                    if !rows.iter().any(|r| &r.topic == t && r.partition == *p) {
+                        rows.push(PartitionLag {
+                            topic: t.clone(),
+                            partition: *p,
+                            committed_offset: None,
+                            log_end_offset: known_end.get(&(t.clone(), *p)).copied(),
+                            lag: None,
+                            member_id: Some(m.member_id.clone()),
+                            client_id: Some(m.client_id.clone()),
+                            host: Some(m.host.clone()),
+                        });
+                    }
+                }
+                rows.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
+                group.total_lag = rows.iter().filter_map(|r| r.lag).sum();
+                group.offsets = rows;
+            }
+            Some(Err(e)) => group.error = Some(e.to_string()),
+            None => {}
+        }
+        snap.groups.push(group);
+    }
+    Ok(())
+}
+
+/// The partitions a classic consumer-group member owns (ConsumerProtocolAssignment). Other
+/// protocol types (connect, streams' own) carry opaque bytes and show no assignment.
+fn decode_assignment(protocol_type: &str, bytes: &[u8]) -> Vec<(String, Vec<i32>)> {
+    if protocol_type != "consumer" || bytes.len() < 2 {
+        return Vec::new();
+    }
+    let mut buf = bytes::Bytes::copy_from_slice(bytes);
+    let version = bytes::Buf::get_i16(&mut buf);
+    match ConsumerProtocolAssignment::decode(&mut buf, version.clamp(0, 3)) {
+        Ok(a) => a.assigned_partitions.into_iter().map(|tp| (tp.topic.0.to_string(), tp.partitions)).collect(),
+        Err(_) => Vec::new(),
+    }
+}

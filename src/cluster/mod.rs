@@ -1,0 +1,7 @@
+//! The cluster as kdeck sees it: the snapshot model and how it is loaded through the client.
+
+pub mod load;
+pub mod model;
+
+pub use load::{load, GroupScope, LoadOptions};
+pub use model::*;

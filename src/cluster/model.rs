@@ -1,0 +1,181 @@
+//! The cluster snapshot: one value the CLI prints and the TUI renders.
+
+use serde::Serialize;
+
+pub use crate::kafka::admin::OngoingReassignment;
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Snapshot {
+    pub cluster_id: Option<String>,
+    /// The active controller: the KRaft quorum leader, or the ZooKeeper-mode controller.
+    pub controller_id: Option<i32>,
+    pub brokers: Vec<Broker>,
+    pub topics: Vec<Topic>,
+    pub groups: Vec<Group>,
+    pub reassignments: Vec<OngoingReassignment>,
+    /// Parts that could not be loaded (an unreachable broker, a group whose coordinator moved…).
+    pub warnings: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Broker {
+    pub id: i32,
+    pub host: String,
+    pub port: i32,
+    pub rack: Option<String>,
+    pub is_controller: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Topic {
+    pub name: String,
+    pub internal: bool,
+    pub partitions: Vec<Partition>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Partition {
+    pub partition: i32,
+    /// None when the partition is offline.
+    pub leader: Option<i32>,
+    pub replicas: Vec<i32>,
+    pub isr: Vec<i32>,
+    pub offline_replicas: Vec<i32>,
+    pub log_start_offset: Option<i64>,
+    pub log_end_offset: Option<i64>,
+    /// Why offsets or metadata are missing for this partition, if they are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Partition {
+    pub fn is_offline(&self) -> bool {
+        self.leader.is_none()
+    }
+    pub fn is_under_replicated(&self) -> bool {
+        self.isr.len() < self.replicas.len()
+    }
+    /// The preferred leader is the first replica; leadership elsewhere means imbalance.
+    pub fn preferred_leader(&self) -> Option<i32> {
+        self.replicas.first().copied()
+    }
+    /// Replicas not in the ISR (the ones that are lagging or down).
+    pub fn out_of_sync(&self) -> Vec<i32> {
+        self.replicas.iter().copied().filter(|r| !self.isr.contains(r)).collect()
+    }
+    pub fn messages(&self) -> Option<i64> {
+        Some(self.log_end_offset? - self.log_start_offset?)
+    }
+}
+
+impl Topic {
+    pub fn replication_factor(&self) -> usize {
+        self.partitions.iter().map(|p| p.replicas.len()).max().unwrap_or(0)
+    }
+    pub fn under_replicated(&self) -> usize {
+        self.partitions.iter().filter(|p| p.is_under_replicated()).count()
+    }
+    pub fn offline(&self) -> usize {
+        self.partitions.iter().filter(|p| p.is_offline()).count()
+    }
+    /// Messages retained (end − start summed); None if any partition's offsets are unknown.
+    pub fn messages(&self) -> Option<i64> {
+        self.partitions.iter().map(Partition::messages).sum()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Group {
+    pub group_id: String,
+    /// Stable, Empty, PreparingRebalance, … as the coordinator reports it.
+    pub state: String,
+    /// "classic" or "consumer" (KIP-848) where the broker says, else empty.
+    pub group_type: String,
+    pub protocol_type: String,
+    pub members: Vec<Member>,
+    pub offsets: Vec<PartitionLag>,
+    /// Sum of the known per-partition lags.
+    pub total_lag: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Member {
+    pub member_id: String,
+    pub client_id: String,
+    pub host: String,
+    /// (topic, partitions) assigned to this member.
+    pub assignment: Vec<(String, Vec<i32>)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PartitionLag {
+    pub topic: String,
+    pub partition: i32,
+    /// None: the group has no committed offset here.
+    pub committed_offset: Option<i64>,
+    pub log_end_offset: Option<i64>,
+    /// end − committed; None when either is unknown (Kafka's tool prints "-").
+    pub lag: Option<i64>,
+    pub member_id: Option<String>,
+    pub client_id: Option<String>,
+    pub host: Option<String>,
+}
+
+impl Snapshot {
+    pub fn topic(&self, name: &str) -> Option<&Topic> {
+        self.topics.iter().find(|t| t.name == name)
+    }
+    pub fn group(&self, id: &str) -> Option<&Group> {
+        self.groups.iter().find(|g| g.group_id == id)
+    }
+    pub fn under_replicated(&self) -> usize {
+        self.topics.iter().map(Topic::under_replicated).sum()
+    }
+    pub fn offline(&self) -> usize {
+        self.topics.iter().map(Topic::offline).sum()
+    }
+}
+
+/// Lag of one partition: end − committed, never negative (a committed offset can briefly be
+/// ahead of a stale end offset read from another broker).
+pub fn lag(committed: Option<i64>, end: Option<i64>) -> Option<i64> {
+    match (committed, end) {
+        (Some(c), Some(e)) if c >= 0 => Some((e - c).max(0)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lag_is_end_minus_committed_and_unknown_without_a_commit() {
+        assert_eq!(lag(Some(40), Some(100)), Some(60));
+        assert_eq!(lag(Some(120), Some(100)), Some(0));
+        assert_eq!(lag(None, Some(100)), None);
+        assert_eq!(lag(Some(-1), Some(100)), None);
+        assert_eq!(lag(Some(5), None), None);
+    }
+
+    #[test]
+    fn partition_health() {
+        let p = Partition {
+            partition: 0,
+            leader: Some(2),
+            replicas: vec![1, 2, 3],
+            isr: vec![2, 3],
+            offline_replicas: vec![],
+            log_start_offset: Some(10),
+            log_end_offset: Some(25),
+            error: None,
+        };
+        assert!(p.is_under_replicated());
+        assert!(!p.is_offline());
+        assert_eq!(p.out_of_sync(), vec![1]);
+        assert_eq!(p.preferred_leader(), Some(1));
+        assert_eq!(p.messages(), Some(15));
+    }
+}

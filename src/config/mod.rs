@@ -1,0 +1,91 @@
+//! Where connection settings come from, lowest precedence first: a named cluster in
+//! config.toml, its command_config, `--command-config FILE`, `-X key=value`, `--bootstrap`.
+
+pub mod client;
+pub mod profile;
+pub mod properties;
+
+use std::path::PathBuf;
+
+pub use client::{ConfigError, Settings};
+pub use profile::{ClusterProfile, FileConfig};
+
+use crate::kafka::ClientConfig;
+
+/// The connection options every command shares.
+#[derive(Clone, Debug, Default)]
+pub struct ConnectArgs {
+    pub bootstrap: Option<String>,
+    pub command_config: Option<PathBuf>,
+    pub overrides: Vec<String>,
+    pub cluster: Option<String>,
+    pub config_file: Option<PathBuf>,
+    pub timeout: Option<std::time::Duration>,
+}
+
+/// A resolved connection: what to connect with and how to call the cluster in messages.
+#[derive(Clone)]
+pub struct Resolved {
+    pub name: String,
+    pub client: ClientConfig,
+    pub read_only: bool,
+}
+
+pub fn resolve(args: &ConnectArgs) -> Result<Resolved, ConfigError> {
+    let (file_path, explicit) = match &args.config_file {
+        Some(p) => (Some(p.clone()), true),
+        None => (profile::default_path(), false),
+    };
+    let file = match &file_path {
+        Some(p) => FileConfig::load(p, explicit)?,
+        None => FileConfig::default(),
+    };
+    let mut settings = Settings::default();
+    let mut read_only = false;
+    let cluster_name = args.cluster.clone().or_else(|| {
+        // the default profile applies only when nothing else says where to connect
+        (args.bootstrap.is_none() && args.command_config.is_none()).then(|| file.default_cluster.clone()).flatten()
+    });
+    let mut name = String::new();
+    if let Some(cluster) = &cluster_name {
+        let where_ = file_path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "config.toml".into());
+        let prof = file.clusters.get(cluster).ok_or_else(|| {
+            let known: Vec<&str> = file.clusters.keys().map(String::as_str).collect();
+            ConfigError::Other(format!(
+                "no cluster named {cluster:?} in {where_} (known: {})",
+                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+            ))
+        })?;
+        let origin = format!("{where_} [clusters.{cluster}]");
+        if let Some(cc) = &prof.command_config {
+            settings.load_properties_file(&profile::expand_home(cc))?;
+        }
+        for (k, v) in &prof.properties {
+            settings.set(k, v, &origin);
+        }
+        if let Some(b) = &prof.bootstrap {
+            settings.set("bootstrap.servers", b, &origin);
+        }
+        read_only = prof.read_only;
+        name = cluster.clone();
+    }
+    if let Some(cc) = &args.command_config {
+        settings.load_properties_file(cc)?;
+    }
+    for kv in &args.overrides {
+        settings.apply_override(kv)?;
+    }
+    let unused = settings.unused_keys();
+    if !unused.is_empty() {
+        tracing::debug!(keys = ?unused, "settings kdeck does not use");
+    }
+    let mut client = settings.client_config(args.bootstrap.as_deref())?;
+    if let Some(t) = args.timeout {
+        client.request_timeout = t;
+        client.connect_timeout = client.connect_timeout.min(t);
+    }
+    if name.is_empty() {
+        name = client.bootstrap.first().cloned().unwrap_or_default();
+    }
+    Ok(Resolved { name, client, read_only })
+}

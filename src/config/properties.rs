@@ -1,0 +1,151 @@
+//! Java `.properties` files as Kafka's `--command-config` takes them, with line numbers kept so
+//! errors can point at the line.
+
+use std::collections::BTreeMap;
+
+use thiserror::Error;
+
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("{source_name}:{line}: {message}")]
+pub struct PropertiesError {
+    pub source_name: String,
+    pub line: usize,
+    pub message: String,
+}
+
+/// A value and the line it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Prop {
+    pub value: String,
+    pub line: usize,
+}
+
+/// Parses the subset of java.util.Properties syntax that real client configs use: `key=value`,
+/// `key: value`, `key value`, `#`/`!` comments, `\` line continuations and `\uXXXX` escapes.
+/// A line without a key, or with a bad escape, is an error naming the line.
+pub fn parse(text: &str, source_name: &str) -> Result<BTreeMap<String, Prop>, PropertiesError> {
+    let err = |line: usize, message: String| PropertiesError { source_name: source_name.to_string(), line, message };
+    let mut out = BTreeMap::new();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut i = 0;
+    while i < lines.len() {
+        let start = i + 1;
+        let first = lines[i].trim_start();
+        i += 1;
+        if first.is_empty() || first.starts_with('#') || first.starts_with('!') {
+            continue;
+        }
+        // Join continuation lines (an odd number of trailing backslashes).
+        let mut logical = first.to_string();
+        while ends_with_continuation(&logical) {
+            logical.pop();
+            match lines.get(i) {
+                Some(next) => {
+                    logical.push_str(next.trim_start());
+                    i += 1;
+                }
+                None => return Err(err(start, "line continuation (`\\`) at the end of the file".into())),
+            }
+        }
+        let (raw_key, raw_value) = split_key_value(&logical);
+        if raw_key.is_empty() {
+            return Err(err(start, format!("expected key=value, found {:?}", logical.trim())));
+        }
+        if raw_value.is_none() {
+            return Err(err(start, format!("expected key=value, found only {:?} (no `=`)", raw_key)));
+        }
+        let key = unescape(raw_key).map_err(|m| err(start, m))?;
+        let value = unescape(raw_value.unwrap_or_default()).map_err(|m| err(start, m))?;
+        out.insert(key, Prop { value, line: start });
+    }
+    Ok(out)
+}
+
+fn ends_with_continuation(s: &str) -> bool {
+    s.chars().rev().take_while(|c| *c == '\\').count() % 2 == 1
+}
+
+/// Splits at the first unescaped `=`, `:` or whitespace; None as value when there is no separator.
+fn split_key_value(line: &str) -> (&str, Option<&str>) {
+    let bytes = line.as_bytes();
+    let mut j = 0;
+    while j < bytes.len() {
+        match bytes[j] {
+            b'\\' => j += 2,
+            b'=' | b':' => {
+                return (line[..j].trim_end(), Some(line[j + 1..].trim_start()));
+            }
+            b' ' | b'\t' => {
+                let key = &line[..j];
+                let rest = line[j..].trim_start();
+                let rest = rest.strip_prefix(['=', ':']).map(str::trim_start).unwrap_or(rest);
+                return (key, Some(rest));
+            }
+            _ => j += 1,
+        }
+    }
+    (line, None)
+}
+
+fn unescape(s: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('t') => out.push('\t'),
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('f') => out.push('\x0c'),
+            Some('u') => {
+                let hex: String = chars.by_ref().take(4).collect();
+                let code = u32::from_str_radix(&hex, 16)
+                    .ok()
+                    .filter(|_| hex.len() == 4)
+                    .ok_or_else(|| format!("malformed \\u escape: \\u{hex}"))?;
+                out.push(char::from_u32(code).ok_or_else(|| format!("\\u{hex} is not a character"))?);
+            }
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_kafka_client_configs() {
+        let text = "# SCRAM\nsecurity.protocol=SASL_SSL\nsasl.mechanism : SCRAM-SHA-512\n\
+                    sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required \\\n    username=\"alice\" password=\"p=w\";\n\
+                    ssl.endpoint.identification.algorithm=\n  ! comment\nclient.id kdeck\\u0021\n";
+        let p = parse(text, "client.properties").unwrap();
+        assert_eq!(p["security.protocol"].value, "SASL_SSL");
+        assert_eq!(p["sasl.mechanism"].value, "SCRAM-SHA-512");
+        assert_eq!(
+            p["sasl.jaas.config"].value,
+            "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"alice\" password=\"p=w\";"
+        );
+        assert_eq!(p["sasl.jaas.config"].line, 4);
+        assert_eq!(p["ssl.endpoint.identification.algorithm"].value, "");
+        assert_eq!(p["client.id"], Prop { value: "kdeck!".into(), line: 8 });
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let e = parse("security.protocol=SSL\n\nthis-line-has-no-value\n", "bad.properties").unwrap_err();
+        assert_eq!(e.line, 3);
+        assert_eq!(e.to_string(), "bad.properties:3: expected key=value, found only \"this-line-has-no-value\" (no `=`)");
+        let e = parse("a=1\nb=\\u12x4\n", "x").unwrap_err();
+        assert_eq!((e.line, e.message.as_str()), (2, "malformed \\u escape: \\u12x4"));
+        let e = parse("a=1\nb=2\\", "x").unwrap_err();
+        assert_eq!(e.line, 2);
+        let e = parse("=value\n", "x").unwrap_err();
+        assert_eq!(e.line, 1);
+    }
+}

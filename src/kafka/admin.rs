@@ -1,0 +1,419 @@
+//! Typed admin calls on top of [`Client`]: batching per broker and retries on routing errors.
+//! Each returns per-item results so one broken partition or group does not hide the others.
+
+use std::collections::{BTreeMap, HashMap};
+
+use futures::future::join_all;
+use kafka_protocol::messages::describe_groups_response::DescribedGroup;
+use kafka_protocol::messages::list_groups_response::ListedGroup;
+use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
+use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestGroup;
+use kafka_protocol::messages::{
+    describe_quorum_request, ApiKey, BrokerId, DescribeGroupsRequest, DescribeQuorumRequest, FindCoordinatorRequest, GroupId,
+    ListGroupsRequest, ListOffsetsRequest, ListPartitionReassignmentsRequest, OffsetFetchRequest, TopicName,
+};
+use kafka_protocol::protocol::StrBytes;
+
+use super::client::{backoff, Client, Target};
+use super::error::{KafkaError, Result};
+use super::proto::{error_name, is_retriable};
+
+pub type TopicPartition = (String, i32);
+
+/// Which offset ListOffsets should return.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OffsetSpec {
+    Earliest,
+    Latest,
+}
+
+impl OffsetSpec {
+    fn timestamp(self) -> i64 {
+        match self {
+            OffsetSpec::Earliest => -2,
+            OffsetSpec::Latest => -1,
+        }
+    }
+}
+
+/// A committed offset of a group for one partition (-1 = nothing committed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommittedOffset {
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+}
+
+/// A partition reassignment the controller is working on.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct OngoingReassignment {
+    pub topic: String,
+    pub partition: i32,
+    pub replicas: Vec<i32>,
+    pub adding: Vec<i32>,
+    pub removing: Vec<i32>,
+}
+
+const ROUNDS: usize = 4;
+
+fn s(v: &str) -> StrBytes {
+    StrBytes::from_string(v.to_string())
+}
+
+impl Client {
+    /// Log start or end offsets, one ListOffsets per partition leader (sent concurrently).
+    /// `leaders` maps each partition to its current leader (None: offline).
+    pub async fn list_offsets(
+        &self,
+        leaders: &[(TopicPartition, Option<i32>)],
+        spec: OffsetSpec,
+    ) -> HashMap<TopicPartition, std::result::Result<i64, String>> {
+        let mut out = HashMap::new();
+        let mut todo: Vec<(TopicPartition, Option<i32>)> = leaders.to_vec();
+        for round in 0..ROUNDS {
+            let mut by_leader: BTreeMap<i32, Vec<TopicPartition>> = BTreeMap::new();
+            for (tp, leader) in todo.drain(..) {
+                match leader {
+                    Some(l) if l >= 0 => by_leader.entry(l).or_default().push(tp),
+                    _ => {
+                        out.insert(tp, Err("offline (no leader)".to_string()));
+                    }
+                }
+            }
+            let calls = by_leader.into_iter().map(|(leader, tps)| async move {
+                let res = self.list_offsets_on(leader, &tps, spec).await;
+                (leader, tps, res)
+            });
+            let mut retry = Vec::new();
+            for (leader, tps, res) in join_all(calls).await {
+                match res {
+                    Ok(per_partition) => {
+                        for (tp, r) in per_partition {
+                            match r {
+                                Err(code) if is_retriable(code) && round + 1 < ROUNDS => retry.push(tp),
+                                Err(code) => {
+                                    out.insert(tp, Err(error_name(code)));
+                                }
+                                Ok(o) => {
+                                    out.insert(tp, Ok(o));
+                                }
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        for tp in tps {
+                            out.insert(tp, Err(format!("leader {leader}: {e}")));
+                        }
+                    }
+                }
+            }
+            if retry.is_empty() {
+                break;
+            }
+            tokio::time::sleep(backoff(round)).await;
+            let topics: Vec<String> = {
+                let mut t: Vec<String> = retry.iter().map(|(t, _)| t.clone()).collect();
+                t.dedup();
+                t
+            };
+            let fresh = self.metadata(Some(&topics)).await.ok();
+            for tp in retry {
+                let leader = fresh.as_ref().and_then(|m| {
+                    m.topics
+                        .iter()
+                        .find(|t| t.name.as_ref().is_some_and(|n| n.0.as_str() == tp.0))
+                        .and_then(|t| t.partitions.iter().find(|p| p.partition_index == tp.1))
+                        .map(|p| p.leader_id.0)
+                });
+                todo.push((tp, leader));
+            }
+        }
+        out
+    }
+
+    async fn list_offsets_on(
+        &self,
+        leader: i32,
+        tps: &[TopicPartition],
+        spec: OffsetSpec,
+    ) -> Result<Vec<(TopicPartition, std::result::Result<i64, i16>)>> {
+        let mut topics: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
+        for (t, p) in tps {
+            topics.entry(t.as_str()).or_default().push(*p);
+        }
+        let req = ListOffsetsRequest::default()
+            .with_replica_id(BrokerId(-1))
+            .with_isolation_level(0)
+            .with_timeout_ms(self.config().request_timeout.as_millis() as i32)
+            .with_topics(
+                topics
+                    .into_iter()
+                    .map(|(t, ps)| {
+                        ListOffsetsTopic::default().with_name(TopicName(s(t))).with_partitions(
+                            ps.into_iter()
+                                .map(|p| ListOffsetsPartition::default().with_partition_index(p).with_current_leader_epoch(-1).with_timestamp(spec.timestamp()))
+                                .collect(),
+                        )
+                    })
+                    .collect(),
+            );
+        let resp = self.send(Target::Broker(leader), &req).await?;
+        let mut out = Vec::with_capacity(tps.len());
+        for t in resp.topics {
+            for p in t.partitions {
+                let tp = (t.name.0.to_string(), p.partition_index);
+                out.push((tp, if p.error_code == 0 { Ok(p.offset) } else { Err(p.error_code) }));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Groups from every broker (each lists only the groups it coordinates). Unreachable brokers
+    /// are reported next to the groups that could be listed.
+    pub async fn list_groups(&self) -> (Vec<ListedGroup>, Vec<String>) {
+        let ids = self.broker_ids();
+        let calls = ids.iter().map(|&id| async move { (id, self.send(Target::Broker(id), &ListGroupsRequest::default()).await) });
+        let mut groups: BTreeMap<String, ListedGroup> = BTreeMap::new();
+        let mut errors = Vec::new();
+        for (id, res) in join_all(calls).await {
+            match res {
+                Ok(r) if r.error_code == 0 => {
+                    for g in r.groups {
+                        groups.insert(g.group_id.0.to_string(), g);
+                    }
+                }
+                Ok(r) => errors.push(format!("broker {id}: ListGroups {}", error_name(r.error_code))),
+                Err(e) => errors.push(format!("broker {id}: {e}")),
+            }
+        }
+        (groups.into_values().collect(), errors)
+    }
+
+    /// The coordinator broker of each group (FindCoordinator, batched where the broker can).
+    pub async fn find_coordinators(&self, groups: &[String]) -> HashMap<String, Result<i32>> {
+        let mut out = HashMap::new();
+        let batched = self.version_for::<FindCoordinatorRequest>(&Target::Any).await.map(|v| v >= 4).unwrap_or(false);
+        if batched {
+            for chunk in groups.chunks(100) {
+                let req = FindCoordinatorRequest::default().with_key_type(0).with_coordinator_keys(chunk.iter().map(|g| s(g)).collect());
+                match self.send(Target::Any, &req).await {
+                    Ok(resp) => {
+                        for c in resp.coordinators {
+                            let r = if c.error_code == 0 {
+                                Ok(c.node_id.0)
+                            } else {
+                                Err(KafkaError::broker(ApiKey::FindCoordinator, c.error_code, c.error_message.map(|m| m.to_string())))
+                            };
+                            out.insert(c.key.to_string(), r);
+                        }
+                    }
+                    Err(e) => {
+                        let msg = e.to_string();
+                        for g in chunk {
+                            out.insert(g.clone(), Err(KafkaError::Other(msg.clone())));
+                        }
+                    }
+                }
+            }
+        } else {
+            for g in groups {
+                let req = FindCoordinatorRequest::default().with_key(s(g)).with_key_type(0);
+                let r = match self.send(Target::Any, &req).await {
+                    Ok(resp) if resp.error_code == 0 => Ok(resp.node_id.0),
+                    Ok(resp) => Err(KafkaError::broker(ApiKey::FindCoordinator, resp.error_code, resp.error_message.map(|m| m.to_string()))),
+                    Err(e) => Err(e),
+                };
+                out.insert(g.clone(), r);
+            }
+        }
+        out
+    }
+
+    /// Runs a per-coordinator batch operation for many groups, re-finding coordinators and
+    /// retrying the groups that got a retriable coordinator error.
+    async fn per_coordinator<T, F, Fut>(&self, groups: &[String], op: F) -> HashMap<String, Result<T>>
+    where
+        F: Fn(i32, Vec<String>) -> Fut,
+        Fut: std::future::Future<Output = Result<Vec<(String, std::result::Result<T, KafkaError>)>>>,
+    {
+        let mut out = HashMap::new();
+        let mut todo: Vec<String> = groups.to_vec();
+        for round in 0..ROUNDS {
+            if todo.is_empty() {
+                break;
+            }
+            let coords = self.find_coordinators(&todo).await;
+            let mut by_coord: BTreeMap<i32, Vec<String>> = BTreeMap::new();
+            let mut retry = Vec::new();
+            for g in todo.drain(..) {
+                match coords.get(&g) {
+                    Some(Ok(c)) => by_coord.entry(*c).or_default().push(g),
+                    Some(Err(e)) if e.code().is_some_and(is_retriable) && round + 1 < ROUNDS => retry.push(g),
+                    Some(Err(e)) => {
+                        out.insert(g, Err(KafkaError::Other(e.to_string())));
+                    }
+                    None => {
+                        out.insert(g, Err(KafkaError::Other("the broker did not return a coordinator".into())));
+                    }
+                }
+            }
+            let calls = by_coord.into_iter().map(|(c, gs)| {
+                let fut = op(c, gs.clone());
+                async move { (gs, fut.await) }
+            });
+            for (gs, res) in join_all(calls).await {
+                match res {
+                    Ok(items) => {
+                        for (g, r) in items {
+                            match r {
+                                Err(e) if e.code().is_some_and(is_retriable) && round + 1 < ROUNDS => retry.push(g),
+                                r => {
+                                    out.insert(g, r);
+                                }
+                            }
+                        }
+                    }
+                    Err(e) if e.is_connection() && round + 1 < ROUNDS => retry.extend(gs),
+                    Err(e) => {
+                        let msg = e.to_string();
+                        for g in gs {
+                            out.insert(g, Err(KafkaError::Other(msg.clone())));
+                        }
+                    }
+                }
+            }
+            if !retry.is_empty() {
+                tokio::time::sleep(backoff(round)).await;
+            }
+            todo = retry;
+        }
+        out
+    }
+
+    /// DescribeGroups, one request per coordinator with all its groups.
+    pub async fn describe_groups(&self, groups: &[String]) -> HashMap<String, Result<DescribedGroup>> {
+        self.per_coordinator(groups, |coord, gs| async move {
+            let req = DescribeGroupsRequest::default().with_groups(gs.iter().map(|g| GroupId(s(g))).collect());
+            let resp = self.send(Target::Broker(coord), &req).await?;
+            Ok(resp
+                .groups
+                .into_iter()
+                .map(|g| {
+                    let id = g.group_id.0.to_string();
+                    if g.error_code == 0 {
+                        (id, Ok(g))
+                    } else {
+                        (id, Err(KafkaError::broker(ApiKey::DescribeGroups, g.error_code, g.error_message.as_ref().map(|m| m.to_string()))))
+                    }
+                })
+                .collect())
+        })
+        .await
+    }
+
+    /// Committed offsets of groups: one OffsetFetch per coordinator carrying all its groups
+    /// (v8+), or one per group on older brokers.
+    pub async fn offset_fetch(&self, groups: &[String]) -> HashMap<String, Result<Vec<CommittedOffset>>> {
+        self.per_coordinator(groups, |coord, gs| async move {
+            let version = self.version_for::<OffsetFetchRequest>(&Target::Broker(coord)).await?;
+            let mut items = Vec::new();
+            if version >= 8 {
+                let req = OffsetFetchRequest::default().with_groups(
+                    gs.iter().map(|g| OffsetFetchRequestGroup::default().with_group_id(GroupId(s(g))).with_member_epoch(-1).with_topics(None)).collect(),
+                );
+                let resp = self.send(Target::Broker(coord), &req).await?;
+                for g in resp.groups {
+                    let id = g.group_id.0.to_string();
+                    if g.error_code != 0 {
+                        items.push((id, Err(KafkaError::broker(ApiKey::OffsetFetch, g.error_code, None))));
+                        continue;
+                    }
+                    let mut offs = Vec::new();
+                    let mut err = None;
+                    for t in g.topics {
+                        for p in t.partitions {
+                            if p.error_code != 0 {
+                                err = Some(p.error_code);
+                            }
+                            offs.push(CommittedOffset { topic: t.name.0.to_string(), partition: p.partition_index, offset: p.committed_offset });
+                        }
+                    }
+                    match err {
+                        Some(code) => items.push((id, Err(KafkaError::broker(ApiKey::OffsetFetch, code, None)))),
+                        None => items.push((id, Ok(offs))),
+                    }
+                }
+            } else {
+                for g in gs {
+                    let req = OffsetFetchRequest::default().with_group_id(GroupId(s(&g))).with_topics(None);
+                    let resp = self.send(Target::Broker(coord), &req).await?;
+                    if resp.error_code != 0 {
+                        items.push((g, Err(KafkaError::broker(ApiKey::OffsetFetch, resp.error_code, None))));
+                        continue;
+                    }
+                    let offs = resp
+                        .topics
+                        .iter()
+                        .flat_map(|t| {
+                            t.partitions.iter().map(|p| CommittedOffset { topic: t.name.0.to_string(), partition: p.partition_index, offset: p.committed_offset })
+                        })
+                        .collect();
+                    items.push((g, Ok(offs)));
+                }
+            }
+            Ok(items)
+        })
+        .await
+    }
+
+    /// Reassignments in progress (sent to the controller, retried if it moved).
+    pub async fn list_reassignments(&self) -> Result<Vec<OngoingReassignment>> {
+        let req = ListPartitionReassignmentsRequest::default()
+            .with_timeout_ms(self.config().request_timeout.as_millis() as i32)
+            .with_topics(None);
+        let mut round = 0;
+        loop {
+            let resp = self.send(Target::Controller, &req).await?;
+            if resp.error_code == 41 && round + 1 < ROUNDS {
+                self.invalidate().await?;
+                tokio::time::sleep(backoff(round)).await;
+                round += 1;
+                continue;
+            }
+            if resp.error_code != 0 {
+                return Err(KafkaError::broker(ApiKey::ListPartitionReassignments, resp.error_code, resp.error_message.map(|m| m.to_string())));
+            }
+            let mut out = Vec::new();
+            for t in resp.topics {
+                for p in t.partitions {
+                    out.push(OngoingReassignment {
+                        topic: t.name.0.to_string(),
+                        partition: p.partition_index,
+                        replicas: p.replicas.iter().map(|b| b.0).collect(),
+                        adding: p.adding_replicas.iter().map(|b| b.0).collect(),
+                        removing: p.removing_replicas.iter().map(|b| b.0).collect(),
+                    });
+                }
+            }
+            out.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
+            return Ok(out);
+        }
+    }
+
+    /// The active KRaft controller (the metadata quorum's leader), if the cluster runs KRaft
+    /// and the broker forwards DescribeQuorum; None on ZooKeeper clusters.
+    pub async fn quorum_leader(&self) -> Result<Option<i32>> {
+        let conn = self.connection_for(&Target::Any).await?;
+        if conn.supports(ApiKey::DescribeQuorum).is_none() {
+            return Ok(None);
+        }
+        let req = DescribeQuorumRequest::default().with_topics(vec![describe_quorum_request::TopicData::default()
+            .with_topic_name(TopicName(StrBytes::from_static_str("__cluster_metadata")))
+            .with_partitions(vec![describe_quorum_request::PartitionData::default().with_partition_index(0)])]);
+        let resp = self.send(Target::Any, &req).await?;
+        if resp.error_code != 0 {
+            return Ok(None);
+        }
+        Ok(resp.topics.first().and_then(|t| t.partitions.first()).filter(|p| p.error_code == 0 && p.leader_id.0 >= 0).map(|p| p.leader_id.0))
+    }
+}

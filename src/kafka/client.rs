@@ -1,0 +1,282 @@
+//! The control-plane client: a pool of broker connections and request routing
+//! (any broker, a given broker, the controller, a group's coordinator) with retries.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use kafka_protocol::messages::{MetadataRequest, MetadataResponse, TopicName};
+use kafka_protocol::protocol::StrBytes;
+
+use super::conn::{ConnectOptions, Connection};
+use super::error::{KafkaError, Result};
+use super::proto::KafkaRequest;
+use super::security::{Security, Tls, TlsOptions, SaslMechanism};
+
+/// How to reach and talk to a cluster. (Debug never prints secrets: see SaslMechanism.)
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    pub bootstrap: Vec<String>,
+    pub client_id: String,
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    pub tls: Option<TlsOptions>,
+    pub sasl: Option<SaslMechanism>,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            bootstrap: Vec::new(),
+            client_id: "kdeck".into(),
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(15),
+            tls: None,
+            sasl: None,
+        }
+    }
+}
+
+/// Where a request goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Any broker that answers (metadata, list-type requests).
+    Any,
+    Broker(i32),
+    /// The controller as the brokers report it (KRaft brokers forward admin requests to the
+    /// active controller themselves).
+    Controller,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BrokerAddr {
+    pub id: i32,
+    pub host: String,
+    pub port: i32,
+    pub rack: Option<String>,
+}
+
+impl BrokerAddr {
+    pub fn addr(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+type Slot = Arc<tokio::sync::Mutex<Option<Arc<Connection>>>>;
+
+struct Inner {
+    cfg: ClientConfig,
+    security: Security,
+    slots: Mutex<HashMap<String, Slot>>,
+    brokers: RwLock<BTreeMap<i32, BrokerAddr>>,
+    controller: RwLock<Option<i32>>,
+}
+
+const RETRIES: usize = 3;
+
+impl Client {
+    /// Connects to the first bootstrap server that answers and loads the broker list.
+    pub async fn connect(cfg: ClientConfig) -> Result<Client> {
+        if cfg.bootstrap.is_empty() {
+            return Err(KafkaError::Config("no bootstrap servers given (--bootstrap HOST:PORT or a --cluster profile)".into()));
+        }
+        let tls = cfg.tls.as_ref().map(Tls::new).transpose()?;
+        let security = Security { tls, sasl: cfg.sasl.clone() };
+        let client = Client {
+            inner: Arc::new(Inner {
+                cfg,
+                security,
+                slots: Mutex::default(),
+                brokers: RwLock::default(),
+                controller: RwLock::default(),
+            }),
+        };
+        client.refresh_brokers().await?;
+        Ok(client)
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.cfg
+    }
+
+    /// Brokers as last seen in metadata.
+    pub fn brokers(&self) -> Vec<BrokerAddr> {
+        self.inner.brokers.read().map(|b| b.values().cloned().collect()).unwrap_or_default()
+    }
+
+    pub fn controller_id(&self) -> Option<i32> {
+        self.inner.controller.read().ok().and_then(|c| *c)
+    }
+
+    /// Metadata for all topics (None) or the named ones; also refreshes the broker map.
+    pub async fn metadata(&self, topics: Option<&[String]>) -> Result<MetadataResponse> {
+        let req = MetadataRequest::default()
+            .with_topics(topics.map(|ts| {
+                ts.iter()
+                    .map(|t| {
+                        kafka_protocol::messages::metadata_request::MetadataRequestTopic::default()
+                            .with_name(Some(TopicName(StrBytes::from_string(t.clone()))))
+                    })
+                    .collect()
+            }))
+            .with_allow_auto_topic_creation(false);
+        let resp = self.send(Target::Any, &req).await?;
+        self.absorb_metadata(&resp);
+        Ok(resp)
+    }
+
+    pub async fn refresh_brokers(&self) -> Result<()> {
+        self.metadata(Some(&[])).await.map(|_| ())
+    }
+
+    fn absorb_metadata(&self, resp: &MetadataResponse) {
+        let map: BTreeMap<i32, BrokerAddr> = resp
+            .brokers
+            .iter()
+            .map(|b| {
+                (
+                    b.node_id.0,
+                    BrokerAddr { id: b.node_id.0, host: b.host.to_string(), port: b.port, rack: b.rack.as_ref().map(|r| r.to_string()) },
+                )
+            })
+            .collect();
+        if let Ok(mut b) = self.inner.brokers.write() {
+            *b = map;
+        }
+        if let Ok(mut c) = self.inner.controller.write() {
+            *c = (resp.controller_id.0 >= 0).then_some(resp.controller_id.0);
+        }
+    }
+
+    fn broker_addr(&self, id: i32) -> Option<String> {
+        self.inner.brokers.read().ok().and_then(|b| b.get(&id).map(|b| b.addr()))
+    }
+
+    /// A live connection to `addr`, opening one if needed. Connections to different brokers open
+    /// in parallel; callers for the same broker wait for the one attempt.
+    async fn connection(&self, addr: &str) -> Result<Arc<Connection>> {
+        let slot = {
+            let mut slots = self.inner.slots.lock().map_err(|_| KafkaError::Config("connection pool poisoned".into()))?;
+            slots.entry(addr.to_string()).or_default().clone()
+        };
+        let mut guard = slot.lock().await;
+        if let Some(c) = guard.as_ref() {
+            if !c.is_dead() {
+                return Ok(c.clone());
+            }
+        }
+        let opts = ConnectOptions {
+            client_id: &self.inner.cfg.client_id,
+            connect_timeout: self.inner.cfg.connect_timeout,
+            request_timeout: self.inner.cfg.request_timeout,
+            security: &self.inner.security,
+        };
+        let conn = Arc::new(Connection::open(addr, &opts).await?);
+        *guard = Some(conn.clone());
+        Ok(conn)
+    }
+
+    /// A connection for a target. `Any` prefers known brokers, then the bootstrap list.
+    pub async fn connection_for(&self, target: &Target) -> Result<Arc<Connection>> {
+        match target {
+            Target::Broker(id) => self.broker_connection(*id).await,
+            Target::Controller => match self.controller_id() {
+                Some(id) => self.broker_connection(id).await,
+                None => self.any_connection().await,
+            },
+            Target::Any => self.any_connection().await,
+        }
+    }
+
+    async fn broker_connection(&self, id: i32) -> Result<Arc<Connection>> {
+        let addr = match self.broker_addr(id) {
+            Some(a) => a,
+            None => {
+                // boxed: refresh → send → connection_for → here would be an infinitely sized future
+                Box::pin(self.refresh_brokers()).await?;
+                self.broker_addr(id).ok_or(KafkaError::UnknownBroker { id })?
+            }
+        };
+        self.connection(&addr).await.map_err(|e| {
+            if e.is_connection() || matches!(e, KafkaError::Tls { .. }) {
+                KafkaError::Advertised { id, addr: addr.clone(), source: Box::new(e) }
+            } else {
+                e
+            }
+        })
+    }
+
+    async fn any_connection(&self) -> Result<Arc<Connection>> {
+        // An existing live connection is the cheapest answer.
+        let live: Vec<Slot> = self.inner.slots.lock().map(|s| s.values().cloned().collect()).unwrap_or_default();
+        for slot in live {
+            if let Ok(guard) = slot.try_lock() {
+                if let Some(c) = guard.as_ref().filter(|c| !c.is_dead()) {
+                    return Ok(c.clone());
+                }
+            }
+        }
+        let mut candidates: Vec<String> = self.brokers().iter().map(BrokerAddr::addr).collect();
+        for b in &self.inner.cfg.bootstrap {
+            if !candidates.contains(b) {
+                candidates.push(b.clone());
+            }
+        }
+        let mut failures = Vec::new();
+        for addr in candidates {
+            match self.connection(&addr).await {
+                Ok(c) => return Ok(c),
+                // Bad credentials or TLS will not get better on another broker: say so at once.
+                Err(e @ (KafkaError::Auth { .. } | KafkaError::Tls { .. } | KafkaError::Config(_))) => return Err(e),
+                Err(e) => failures.push(format!("{addr}: {e}")),
+            }
+        }
+        Err(KafkaError::Bootstrap(failures))
+    }
+
+    /// Sends a request, reconnecting and retrying when the connection drops.
+    pub async fn send<R: KafkaRequest>(&self, target: Target, req: &R) -> Result<R::Response> {
+        let mut last = None;
+        for attempt in 0..RETRIES {
+            let conn = self.connection_for(&target).await?;
+            match conn.send(req).await {
+                Ok(r) => return Ok(r),
+                Err(e @ KafkaError::Disconnected { .. }) => {
+                    tracing::debug!(attempt, error = %e, "retrying on a new connection");
+                    last = Some(e);
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.unwrap_or(KafkaError::Bootstrap(vec![])))
+    }
+
+    /// Version the target broker would use for a request (for choosing request shapes).
+    pub async fn version_for<R: KafkaRequest>(&self, target: &Target) -> Result<i16> {
+        self.connection_for(target).await?.version_for::<R>()
+    }
+
+    /// Drops cached routing after NOT_CONTROLLER / NOT_LEADER, so the next call re-reads metadata.
+    pub async fn invalidate(&self) -> Result<()> {
+        self.refresh_brokers().await
+    }
+
+    pub fn broker_ids(&self) -> Vec<i32> {
+        self.brokers().iter().map(|b| b.id).collect()
+    }
+}
+
+/// Exponential backoff with a ceiling: 100 ms, 200 ms, 400 ms … 2 s.
+pub fn backoff(attempt: usize) -> Duration {
+    Duration::from_millis((100u64 << attempt.min(5)).min(2000))
+}

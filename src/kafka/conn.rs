@@ -1,0 +1,356 @@
+//! One connection to one broker: TCP (+TLS), ApiVersions, SASL, then pipelined requests.
+//!
+//! After the handshake the socket is split: a writer task sends frames in order, a reader task
+//! matches responses to callers by correlation id. Callers time out on their own; a timed-out
+//! connection is marked dead so the next request reconnects instead of queueing behind it.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use kafka_protocol::messages::{ApiKey, ApiVersionsRequest, RequestHeader, ResponseHeader};
+use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, StrBytes};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use super::error::{KafkaError, Result};
+use super::proto::KafkaRequest;
+use super::sasl;
+use super::security::Security;
+
+/// Largest response we accept; protects against reading garbage (e.g. a TLS alert on a
+/// plaintext port) as a gigantic length.
+const MAX_FRAME: usize = 256 * 1024 * 1024;
+
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+type Pending = Arc<Mutex<HashMap<i32, oneshot::Sender<Result<Bytes>>>>>;
+
+pub struct Connection {
+    addr: String,
+    client_id: StrBytes,
+    versions: HashMap<i16, (i16, i16)>,
+    next_correlation: AtomicI32,
+    frames: mpsc::UnboundedSender<Bytes>,
+    pending: Pending,
+    dead: Arc<AtomicBool>,
+    request_timeout: Duration,
+    tasks: [JoinHandle<()>; 2],
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// What a connection needs to come up.
+pub struct ConnectOptions<'a> {
+    pub client_id: &'a str,
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    pub security: &'a Security,
+}
+
+impl Connection {
+    pub async fn open(addr: &str, opts: &ConnectOptions<'_>) -> Result<Connection> {
+        let deadline = opts.connect_timeout;
+        let tcp = match tokio::time::timeout(deadline, TcpStream::connect(addr)).await {
+            Err(_) => return Err(KafkaError::ConnectTimeout { addr: addr.to_string(), after: deadline }),
+            Ok(Err(e)) => return Err(KafkaError::Connect { addr: addr.to_string(), source: e }),
+            Ok(Ok(s)) => s,
+        };
+        let _ = tcp.set_nodelay(true);
+        let mut io: Box<dyn Io> = match &opts.security.tls {
+            None => Box::new(tcp),
+            Some(tls) => {
+                let host = addr.rsplit_once(':').map(|(h, _)| h).unwrap_or(addr);
+                let stream = tokio::time::timeout(deadline, tls.connect(host, tcp))
+                    .await
+                    .map_err(|_| KafkaError::ConnectTimeout { addr: addr.to_string(), after: deadline })?
+                    .map_err(|e| KafkaError::Tls { addr: addr.to_string(), message: tls_hint(&e) })?;
+                Box::new(stream)
+            }
+        };
+        let client_id = StrBytes::from_string(opts.client_id.to_string());
+        let mut handshake = Handshake { io: &mut io, addr, client_id: &client_id, correlation: 0, timeout: opts.request_timeout };
+        let versions = handshake.api_versions().await?;
+        if let Some(mechanism) = &opts.security.sasl {
+            sasl::authenticate(&mut handshake, &versions, mechanism).await?;
+        }
+        let next = handshake.correlation;
+        Ok(Self::start(addr, client_id, versions, io, next, opts.request_timeout))
+    }
+
+    fn start(
+        addr: &str,
+        client_id: StrBytes,
+        versions: HashMap<i16, (i16, i16)>,
+        io: Box<dyn Io>,
+        next_correlation: i32,
+        request_timeout: Duration,
+    ) -> Connection {
+        let (mut rd, mut wr) = tokio::io::split(io);
+        let pending: Pending = Arc::default();
+        let dead = Arc::new(AtomicBool::new(false));
+        let (tx, mut rx) = mpsc::unbounded_channel::<Bytes>();
+
+        let answered = Arc::new(AtomicBool::new(false));
+        let fail_all = {
+            let pending = pending.clone();
+            let dead = dead.clone();
+            let addr = addr.to_string();
+            let answered = answered.clone();
+            move |mut reason: String| {
+                if !answered.load(Ordering::SeqCst) {
+                    // Brokers answer ApiVersions on any listener, then drop a client that skips
+                    // the listener's authentication: say so instead of a bare EOF.
+                    reason = format!(
+                        "{reason}; the broker closed the connection before answering (wrong security protocol for this port? e.g. PLAINTEXT client on a SASL or SSL listener)"
+                    );
+                }
+                dead.store(true, Ordering::SeqCst);
+                let waiting: Vec<_> = pending.lock().map(|mut p| p.drain().collect()).unwrap_or_default();
+                for (_, tx) in waiting {
+                    let _ = tx.send(Err(KafkaError::Disconnected { addr: addr.clone(), reason: Some(reason.clone()) }));
+                }
+            }
+        };
+
+        let writer = {
+            let fail_all = fail_all.clone();
+            tokio::spawn(async move {
+                while let Some(frame) = rx.recv().await {
+                    if let Err(e) = wr.write_all(&frame).await {
+                        fail_all(e.to_string());
+                        return;
+                    }
+                }
+            })
+        };
+        let reader = {
+            let pending = pending.clone();
+            tokio::spawn(async move {
+                loop {
+                    match read_frame(&mut rd).await {
+                        Ok(mut frame) => {
+                            if frame.len() < 4 {
+                                fail_all("response shorter than its header".into());
+                                return;
+                            }
+                            answered.store(true, Ordering::SeqCst);
+                            let correlation = (&frame[..4]).get_i32();
+                            let waiter = pending.lock().ok().and_then(|mut p| p.remove(&correlation));
+                            if let Some(w) = waiter {
+                                let _ = w.send(Ok(frame.split_off(0)));
+                            }
+                        }
+                        Err(e) => {
+                            fail_all(e.to_string());
+                            return;
+                        }
+                    }
+                }
+            })
+        };
+        Connection {
+            addr: addr.to_string(),
+            client_id,
+            versions,
+            next_correlation: AtomicI32::new(next_correlation),
+            frames: tx,
+            pending,
+            dead,
+            request_timeout,
+            tasks: [writer, reader],
+        }
+    }
+
+    pub fn addr(&self) -> &str {
+        &self.addr
+    }
+
+    pub fn is_dead(&self) -> bool {
+        self.dead.load(Ordering::SeqCst)
+    }
+
+    /// The broker's supported version range for an API, if it has it.
+    pub fn supports(&self, key: ApiKey) -> Option<(i16, i16)> {
+        self.versions.get(&(key as i16)).copied()
+    }
+
+    /// The highest version both sides speak.
+    pub fn version_for<R: KafkaRequest>(&self) -> Result<i16> {
+        negotiate::<R>(&self.versions, &self.addr)
+    }
+
+    pub async fn send<R: KafkaRequest>(&self, req: &R) -> Result<R::Response> {
+        let version = self.version_for::<R>()?;
+        self.send_version(req, version).await
+    }
+
+    pub async fn send_version<R: KafkaRequest>(&self, req: &R, version: i16) -> Result<R::Response> {
+        if self.is_dead() {
+            return Err(KafkaError::Disconnected { addr: self.addr.clone(), reason: None });
+        }
+        let correlation = self.next_correlation.fetch_add(1, Ordering::Relaxed);
+        let frame = encode_request(req, version, correlation, &self.client_id, &self.addr)?;
+        let (tx, rx) = oneshot::channel();
+        if let Ok(mut p) = self.pending.lock() {
+            p.insert(correlation, tx);
+        }
+        if self.frames.send(frame).is_err() {
+            return Err(KafkaError::Disconnected { addr: self.addr.clone(), reason: None });
+        }
+        let api = format!("{:?}", R::KEY);
+        match tokio::time::timeout(self.request_timeout, rx).await {
+            Ok(Ok(Ok(bytes))) => decode_response::<R>(bytes, version, &self.addr),
+            Ok(Ok(Err(e))) => Err(e),
+            Ok(Err(_)) => Err(KafkaError::Disconnected { addr: self.addr.clone(), reason: None }),
+            Err(_) => {
+                if let Ok(mut p) = self.pending.lock() {
+                    p.remove(&correlation);
+                }
+                // Responses arrive in order: one that never came means the rest may queue behind it.
+                self.dead.store(true, Ordering::SeqCst);
+                Err(KafkaError::Timeout { addr: self.addr.clone(), api, after: self.request_timeout })
+            }
+        }
+    }
+}
+
+pub(crate) fn negotiate<R: KafkaRequest>(versions: &HashMap<i16, (i16, i16)>, addr: &str) -> Result<i16> {
+    let ours = R::VERSIONS;
+    let Some(&(bmin, bmax)) = versions.get(&(R::KEY as i16)) else {
+        return Err(KafkaError::UnsupportedVersion {
+            addr: addr.to_string(),
+            api: format!("{:?}", R::KEY),
+            broker_min: -1,
+            broker_max: -1,
+            ours_min: ours.min,
+            ours_max: ours.max,
+        });
+    };
+    let max = ours.max.min(bmax);
+    if max < ours.min.max(bmin) {
+        return Err(KafkaError::UnsupportedVersion {
+            addr: addr.to_string(),
+            api: format!("{:?}", R::KEY),
+            broker_min: bmin,
+            broker_max: bmax,
+            ours_min: ours.min,
+            ours_max: ours.max,
+        });
+    }
+    Ok(max)
+}
+
+fn encode_request<R: KafkaRequest>(req: &R, version: i16, correlation: i32, client_id: &StrBytes, addr: &str) -> Result<Bytes> {
+    let header = RequestHeader::default()
+        .with_request_api_key(R::KEY as i16)
+        .with_request_api_version(version)
+        .with_correlation_id(correlation)
+        .with_client_id(Some(client_id.clone()));
+    let header_version = R::header_version(version);
+    let proto = |e: anyhow::Error| KafkaError::Protocol { addr: addr.to_string(), api: format!("{:?}", R::KEY), message: e.to_string() };
+    let size = header.compute_size(header_version).map_err(proto)? + req.compute_size(version).map_err(proto)?;
+    let mut buf = BytesMut::with_capacity(size + 4);
+    buf.put_i32(size as i32);
+    header.encode(&mut buf, header_version).map_err(proto)?;
+    req.encode(&mut buf, version).map_err(proto)?;
+    Ok(buf.freeze())
+}
+
+fn decode_response<R: KafkaRequest>(mut bytes: Bytes, version: i16, addr: &str) -> Result<R::Response> {
+    let proto = |e: anyhow::Error| KafkaError::Protocol { addr: addr.to_string(), api: format!("{:?}", R::KEY), message: e.to_string() };
+    ResponseHeader::decode(&mut bytes, R::Response::header_version(version)).map_err(proto)?;
+    R::Response::decode(&mut bytes, version).map_err(proto)
+}
+
+async fn read_frame<T: AsyncRead + Unpin>(rd: &mut T) -> std::io::Result<Bytes> {
+    let len = rd.read_u32().await? as usize;
+    if len > MAX_FRAME {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("frame of {len} bytes: not a Kafka response (TLS port spoken to in plaintext, or the wrong port?)"),
+        ));
+    }
+    let mut buf = BytesMut::zeroed(len);
+    rd.read_exact(&mut buf).await?;
+    Ok(buf.freeze())
+}
+
+fn tls_hint(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    if text.contains("UnknownIssuer") {
+        format!("{text} (the broker's certificate is not signed by a trusted CA: set ssl.truststore.location / ssl.ca.location to the CA's PEM file)")
+    } else if text.contains("NotValidForName") {
+        format!("{text} (the certificate does not name this host: connect by the name in the certificate, or set ssl.endpoint.identification.algorithm= to skip the hostname check)")
+    } else if text.contains("CorruptMessage") || text.contains("InvalidContentType") {
+        format!("{text} (the port did not answer TLS: is it a PLAINTEXT or SASL_PLAINTEXT listener?)")
+    } else {
+        text
+    }
+}
+
+/// Request/response on the raw stream before pipelining starts (ApiVersions, SASL).
+pub struct Handshake<'a> {
+    io: &'a mut Box<dyn Io>,
+    pub addr: &'a str,
+    client_id: &'a StrBytes,
+    correlation: i32,
+    timeout: Duration,
+}
+
+impl Handshake<'_> {
+    pub async fn roundtrip<R: KafkaRequest>(&mut self, req: &R, version: i16) -> Result<R::Response> {
+        let correlation = self.correlation;
+        self.correlation += 1;
+        let frame = encode_request(req, version, correlation, self.client_id, self.addr)?;
+        let addr = self.addr.to_string();
+        let io = &mut *self.io;
+        let exchange = async move {
+            io.write_all(&frame).await?;
+            io.flush().await?;
+            read_frame(io).await
+        };
+        let bytes = match tokio::time::timeout(self.timeout, exchange).await {
+            Err(_) => return Err(KafkaError::Timeout { addr, api: format!("{:?}", R::KEY), after: self.timeout }),
+            Ok(Err(e)) => {
+                let reason = if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                    "the broker closed the connection (wrong security protocol for this port? e.g. PLAINTEXT client on a SASL or SSL listener)".to_string()
+                } else {
+                    e.to_string()
+                };
+                return Err(KafkaError::Disconnected { addr, reason: Some(reason) });
+            }
+            Ok(Ok(b)) => b,
+        };
+        decode_response::<R>(bytes, version, self.addr)
+    }
+
+    async fn api_versions(&mut self) -> Result<HashMap<i16, (i16, i16)>> {
+        let req = ApiVersionsRequest::default()
+            .with_client_software_name(StrBytes::from_static_str("kdeck"))
+            .with_client_software_version(StrBytes::from_static_str(env!("CARGO_PKG_VERSION")));
+        // v3 is understood by every broker since 2.4; older ones answer UNSUPPORTED_VERSION in v0 form.
+        let resp = match self.roundtrip(&req, 3).await {
+            Ok(r) if r.error_code == 0 => r,
+            Ok(r) if r.error_code == 35 => self.roundtrip(&req, 0).await?,
+            Ok(r) => return Err(KafkaError::broker(ApiKey::ApiVersions, r.error_code, None)),
+            Err(KafkaError::Protocol { .. }) => self.roundtrip(&req, 0).await?,
+            Err(e) => return Err(e),
+        };
+        if resp.error_code != 0 {
+            return Err(KafkaError::broker(ApiKey::ApiVersions, resp.error_code, None));
+        }
+        Ok(resp.api_keys.iter().map(|k| (k.api_key, (k.min_version, k.max_version))).collect())
+    }
+}

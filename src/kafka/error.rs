@@ -1,0 +1,70 @@
+//! Errors of the control-plane client, worded for the person at the terminal.
+
+use std::time::Duration;
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum KafkaError {
+    #[error("could not connect to {addr}: {source}")]
+    Connect {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("connecting to {addr} timed out after {after:?} (is the address reachable from here? check security groups / VPN)")]
+    ConnectTimeout { addr: String, after: Duration },
+    #[error("TLS with {addr} failed: {message}")]
+    Tls { addr: String, message: String },
+    #[error("authentication with {addr} failed ({mechanism}): {message}")]
+    Auth { addr: String, mechanism: String, message: String },
+    #[error("{addr} did not answer {api} within {after:?}")]
+    Timeout { addr: String, api: String, after: Duration },
+    #[error("connection to {addr} closed{}", reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default())]
+    Disconnected { addr: String, reason: Option<String> },
+    #[error("{addr} does not support {api} in a version kdeck speaks (broker {broker_min}..={broker_max}, kdeck {ours_min}..={ours_max})")]
+    UnsupportedVersion { addr: String, api: String, broker_min: i16, broker_max: i16, ours_min: i16, ours_max: i16 },
+    #[error("{api} failed: {name}{}", message.as_deref().map(|m| format!(" ({m})")).unwrap_or_default())]
+    Broker { api: String, code: i16, name: String, message: Option<String> },
+    #[error("malformed response from {addr} to {api}: {message}")]
+    Protocol { addr: String, api: String, message: String },
+    #[error("none of the bootstrap servers answered:\n  {}", .0.join("\n  "))]
+    Bootstrap(Vec<String>),
+    #[error("broker {id} is not in the cluster metadata")]
+    UnknownBroker { id: i32 },
+    #[error("broker {id} advertises {addr}, which kdeck cannot reach: {source}\n  hint: the bootstrap server answered, so this is usually advertised.listeners pointing at an address that is only valid inside the broker's network (docker/k8s/VPC); run `kdeck doctor`")]
+    Advertised { id: i32, addr: String, #[source] source: Box<KafkaError> },
+    #[error("unknown topic: {0}")]
+    UnknownTopic(String),
+    #[error("consumer group {0:?} does not exist")]
+    UnknownGroup(String),
+    /// An error already worded elsewhere (e.g. one failure shared by a batch of groups).
+    #[error("{0}")]
+    Other(String),
+    #[error("invalid client configuration: {0}")]
+    Config(String),
+}
+
+impl KafkaError {
+    pub fn broker(api: kafka_protocol::messages::ApiKey, code: i16, message: Option<String>) -> Self {
+        KafkaError::Broker { api: format!("{api:?}"), code, name: super::proto::error_name(code), message }
+    }
+
+    /// The connection is gone or never came up: the request can be retried on a new connection.
+    pub fn is_connection(&self) -> bool {
+        matches!(
+            self,
+            KafkaError::Connect { .. } | KafkaError::ConnectTimeout { .. } | KafkaError::Disconnected { .. }
+        )
+    }
+
+    /// The broker's error code, if this error came from a response.
+    pub fn code(&self) -> Option<i16> {
+        match self {
+            KafkaError::Broker { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+}
+
+pub type Result<T, E = KafkaError> = std::result::Result<T, E>;

@@ -1,0 +1,212 @@
+//! How a connection proves who it is and protects the wire: TLS (rustls) and SASL.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+use tokio_rustls::TlsConnector;
+
+use super::error::{KafkaError, Result};
+
+/// Everything about authentication and encryption for every connection of a client.
+#[derive(Clone, Default)]
+pub struct Security {
+    pub tls: Option<Tls>,
+    pub sasl: Option<SaslMechanism>,
+}
+
+/// A SASL mechanism with its credentials.
+#[derive(Clone)]
+pub enum SaslMechanism {
+    Plain { username: String, password: String },
+    ScramSha256 { username: String, password: String },
+    ScramSha512 { username: String, password: String },
+    /// OAUTHBEARER: the token comes from a provider (MSK IAM signs one per connection).
+    OAuthBearer(Arc<dyn TokenProvider>),
+}
+
+impl SaslMechanism {
+    pub fn name(&self) -> &'static str {
+        match self {
+            SaslMechanism::Plain { .. } => "PLAIN",
+            SaslMechanism::ScramSha256 { .. } => "SCRAM-SHA-256",
+            SaslMechanism::ScramSha512 { .. } => "SCRAM-SHA-512",
+            SaslMechanism::OAuthBearer(_) => "OAUTHBEARER",
+        }
+    }
+}
+
+impl fmt::Debug for SaslMechanism {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // never print secrets
+        match self {
+            SaslMechanism::Plain { username, .. }
+            | SaslMechanism::ScramSha256 { username, .. }
+            | SaslMechanism::ScramSha512 { username, .. } => write!(f, "{} as {username}", self.name()),
+            SaslMechanism::OAuthBearer(_) => write!(f, "OAUTHBEARER"),
+        }
+    }
+}
+
+/// Supplies OAUTHBEARER tokens (e.g. a SigV4-signed MSK IAM token); called once per connection.
+pub trait TokenProvider: Send + Sync {
+    fn token(&self) -> std::result::Result<String, String>;
+}
+
+/// Where TLS material comes from. PEM only: Java keystores (JKS/PKCS12) are refused with a hint.
+#[derive(Clone, Debug, Default)]
+pub struct TlsOptions {
+    /// CA bundle to trust instead of the system roots.
+    pub ca: Option<PemSource>,
+    /// Client certificate chain and key for mTLS.
+    pub client_cert: Option<PemSource>,
+    pub client_key: Option<PemSource>,
+    /// Check that the certificate names the host we dialled (Java: ssl.endpoint.identification.algorithm=https).
+    pub verify_hostname: bool,
+}
+
+#[derive(Clone, Debug)]
+pub enum PemSource {
+    File(PathBuf),
+    Inline(String),
+}
+
+impl PemSource {
+    fn read(&self, what: &str) -> Result<Vec<u8>> {
+        match self {
+            PemSource::Inline(s) => Ok(s.as_bytes().to_vec()),
+            PemSource::File(p) => std::fs::read(p)
+                .map_err(|e| KafkaError::Config(format!("cannot read {what} {}: {e}", p.display()))),
+        }
+    }
+}
+
+/// A ready TLS connector (built once per client, shared by its connections).
+#[derive(Clone)]
+pub struct Tls {
+    connector: TlsConnector,
+}
+
+impl Tls {
+    pub fn new(opts: &TlsOptions) -> Result<Tls> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut roots = RootCertStore::empty();
+        match &opts.ca {
+            Some(src) => {
+                let pem = src.read("CA file")?;
+                let certs = parse_certs(&pem, "CA file")?;
+                for c in certs {
+                    roots.add(c).map_err(|e| KafkaError::Config(format!("CA file: {e}")))?;
+                }
+            }
+            None => {
+                let found = rustls_native_certs::load_native_certs();
+                for c in found.certs {
+                    let _ = roots.add(c);
+                }
+                if roots.is_empty() {
+                    return Err(KafkaError::Config(
+                        "no system CA certificates found; give the CA with ssl.truststore.location (PEM)".into(),
+                    ));
+                }
+            }
+        }
+        let roots = Arc::new(roots);
+        let webpki = WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
+            .build()
+            .map_err(|e| KafkaError::Config(format!("TLS verifier: {e}")))?;
+        let builder = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| KafkaError::Config(format!("TLS: {e}")))?;
+        let builder = if opts.verify_hostname {
+            builder.with_webpki_verifier(webpki)
+        } else {
+            builder.dangerous().with_custom_certificate_verifier(Arc::new(ChainOnly(webpki)))
+        };
+        let config = match (&opts.client_cert, &opts.client_key) {
+            (Some(cert), Some(key)) => {
+                let chain = parse_certs(&cert.read("client certificate")?, "client certificate")?;
+                let key_pem = key.read("client key")?;
+                let key = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|e| {
+                    KafkaError::Config(format!(
+                        "client key: {e} (expected an unencrypted PEM private key; encrypted keys are not supported yet)"
+                    ))
+                })?;
+                builder
+                    .with_client_auth_cert(chain, key)
+                    .map_err(|e| KafkaError::Config(format!("client certificate/key: {e}")))?
+            }
+            (None, None) => builder.with_no_client_auth(),
+            _ => return Err(KafkaError::Config("mTLS needs both a client certificate and its key".into())),
+        };
+        Ok(Tls { connector: TlsConnector::from(Arc::new(config)) })
+    }
+
+    pub async fn connect(&self, host: &str, tcp: TcpStream) -> std::io::Result<TlsStream<TcpStream>> {
+        let name = ServerName::try_from(host.to_string())
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("bad TLS server name {host}: {e}")))?;
+        self.connector.connect(name, tcp).await
+    }
+}
+
+fn parse_certs(pem: &[u8], what: &str) -> Result<Vec<CertificateDer<'static>>> {
+    let certs: Vec<_> = CertificateDer::pem_slice_iter(pem)
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| KafkaError::Config(format!("{what}: {e}")))?;
+    if certs.is_empty() {
+        return Err(KafkaError::Config(format!(
+            "{what}: no PEM certificate found (JKS/PKCS12 stores are not supported: export PEM with `keytool -exportcert -rfc`)"
+        )));
+    }
+    Ok(certs)
+}
+
+/// Verifies the chain like webpki but accepts a certificate that names another host, which is what
+/// Java clients do with an empty ssl.endpoint.identification.algorithm.
+#[derive(Debug)]
+struct ChainOnly(Arc<WebPkiServerVerifier>);
+
+impl ServerCertVerifier for ChainOnly {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        match self.0.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
+            Err(rustls::Error::InvalidCertificate(CertificateError::NotValidForName))
+            | Err(rustls::Error::InvalidCertificate(CertificateError::NotValidForNameContext { .. })) => {
+                Ok(ServerCertVerified::assertion())
+            }
+            other => other,
+        }
+    }
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls12_signature(message, cert, dss)
+    }
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls13_signature(message, cert, dss)
+    }
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.supported_verify_schemes()
+    }
+}

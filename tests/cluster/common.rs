@@ -1,0 +1,255 @@
+//! Shared fixtures for the integration tests: the real 3-node cluster (started once through
+//! scripts/kafka-cluster.sh), the kdeck binary, Kafka's own tools as oracles, rdkafka for data.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::{Duration, Instant};
+
+pub struct Env {
+    pub bootstrap: String,
+    pub sasl_bootstrap: String,
+    pub ssl_bootstrap: String,
+    pub mtls_bootstrap: String,
+    pub certs: PathBuf,
+    pub classpath: String,
+}
+
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Starts the cluster if needed (idempotent) and reads its coordinates.
+pub fn env() -> &'static Env {
+    static ENV: OnceLock<Env> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let script = root().join("scripts/kafka-cluster.sh");
+        let up = Command::new("bash").arg(&script).arg("up").status().expect("run kafka-cluster.sh up");
+        assert!(up.success(), "scripts/kafka-cluster.sh up failed");
+        let out = Command::new("bash").arg(&script).arg("env").output().expect("run kafka-cluster.sh env");
+        assert!(out.status.success(), "kafka-cluster.sh env: {}", String::from_utf8_lossy(&out.stderr));
+        let vars = parse_env(&String::from_utf8_lossy(&out.stdout));
+        let get = |k: &str| vars.get(k).cloned().unwrap_or_else(|| panic!("kafka-cluster.sh env did not print {k}"));
+        Env {
+            bootstrap: get("KDECK_TEST_BOOTSTRAP"),
+            sasl_bootstrap: get("KDECK_TEST_SASL_BOOTSTRAP"),
+            ssl_bootstrap: get("KDECK_TEST_SSL_BOOTSTRAP"),
+            mtls_bootstrap: get("KDECK_TEST_MTLS_BOOTSTRAP"),
+            certs: PathBuf::from(get("KDECK_TEST_CERTS_DIR")),
+            classpath: get("KDECK_KAFKA_CLASSPATH"),
+        }
+    })
+}
+
+fn parse_env(text: &str) -> HashMap<String, String> {
+    text.lines()
+        .filter_map(|l| l.trim().strip_prefix("export ").or(Some(l.trim())))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.trim_matches(|c| c == '\'' || c == '"').to_string()))
+        .collect()
+}
+
+/// Tests that stop a broker take this exclusively; all others share it.
+static NODES: RwLock<()> = RwLock::new(());
+
+pub fn shared() -> RwLockReadGuard<'static, ()> {
+    let _ = env();
+    NODES.read().unwrap_or_else(|e| e.into_inner())
+}
+
+pub fn exclusive() -> RwLockWriteGuard<'static, ()> {
+    let _ = env();
+    NODES.write().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A topic/group name no other test (or earlier run) uses.
+pub fn unique(prefix: &str) -> String {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    format!("{prefix}-{}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed), nanos % 1_000_000_000)
+}
+
+/// Runs the kdeck binary with the given arguments (no bootstrap added).
+pub fn kdeck_raw(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kdeck"))
+        .args(args)
+        .env("KDECK_CONFIG", root().join("tests/cluster/no-such-config.toml"))
+        .env_remove("KDECK_BOOTSTRAP")
+        .env_remove("KDECK_CLUSTER")
+        .output()
+        .expect("run kdeck")
+}
+
+/// Runs kdeck against the PLAINTEXT listener and returns stdout, failing the test on error.
+pub fn kdeck(args: &[&str]) -> String {
+    let mut full = vec!["--bootstrap", env().bootstrap.as_str()];
+    full.extend_from_slice(args);
+    let out = kdeck_raw(&full);
+    assert!(out.status.success(), "kdeck {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+pub fn kdeck_json(args: &[&str]) -> serde_json::Value {
+    let mut full = args.to_vec();
+    full.extend_from_slice(&["--output", "json"]);
+    serde_json::from_str(&kdeck(&full)).expect("kdeck printed JSON")
+}
+
+/// Runs one of Kafka's own tools from the cluster's jars (the oracle).
+pub fn kafka_tool(class: &str, args: &[&str]) -> String {
+    let out = Command::new("java")
+        .args(["-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", &env().classpath, class])
+        .args(args)
+        .output()
+        .expect("run java");
+    assert!(
+        out.status.success(),
+        "{class} {args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Polls `check` until it returns Some or the deadline passes (then fails with `what`).
+pub fn wait_for<T>(what: &str, limit: Duration, mut check: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = check() {
+            return v;
+        }
+        assert!(start.elapsed() < limit, "gave up waiting for {what} after {limit:?}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+pub fn script(args: &[&str]) {
+    let st = Command::new("bash").arg(root().join("scripts/kafka-cluster.sh")).args(args).status().expect("run script");
+    assert!(st.success(), "kafka-cluster.sh {args:?} failed");
+}
+
+pub mod data {
+    //! rdkafka (the data plane) to create topics, produce and consume real messages.
+    use std::time::Duration;
+
+    use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+    use rdkafka::client::DefaultClientContext;
+    use rdkafka::config::ClientConfig;
+    use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+    use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+    use rdkafka::{Message, Offset, TopicPartitionList};
+
+    fn base() -> ClientConfig {
+        let mut c = ClientConfig::new();
+        c.set("bootstrap.servers", &super::env().bootstrap);
+        c
+    }
+
+    pub fn create_topic(name: &str, partitions: i32, rf: i32) {
+        let admin: AdminClient<DefaultClientContext> = base().create().expect("admin client");
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let res = rt
+            .block_on(admin.create_topics(
+                &[NewTopic::new(name, partitions, TopicReplication::Fixed(rf))],
+                &AdminOptions::new().operation_timeout(Some(Duration::from_secs(30))),
+            ))
+            .expect("create_topics");
+        for r in res {
+            r.unwrap_or_else(|(t, e)| panic!("create topic {t}: {e}"));
+        }
+    }
+
+    pub fn create_topic_with_assignment(name: &str, assignment: &[&[i32]]) {
+        let admin: AdminClient<DefaultClientContext> = base().create().expect("admin client");
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let res = rt
+            .block_on(admin.create_topics(
+                &[NewTopic::new(name, assignment.len() as i32, TopicReplication::Variable(assignment))],
+                &AdminOptions::new().operation_timeout(Some(Duration::from_secs(30))),
+            ))
+            .expect("create_topics");
+        for r in res {
+            r.unwrap_or_else(|(t, e)| panic!("create topic {t}: {e}"));
+        }
+    }
+
+    /// The payload of message `i`: its content hash travels with it so reads can be checked.
+    pub fn payload(i: usize) -> String {
+        let body = format!("message-{i}");
+        format!("{body}#{:016x}", fnv1a(body.as_bytes()))
+    }
+
+    pub fn fnv1a(bytes: &[u8]) -> u64 {
+        bytes.iter().fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100000001b3))
+    }
+
+    /// Produces `n` messages, message i to partition i % partitions, acks=all; returns the count
+    /// per partition.
+    pub fn produce(topic: &str, n: usize, partitions: i32) -> Vec<i64> {
+        let producer: ThreadedProducer<DefaultProducerContext> =
+            base().set("acks", "all").set("linger.ms", "5").create().expect("producer");
+        let mut counts = vec![0i64; partitions as usize];
+        for i in 0..n {
+            let p = (i % partitions as usize) as i32;
+            let key = format!("k{i}");
+            let value = payload(i);
+            let mut record = BaseRecord::to(topic).partition(p).key(&key).payload(&value);
+            loop {
+                match producer.send(record) {
+                    Ok(()) => break,
+                    Err((e, r)) => {
+                        assert!(matches!(e, rdkafka::error::KafkaError::MessageProduction(rdkafka::types::RDKafkaErrorCode::QueueFull)), "produce: {e}");
+                        record = r;
+                        producer.poll(Duration::from_millis(50));
+                    }
+                }
+            }
+            counts[p as usize] += 1;
+        }
+        producer.flush(Duration::from_secs(30)).expect("flush");
+        counts
+    }
+
+    /// Reads the first `want[p]` messages of each partition (verifying each payload's hash and
+    /// partition), then commits exactly those positions for `group`. Partitions are assigned
+    /// explicitly so the committed offsets are known in advance.
+    pub fn consume_and_commit(topic: &str, group: &str, want: &[i64]) {
+        let consumer: BaseConsumer = base()
+            .set("group.id", group)
+            .set("enable.auto.commit", "false")
+            .set("auto.offset.reset", "earliest")
+            .create()
+            .expect("consumer");
+        let mut tpl = TopicPartitionList::new();
+        for p in 0..want.len() {
+            tpl.add_partition_offset(topic, p as i32, Offset::Beginning).expect("tpl");
+        }
+        consumer.assign(&tpl).expect("assign");
+        let partitions = want.len();
+        let mut got = vec![0i64; partitions];
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while got.iter().zip(want).any(|(g, w)| g < w) {
+            assert!(std::time::Instant::now() < deadline, "read only {got:?} of {want:?}");
+            let Some(msg) = consumer.poll(Duration::from_millis(500)) else { continue };
+            let msg = msg.expect("consume");
+            let p = msg.partition() as usize;
+            if got[p] >= want[p] {
+                continue;
+            }
+            let value = std::str::from_utf8(msg.payload().expect("payload")).expect("utf-8");
+            let (body, hash) = value.rsplit_once('#').expect("payload carries its hash");
+            assert_eq!(format!("{:016x}", fnv1a(body.as_bytes())), hash, "payload {value:?} corrupted");
+            let i: usize = body.trim_start_matches("message-").parse().expect("message index");
+            assert_eq!(i % partitions, p, "message {i} read from partition {p}");
+            assert_eq!(msg.offset(), got[p], "partition {p} read out of order");
+            got[p] += 1;
+        }
+        let mut commit = TopicPartitionList::new();
+        for (p, off) in want.iter().enumerate() {
+            commit.add_partition_offset(topic, p as i32, Offset::Offset(*off)).expect("tpl");
+        }
+        consumer.commit(&commit, CommitMode::Sync).expect("commit");
+    }
+}
