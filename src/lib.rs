@@ -6,4 +6,7 @@
 pub mod cli;
 pub mod cluster;
 pub mod config;
+pub mod data;
+pub mod demo;
 pub mod kafka;
+pub mod tui;

@@ -1,21 +1,30 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
-use kdeck::cli::{self, Cli};
+use clap::Parser;
+use kdeck::cli::{self, Cli, Command};
+
+/// Where the console logs: it owns the screen, so logs go to a file.
+fn log_file() -> Option<std::fs::File> {
+    let dir = kdeck::config::state_dir()?;
+    std::fs::create_dir_all(&dir).ok()?;
+    std::fs::OpenOptions::new().create(true).append(true).open(dir.join("kdeck.log")).ok()
+}
+
+fn init_logging(console: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KDECK_LOG").unwrap_or_else(|_| if console { "info" } else { "warn" }.into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match (console, log_file()) {
+        (true, Some(file)) => builder.with_ansi(false).with_writer(std::sync::Mutex::new(file)).init(),
+        (true, None) => builder.with_writer(std::io::sink).init(),
+        (false, _) => builder.with_writer(std::io::stderr).init(),
+    }
+}
 
 fn main() -> ExitCode {
     let args = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("KDECK_LOG").unwrap_or_else(|_| "warn".into()))
-        .with_writer(std::io::stderr)
-        .init();
-    let Some(command) = &args.command else {
-        // The TUI lands with its own issue; until then say so instead of doing nothing.
-        let _ = Cli::command().print_help();
-        eprintln!("\nThe interactive console is not built yet; use a subcommand above.");
-        return ExitCode::from(2);
-    };
+    let console = matches!(args.command, None | Some(Command::Demo { .. }));
+    init_logging(console);
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -23,11 +32,19 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(cli::run(&args.global, command)) {
+    let result = runtime.block_on(async {
+        match &args.command {
+            None => cli::run_tui(&args.global).await.map(|_| String::new()),
+            Some(Command::Demo { rate }) => cli::run_demo(&args.global, *rate).await.map(|_| String::new()),
+            Some(command) => cli::run(&args.global, command).await,
+        }
+    });
+    // Background tasks (demo load, pending requests) must not keep the process alive.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    match result {
         Ok(out) => {
-            let mut stdout = std::io::stdout().lock();
             // a closed pipe (`kdeck topics | head`) is not an error worth a message
-            let _ = stdout.write_all(out.as_bytes());
+            let _ = std::io::stdout().lock().write_all(out.as_bytes());
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -51,6 +51,12 @@ pub struct Global {
     /// Refuse every mutating request
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Console: how often to refresh, e.g. 5s
+    #[arg(long, value_parser = parse_duration, default_value = "5s", global = true)]
+    pub refresh: Duration,
+    /// Console: no colours (also when NO_COLOR is set)
+    #[arg(long, global = true)]
+    pub no_color: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -72,6 +78,12 @@ pub enum Command {
         group: Option<String>,
         #[arg(long)]
         all: bool,
+    },
+    /// Local 3-broker cluster + sample topics + moving load + the console
+    Demo {
+        /// Messages per second the demo producer writes
+        #[arg(long, default_value_t = 20)]
+        rate: u32,
     },
 }
 
@@ -104,6 +116,38 @@ impl Global {
     }
 }
 
+/// The console on the cluster the options name.
+pub async fn run_tui(global: &Global) -> anyhow::Result<()> {
+    let resolved = config::resolve(&global.connect_args())?;
+    let read_only = global.read_only || resolved.read_only;
+    console(global, resolved.name.clone(), resolved.client, read_only).await
+}
+
+async fn console(global: &Global, name: String, cfg: crate::kafka::ClientConfig, read_only: bool) -> anyhow::Result<()> {
+    use std::sync::Arc;
+    let data = crate::data::DataConfig::from_client(&cfg).map_err(anyhow::Error::msg)?;
+    let deadline = crate::tui::backend::refresh_deadline(cfg.request_timeout);
+    let bootstrap = cfg.bootstrap.join(",");
+    // Connect before taking over the screen, so a wrong address is an ordinary error message.
+    let client = Client::connect(cfg).await?;
+    let backend = Arc::new(crate::tui::backend::KafkaBackend { client, data });
+    let settings = crate::tui::app::Settings { cluster_name: name, bootstrap, read_only, refresh_every: global.refresh };
+    let no_color = global.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    crate::tui::run(backend, crate::tui::Options { settings, no_color, deadline }).await
+}
+
+/// `kdeck demo`.
+pub async fn run_demo(global: &Global, rate: u32) -> anyhow::Result<()> {
+    tokio::task::spawn_blocking(crate::demo::start_cluster).await??;
+    crate::demo::create_topics().await?;
+    let load = crate::demo::start_load(rate)?;
+    let cfg = config::Settings::default().client_config(Some(crate::demo::BOOTSTRAP))?;
+    let result = console(global, "demo".into(), cfg, global.read_only).await;
+    drop(load);
+    eprintln!("kdeck demo: load stopped. The cluster keeps running; stop it with scripts/kafka-cluster.sh down");
+    result
+}
+
 /// Runs one subcommand and returns what to print.
 pub async fn run(global: &Global, command: &Command) -> anyhow::Result<String> {
     let resolved = config::resolve(&global.connect_args())?;
@@ -115,5 +159,6 @@ pub async fn run(global: &Global, command: &Command) -> anyhow::Result<String> {
         Command::Describe { topic } => describe::run(&client, f, topic).await,
         Command::Groups => groups::run(&client, f).await,
         Command::Lag { group, all } => lag::run(&client, f, group.as_deref(), *all).await,
+        Command::Demo { .. } => unreachable!("main runs the demo"),
     }
 }

@@ -24,6 +24,8 @@ pub struct LoadOptions {
     /// Only these topics (None: all). Unknown names are an error.
     pub topics: Option<Vec<String>>,
     pub offsets: bool,
+    /// min.insync.replicas per topic (one DescribeConfigs for all topics).
+    pub configs: bool,
     pub groups: GroupScope,
     pub reassignments: bool,
 }
@@ -69,7 +71,7 @@ pub async fn load(client: &Client, opts: &LoadOptions) -> Result<Snapshot> {
             })
             .collect();
         partitions.sort_by_key(|p| p.partition);
-        snap.topics.push(Topic { name, internal: t.is_internal, partitions });
+        snap.topics.push(Topic { name, internal: t.is_internal, partitions, min_insync_replicas: None });
     }
     snap.topics.sort_by(|a, b| a.name.cmp(&b.name));
 
@@ -95,6 +97,18 @@ pub async fn load(client: &Client, opts: &LoadOptions) -> Result<Snapshot> {
                     None => {}
                 }
             }
+        }
+    }
+
+    if opts.configs && !snap.topics.is_empty() {
+        let names: Vec<String> = snap.topics.iter().map(|t| t.name.clone()).collect();
+        match client.topic_config_values(&names, "min.insync.replicas").await {
+            Ok(values) => {
+                for t in &mut snap.topics {
+                    t.min_insync_replicas = values.get(&t.name).and_then(|v| v.parse().ok());
+                }
+            }
+            Err(e) => snap.warnings.push(format!("min.insync.replicas: {e}")),
         }
     }
 

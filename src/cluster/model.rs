@@ -31,6 +31,9 @@ pub struct Topic {
     pub name: String,
     pub internal: bool,
     pub partitions: Vec<Partition>,
+    /// The topic's effective min.insync.replicas, when configs were loaded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_insync_replicas: Option<i32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -78,6 +81,13 @@ impl Topic {
     pub fn offline(&self) -> usize {
         self.partitions.iter().filter(|p| p.is_offline()).count()
     }
+    /// Online partitions whose ISR is smaller than min.insync.replicas: acks=all producers fail there.
+    pub fn under_min_isr(&self) -> usize {
+        match self.min_insync_replicas {
+            Some(min) => self.partitions.iter().filter(|p| !p.is_offline() && (p.isr.len() as i32) < min).count(),
+            None => 0,
+        }
+    }
     /// Messages retained (end − start summed); None if any partition's offsets are unknown.
     pub fn messages(&self) -> Option<i64> {
         self.partitions.iter().map(Partition::messages).sum()
@@ -123,7 +133,55 @@ pub struct PartitionLag {
     pub host: Option<String>,
 }
 
+/// Per-broker load and health, including brokers that replicas name but metadata no longer lists
+/// (a stopped broker): those have no address.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BrokerStats {
+    pub id: i32,
+    pub host: Option<String>,
+    pub port: Option<i32>,
+    pub rack: Option<String>,
+    pub controller: bool,
+    pub leaders: usize,
+    pub replicas: usize,
+    /// Partitions where this broker is a replica but not in the ISR.
+    pub out_of_sync: usize,
+}
+
 impl Snapshot {
+    /// One pass over all partitions.
+    pub fn broker_stats(&self) -> Vec<BrokerStats> {
+        let mut stats: std::collections::BTreeMap<i32, BrokerStats> = self
+            .brokers
+            .iter()
+            .map(|b| {
+                let s = BrokerStats {
+                    id: b.id,
+                    host: Some(b.host.clone()),
+                    port: Some(b.port),
+                    rack: b.rack.clone(),
+                    controller: b.is_controller,
+                    leaders: 0,
+                    replicas: 0,
+                    out_of_sync: 0,
+                };
+                (b.id, s)
+            })
+            .collect();
+        let blank = |id| BrokerStats { id, host: None, port: None, rack: None, controller: false, leaders: 0, replicas: 0, out_of_sync: 0 };
+        for p in self.topics.iter().flat_map(|t| &t.partitions) {
+            for r in &p.replicas {
+                let s = stats.entry(*r).or_insert_with(|| blank(*r));
+                s.replicas += 1;
+                s.out_of_sync += usize::from(!p.isr.contains(r));
+            }
+            if let Some(l) = p.leader {
+                stats.entry(l).or_insert_with(|| blank(l)).leaders += 1;
+            }
+        }
+        stats.into_values().collect()
+    }
+
     pub fn topic(&self, name: &str) -> Option<&Topic> {
         self.topics.iter().find(|t| t.name == name)
     }
@@ -135,6 +193,9 @@ impl Snapshot {
     }
     pub fn offline(&self) -> usize {
         self.topics.iter().map(Topic::offline).sum()
+    }
+    pub fn under_min_isr(&self) -> usize {
+        self.topics.iter().map(Topic::under_min_isr).sum()
     }
 }
 

@@ -12,6 +12,16 @@ pub use profile::{ClusterProfile, FileConfig};
 
 use crate::kafka::ClientConfig;
 
+/// Where kdeck keeps its log and audit log: $KDECK_STATE_DIR, else the platform state dir
+/// (~/.local/state/kdeck on Linux).
+pub fn state_dir() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("KDECK_STATE_DIR") {
+        return Some(PathBuf::from(d));
+    }
+    let dirs = directories::ProjectDirs::from("", "", "kdeck")?;
+    Some(dirs.state_dir().unwrap_or_else(|| dirs.data_local_dir()).to_path_buf())
+}
+
 /// The connection options every command shares.
 #[derive(Clone, Debug, Default)]
 pub struct ConnectArgs {

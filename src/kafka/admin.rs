@@ -8,8 +8,9 @@ use kafka_protocol::messages::describe_groups_response::DescribedGroup;
 use kafka_protocol::messages::list_groups_response::ListedGroup;
 use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
 use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestGroup;
+use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
 use kafka_protocol::messages::{
-    describe_quorum_request, ApiKey, BrokerId, DescribeGroupsRequest, DescribeQuorumRequest, FindCoordinatorRequest, GroupId,
+    describe_quorum_request, DescribeConfigsRequest, ApiKey, BrokerId, DescribeGroupsRequest, DescribeQuorumRequest, FindCoordinatorRequest, GroupId,
     ListGroupsRequest, ListOffsetsRequest, ListPartitionReassignmentsRequest, OffsetFetchRequest, TopicName,
 };
 use kafka_protocol::protocol::StrBytes;
@@ -398,6 +399,33 @@ impl Client {
             out.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
             return Ok(out);
         }
+    }
+
+    /// One config value of many topics in a single DescribeConfigs (topic configs can be read
+    /// from any broker).
+    pub async fn topic_config_values(&self, topics: &[String], key: &str) -> Result<HashMap<String, String>> {
+        let req = DescribeConfigsRequest::default().with_resources(
+            topics
+                .iter()
+                .map(|t| {
+                    DescribeConfigsResource::default()
+                        .with_resource_type(2)
+                        .with_resource_name(s(t))
+                        .with_configuration_keys(Some(vec![s(key)]))
+                })
+                .collect(),
+        );
+        let resp = self.send(Target::Any, &req).await?;
+        let mut out = HashMap::new();
+        for r in resp.results {
+            if r.error_code != 0 {
+                continue;
+            }
+            if let Some(v) = r.configs.iter().find(|c| c.name.as_str() == key).and_then(|c| c.value.as_ref()) {
+                out.insert(r.resource_name.to_string(), v.to_string());
+            }
+        }
+        Ok(out)
     }
 
     /// The active KRaft controller (the metadata quorum's leader), if the cluster runs KRaft

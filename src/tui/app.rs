@@ -1,0 +1,492 @@
+//! The console's state and its reactions to keys and worker events. No I/O here: the app returns
+//! the [`Request`]s it wants sent, so every behaviour can be tested by feeding it events.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use super::keymap::{Action, Keymap};
+use super::lag::LagHistory;
+use super::message::{Event, Request};
+use super::panes::{Ctx, TablePane, TableView, View};
+use super::popups;
+use super::theme::Theme;
+use crate::cluster::{BrokerStats, Snapshot};
+
+const FLASH_FOR: Duration = Duration::from_secs(5);
+pub const PEEK_COUNT: usize = 50;
+
+pub struct Settings {
+    pub cluster_name: String,
+    pub bootstrap: String,
+    pub read_only: bool,
+    pub refresh_every: Duration,
+}
+
+/// One level of the breadcrumb trail.
+struct Screen {
+    view: View,
+    pane: Box<dyn TablePane>,
+    table: TableView,
+}
+
+impl Screen {
+    fn new(view: View) -> Screen {
+        Screen { pane: view.pane(), view, table: TableView::default() }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    Filter,
+    Command(String),
+    Help,
+    ErrorDetail,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+pub struct App {
+    pub settings: Settings,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    snapshot: Snapshot,
+    broker_stats: Vec<BrokerStats>,
+    generation: u64,
+    /// Broker ids seen in this session, to count brokers that dropped out of the metadata.
+    known_brokers: BTreeSet<i32>,
+    lag: LagHistory,
+    stack: Vec<Screen>,
+    pub mode: Mode,
+    flash: Option<(String, Level, Instant)>,
+    last_error: Option<String>,
+    last_refresh: Option<Instant>,
+    last_request: Option<Instant>,
+    refresh_in_flight: bool,
+    peek_in_flight: bool,
+    pub quit: bool,
+    now: Instant,
+}
+
+impl App {
+    pub fn new(settings: Settings, keymap: Keymap, theme: Theme, now: Instant) -> App {
+        App {
+            settings,
+            keymap,
+            theme,
+            snapshot: Snapshot::default(),
+            broker_stats: Vec::new(),
+            generation: 0,
+            known_brokers: BTreeSet::new(),
+            lag: LagHistory::default(),
+            stack: vec![Screen::new(View::Topics)],
+            mode: Mode::Normal,
+            flash: None,
+            last_error: None,
+            last_refresh: None,
+            last_request: None,
+            refresh_in_flight: false,
+            peek_in_flight: false,
+            quit: false,
+            now,
+        }
+    }
+
+    pub fn flash(&mut self, text: impl Into<String>, level: Level) {
+        let text = text.into();
+        if level == Level::Error {
+            self.last_error = Some(text.clone());
+        }
+        self.flash = Some((text, level, self.now));
+    }
+
+    pub fn view(&self) -> &View {
+        &self.stack[self.stack.len() - 1].view
+    }
+
+    pub fn breadcrumbs(&self) -> Vec<String> {
+        self.stack.iter().map(|s| s.view.crumb()).collect()
+    }
+
+    /// Time passes: expire the flash; ask for a refresh when one is due and none is in flight.
+    pub fn tick(&mut self, now: Instant) -> Vec<Request> {
+        self.now = now;
+        if let Some((_, _, at)) = &self.flash {
+            if now.duration_since(*at) >= FLASH_FOR {
+                self.flash = None;
+            }
+        }
+        let due = self.last_request.is_none_or(|t| now.duration_since(t) >= self.settings.refresh_every);
+        if due && !self.refresh_in_flight {
+            return self.request_refresh();
+        }
+        Vec::new()
+    }
+
+    fn request_refresh(&mut self) -> Vec<Request> {
+        if self.refresh_in_flight {
+            return Vec::new(); // coalesced: the one in flight will bring fresh data
+        }
+        self.refresh_in_flight = true;
+        self.last_request = Some(self.now);
+        vec![Request::Refresh]
+    }
+
+    pub fn on_event(&mut self, ev: Event, now: Instant) {
+        self.now = now;
+        match ev {
+            Event::Snapshot { result, took } => {
+                self.refresh_in_flight = false;
+                match result {
+                    Ok(snap) => {
+                        tracing::debug!(?took, topics = snap.topics.len(), "snapshot");
+                        self.known_brokers.extend(snap.brokers.iter().map(|b| b.id));
+                        for t in &snap.topics {
+                            for p in &t.partitions {
+                                self.known_brokers.extend(p.replicas.iter().copied());
+                            }
+                        }
+                        self.lag.record(&snap, now);
+                        self.broker_stats = snap.broker_stats();
+                        if let Some(w) = snap.warnings.first() {
+                            self.flash(format!("partial refresh: {w}"), Level::Warn);
+                        }
+                        self.snapshot = *snap;
+                        self.generation += 1;
+                        self.last_refresh = Some(now);
+                    }
+                    Err(e) => self.flash(format!("refresh failed: {e}"), Level::Error),
+                }
+            }
+            Event::Peeked { topic, partition, result } => {
+                self.peek_in_flight = false;
+                let top = self.stack.len() - 1;
+                if self.stack[top].view == (View::Peek { topic: topic.clone(), partition }) {
+                    match result {
+                        Ok(msgs) => {
+                            let n = msgs.len();
+                            self.stack[top].pane.set_messages(msgs);
+                            self.stack[top].table.invalidate();
+                            self.refresh_table();
+                            self.top().table.bottom(); // newest message under the cursor
+                            self.flash(format!("read {n} messages from {topic}/{partition}"), Level::Info);
+                        }
+                        Err(e) => self.flash(format!("peek {topic}/{partition} failed: {e}"), Level::Error),
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent) -> Vec<Request> {
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            self.quit = true;
+            return Vec::new();
+        }
+        match self.mode.clone() {
+            Mode::Filter => {
+                self.filter_key(key);
+                Vec::new()
+            }
+            Mode::Command(text) => self.command_key(key, text),
+            Mode::Help | Mode::ErrorDetail => {
+                // any key closes a popup; quit still quits
+                if self.keymap.action(&key) == Some(Action::Quit) {
+                    self.quit = true;
+                }
+                self.mode = Mode::Normal;
+                Vec::new()
+            }
+            Mode::Normal => match self.keymap.action(&key) {
+                Some(a) => self.act(a),
+                None => Vec::new(),
+            },
+        }
+    }
+
+    fn top(&mut self) -> &mut Screen {
+        let i = self.stack.len() - 1;
+        &mut self.stack[i]
+    }
+
+    fn page(&self) -> isize {
+        20
+    }
+
+    fn act(&mut self, action: Action) -> Vec<Request> {
+        self.refresh_table();
+        let page = self.page();
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Up => self.top().table.move_by(-1),
+            Action::Down => self.top().table.move_by(1),
+            Action::PageUp => self.top().table.move_by(-page),
+            Action::PageDown => self.top().table.move_by(page),
+            Action::Top => self.top().table.top(),
+            Action::Bottom => self.top().table.bottom(),
+            Action::Enter => {
+                let next = {
+                    let s = &self.stack[self.stack.len() - 1];
+                    let ctx = self.ctx();
+                    s.table.current().and_then(|i| s.pane.enter(&ctx, i))
+                };
+                if let Some(v) = next {
+                    self.stack.push(Screen::new(v));
+                }
+            }
+            Action::Back => {
+                if !self.top().table.filter.is_empty() {
+                    self.top().table.filter.clear();
+                } else if self.stack.len() > 1 {
+                    self.stack.pop();
+                }
+            }
+            Action::Filter => self.mode = Mode::Filter,
+            Action::Command => self.mode = Mode::Command(String::new()),
+            Action::Help => self.mode = Mode::Help,
+            Action::ErrorDetail => {
+                if self.last_error.is_some() {
+                    self.mode = Mode::ErrorDetail;
+                } else {
+                    self.flash("no errors so far", Level::Info);
+                }
+            }
+            Action::Refresh => {
+                if self.refresh_in_flight {
+                    self.flash("a refresh is already running", Level::Info);
+                }
+                return self.request_refresh();
+            }
+            Action::Sort => {
+                let cols = self.top().pane.columns().len();
+                let t = &mut self.top().table;
+                t.sort = Some(t.sort.map(|c| (c + 1) % cols).unwrap_or(0));
+            }
+            Action::Reverse => {
+                let t = &mut self.top().table;
+                t.reverse = !t.reverse;
+            }
+            Action::Peek => return self.peek(),
+            Action::Brokers => self.jump(View::Brokers),
+            Action::Topics => self.jump(View::Topics),
+            Action::Groups => self.jump(View::Groups),
+        }
+        Vec::new()
+    }
+
+    fn peek(&mut self) -> Vec<Request> {
+        let target = {
+            let s = &self.stack[self.stack.len() - 1];
+            let ctx = self.ctx();
+            s.table.current().and_then(|i| s.pane.peek_target(&ctx, i))
+        };
+        let Some((topic, partition)) = target else {
+            self.flash("peek works on a partition row (open a topic, or a group)", Level::Info);
+            return Vec::new();
+        };
+        if self.peek_in_flight {
+            self.flash("a peek is already running", Level::Info);
+            return Vec::new();
+        }
+        self.peek_in_flight = true;
+        self.stack.push(Screen::new(View::Peek { topic: topic.clone(), partition }));
+        vec![Request::Peek { topic, partition, count: PEEK_COUNT }]
+    }
+
+    /// `:` jumps replace the trail, as in k9s.
+    fn jump(&mut self, view: View) {
+        self.stack = vec![Screen::new(view)];
+    }
+
+    fn filter_key(&mut self, key: KeyEvent) {
+        let t = &mut self.top().table;
+        match key.code {
+            KeyCode::Enter => self.mode = Mode::Normal,
+            KeyCode::Esc => {
+                t.filter.clear();
+                self.mode = Mode::Normal;
+            }
+            KeyCode::Backspace => {
+                t.filter.pop();
+            }
+            KeyCode::Char(c) => {
+                t.filter.push(c);
+                t.selected = 0;
+            }
+            _ => {}
+        }
+    }
+
+    fn command_key(&mut self, key: KeyEvent, mut text: String) -> Vec<Request> {
+        match key.code {
+            KeyCode::Esc => self.mode = Mode::Normal,
+            KeyCode::Backspace => {
+                text.pop();
+                self.mode = Mode::Command(text);
+            }
+            KeyCode::Char(c) => {
+                text.push(c);
+                self.mode = Mode::Command(text);
+            }
+            KeyCode::Enter => {
+                self.mode = Mode::Normal;
+                return self.run_command(text.trim());
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn run_command(&mut self, cmd: &str) -> Vec<Request> {
+        let (word, arg) = cmd.split_once(' ').map(|(w, a)| (w, a.trim())).unwrap_or((cmd, ""));
+        match (word, arg) {
+            ("topics" | "topic" | "t", "") => self.jump(View::Topics),
+            ("t" | "topic" | "topics", name) => {
+                if self.snapshot.topic(name).is_none() && self.last_refresh.is_some() {
+                    self.flash(format!("no topic named {name:?}"), Level::Warn);
+                } else {
+                    self.stack = vec![Screen::new(View::Topics), Screen::new(View::Partitions { topic: name.to_string() })];
+                }
+            }
+            ("groups" | "group" | "g", "") => self.jump(View::Groups),
+            ("g" | "group" | "groups", name) => {
+                if self.snapshot.group(name).is_none() && self.last_refresh.is_some() {
+                    self.flash(format!("no consumer group named {name:?}"), Level::Warn);
+                } else {
+                    self.stack = vec![Screen::new(View::Groups), Screen::new(View::GroupDetail { group: name.to_string() })];
+                }
+            }
+            ("brokers" | "broker" | "b", _) => self.jump(View::Brokers),
+            ("q" | "quit", _) => self.quit = true,
+            ("refresh" | "r", _) => return self.request_refresh(),
+            ("", _) => {}
+            (other, _) => self.flash(format!("unknown command :{other} (try :topics :groups :brokers :t NAME :g NAME :q)"), Level::Warn),
+        }
+        Vec::new()
+    }
+
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx { snap: &self.snapshot, brokers: &self.broker_stats, theme: &self.theme, lag: &self.lag, now: self.now }
+    }
+
+    fn refresh_table(&mut self) {
+        let generation = self.generation;
+        let i = self.stack.len() - 1;
+        let ctx = Ctx { snap: &self.snapshot, brokers: &self.broker_stats, theme: &self.theme, lag: &self.lag, now: self.now };
+        let s = &mut self.stack[i];
+        s.table.refresh_order(s.pane.as_ref(), &ctx, generation);
+    }
+
+    pub fn draw(&mut self, f: &mut Frame) {
+        self.refresh_table();
+        let [header, crumbs, body, status] =
+            Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)]).areas(f.area());
+        f.render_widget(Paragraph::new(self.header_line()), header);
+        f.render_widget(Paragraph::new(self.crumb_line()), crumbs);
+        let i = self.stack.len() - 1;
+        let ctx = Ctx { snap: &self.snapshot, brokers: &self.broker_stats, theme: &self.theme, lag: &self.lag, now: self.now };
+        let s = &mut self.stack[i];
+        let title = Line::from(Span::styled(format!(" {} ", s.pane.title(&ctx)), self.theme.accent));
+        s.table.draw(f, body, s.pane.as_ref(), &ctx, title);
+        f.render_widget(Paragraph::new(self.status_line()), status);
+        match &self.mode {
+            Mode::Help => popups::help(f, centered(f.area(), 72, 22), &self.keymap, &self.theme),
+            Mode::ErrorDetail => {
+                popups::error(f, centered(f.area(), 76, 14), self.last_error.as_deref().unwrap_or(""), &self.theme)
+            }
+            _ => {}
+        }
+    }
+
+    fn header_line(&self) -> Line<'static> {
+        let t = &self.theme;
+        let snap = &self.snapshot;
+        let up = snap.brokers.len();
+        let total = self.known_brokers.len().max(up);
+        let (urp, off, min) = (snap.under_replicated(), snap.offline(), snap.under_min_isr());
+        let count = |label: &str, n: usize, bad: ratatui::style::Style| -> Vec<Span<'static>> {
+            vec![Span::styled(format!(" {label} "), t.dim), Span::styled(n.to_string(), if n > 0 { bad } else { t.text })]
+        };
+        let mut spans = vec![Span::styled(" kdeck ", t.badge), Span::styled(format!(" {}", self.settings.cluster_name), t.accent)];
+        spans.push(Span::styled(" ctrl ", t.dim));
+        spans.push(Span::styled(snap.controller_id.map(|c| c.to_string()).unwrap_or_else(|| "?".into()), t.text));
+        spans.push(Span::styled(" brokers ", t.dim));
+        spans.push(Span::styled(format!("{up}/{total}"), if up < total { t.error } else { t.text }));
+        spans.extend(count("URP", urp, t.warn));
+        spans.extend(count("offline", off, t.error));
+        spans.extend(count("<minISR", min, t.error));
+        let age = match (self.last_refresh, self.refresh_in_flight) {
+            (None, _) => "loading…".to_string(),
+            (Some(at), inflight) => format!("{}s ago{}", self.now.duration_since(at).as_secs(), if inflight { " ⟳" } else { "" }),
+        };
+        spans.push(Span::styled(format!("  {age}"), t.dim));
+        if self.settings.read_only {
+            spans.push(Span::raw(" "));
+            spans.push(Span::styled(" READ-ONLY ", t.badge));
+        }
+        Line::from(spans)
+    }
+
+    fn crumb_line(&self) -> Line<'static> {
+        let t = &self.theme;
+        let mut spans = vec![Span::styled(format!(" {}", self.breadcrumbs().join(" › ")), t.accent)];
+        let s = &self.stack[self.stack.len() - 1];
+        if !s.table.filter.is_empty() || self.mode == Mode::Filter {
+            spans.push(Span::styled(format!("  /{}", s.table.filter), t.warn));
+            if self.mode == Mode::Filter {
+                spans.push(Span::styled("▏", t.warn));
+            }
+        }
+        Line::from(spans)
+    }
+
+    fn status_line(&self) -> Line<'static> {
+        let t = &self.theme;
+        if let Mode::Command(text) = &self.mode {
+            return Line::from(vec![Span::styled(format!(":{text}"), t.accent), Span::styled("▏", t.accent)]);
+        }
+        if let Some((text, level, _)) = &self.flash {
+            let style = match level {
+                Level::Info => t.ok,
+                Level::Warn => t.warn,
+                Level::Error => t.error,
+            };
+            let more = if *level == Level::Error { format!("  ({} for detail)", self.keymap.hint(Action::ErrorDetail)) } else { String::new() };
+            return Line::from(vec![Span::styled(format!(" {text}"), style), Span::styled(more, t.dim)]);
+        }
+        let k = |a: Action, what: &str| -> Vec<Span<'static>> {
+            vec![Span::styled(format!(" {}", self.keymap.hint(a)), t.accent), Span::styled(format!(" {what} "), t.dim)]
+        };
+        let mut spans = Vec::new();
+        for (a, what) in [
+            (Action::Help, "help"),
+            (Action::Enter, "open"),
+            (Action::Back, "back"),
+            (Action::Filter, "filter"),
+            (Action::Command, "cmd"),
+            (Action::Peek, "peek"),
+            (Action::Quit, "quit"),
+        ] {
+            spans.extend(k(a, what));
+        }
+        Line::from(spans)
+    }
+}
+
+/// A rectangle of at most `w`×`h` in the middle of `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+}

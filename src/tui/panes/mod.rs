@@ -1,0 +1,251 @@
+//! Panes: one file each. A pane says how many rows it has, how to filter/sort them and how to
+//! render one row; [`TableView`] keeps selection, filter and sort and renders only the rows that
+//! fit on screen (10k partitions cost the same per frame as 10).
+//!
+//! Adding a pane: write `panes/NAME.rs` implementing [`TablePane`], add its [`View`] variant and
+//! a line in [`View::pane`], and (if it gets a key) an action in assets/keymap.toml.
+
+pub mod brokers;
+pub mod group_detail;
+pub mod groups;
+pub mod partitions;
+pub mod peek;
+pub mod topics;
+
+use std::time::Instant;
+
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Row, Table};
+use ratatui::Frame;
+
+use super::lag::LagHistory;
+use super::theme::Theme;
+use crate::cluster::Snapshot;
+
+/// Where the user is. The breadcrumb trail is a stack of these.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum View {
+    Brokers,
+    Topics,
+    Partitions { topic: String },
+    Groups,
+    GroupDetail { group: String },
+    Peek { topic: String, partition: i32 },
+}
+
+impl View {
+    pub fn pane(&self) -> Box<dyn TablePane> {
+        match self {
+            View::Brokers => Box::new(brokers::BrokersPane),
+            View::Topics => Box::new(topics::TopicsPane),
+            View::Partitions { topic } => Box::new(partitions::PartitionsPane { topic: topic.clone() }),
+            View::Groups => Box::new(groups::GroupsPane),
+            View::GroupDetail { group } => Box::new(group_detail::GroupDetailPane { group: group.clone() }),
+            View::Peek { topic, partition } => Box::new(peek::PeekPane::new(topic.clone(), *partition)),
+        }
+    }
+
+    pub fn crumb(&self) -> String {
+        match self {
+            View::Brokers => "brokers".into(),
+            View::Topics => "topics".into(),
+            View::Partitions { topic } => topic.clone(),
+            View::Groups => "groups".into(),
+            View::GroupDetail { group } => group.clone(),
+            View::Peek { partition, .. } => format!("peek p{partition}"),
+        }
+    }
+}
+
+/// What panes read while drawing.
+pub struct Ctx<'a> {
+    pub snap: &'a Snapshot,
+    /// Derived once per snapshot, not per frame.
+    pub brokers: &'a [crate::cluster::BrokerStats],
+    pub theme: &'a Theme,
+    pub lag: &'a LagHistory,
+    pub now: Instant,
+}
+
+pub struct Column {
+    pub title: &'static str,
+    pub width: Constraint,
+}
+
+pub const fn col(title: &'static str, width: Constraint) -> Column {
+    Column { title, width }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SortKey {
+    Num(i64),
+    Text(String),
+}
+
+pub trait TablePane: Send {
+    fn title(&self, ctx: &Ctx) -> String;
+    fn columns(&self) -> &'static [Column];
+    fn count(&self, ctx: &Ctx) -> usize;
+    /// The text `/` filters on (usually the row's name).
+    fn filter_text(&self, ctx: &Ctx, i: usize) -> String;
+    fn sort_key(&self, ctx: &Ctx, i: usize, column: usize) -> SortKey;
+    /// The cells of row `i`; called only for rows on screen.
+    fn row(&self, ctx: &Ctx, i: usize) -> Vec<Cell<'static>>;
+    /// Where Enter on row `i` leads.
+    fn enter(&self, _ctx: &Ctx, _i: usize) -> Option<View> {
+        None
+    }
+    /// The partition `p` on row `i` would peek at.
+    fn peek_target(&self, _ctx: &Ctx, _i: usize) -> Option<(String, i32)> {
+        None
+    }
+    /// Panes that hold their own data (peek) receive it here.
+    fn set_messages(&mut self, _messages: Vec<super::backend::PeekMessage>) {}
+    fn status(&self) -> Option<String> {
+        None
+    }
+}
+
+/// Selection, scroll, filter and sort of one table, with the filtered+sorted order cached until
+/// the data, filter or sort changes.
+#[derive(Debug, Default)]
+pub struct TableView {
+    pub selected: usize,
+    pub offset: usize,
+    pub filter: String,
+    pub sort: Option<usize>,
+    pub reverse: bool,
+    order: Vec<usize>,
+    cached_for: Option<(u64, String, Option<usize>, bool)>,
+}
+
+impl TableView {
+    /// Recomputes the row order if the snapshot generation, filter or sort changed.
+    pub fn refresh_order(&mut self, pane: &dyn TablePane, ctx: &Ctx, generation: u64) {
+        let key = (generation, self.filter.clone(), self.sort, self.reverse);
+        if self.cached_for.as_ref() == Some(&key) {
+            return;
+        }
+        let needle = self.filter.to_lowercase();
+        let mut order: Vec<usize> =
+            (0..pane.count(ctx)).filter(|&i| needle.is_empty() || pane.filter_text(ctx, i).to_lowercase().contains(&needle)).collect();
+        if let Some(c) = self.sort {
+            let mut keyed: Vec<(SortKey, usize)> = order.iter().map(|&i| (pane.sort_key(ctx, i, c), i)).collect();
+            keyed.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+            order = keyed.into_iter().map(|(_, i)| i).collect();
+        }
+        if self.reverse {
+            order.reverse();
+        }
+        self.order = order;
+        self.cached_for = Some(key);
+        self.selected = self.selected.min(self.order.len().saturating_sub(1));
+    }
+
+    pub fn invalidate(&mut self) {
+        self.cached_for = None;
+    }
+
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// The pane's row index under the cursor.
+    pub fn current(&self) -> Option<usize> {
+        self.order.get(self.selected).copied()
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        let last = self.order.len().saturating_sub(1) as isize;
+        self.selected = (self.selected as isize + delta).clamp(0, last.max(0)) as usize;
+    }
+
+    pub fn top(&mut self) {
+        self.selected = 0;
+    }
+
+    pub fn bottom(&mut self) {
+        self.selected = self.order.len().saturating_sub(1);
+    }
+
+    /// Rows to draw for a body `height` rows tall, scrolling just enough to keep the cursor in view.
+    fn window(&mut self, height: usize) -> std::ops::Range<usize> {
+        if height == 0 {
+            return 0..0;
+        }
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+        self.offset = self.offset.min(self.order.len().saturating_sub(height));
+        self.offset..(self.offset + height).min(self.order.len())
+    }
+
+    pub fn draw(&mut self, f: &mut Frame, area: Rect, pane: &dyn TablePane, ctx: &Ctx, title: Line<'static>) {
+        let cols = pane.columns();
+        let inner_height = area.height.saturating_sub(3) as usize; // borders + header row
+        let range = self.window(inner_height);
+        let rows: Vec<Row> = range
+            .clone()
+            .map(|pos| {
+                let i = self.order[pos];
+                let row = Row::new(pane.row(ctx, i));
+                if pos == self.selected {
+                    row.style(ctx.theme.selected)
+                } else {
+                    row
+                }
+            })
+            .collect();
+        let header = Row::new(
+            cols.iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let mark = match (self.sort == Some(i), self.reverse) {
+                        (true, false) => "↑",
+                        (true, true) => "↓",
+                        _ => "",
+                    };
+                    Cell::from(format!("{}{mark}", c.title))
+                })
+                .collect::<Vec<_>>(),
+        )
+        .style(ctx.theme.accent);
+        let position = if self.order.is_empty() { "0/0".to_string() } else { format!("{}/{}", self.selected + 1, self.order.len()) };
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(ctx.theme.dim)
+            .title(title)
+            .title_bottom(Line::from(Span::styled(position, ctx.theme.dim)).right_aligned());
+        let table = Table::new(rows, cols.iter().map(|c| c.width)).header(header).block(block).column_spacing(1);
+        f.render_widget(table, area);
+    }
+}
+
+/// A cell in a style.
+pub fn cell(text: impl Into<String>, style: Style) -> Cell<'static> {
+    Cell::from(Span::styled(text.into(), style))
+}
+
+/// Broker ids, with the ones in `flagged` styled (replicas out of the ISR).
+pub fn id_list(ids: &[i32], flagged: &[i32], normal: Style, flag: Style) -> Cell<'static> {
+    let mut spans = Vec::new();
+    for (n, id) in ids.iter().enumerate() {
+        if n > 0 {
+            spans.push(Span::styled(",", normal));
+        }
+        spans.push(Span::styled(id.to_string(), if flagged.contains(id) { flag } else { normal }));
+    }
+    Cell::from(Line::from(spans))
+}
+
+pub fn opt_num(v: Option<i64>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_else(|| "-".into())
+}
+
+pub fn num_key(v: Option<i64>) -> SortKey {
+    SortKey::Num(v.unwrap_or(i64::MIN))
+}

@@ -1,0 +1,93 @@
+//! The last messages of a partition (read by the worker with rdkafka, no group, no commit).
+
+use ratatui::layout::Constraint::{Length, Min};
+use ratatui::widgets::Cell;
+
+use super::{cell, col, Column, Ctx, SortKey, TablePane};
+use crate::tui::backend::PeekMessage;
+
+pub struct PeekPane {
+    topic: String,
+    partition: i32,
+    messages: Option<Vec<PeekMessage>>,
+}
+
+impl PeekPane {
+    pub fn new(topic: String, partition: i32) -> PeekPane {
+        PeekPane { topic, partition, messages: None }
+    }
+    fn msg(&self, i: usize) -> Option<&PeekMessage> {
+        self.messages.as_ref().and_then(|m| m.get(i))
+    }
+}
+
+const COLUMNS: &[Column] = &[
+    col("OFFSET", Length(9)),
+    col("TIME (UTC)", Length(19)),
+    col("KEY", Length(12)),
+    col("VALUE", Min(20)),
+    col("HEADERS", Length(10)),
+];
+
+/// `2026-11-22 04:29:48` from epoch milliseconds, without a date library.
+pub fn utc(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // civil-from-days (Howard Hinnant's algorithm)
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+impl TablePane for PeekPane {
+    fn title(&self, _ctx: &Ctx) -> String {
+        match &self.messages {
+            None => format!("{}/{} — reading…", self.topic, self.partition),
+            Some(m) => format!("{}/{} — last {} messages (not committed, no group)", self.topic, self.partition, m.len()),
+        }
+    }
+    fn columns(&self) -> &'static [Column] {
+        COLUMNS
+    }
+    fn count(&self, _ctx: &Ctx) -> usize {
+        self.messages.as_ref().map(Vec::len).unwrap_or(0)
+    }
+    fn filter_text(&self, _ctx: &Ctx, i: usize) -> String {
+        self.msg(i).map(|m| format!("{} {}", m.key.clone().unwrap_or_default(), m.value.clone().unwrap_or_default())).unwrap_or_default()
+    }
+    fn sort_key(&self, _ctx: &Ctx, i: usize, _column: usize) -> SortKey {
+        SortKey::Num(self.msg(i).map(|m| m.offset).unwrap_or(0))
+    }
+    fn row(&self, ctx: &Ctx, i: usize) -> Vec<Cell<'static>> {
+        let th = ctx.theme;
+        let Some(m) = self.msg(i) else { return Vec::new() };
+        let headers = m.headers.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ");
+        vec![
+            cell(m.offset.to_string(), th.text),
+            cell(m.timestamp_ms.map(utc).unwrap_or_else(|| "-".into()), th.dim),
+            cell(m.key.clone().unwrap_or_else(|| "∅".into()), th.accent),
+            cell(m.value.clone().unwrap_or_else(|| "∅".into()), th.text),
+            cell(headers, th.dim),
+        ]
+    }
+    fn set_messages(&mut self, messages: Vec<PeekMessage>) {
+        self.messages = Some(messages);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn utc_dates() {
+        assert_eq!(super::utc(0), "1970-01-01 00:00:00");
+        assert_eq!(super::utc(1_795_321_788_000), "2026-11-22 04:29:48");
+        assert_eq!(super::utc(951_782_400_000), "2000-02-29 00:00:00");
+    }
+}
