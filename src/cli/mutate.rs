@@ -101,7 +101,10 @@ pub fn render_preview(p: &Preview) -> String {
                 format!("{:?}", c.op).to_lowercase(),
                 o(&c.current),
                 c.current_source.unwrap_or("-").to_string(),
-                o(&c.new),
+                match (&c.new, c.op) {
+                    (None, crate::kafka::admin_ops::AlterOp::Delete) => "(default)".into(),
+                    (v, _) => o(v),
+                },
                 c.new_source.unwrap_or("-").to_string(),
             ]);
         }

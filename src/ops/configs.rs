@@ -233,10 +233,34 @@ pub async fn prepare(client: &Client, ctx: &Context, resource: &ConfigResource, 
             _ => {}
         }
     }
+    let mut warnings = Vec::new();
+    if !matches!(resource, ConfigResource::Topic(_)) {
+        // brokers accept any key (plugins read their own), so a typo would be stored silently
+        for c in changes.iter().filter(|c| c.op != AlterOp::Delete && !c.key.starts_with("listener.name.")) {
+            if !known.contains_key(c.key.as_str()) {
+                let hint = closest(&c.key, known.keys().copied()).map(|k| format!("; did you mean {k}?")).unwrap_or_default();
+                warnings.push(format!("{} is not a config the broker knows: it is stored, but only a plugin would read it{hint}", c.key));
+            }
+        }
+    }
+    if let ConfigResource::Topic(topic) = resource {
+        if let Some(c) = changes.iter().find(|c| c.key == "min.insync.replicas" && c.op == AlterOp::Set) {
+            let rf = crate::cluster::load(client, &crate::cluster::LoadOptions { topics: Some(vec![topic.clone()]), ..Default::default() })
+                .await
+                .ok()
+                .and_then(|s| s.topic(topic).map(|t| t.replication_factor()));
+            if let (Some(rf), Some(Ok(min))) = (rf, c.value.as_deref().map(str::parse::<usize>)) {
+                if min > rf {
+                    warnings.push(format!(
+                        "min.insync.replicas {min} is larger than the replication factor {rf}: producers with acks=all will get NOT_ENOUGH_REPLICAS"
+                    ));
+                }
+            }
+        }
+    }
 
     let own = own_source(resource);
     let mut diffs = Vec::new();
-    let mut warnings = Vec::new();
     for c in changes {
         let entry = by_name.get(c.key.as_str()).copied();
         let hide = entry.is_some_and(|e| e.sensitive) || known.get(c.key.as_str()).is_some_and(|e| e.sensitive) || looks_sensitive(&c.key);
