@@ -162,5 +162,13 @@ mod tests {
         assert!(matches!(parse(&["config", "set", "topic", "t", "a=1", "b=2"]).command, Some(Command::Config(configs::ConfigCommand::Set { ref pairs, .. })) if pairs.len() == 2));
         assert!(matches!(parse(&["config", "delete", "topic", "t", "a"]).command, Some(Command::Config(configs::ConfigCommand::Delete { .. }))));
         assert!(Cli::try_parse_from(["kdeck", "config", "set", "topic", "t"]).is_err(), "set needs at least one pair");
+        assert!(matches!(
+            parse(&["topic", "create", "t", "--replica-assignment", "1:2,2:3"]).command,
+            Some(Command::Topic(topic::TopicCommand::Create { partitions: None, replication_factor: None, replica_assignment: Some(_), .. }))
+        ));
+        assert!(Cli::try_parse_from(["kdeck", "topic", "create", "t", "--partitions", "3"]).is_err(), "RF is required");
+        assert!(Cli::try_parse_from(["kdeck", "topic", "create", "t", "--partitions", "3", "--replica-assignment", "1"]).is_err());
+        assert_eq!(topic::parse_assignment("1:2:3, 2:3:1").expect("parse"), vec![vec![1, 2, 3], vec![2, 3, 1]]);
+        assert!(topic::parse_assignment("1:x").is_err());
     }
 }

@@ -132,15 +132,9 @@ pub fn check_value(key: &str, value: &str) -> Result<(), String> {
                 return Err(format!("{key} must be -1 (unlimited) or a value >= 0, got {v}"));
             }
         }
-        "min.insync.replicas" => {
-            if parse_long(key, value)? < 1 {
-                return Err(format!("{key} must be at least 1, got {value}"));
-            }
-        }
-        "max.message.bytes" | "message.max.bytes" | "segment.bytes" | "segment.ms" => {
-            if parse_long(key, value)? < 0 {
-                return Err(format!("{key} cannot be negative, got {value}"));
-            }
+        "min.insync.replicas" if parse_long(key, value)? < 1 => return Err(format!("{key} must be at least 1, got {value}")),
+        "max.message.bytes" | "message.max.bytes" | "segment.bytes" | "segment.ms" if parse_long(key, value)? < 0 => {
+            return Err(format!("{key} cannot be negative, got {value}"));
         }
         k if k.ends_with(".ms") || k.ends_with(".bytes") => {
             parse_long(key, value)?;

@@ -67,16 +67,18 @@ pub(crate) async fn settle(client: &Client, topic: &str, want: Option<usize>) {
 
 pub async fn prepare_create(client: &Client, ctx: &Context, t: &NewTopic) -> Result<Preview, OpsError> {
     check_topic_name(&t.name)?;
-    if t.assignment.is_empty() {
-        if t.partitions < 1 {
-            return Err(OpsError::Invalid(format!("a topic needs at least 1 partition ({} given)", t.partitions)));
-        }
-        if t.replication_factor < 1 {
-            return Err(OpsError::Invalid(format!("replication factor must be at least 1 ({} given)", t.replication_factor)));
-        }
+    if t.partitions < 1 {
+        return Err(OpsError::Invalid(format!("a topic needs at least 1 partition ({} given)", t.partitions)));
+    }
+    if t.replication_factor < 1 {
+        return Err(OpsError::Invalid(format!("replication factor must be at least 1 ({} given)", t.replication_factor)));
     }
     configs::check_pairs(&t.configs)?;
-    let brokers = client.broker_ids().len();
+    let ids = client.broker_ids();
+    let brokers = ids.len();
+    if !t.assignment.is_empty() {
+        check_assignment(&t.assignment, &ids)?;
+    }
     if t.replication_factor as usize > brokers {
         return Err(OpsError::Invalid(PlanError::NotEnoughBrokers { rf: t.replication_factor as usize, brokers }.to_string()));
     }
@@ -106,6 +108,24 @@ pub async fn prepare_create(client: &Client, ctx: &Context, t: &NewTopic) -> Res
         warnings,
         type_to_confirm: None,
     })
+}
+
+/// An explicit placement: one replication factor, distinct replicas, brokers that exist.
+fn check_assignment(assignment: &[Vec<i32>], brokers: &[i32]) -> Result<(), OpsError> {
+    let rf = assignment.first().map_or(0, Vec::len);
+    for (p, r) in assignment.iter().enumerate() {
+        if r.len() != rf {
+            return Err(OpsError::Invalid(format!("partition {p} has {} replicas but partition 0 has {rf}: all partitions need the same replication factor", r.len())));
+        }
+        let distinct: std::collections::BTreeSet<&i32> = r.iter().collect();
+        if distinct.len() != r.len() {
+            return Err(OpsError::Invalid(format!("partition {p} lists a broker twice")));
+        }
+        if let Some(b) = r.iter().find(|b| !brokers.contains(b)) {
+            return Err(OpsError::Invalid(format!("partition {p}: broker {b} is not in the cluster")));
+        }
+    }
+    Ok(())
 }
 
 pub async fn apply_create(client: &Client, t: &NewTopic) -> Result<String, OpsError> {

@@ -69,6 +69,8 @@ fn add_partitions_3_to_6_follows_the_preview_and_keeps_every_message() {
         "{warnings:?}"
     );
     assert_eq!(replicas(&ops, &topic).map(|r| r.len()), Some(3), "a dry run changes nothing");
+    let groups = ops.ok_json(&["groups"]);
+    assert!(!groups.to_string().contains("kdeck-peek"), "sampling must not leave a consumer group behind: {groups}");
 
     // Apply: the assignment sent is the one previewed in the same run, and it is what the cluster has.
     let applied = ops.ok_json(&["topic", "add-partitions", &topic, "--to", "6", "--yes"]);
@@ -157,5 +159,21 @@ fn without_a_terminal_and_without_yes_nothing_happens() {
     assert_eq!(replicas(&ops, &topic).map(|r| r.len()), Some(3));
     assert_eq!(topic_config(&ops, &topic, "retention.ms").1, "default");
     assert_eq!(replicas(&ops, &other), None);
+    ops.ok(&["topic", "delete", &topic, "--yes"]);
+}
+
+#[test]
+fn create_with_an_explicit_assignment() {
+    let _g = common::shared();
+    let ops = Ops::new();
+    let topic = unique("placed");
+    let err = ops.fails(&["topic", "create", &topic, "--replica-assignment", "1:1", "--yes"]);
+    assert_eq!(err, "error: partition 0 lists a broker twice");
+    let err = ops.fails(&["topic", "create", &topic, "--replica-assignment", "1:2,3:9", "--yes"]);
+    assert_eq!(err, "error: partition 1: broker 9 is not in the cluster");
+    let out = ops.ok_json(&["topic", "create", &topic, "--replica-assignment", "3:1,1:2,2:3", "--yes"]);
+    assert_eq!(out["message"], format!("created topic {topic} (3 partitions, replication factor 2)"));
+    assert_eq!(out["summary"], format!("create topic {topic}: assignment 0=[3,1] 1=[1,2] 2=[2,3]"));
+    assert_eq!(wait_partitions(&ops, &topic, Some(3)), Some(vec![vec![3, 1], vec![1, 2], vec![2, 3]]));
     ops.ok(&["topic", "delete", &topic, "--yes"]);
 }
