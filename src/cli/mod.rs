@@ -1,10 +1,13 @@
 //! The command line: one file per subcommand, all over the same client and snapshot as the TUI.
 
 pub mod brokers;
+pub mod configs;
 pub mod describe;
 pub mod groups;
 pub mod lag;
+pub mod mutate;
 pub mod output;
+pub mod topic;
 pub mod topics;
 
 use std::path::PathBuf;
@@ -39,8 +42,9 @@ pub struct Global {
     /// Named cluster from config.toml
     #[arg(short = 'c', long, env = "KDECK_CLUSTER", global = true)]
     pub cluster: Option<String>,
-    /// Config file (default: ~/.config/kdeck/config.toml, or $KDECK_CONFIG)
-    #[arg(long, value_name = "FILE", global = true)]
+    /// Config file (default: ~/.config/kdeck/config.toml, or $KDECK_CONFIG); before the
+    /// subcommand, since `topic create --config k=v` takes topic configs
+    #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Output format
     #[arg(short = 'o', long, value_enum, default_value_t = Format::Table, global = true)]
@@ -48,9 +52,12 @@ pub struct Global {
     /// Per-request timeout, e.g. 10s, 500ms
     #[arg(long, value_parser = parse_duration, global = true)]
     pub timeout: Option<Duration>,
-    /// Refuse every mutating request
+    /// Refuse every mutating request (also: read_only = true in the cluster profile)
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Check mutations (with the broker's validate-only mode where it has one) without changing anything
+    #[arg(long, global = true)]
+    pub dry_run: bool,
     /// Console: how often to refresh, e.g. 5s
     #[arg(long, value_parser = parse_duration, default_value = "5s", global = true)]
     pub refresh: Duration,
@@ -79,6 +86,12 @@ pub enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// Create, delete and grow topics
+    #[command(subcommand)]
+    Topic(topic::TopicCommand),
+    /// View and change topic and broker configs
+    #[command(subcommand)]
+    Config(configs::ConfigCommand),
     /// Local 3-broker cluster + sample topics + moving load + the console
     Demo {
         /// Messages per second the demo producer writes
@@ -151,14 +164,56 @@ pub async fn run_demo(global: &Global, rate: u32) -> anyhow::Result<()> {
 /// Runs one subcommand and returns what to print.
 pub async fn run(global: &Global, command: &Command) -> anyhow::Result<String> {
     let resolved = config::resolve(&global.connect_args())?;
-    let client = Client::connect(resolved.client.clone()).await?;
+    // mutating commands connect themselves: read-only refuses before any connection
+    let connect = || Client::connect(resolved.client.clone());
     let f = global.output;
     match command {
-        Command::Brokers => brokers::run(&client, f).await,
-        Command::Topics { internal } => topics::run(&client, f, *internal).await,
-        Command::Describe { topic } => describe::run(&client, f, topic).await,
-        Command::Groups => groups::run(&client, f).await,
-        Command::Lag { group, all } => lag::run(&client, f, group.as_deref(), *all).await,
+        Command::Brokers => brokers::run(&connect().await?, f).await,
+        Command::Topics { internal } => topics::run(&connect().await?, f, *internal).await,
+        Command::Describe { topic } => describe::run(&connect().await?, f, topic).await,
+        Command::Groups => groups::run(&connect().await?, f).await,
+        Command::Lag { group, all } => lag::run(&connect().await?, f, group.as_deref(), *all).await,
+        Command::Topic(cmd) => topic::run(global, &resolved, cmd).await,
+        Command::Config(cmd) => configs::run(global, &resolved, cmd).await,
         Command::Demo { .. } => unreachable!("main runs the demo"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Cli {
+        Cli::try_parse_from(std::iter::once("kdeck").chain(args.iter().copied())).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    }
+
+    #[test]
+    fn definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn mutating_commands_parse() {
+        let c = parse(&["--config", "c.toml", "topic", "create", "t", "--partitions", "3", "--replication-factor", "3", "--config", "retention.ms=1"]);
+        assert_eq!(c.global.config, Some(PathBuf::from("c.toml")));
+        assert!(matches!(c.command, Some(Command::Topic(topic::TopicCommand::Create { ref configs, yes: false, .. })) if configs == &["retention.ms=1"]));
+        let c = parse(&["topic", "delete", "t", "--yes", "--read-only", "--dry-run", "-X", "a=b"]);
+        assert!(c.global.read_only && c.global.dry_run && c.global.overrides == ["a=b"]);
+        assert!(matches!(c.command, Some(Command::Topic(topic::TopicCommand::Delete { yes: true, .. }))));
+        assert!(matches!(parse(&["topic", "add-partitions", "t", "--to", "6"]).command, Some(Command::Topic(topic::TopicCommand::AddPartitions { to: 6, .. }))));
+        let c = parse(&["config", "get", "broker", "1", "--overrides", "-o", "json"]);
+        assert!(matches!(c.command, Some(Command::Config(configs::ConfigCommand::Get { only_overrides: true, .. }))));
+        assert!(matches!(parse(&["config", "set", "topic", "t", "a=1", "b=2"]).command, Some(Command::Config(configs::ConfigCommand::Set { ref pairs, .. })) if pairs.len() == 2));
+        assert!(matches!(parse(&["config", "delete", "topic", "t", "a"]).command, Some(Command::Config(configs::ConfigCommand::Delete { .. }))));
+        assert!(Cli::try_parse_from(["kdeck", "config", "set", "topic", "t"]).is_err(), "set needs at least one pair");
+        assert!(matches!(
+            parse(&["topic", "create", "t", "--replica-assignment", "1:2,2:3"]).command,
+            Some(Command::Topic(topic::TopicCommand::Create { partitions: None, replication_factor: None, replica_assignment: Some(_), .. }))
+        ));
+        assert!(Cli::try_parse_from(["kdeck", "topic", "create", "t", "--partitions", "3"]).is_err(), "RF is required");
+        assert!(Cli::try_parse_from(["kdeck", "topic", "create", "t", "--partitions", "3", "--replica-assignment", "1"]).is_err());
+        assert_eq!(topic::parse_assignment("1:2:3, 2:3:1").expect("parse"), vec![vec![1, 2, 3], vec![2, 3, 1]]);
+        assert!(topic::parse_assignment("1:x").is_err());
     }
 }

@@ -2,6 +2,7 @@
 //! not rdkafka's admin API).
 
 pub mod admin;
+pub mod admin_ops;
 pub mod client;
 pub mod conn;
 pub mod error;

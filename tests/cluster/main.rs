@@ -2,8 +2,13 @@
 //! One test binary so the cluster is brought up once and rdkafka is linked once.
 
 mod common;
+mod ops_fixture;
 
 mod auth;
 mod bad_input;
+mod config_ops;
 mod inspect;
 mod isr;
+mod ops_invalid;
+mod read_only;
+mod topic_ops;

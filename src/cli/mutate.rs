@@ -1,0 +1,127 @@
+//! The shared path of every mutating subcommand: read-only check, connect, prepare (validate and
+//! preview), confirm on the terminal unless `--yes`, apply, print.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use super::output::{ids, json, Format, Table};
+use super::Global;
+use crate::config::Resolved;
+use crate::kafka::Client;
+use crate::ops::{self, Context, Mutation, Outcome, Preview};
+
+pub fn context(global: &Global, resolved: &Resolved) -> Context {
+    Context::new(resolved.name.clone(), global.read_only || resolved.read_only, global.dry_run)
+}
+
+pub async fn run(global: &Global, resolved: &Resolved, mutation: Mutation, yes: bool) -> anyhow::Result<String> {
+    let ctx = context(global, resolved);
+    // before connecting: a read-only cluster is not even contacted
+    ops::guard(&ctx, &mutation)?;
+    let client = match Client::connect(resolved.client.clone()).await {
+        Ok(c) => c,
+        Err(e) => {
+            ops::record_failure(&ctx, &mutation, &e);
+            return Err(e.into());
+        }
+    };
+    let preview = ops::prepare(&client, &ctx, mutation).await?;
+    let asked = !ctx.dry_run && !yes;
+    if asked {
+        confirm(&ctx, &preview)?;
+    }
+    let outcome = ops::apply(&client, &ctx, preview).await?;
+    render_outcome(&outcome, global.output, !asked)
+}
+
+/// Asks on the terminal; refuses when there is no terminal to ask on.
+fn confirm(ctx: &Context, preview: &Preview) -> Result<(), ops::OpsError> {
+    if !std::io::stdin().is_terminal() {
+        return Err(ops::decline(ctx, preview, Some("stdin is not a terminal (pass --yes to confirm, or --dry-run to only check)".into())));
+    }
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "{}", render_preview(preview));
+    let _ = match &preview.type_to_confirm {
+        Some(name) => write!(err, "Type the topic name ({name}) to confirm: "),
+        None => write!(err, "Apply? [y/N] "),
+    };
+    let _ = err.flush();
+    let mut answer = String::new();
+    if std::io::stdin().lock().read_line(&mut answer).is_err() {
+        return Err(ops::decline(ctx, preview, None));
+    }
+    let answer = answer.trim();
+    let ok = match &preview.type_to_confirm {
+        Some(name) => answer == name,
+        None => matches!(answer, "y" | "Y" | "yes" | "YES" | "Yes"),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(ops::decline(ctx, preview, None))
+    }
+}
+
+pub fn render_preview(p: &Preview) -> String {
+    let mut out = format!("Cluster: {}\nAction:  {}\n", p.cluster, p.summary);
+    if let Some(t) = &p.topic {
+        out.push_str(&format!(
+            "Topic:   {} ({} partitions, RF {}, {} messages)\n",
+            t.name,
+            t.partitions,
+            t.replication_factor,
+            t.messages.map(|m| m.to_string()).unwrap_or_else(|| "?".into())
+        ));
+    }
+    if let Some(plan) = &p.partitions {
+        out.push_str(&format!("\nNew partitions of {} ({} -> {}, RF {}):\n", plan.topic, plan.current, plan.to, plan.replication_factor));
+        let mut t = Table::new(["PARTITION", "REPLICAS", "LEADER"]);
+        for n in &plan.new_partitions {
+            t.row(vec![n.partition.to_string(), ids(&n.replicas), n.replicas.first().map(i32::to_string).unwrap_or_default()]);
+        }
+        out.push_str(&t.render());
+        out.push_str("\nBroker load (all topics):\n");
+        let mut t = Table::new(["BROKER", "RACK", "REPLICAS", "LEADERS"]);
+        for b in &plan.brokers {
+            t.row(vec![
+                b.id.to_string(),
+                b.rack.clone().unwrap_or_else(|| "-".into()),
+                format!("{} -> {}", b.replicas_before, b.replicas_after),
+                format!("{} -> {}", b.leaders_before, b.leaders_after),
+            ]);
+        }
+        out.push_str(&t.render());
+    }
+    if !p.configs.is_empty() {
+        out.push('\n');
+        let mut t = Table::new(["KEY", "OP", "CURRENT", "SOURCE", "NEW", "NEW SOURCE"]);
+        let o = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+        for c in &p.configs {
+            t.row(vec![
+                c.key.clone(),
+                format!("{:?}", c.op).to_lowercase(),
+                o(&c.current),
+                c.current_source.unwrap_or("-").to_string(),
+                match (&c.new, c.op) {
+                    (None, crate::kafka::admin_ops::AlterOp::Delete) => "(default)".into(),
+                    (v, _) => o(v),
+                },
+                c.new_source.unwrap_or("-").to_string(),
+            ]);
+        }
+        out.push_str(&t.render());
+    }
+    for w in &p.warnings {
+        out.push_str(&format!("WARNING: {w}\n"));
+    }
+    out.push_str(&format!("Checked: {}\n", p.validation));
+    out
+}
+
+/// The result; in table form with the preview first unless the user just saw it.
+pub fn render_outcome(o: &Outcome, format: Format, with_preview: bool) -> anyhow::Result<String> {
+    Ok(match format {
+        Format::Json => json(o)?,
+        Format::Table if with_preview => format!("{}{}\n", render_preview(&o.preview), o.message),
+        Format::Table => format!("{}\n", o.message),
+    })
+}
