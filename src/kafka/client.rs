@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use kafka_protocol::messages::{MetadataRequest, MetadataResponse, TopicName};
 use kafka_protocol::protocol::StrBytes;
@@ -77,6 +77,9 @@ struct Inner {
     cfg: ClientConfig,
     security: Security,
     slots: Mutex<HashMap<String, Slot>>,
+    /// Addresses that timed out recently, and until when requests to them fail fast: a hung
+    /// broker must not make every refresh wait out its timeout again and again.
+    hung: Mutex<HashMap<String, (Instant, Instant)>>,
     brokers: RwLock<BTreeMap<i32, BrokerAddr>>,
     controller: RwLock<Option<i32>>,
 }
@@ -96,6 +99,7 @@ impl Client {
                 cfg,
                 security,
                 slots: Mutex::default(),
+                hung: Mutex::default(),
                 brokers: RwLock::default(),
                 controller: RwLock::default(),
             }),
@@ -163,7 +167,36 @@ impl Client {
 
     /// A live connection to `addr`, opening one if needed. Connections to different brokers open
     /// in parallel; callers for the same broker wait for the one attempt.
+    fn mark_hung(&self, addr: &str) {
+        let now = Instant::now();
+        let cooldown = (self.inner.cfg.request_timeout * 2).max(Duration::from_secs(5));
+        if let Ok(mut h) = self.inner.hung.lock() {
+            h.insert(addr.to_string(), (now, now + cooldown));
+        }
+    }
+
+    fn hung_since(&self, addr: &str) -> Option<(Instant, Instant)> {
+        let now = Instant::now();
+        let mut h = self.inner.hung.lock().ok()?;
+        match h.get(addr).copied() {
+            Some((since, until)) if until > now => Some((since, until)),
+            Some(_) => {
+                h.remove(addr);
+                None
+            }
+            None => None,
+        }
+    }
+
     async fn connection(&self, addr: &str) -> Result<Arc<Connection>> {
+        if let Some((since, until)) = self.hung_since(addr) {
+            let now = Instant::now();
+            return Err(KafkaError::Unresponsive {
+                addr: addr.to_string(),
+                ago: now.duration_since(since).as_secs(),
+                left: until.duration_since(now).as_secs() + 1,
+            });
+        }
         let slot = {
             let mut slots = self.inner.slots.lock().map_err(|_| KafkaError::Config("connection pool poisoned".into()))?;
             slots.entry(addr.to_string()).or_default().clone()
@@ -180,7 +213,15 @@ impl Client {
             request_timeout: self.inner.cfg.request_timeout,
             security: &self.inner.security,
         };
-        let conn = Arc::new(Connection::open(addr, &opts).await?);
+        let conn = match Connection::open(addr, &opts).await {
+            Ok(c) => Arc::new(c),
+            Err(e) => {
+                if matches!(e, KafkaError::Timeout { .. } | KafkaError::ConnectTimeout { .. }) {
+                    self.mark_hung(addr);
+                }
+                return Err(e);
+            }
+        };
         *guard = Some(conn.clone());
         Ok(conn)
     }
@@ -220,7 +261,7 @@ impl Client {
         let live: Vec<Slot> = self.inner.slots.lock().map(|s| s.values().cloned().collect()).unwrap_or_default();
         for slot in live {
             if let Ok(guard) = slot.try_lock() {
-                if let Some(c) = guard.as_ref().filter(|c| !c.is_dead()) {
+                if let Some(c) = guard.as_ref().filter(|c| !c.is_dead() && self.hung_since(c.addr()).is_none()) {
                     return Ok(c.clone());
                 }
             }
@@ -231,6 +272,8 @@ impl Client {
                 candidates.push(b.clone());
             }
         }
+        // the hung ones last: they fail fast, and only if nothing else answers
+        candidates.sort_by_key(|a| self.hung_since(a).is_some());
         let mut failures = Vec::new();
         for addr in candidates {
             match self.connection(&addr).await {
@@ -248,8 +291,17 @@ impl Client {
         let mut last = None;
         for attempt in 0..RETRIES {
             let conn = self.connection_for(&target).await?;
-            match conn.send(req).await {
+            let result = conn.send(req).await;
+            if matches!(result, Err(KafkaError::Timeout { .. })) {
+                self.mark_hung(conn.addr());
+            }
+            match result {
                 Ok(r) => return Ok(r),
+                // A broker that hangs times out; for "any broker" another one can answer.
+                Err(e @ KafkaError::Timeout { .. }) if target == Target::Any => {
+                    tracing::debug!(attempt, error = %e, "retrying on another broker");
+                    last = Some(e);
+                }
                 Err(e @ KafkaError::Disconnected { .. }) => {
                     tracing::debug!(attempt, error = %e, "retrying on a new connection");
                     last = Some(e);

@@ -20,6 +20,8 @@ pub enum KafkaError {
     Auth { addr: String, mechanism: String, message: String },
     #[error("{addr} did not answer {api} within {after:?}")]
     Timeout { addr: String, api: String, after: Duration },
+    #[error("{addr} did not answer {ago}s ago; not asking it again for {left}s")]
+    Unresponsive { addr: String, ago: u64, left: u64 },
     #[error("connection to {addr} closed{}", reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default())]
     Disconnected { addr: String, reason: Option<String> },
     #[error("{addr} does not support {api} in a version kdeck speaks (broker {broker_min}..={broker_max}, kdeck {ours_min}..={ours_max})")]

@@ -9,6 +9,7 @@ mod bad_input;
 mod config_ops;
 mod inspect;
 mod isr;
+mod tui_e2e;
 mod ops_invalid;
 mod read_only;
 mod topic_ops;

@@ -1,0 +1,193 @@
+//! The real binary in tmux against the real cluster, driven with send-keys and read with
+//! capture-pane, as a person at a terminal would.
+
+use std::process::Command;
+use std::time::Duration;
+
+use crate::common::{self, data, env, script, unique, wait_for};
+
+struct Tmux {
+    session: String,
+}
+
+impl Tmux {
+    /// Starts `kdeck ARGS` in a detached session of the given size.
+    fn start(args: &[&str], width: u16, height: u16) -> Tmux {
+        let session = unique("kdeck-e2e");
+        let state = std::env::temp_dir().join(&session);
+        std::fs::create_dir_all(&state).expect("state dir");
+        let mut cmd = format!(
+            "KDECK_STATE_DIR={} KDECK_CONFIG=/nonexistent/kdeck.toml NO_COLOR=1 {}",
+            state.display(),
+            env!("CARGO_BIN_EXE_kdeck")
+        );
+        for a in args {
+            cmd.push(' ');
+            cmd.push_str(a);
+        }
+        let st = Command::new("tmux")
+            .args(["new-session", "-d", "-s", &session, "-x", &width.to_string(), "-y", &height.to_string(), &cmd])
+            .status()
+            .expect("tmux is installed");
+        assert!(st.success(), "tmux new-session failed");
+        Tmux { session }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let st = Command::new("tmux").args(["send-keys", "-t", &self.session]).args(keys).status().expect("tmux send-keys");
+        assert!(st.success());
+    }
+
+    /// Types text literally (no key-name interpretation).
+    fn type_text(&self, text: &str) {
+        let st = Command::new("tmux").args(["send-keys", "-t", &self.session, "-l", text]).status().expect("tmux send-keys");
+        assert!(st.success());
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux").args(["capture-pane", "-p", "-t", &self.session]).output().expect("capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn wait_screen(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let mut last = String::new();
+        let found = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            wait_for(what, Duration::from_secs(60), || {
+                last = self.screen();
+                pred(&last).then(|| last.clone())
+            })
+        }));
+        found.unwrap_or_else(|_| panic!("screen never showed {what}; last screen:\n{last}"))
+    }
+
+    fn alive(&self) -> bool {
+        Command::new("tmux").args(["has-session", "-t", &self.session]).status().map(|s| s.success()).unwrap_or(false)
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["kill-session", "-t", &self.session]).status();
+    }
+}
+
+/// The words of the table row whose first cell is `first`.
+fn row<'a>(screen: &'a str, first: &str) -> Vec<&'a str> {
+    screen
+        .lines()
+        .map(|l| l.trim_matches(|c| c == '│' || c == ' ').split_whitespace().collect::<Vec<_>>())
+        .find(|w| w.first() == Some(&first))
+        .unwrap_or_else(|| panic!("no row starting with {first:?} in:\n{screen}"))
+}
+
+#[test]
+fn topics_filter_isr_and_group_lag_in_the_console() {
+    let _g = common::shared();
+    let topic = unique("tui");
+    let group = unique("tui-group");
+    data::create_topic_with_assignment(&topic, &[&[1, 2, 3], &[2, 3, 1], &[3, 1, 2]]);
+    assert_eq!(data::produce(&topic, 100, 3), vec![34, 33, 33]);
+    data::consume_and_commit(&topic, &group, &[20, 15, 5]);
+
+    let t = Tmux::start(&["--bootstrap", &env().bootstrap, "--refresh", "2s"], 120, 40);
+    t.wait_screen("the topics pane with the test topic", |s| s.contains("Topics (") && s.contains(&topic));
+
+    // `/` + name filters; Enter keeps the filter, Enter opens the topic.
+    t.keys(&["/"]);
+    t.type_text(&topic);
+    t.keys(&["Enter"]);
+    let filtered = t.wait_screen("only the test topic", |s| s.contains(&format!("/{topic}")) && s.contains("1/1"));
+    assert_eq!(row(&filtered, &topic)[1..], ["3", "3", "0", "0", "0", "100"], "{filtered}");
+    t.keys(&["Enter"]);
+    let parts = t.wait_screen("the partitions of the test topic", |s| s.contains(&format!("{topic} — 3 partitions, RF 3")));
+    assert_eq!(row(&parts, "0")[1..], ["1", "1,2,3", "1,2,3", "0", "34", "ok"]);
+    assert_eq!(row(&parts, "1")[1..], ["2", "2,3,1", "2,3,1", "0", "33", "ok"]);
+    assert_eq!(row(&parts, "2")[1..], ["3", "3,1,2", "3,1,2", "0", "33", "ok"]);
+    assert!(parts.contains(&format!("topics › {topic}")), "breadcrumbs:\n{parts}");
+
+    // `:g GROUP` opens the group: exact per-partition lag and the total.
+    t.keys(&[":"]);
+    t.type_text(&format!("g {group}"));
+    t.keys(&["Enter"]);
+    let detail = t.wait_screen("the group detail", |s| s.contains(&format!("{group} — Empty, 0 members, total lag 60")));
+    let lags: Vec<Vec<&str>> = detail
+        .lines()
+        .map(|l| l.trim_matches(|c| c == '│' || c == ' ').split_whitespace().collect::<Vec<_>>())
+        .filter(|w| w.first() == Some(&topic.as_str()))
+        .map(|w| w[1..5].to_vec())
+        .collect();
+    assert_eq!(lags, vec![vec!["0", "20", "34", "14"], vec!["1", "15", "33", "18"], vec!["2", "5", "33", "28"]], "{detail}");
+
+    // Esc goes back to the groups list, where the group shows its total.
+    t.keys(&["Escape"]);
+    t.keys(&["/"]);
+    t.type_text(&group);
+    t.keys(&["Enter"]);
+    let groups = t.wait_screen("the groups pane filtered", |s| s.contains("Consumer groups") && s.contains("1/1"));
+    let g = row(&groups, &group);
+    assert_eq!(g[1..4], ["Empty", "0", topic.as_str()], "{groups}");
+    assert_eq!(g[4], "60");
+
+    t.keys(&["q"]);
+    wait_for("kdeck to exit on q", Duration::from_secs(20), || (!t.alive()).then_some(()));
+}
+
+fn node_pid(n: u8) -> String {
+    let dir = env().certs.parent().expect("cluster dir").join(format!("node{n}/kafka.pid"));
+    std::fs::read_to_string(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).trim().to_string()
+}
+
+fn signal(pid: &str, sig: &str) {
+    let st = Command::new("kill").args([sig, pid]).status().expect("kill");
+    assert!(st.success(), "kill {sig} {pid}");
+}
+
+#[test]
+fn broker_down_shows_in_header_and_keys_still_work_while_requests_hang() {
+    let _g = common::exclusive();
+    let topic = unique("tui-down");
+    data::create_topic_with_assignment(&topic, &[&[1, 2, 3], &[2, 3, 1], &[3, 1, 2]]);
+    let t = Tmux::start(&["--bootstrap", &env().bootstrap, "--refresh", "1s", "--timeout", "2s"], 120, 40);
+    t.wait_screen("a healthy cluster", |s| s.contains("brokers 3/3 URP 0 offline 0") && s.contains(&topic));
+
+    // A hung broker (SIGSTOP): connections open but nothing answers, so requests to it time out.
+    let pid = node_pid(3);
+    signal(&pid, "-STOP");
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // While a refresh waits on the hung broker (⟳ in the header), keys still switch panes.
+        for (key, title) in [("1", "Brokers ("), ("3", "Consumer groups ("), ("2", "Topics (")] {
+            t.keys(&[key]);
+            t.wait_screen(&format!("{title} while a refresh is in flight"), |s| s.contains(title) && s.contains('⟳'));
+        }
+        // …and the refresh really was waiting on the hung broker: its timeout is reported.
+        t.wait_screen("the hung broker named in the status line", |s| s.contains("127.0.0.1:39092 did not answer"));
+    }));
+    signal(&pid, "-CONT");
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e);
+    }
+
+    // A stopped broker: the header counts it out and the ISR shrinks, within a refresh or two.
+    script(&["stop-node", "3"]);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let s = t.wait_screen("broker 3 out of the header count", |s| s.contains("brokers 2/3") && !s.contains("URP 0 "));
+        assert!(s.contains(&topic));
+        t.keys(&["/"]);
+        t.type_text(&topic);
+        t.keys(&["Enter", "Enter"]);
+        let parts = t.wait_screen("the shrunken ISR", |s| s.contains(&format!("{topic} — 3 partitions")) && s.matches("under-repl").count() == 3);
+        for p in ["0", "1", "2"] {
+            let r = row(&parts, p);
+            assert!(!r[3].contains('3'), "ISR of partition {p} still lists broker 3: {r:?}");
+            assert_eq!(r[6], "under-repl");
+        }
+        t.keys(&["1"]);
+        let brokers = t.wait_screen("broker 3 marked down", |s| s.contains("DOWN (not in metadata)"));
+        assert_eq!(row(&brokers, "3")[1..4], ["DOWN", "(not", "in"]);
+    }));
+    script(&["start-node", "3"]);
+    t.wait_screen("the cluster healthy again", |s| s.contains("brokers 3/3 URP 0 offline 0"));
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e);
+    }
+}
