@@ -10,4 +10,5 @@ pub mod data;
 pub mod demo;
 pub mod kafka;
 pub mod ops;
+pub mod plan;
 pub mod tui;

@@ -7,6 +7,7 @@ pub mod groups;
 pub mod lag;
 pub mod mutate;
 pub mod output;
+pub mod reassign;
 pub mod topic;
 pub mod topics;
 
@@ -92,6 +93,9 @@ pub enum Command {
     /// View and change topic and broker configs
     #[command(subcommand)]
     Config(configs::ConfigCommand),
+    /// Plan partition reassignments (balanced, rack-aware, minimal movement) and check plans
+    #[command(subcommand)]
+    Reassign(reassign::ReassignCommand),
     /// Local 3-broker cluster + sample topics + moving load + the console
     Demo {
         /// Messages per second the demo producer writes
@@ -175,6 +179,7 @@ pub async fn run(global: &Global, command: &Command) -> anyhow::Result<String> {
         Command::Lag { group, all } => lag::run(&connect().await?, f, group.as_deref(), *all).await,
         Command::Topic(cmd) => topic::run(global, &resolved, cmd).await,
         Command::Config(cmd) => configs::run(global, &resolved, cmd).await,
+        Command::Reassign(cmd) => reassign::run(&connect().await?, f, cmd).await,
         Command::Demo { .. } => unreachable!("main runs the demo"),
     }
 }

@@ -15,7 +15,7 @@ use crate::kafka::ClientConfig;
 /// Where kdeck keeps its log and audit log: $KDECK_STATE_DIR, else the platform state dir
 /// (~/.local/state/kdeck on Linux).
 pub fn state_dir() -> Option<PathBuf> {
-    if let Some(d) = std::env::var_os("KDECK_STATE_DIR") {
+    if let Some(d) = std::env::var_os("KDECK_STATE_DIR").filter(|d| !d.is_empty()) {
         return Some(PathBuf::from(d));
     }
     let dirs = directories::ProjectDirs::from("", "", "kdeck")?;

@@ -90,13 +90,7 @@ impl AuditLog {
     }
 }
 
-pub fn state_dir() -> Option<PathBuf> {
-    if let Some(d) = std::env::var_os("KDECK_STATE_DIR").filter(|d| !d.is_empty()) {
-        return Some(PathBuf::from(d));
-    }
-    let dirs = directories::ProjectDirs::from("", "", "kdeck")?;
-    Some(dirs.state_dir().unwrap_or_else(|| dirs.data_local_dir()).to_path_buf())
-}
+pub use crate::config::state_dir;
 
 /// The login name for the log: $USER ($LOGNAME, $USERNAME), else the name of our uid.
 pub fn current_user() -> String {
@@ -139,7 +133,7 @@ pub fn rfc3339(t: SystemTime) -> String {
 }
 
 /// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

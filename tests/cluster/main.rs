@@ -12,4 +12,5 @@ mod isr;
 mod tui_e2e;
 mod ops_invalid;
 mod read_only;
+mod reassign_plan;
 mod topic_ops;

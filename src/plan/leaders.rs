@@ -1,0 +1,166 @@
+//! Preferred-leader balancing by reordering replica lists (no data movement).
+//!
+//! Each partition chooses its preferred leader among its replicas on target
+//! brokers. The result is an *optimal semi-matching*: there is no alternating
+//! path `b0 -> b1 -> ... -> bm` (edge `x -> y`: a partition led by `x` has a
+//! replica on `y`) with `leaders(bm) <= leaders(b0) - 2`. Such an assignment
+//! minimises the largest leader count, maximises the smallest and minimises
+//! the sum of squares at the same time (Harvey, Ladner, Lovász, Tamir,
+//! "Semi-matchings for bipartite graphs and load balancing", 2006), so it is
+//! within ±1 of the mean whenever any reordering is. The search starts from
+//! the current preferred leaders and flips partitions whose replica set
+//! changes anyway before untouched ones, so balanced leaders are left alone.
+
+use std::collections::{BTreeSet, VecDeque};
+
+/// Reorders `lists` (broker ids, first = preferred leader) in place.
+///
+/// * `target_pos(id)` gives the dense index of a target broker, `None` otherwise.
+/// * `free[p]` tells that partition `p` changes anyway (its replica set moved),
+///   so changing its leader costs no extra leader-only change.
+/// * `orig_leader[p]` is the original preferred leader.
+pub(crate) fn balance_leaders<F>(
+    lists: &mut [Vec<i32>],
+    b_n: usize,
+    target_pos: F,
+    free: &[bool],
+    orig_leader: &[Option<i32>],
+) where
+    F: Fn(i32) -> Option<usize>,
+{
+    let p_n = lists.len();
+    // Candidates (dense broker indices) per partition, in list order.
+    let cands: Vec<Vec<usize>> = lists
+        .iter()
+        .map(|l| l.iter().filter_map(|&b| target_pos(b)).collect())
+        .collect();
+    let mut leader: Vec<Option<usize>> = cands.iter().map(|c| c.first().copied()).collect();
+    let orig_pos: Vec<Option<usize>> = orig_leader
+        .iter()
+        .map(|o| o.and_then(&target_pos))
+        .collect();
+    let mut load = vec![0usize; b_n];
+    for l in leader.iter().flatten() {
+        load[*l] += 1;
+    }
+    let tier = |p: usize, lead: usize| -> u64 {
+        if free[p] || orig_pos[p] != Some(lead) { 0 } else { 1 }
+    };
+    // led[x * b_n + y]: partitions led by x with a replica on y, keyed (tier, p).
+    let mut led: Vec<BTreeSet<u64>> = vec![BTreeSet::new(); b_n * b_n];
+    // Lowest tier first, then the highest partition index (the first
+    // partitions of a topic keep their leader).
+    let key = |t: u64, p: usize| (t << 32) | (0xffff_ffff - p as u64);
+    for p in 0..p_n {
+        if let Some(x) = leader[p] {
+            let t = tier(p, x);
+            for &y in &cands[p] {
+                if y != x {
+                    led[x * b_n + y].insert(key(t, p));
+                }
+            }
+        }
+    }
+    let max_load = load.iter().copied().max().unwrap_or(0);
+    let mut v = max_load;
+    let none = usize::MAX;
+    while v >= 2 {
+        loop {
+            // Multi-source BFS from every broker with load v.
+            let mut parent = vec![none; b_n];
+            let mut seen = vec![false; b_n];
+            let mut queue = VecDeque::new();
+            for b in 0..b_n {
+                if load[b] == v {
+                    seen[b] = true;
+                    queue.push_back(b);
+                }
+            }
+            if queue.is_empty() {
+                break;
+            }
+            let mut found = None;
+            'bfs: while let Some(x) = queue.pop_front() {
+                for y in 0..b_n {
+                    if !seen[y] && !led[x * b_n + y].is_empty() {
+                        seen[y] = true;
+                        parent[y] = x;
+                        if load[y] + 2 <= v {
+                            found = Some(y);
+                            break 'bfs;
+                        }
+                        queue.push_back(y);
+                    }
+                }
+            }
+            let Some(end) = found else { break };
+            let mut path = vec![end];
+            let mut w = end;
+            while parent[w] != none {
+                w = parent[w];
+                path.push(w);
+            }
+            path.reverse();
+            for i in 0..path.len() - 1 {
+                let (x, y) = (path[i], path[i + 1]);
+                let Some(&k) = led[x * b_n + y].iter().next() else { break };
+                let p = (0xffff_ffff - (k & 0xffff_ffff)) as usize;
+                // Re-key p under its new leader y.
+                let old_t = tier(p, x);
+                for &z in &cands[p] {
+                    if z != x {
+                        led[x * b_n + z].remove(&key(old_t, p));
+                    }
+                }
+                leader[p] = Some(y);
+                let new_t = tier(p, y);
+                for &z in &cands[p] {
+                    if z != y {
+                        led[y * b_n + z].insert(key(new_t, p));
+                    }
+                }
+                load[x] -= 1;
+                load[y] += 1;
+            }
+        }
+        v -= 1;
+    }
+    // Reorder: the chosen leader first, the others keep their relative order.
+    for p in 0..p_n {
+        if let Some(l) = leader[p] {
+            if let Some(pos) = lists[p].iter().position(|&b| target_pos(b) == Some(l)) {
+                if pos > 0 {
+                    let b = lists[p].remove(pos);
+                    lists[p].insert(0, b);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn balances_two_brokers() {
+        let mut lists = vec![vec![1, 2], vec![1, 2], vec![1, 2], vec![1, 2]];
+        let free = vec![false; 4];
+        let orig: Vec<Option<i32>> = lists.iter().map(|l| l.first().copied()).collect();
+        balance_leaders(&mut lists, 2, |b| usize::try_from(b - 1).ok().filter(|&i| i < 2), &free, &orig);
+        let first: Vec<i32> = lists.iter().map(|l| l[0]).collect();
+        assert_eq!(first.iter().filter(|&&b| b == 1).count(), 2);
+        assert_eq!(first.iter().filter(|&&b| b == 2).count(), 2);
+        // The untouched partitions with the lowest numbers keep their leader.
+        assert_eq!(lists[0], vec![1, 2]);
+    }
+
+    #[test]
+    fn balanced_input_is_left_alone() {
+        let mut lists = vec![vec![1, 2], vec![2, 1]];
+        let before = lists.clone();
+        let orig: Vec<Option<i32>> = lists.iter().map(|l| l.first().copied()).collect();
+        balance_leaders(&mut lists, 2, |b| usize::try_from(b - 1).ok().filter(|&i| i < 2), &[false, false], &orig);
+        assert_eq!(lists, before);
+    }
+}
