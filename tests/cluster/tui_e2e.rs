@@ -13,8 +13,7 @@ struct Tmux {
 impl Tmux {
     /// Starts `kdeck ARGS` in a detached session of the given size.
     fn start(args: &[&str], width: u16, height: u16) -> Tmux {
-        let session = unique("kdeck-e2e");
-        let state = std::env::temp_dir().join(&session);
+        let state = std::env::temp_dir().join(unique("kdeck-e2e-state"));
         std::fs::create_dir_all(&state).expect("state dir");
         let mut cmd = format!(
             "KDECK_STATE_DIR={} KDECK_CONFIG=/nonexistent/kdeck.toml NO_COLOR=1 {}",
@@ -25,8 +24,18 @@ impl Tmux {
             cmd.push(' ');
             cmd.push_str(a);
         }
+        Tmux::run(&cmd, width, height)
+    }
+
+    /// A plain shell, to run commands in and look at what they leave behind.
+    fn shell(width: u16, height: u16) -> Tmux {
+        Tmux::run("env PS1='$ ' bash --norc --noprofile", width, height)
+    }
+
+    fn run(cmd: &str, width: u16, height: u16) -> Tmux {
+        let session = unique("kdeck-e2e");
         let st = Command::new("tmux")
-            .args(["new-session", "-d", "-s", &session, "-x", &width.to_string(), "-y", &height.to_string(), &cmd])
+            .args(["new-session", "-d", "-s", &session, "-x", &width.to_string(), "-y", &height.to_string(), cmd])
             .status()
             .expect("tmux is installed");
         assert!(st.success(), "tmux new-session failed");
@@ -190,4 +199,28 @@ fn broker_down_shows_in_header_and_keys_still_work_while_requests_hang() {
     if let Err(e) = outcome {
         std::panic::resume_unwind(e);
     }
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let _g = common::shared();
+    let marker = unique("kdeck-sigterm");
+    // After kdeck exits, the shell reports its status and whether the tty is back in canonical
+    // (cooked) mode; a console that leaves raw mode on would print "-icanon".
+    let script = format!(
+        "{} --bootstrap {} -X client.id={marker}; echo EXITED-$?; stty -a | grep -o -- '-\\?icanon' | head -1; sleep 60",
+        env!("CARGO_BIN_EXE_kdeck"),
+        env().bootstrap
+    );
+    let t = Tmux::shell(100, 30);
+    t.type_text(&format!("clear; NO_COLOR=1 {script}"));
+    t.keys(&["Enter"]);
+    t.wait_screen("the console up", |s| s.contains("Topics ("));
+    let st = Command::new("pkill").args(["-TERM", "-f", &format!("client.id={marker}")]).status().expect("pkill");
+    assert!(st.success(), "no kdeck process to signal");
+    let s = t.wait_screen("the shell back after SIGTERM", |s| s.contains("EXITED-"));
+    assert!(s.contains("EXITED-0"), "{s}");
+    let mode = s.lines().skip_while(|l| !l.starts_with("EXITED-")).nth(1).unwrap_or("").trim().to_string();
+    assert_eq!(mode, "icanon", "terminal left in raw mode:\n{s}");
+    assert!(!s.contains("Topics ("), "the alternate screen was not left:\n{s}");
 }

@@ -249,3 +249,78 @@ pub fn opt_num(v: Option<i64>) -> String {
 pub fn num_key(v: Option<i64>) -> SortKey {
     SortKey::Num(v.unwrap_or(i64::MIN))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use ratatui::backend::TestBackend;
+    use ratatui::layout::Constraint::Length;
+    use ratatui::Terminal;
+
+    use super::*;
+
+    /// 10 000 rows, counting how many get rendered.
+    struct Big {
+        rendered: AtomicUsize,
+    }
+
+    const COLS: &[Column] = &[col("N", Length(8))];
+
+    impl TablePane for Big {
+        fn title(&self, _: &Ctx) -> String {
+            "big".into()
+        }
+        fn columns(&self) -> &'static [Column] {
+            COLS
+        }
+        fn count(&self, _: &Ctx) -> usize {
+            10_000
+        }
+        fn filter_text(&self, _: &Ctx, i: usize) -> String {
+            i.to_string()
+        }
+        fn sort_key(&self, _: &Ctx, i: usize, _: usize) -> SortKey {
+            SortKey::Num(i as i64)
+        }
+        fn row(&self, _: &Ctx, i: usize) -> Vec<Cell<'static>> {
+            self.rendered.fetch_add(1, Ordering::Relaxed);
+            vec![Cell::from(i.to_string())]
+        }
+    }
+
+    #[test]
+    fn only_visible_rows_are_rendered_and_the_cursor_stays_in_view() {
+        let snap = Snapshot::default();
+        let theme = crate::tui::theme::Theme::monochrome();
+        let lag = LagHistory::default();
+        let ctx = Ctx { snap: &snap, brokers: &[], theme: &theme, lag: &lag, now: Instant::now() };
+        let pane = Big { rendered: AtomicUsize::new(0) };
+        let mut view = TableView::default();
+        view.refresh_order(&pane, &ctx, 1);
+        let mut term = Terminal::new(TestBackend::new(20, 24)).expect("terminal");
+        let mut draw = |view: &mut TableView| {
+            pane.rendered.store(0, Ordering::Relaxed);
+            term.draw(|f| view.draw(f, f.area(), &pane, &ctx, Line::from("big"))).expect("draw");
+            let buf = term.backend().buffer().clone();
+            let text: Vec<String> = (0..24).map(|y| (0..20).map(|x| buf[(x, y)].symbol().to_string()).collect()).collect();
+            (pane.rendered.load(Ordering::Relaxed), text)
+        };
+        let (n, _) = draw(&mut view);
+        assert_eq!(n, 21, "24 rows minus borders and header");
+        view.bottom();
+        let (n, text) = draw(&mut view);
+        assert_eq!(n, 21);
+        assert!(text[22].contains("9999"), "last row on screen: {text:?}");
+        assert!(text[23].contains("10000/10000"));
+        view.move_by(-10);
+        let (_, text) = draw(&mut view);
+        assert!(text[22].contains("9999"), "moving up within the window does not scroll: {text:?}");
+        view.move_by(-100);
+        let (_, text) = draw(&mut view);
+        assert!(text[2].contains("9889"), "scrolled so the cursor is the first row: {text:?}");
+        view.filter = "999".into();
+        view.refresh_order(&pane, &ctx, 1);
+        assert_eq!(view.len(), 19, "999, 1999 … 9999 and 9990-9998");
+    }
+}
