@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Movement benchmark: kdeck's planner against Kafka's own `kafka-reassign-partitions --generate`
+# on the same cluster state, in two scenarios:
+#   new-broker  topics on brokers 1 and 2 only, rebalanced over 1,2,3 (shared seed 004's case)
+#   balanced    topics already spread evenly over 1,2,3: nothing needs to move
+# Prints replicas moved by each tool, the lower bound and the ratio.
+#
+#   scripts/bench-planner.sh [TOPICS] [PARTITIONS]   (default 6 topics × 24 partitions, RF 2)
+#
+# Needs the local cluster (scripts/kafka-cluster.sh up) and a built kdeck (cargo build).
+set -euo pipefail
+ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
+TOPICS="${1:-6}"
+PARTS="${2:-24}"
+eval "$("$ROOT/scripts/kafka-cluster.sh" env)"
+KDECK="${KDECK:-$ROOT/target/debug/kdeck}"
+B="$KDECK_TEST_BOOTSTRAP"
+kafka() { java -Xmx256m -XX:TieredStopAtLevel=1 -cp "$KAFKA_CP" "$@"; }
+KAFKA_CP="$KDECK_KAFKA_CLASSPATH"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+# replica pair for partition p of topic t in each scenario
+pair() {
+  local scenario=$1 t=$2 p=$3
+  if [ "$scenario" = new-broker ]; then
+    if (( (p + t) % 2 )); then echo 1:2; else echo 2:1; fi
+  else
+    local a=$(( (p + t) % 3 + 1 )); echo "$a:$(( a % 3 + 1 ))"
+  fi
+}
+
+run() {
+local scenario=$1
+names=()
+for t in $(seq 1 "$TOPICS"); do
+  name="bench.plan.$scenario.$TOPICS.$PARTS.t$t"
+  names+=("$name")
+  if ! "$KDECK" -b "$B" describe "$name" >/dev/null 2>&1; then
+    assign=$(for p in $(seq 0 $((PARTS - 1))); do printf '%s,' "$(pair "$scenario" "$t" "$p")"; done)
+    kafka org.apache.kafka.tools.TopicCommand --bootstrap-server "$B" --create --topic "$name" \
+      --replica-assignment "${assign%,}" >/dev/null
+  fi
+done
+list=$(IFS=,; echo "${names[*]}")
+python3 - "$list" > "$WORK/topics.json" <<'PY'
+import json, sys
+print(json.dumps({"version": 1, "topics": [{"topic": t} for t in sys.argv[1].split(",")]}))
+PY
+
+"$KDECK" -b "$B" -o json reassign plan --goal rebalance --topics "$list" --brokers 1,2,3 --out "$WORK/kdeck.json" > "$WORK/summary.json"
+kafka org.apache.kafka.tools.reassign.ReassignPartitionsCommand --bootstrap-server "$B" --generate \
+  --topics-to-move-json-file "$WORK/topics.json" --broker-list 1,2,3 > "$WORK/generate.txt"
+
+python3 - "$WORK" "$scenario" <<'PY'
+import json, sys
+work, scenario = sys.argv[1], sys.argv[2]
+lines = open(f"{work}/generate.txt").read().splitlines()
+current = json.loads(lines[lines.index("Current partition replica assignment") + 1])
+proposed = json.loads(lines[lines.index("Proposed partition reassignment configuration") + 1])
+cur = {(p["topic"], p["partition"]): set(p["replicas"]) for p in current["partitions"]}
+def moves(plan):
+    return sum(len([b for b in p["replicas"] if b not in cur[(p["topic"], p["partition"])]]) for p in plan["partitions"])
+def leaders(plan):
+    lead = {k: None for k in cur}
+    for p in current["partitions"]: lead[(p["topic"], p["partition"])] = p["replicas"][0]
+    changed = sum(1 for p in plan["partitions"] if p["replicas"][0] != lead[(p["topic"], p["partition"])])
+    return changed
+kd = json.load(open(f"{work}/kdeck.json"))
+s = json.load(open(f"{work}/summary.json"))["summary"]
+km, gm = moves(kd), moves(proposed)
+print(f"== {scenario}: {len(cur)} partitions, {sum(len(v) for v in cur.values())} replicas, brokers 1,2,3")
+print(f"lower bound:                          {s['lower_bound']}")
+print(f"kdeck reassign plan:                  {km} replicas moved, {len(kd['partitions'])} partitions touched, {leaders(kd)} leader changes")
+print(f"kafka-reassign-partitions --generate: {gm} replicas moved, {len(proposed['partitions'])} partitions in its plan, {leaders(proposed)} leader changes")
+print(f"ratio kafka/kdeck:                    {gm / km:.2f}" if km else f"ratio: kdeck moves nothing, Kafka moves {gm}")
+PY
+}
+
+run new-broker
+run balanced
