@@ -14,7 +14,7 @@ fn props(name: &str, body: &str) -> PathBuf {
 }
 
 /// Lists topics through `bootstrap` with a properties file and returns (success, stdout, stderr).
-fn topics_with(bootstrap: &str, file: &PathBuf) -> (bool, String, String) {
+fn topics_with(bootstrap: &str, file: &std::path::Path) -> (bool, String, String) {
     let out = kdeck_raw(&[
         "--bootstrap", bootstrap, "--command-config", file.to_str().expect("path"), "--timeout", "10s", "topics", "--output", "json",
     ]);

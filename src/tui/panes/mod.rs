@@ -152,6 +152,10 @@ impl TableView {
         self.order.len()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
     /// The pane's row index under the cursor.
     pub fn current(&self) -> Option<usize> {
         self.order.get(self.selected).copied()
