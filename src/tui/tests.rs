@@ -676,3 +676,16 @@ async fn dry_run_says_so_and_applies_as_validation() {
     h.keys("\n").await;
     assert!(h.screen(160, 48).contains("dry run: nothing was changed (validated by the broker (CreatePartitions, validate-only))"));
 }
+
+#[tokio::test]
+async fn a_preview_that_arrives_after_esc_is_dropped() {
+    let mut h = Harness::new(false).await;
+    h.keys("c").await;
+    h.keys("audit.v3").await;
+    let reqs = h.press('\n');
+    assert!(matches!(&reqs[..], [Request::Prepare(Mutation::CreateTopic(_))]));
+    assert_eq!(h.press('\x1b'), vec![], "esc while checking sends nothing");
+    h.run(reqs).await; // the answer lands after the user left
+    assert_eq!((&h.app.mode, &h.app.op), (&Mode::Normal, &Op::Idle), "no dialog pops up uninvited");
+    assert!(h.backend.applied.lock().expect("lock").is_empty());
+}
