@@ -227,6 +227,9 @@ impl App {
                         }
                         Err(e) => self.flash(format!("configs of {topic}: {e}"), Level::Error),
                     }
+                } else if let View::Configs { topic: wanted } = self.view().clone() {
+                    // its request was coalesced into this one, for another topic
+                    return self.request_configs(wanted);
                 }
             }
             Event::Prepared { request, result } => return self.prepared(request, result),
@@ -513,7 +516,10 @@ impl App {
         if self.settings.read_only {
             self.flash(format!("read-only: {} is off on {} (--read-only or read_only = true)", what(action), self.settings.cluster_name), Level::Warn);
             return match direct {
-                Some(m) if self.op == Op::Idle => self.prepare(m),
+                Some(m) if self.op == Op::Idle => {
+                    self.op = Op::Preparing(m.clone()); // keeps the read-only flash up
+                    vec![Request::Prepare(m)]
+                }
                 _ => Vec::new(),
             };
         }

@@ -648,6 +648,7 @@ async fn read_only_hides_mutating_keys_and_refuses_them() {
     h.keys("/orders\n").await;
     let reqs = h.press('D');
     assert_eq!(reqs, vec![Request::Prepare(Mutation::DeleteTopic { topic: "orders".into() })]);
+    assert!(h.screen(80, 24).contains("read-only: deleting topics is off on prod-msk"));
     h.run(reqs).await;
     assert_eq!(h.app.mode, Mode::Normal, "no confirm dialog in read-only mode");
     assert!(h.screen(160, 48).contains("refusing to delete topic orders: cluster prod-msk is read-only"));
