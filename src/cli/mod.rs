@@ -147,8 +147,10 @@ async fn console(global: &Global, name: String, cfg: crate::kafka::ClientConfig,
     let bootstrap = cfg.bootstrap.join(",");
     // Connect before taking over the screen, so a wrong address is an ordinary error message.
     let client = Client::connect(cfg).await?;
-    let backend = Arc::new(crate::tui::backend::KafkaBackend { client, data });
-    let settings = crate::tui::app::Settings { cluster_name: name, bootstrap, read_only, refresh_every: global.refresh };
+    // the same context the CLI's mutating commands build: one guard, one audit log
+    let ops = crate::ops::Context::new(name.clone(), read_only, global.dry_run);
+    let backend = Arc::new(crate::tui::backend::KafkaBackend { client, data, ops });
+    let settings = crate::tui::app::Settings { cluster_name: name, bootstrap, read_only, dry_run: global.dry_run, refresh_every: global.refresh };
     let no_color = global.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     crate::tui::run(backend, crate::tui::Options { settings, no_color, deadline }).await
 }

@@ -65,7 +65,8 @@ pub fn mask(key: &str, value: &str) -> String {
     }
 }
 
-fn view(e: &ConfigEntry) -> ConfigView {
+/// A described entry for display, secrets masked.
+pub fn view(e: &ConfigEntry) -> ConfigView {
     let hide = e.sensitive || looks_sensitive(&e.name);
     ConfigView {
         name: e.name.clone(),

@@ -169,7 +169,7 @@ pub fn assignment_text(first: i32, assignment: &[Vec<i32>]) -> String {
 }
 
 /// What a mutation will do, for the user to confirm.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Preview {
     pub cluster: String,
     pub action: &'static str,

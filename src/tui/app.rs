@@ -10,6 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
+use super::dialogs::{self, Confirm, Form, Reply};
 use super::keymap::{Action, Keymap};
 use super::lag::LagHistory;
 use super::message::{Event, Request};
@@ -17,6 +18,8 @@ use super::panes::{Ctx, TablePane, TableView, View};
 use super::popups;
 use super::theme::Theme;
 use crate::cluster::{BrokerStats, Snapshot};
+use crate::kafka::admin_ops::{AlterOp, ConfigChange, ConfigResource};
+use crate::ops::Mutation;
 
 const FLASH_FOR: Duration = Duration::from_secs(5);
 pub const PEEK_COUNT: usize = 50;
@@ -25,6 +28,8 @@ pub struct Settings {
     pub cluster_name: String,
     pub bootstrap: String,
     pub read_only: bool,
+    /// Changes are only validated (the ops context has it too); shown as a badge.
+    pub dry_run: bool,
     pub refresh_every: Duration,
 }
 
@@ -48,6 +53,18 @@ pub enum Mode {
     Command(String),
     Help,
     ErrorDetail,
+    /// Typing the details of a change (create topic, add partitions, set config).
+    Form(Box<Form>),
+    /// A previewed change waiting for yes.
+    Confirm(Box<Confirm>),
+}
+
+/// The change being checked or sent; at most one at a time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Op {
+    Idle,
+    Preparing(Mutation),
+    Applying(Mutation),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,6 +92,11 @@ pub struct App {
     last_request: Option<Instant>,
     refresh_in_flight: bool,
     peek_in_flight: bool,
+    configs_in_flight: bool,
+    /// A change landed while a refresh was in flight: refresh once more when it returns.
+    refresh_again: bool,
+    pub op: Op,
+    help_scroll: u16,
     pub quit: bool,
     now: Instant,
 }
@@ -98,6 +120,10 @@ impl App {
             last_request: None,
             refresh_in_flight: false,
             peek_in_flight: false,
+            configs_in_flight: false,
+            refresh_again: false,
+            op: Op::Idle,
+            help_scroll: 0,
             quit: false,
             now,
         }
@@ -143,7 +169,8 @@ impl App {
         vec![Request::Refresh]
     }
 
-    pub fn on_event(&mut self, ev: Event, now: Instant) {
+    /// A worker answer; may ask for more (a refresh after a change).
+    pub fn on_event(&mut self, ev: Event, now: Instant) -> Vec<Request> {
         self.now = now;
         match ev {
             Event::Snapshot { result, took } => {
@@ -168,6 +195,9 @@ impl App {
                     }
                     Err(e) => self.flash(format!("refresh failed: {e}"), Level::Error),
                 }
+                if std::mem::take(&mut self.refresh_again) {
+                    return self.request_refresh();
+                }
             }
             Event::Peeked { topic, partition, result } => {
                 self.peek_in_flight = false;
@@ -186,7 +216,84 @@ impl App {
                     }
                 }
             }
+            Event::Configs { topic, result } => {
+                self.configs_in_flight = false;
+                let top = self.stack.len() - 1;
+                if self.stack[top].view == (View::Configs { topic: topic.clone() }) {
+                    match result {
+                        Ok(configs) => {
+                            self.stack[top].pane.set_configs(configs);
+                            self.stack[top].table.invalidate();
+                        }
+                        Err(e) => self.flash(format!("configs of {topic}: {e}"), Level::Error),
+                    }
+                } else if let View::Configs { topic: wanted } = self.view().clone() {
+                    // its request was coalesced into this one, for another topic
+                    return self.request_configs(wanted);
+                }
+            }
+            Event::Prepared { request, result } => return self.prepared(request, result),
+            Event::Applied { mutation, result } => return self.applied(mutation, result),
         }
+        Vec::new()
+    }
+
+    fn prepared(&mut self, request: Mutation, result: Result<Box<crate::ops::Preview>, String>) -> Vec<Request> {
+        if self.op != Op::Preparing(request.clone()) {
+            tracing::debug!(change = %request.summary(), "dropping the answer to a cancelled change");
+            return Vec::new();
+        }
+        self.op = Op::Idle;
+        let form = match &mut self.mode {
+            Mode::Form(f) if f.checking => Some(f),
+            _ => None,
+        };
+        match (result, form) {
+            (Ok(_), _) if self.settings.read_only => {
+                // ops refuses in read-only mode; this only guards against a mismatch
+                self.mode = Mode::Normal;
+                self.flash(format!("read-only: not offering to {}", request.title()), Level::Error);
+            }
+            (Ok(preview), _) => {
+                self.flash = None; // "checking…" is answered by the dialog
+                self.mode = Mode::Confirm(Box::new(Confirm::new(*preview, self.settings.dry_run)));
+            }
+            (Err(e), Some(form)) => {
+                form.checking = false;
+                form.error = Some(e);
+            }
+            (Err(e), None) if self.settings.read_only => self.flash(e, Level::Warn),
+            (Err(e), None) => self.flash(format!("cannot {}: {e}", request.title()), Level::Error),
+        }
+        Vec::new()
+    }
+
+    fn applied(&mut self, mutation: Mutation, result: Result<Box<crate::ops::Outcome>, String>) -> Vec<Request> {
+        self.op = Op::Idle;
+        match &result {
+            Ok(outcome) => self.flash(outcome.message.clone(), Level::Info),
+            Err(e) => self.flash(format!("{} failed: {e}", mutation.title()), Level::Error),
+        }
+        if let (Ok(_), Mutation::DeleteTopic { topic }) = (&result, &mutation) {
+            // the views of a deleted topic have nothing left to show
+            let gone = |v: &View| matches!(v, View::Partitions { topic: t } | View::Configs { topic: t } | View::Peek { topic: t, .. } if t == topic);
+            if let Some(i) = self.stack.iter().position(|s| gone(&s.view)) {
+                self.stack.truncate(i.max(1));
+            }
+        }
+        // even a failed change may have done part of its work: show what the cluster has now
+        let mut reqs = if self.refresh_in_flight {
+            self.refresh_again = true;
+            Vec::new()
+        } else {
+            self.request_refresh()
+        };
+        if let Mutation::AlterConfigs { resource: ConfigResource::Topic(topic), .. } = &mutation {
+            if self.view() == &(View::Configs { topic: topic.clone() }) {
+                reqs.extend(self.request_configs(topic.clone()));
+            }
+        }
+        reqs
     }
 
     pub fn on_key(&mut self, key: KeyEvent) -> Vec<Request> {
@@ -200,14 +307,60 @@ impl App {
                 Vec::new()
             }
             Mode::Command(text) => self.command_key(key, text),
-            Mode::Help | Mode::ErrorDetail => {
-                // any key closes a popup; quit still quits
+            Mode::Help => {
+                // arrows scroll; any other key closes; quit still quits
+                match self.keymap.action(&key) {
+                    Some(Action::Down) => self.help_scroll = self.help_scroll.saturating_add(1),
+                    Some(Action::Up) => self.help_scroll = self.help_scroll.saturating_sub(1),
+                    Some(Action::PageDown) => self.help_scroll = self.help_scroll.saturating_add(10),
+                    Some(Action::PageUp) => self.help_scroll = self.help_scroll.saturating_sub(10),
+                    Some(Action::Quit) => self.quit = true,
+                    _ => self.mode = Mode::Normal,
+                }
+                Vec::new()
+            }
+            Mode::ErrorDetail => {
                 if self.keymap.action(&key) == Some(Action::Quit) {
                     self.quit = true;
                 }
                 self.mode = Mode::Normal;
                 Vec::new()
             }
+            Mode::Form(mut form) => match form.key(key) {
+                Reply::Stay => {
+                    self.mode = Mode::Form(form);
+                    Vec::new()
+                }
+                Reply::Cancel => {
+                    self.mode = Mode::Normal;
+                    self.op = Op::Idle;
+                    self.flash("cancelled: nothing was changed", Level::Info);
+                    Vec::new()
+                }
+                Reply::Submit(m) => {
+                    self.mode = Mode::Form(form);
+                    self.op = Op::Preparing(m.clone());
+                    vec![Request::Prepare(m)]
+                }
+            },
+            Mode::Confirm(mut confirm) => match confirm.key(key) {
+                Reply::Stay => {
+                    self.mode = Mode::Confirm(confirm);
+                    Vec::new()
+                }
+                Reply::Cancel => {
+                    self.mode = Mode::Normal;
+                    self.flash("cancelled: nothing was changed", Level::Info);
+                    Vec::new()
+                }
+                Reply::Submit(preview) => {
+                    self.mode = Mode::Normal;
+                    self.op = Op::Applying(preview.mutation.clone());
+                    let verb = if self.settings.dry_run { "validating (dry run)" } else { "applying" };
+                    self.flash(format!("{verb}: {}…", preview.summary), Level::Info);
+                    vec![Request::Apply(Box::new(preview))]
+                }
+            },
             Mode::Normal => match self.keymap.action(&key) {
                 Some(a) => self.act(a),
                 None => Vec::new(),
@@ -235,6 +388,7 @@ impl App {
             Action::PageDown => self.top().table.move_by(page),
             Action::Top => self.top().table.top(),
             Action::Bottom => self.top().table.bottom(),
+            Action::Enter if matches!(self.view(), View::Configs { .. }) => return self.operation(Action::SetConfig),
             Action::Enter => {
                 let next = {
                     let s = &self.stack[self.stack.len() - 1];
@@ -254,7 +408,10 @@ impl App {
             }
             Action::Filter => self.mode = Mode::Filter,
             Action::Command => self.mode = Mode::Command(String::new()),
-            Action::Help => self.mode = Mode::Help,
+            Action::Help => {
+                self.help_scroll = 0;
+                self.mode = Mode::Help;
+            }
             Action::ErrorDetail => {
                 if self.last_error.is_some() {
                     self.mode = Mode::ErrorDetail;
@@ -266,7 +423,11 @@ impl App {
                 if self.refresh_in_flight {
                     self.flash("a refresh is already running", Level::Info);
                 }
-                return self.request_refresh();
+                let mut reqs = self.request_refresh();
+                if let View::Configs { topic } = self.view().clone() {
+                    reqs.extend(self.request_configs(topic));
+                }
+                return reqs;
             }
             Action::Sort => {
                 let cols = self.top().pane.columns().len();
@@ -278,6 +439,10 @@ impl App {
                 t.reverse = !t.reverse;
             }
             Action::Peek => return self.peek(),
+            Action::Configs => return self.open_configs(),
+            Action::CreateTopic | Action::DeleteTopic | Action::AddPartitions | Action::SetConfig | Action::DeleteConfig => {
+                return self.operation(action)
+            }
             Action::Brokers => self.jump(View::Brokers),
             Action::Topics => self.jump(View::Topics),
             Action::Groups => self.jump(View::Groups),
@@ -302,6 +467,91 @@ impl App {
         self.peek_in_flight = true;
         self.stack.push(Screen::new(View::Peek { topic: topic.clone(), partition }));
         vec![Request::Peek { topic, partition, count: PEEK_COUNT }]
+    }
+
+    /// The topic the cursor is on (or the one the current view is about).
+    fn target_topic(&self) -> Option<String> {
+        let s = &self.stack[self.stack.len() - 1];
+        s.pane.topic_target(&self.ctx(), s.table.current())
+    }
+
+    fn open_configs(&mut self) -> Vec<Request> {
+        let Some(topic) = self.target_topic() else {
+            self.flash("configs work on a topic: select one first", Level::Info);
+            return Vec::new();
+        };
+        let view = View::Configs { topic: topic.clone() };
+        if self.view() != &view {
+            self.stack.push(Screen::new(view));
+        }
+        self.request_configs(topic)
+    }
+
+    fn request_configs(&mut self, topic: String) -> Vec<Request> {
+        if self.configs_in_flight {
+            return Vec::new();
+        }
+        self.configs_in_flight = true;
+        vec![Request::Configs { topic }]
+    }
+
+    /// A mutating key: a form, or straight to the preview when nothing needs typing.
+    fn operation(&mut self, action: Action) -> Vec<Request> {
+        let topic = self.target_topic();
+        let config = {
+            let s = &self.stack[self.stack.len() - 1];
+            s.table.current().and_then(|i| s.pane.config_at(i)).cloned()
+        };
+        let on_configs = matches!(self.view(), View::Configs { .. });
+        // Deletes name a whole change, so in read-only mode they still go to ops, whose guard
+        // refuses and audits them; the rest stop here.
+        let direct = match (action, &topic, &config) {
+            (Action::DeleteTopic, Some(t), _) => Some(Mutation::DeleteTopic { topic: t.clone() }),
+            (Action::DeleteConfig, Some(t), Some(c)) if on_configs => Some(Mutation::AlterConfigs {
+                resource: ConfigResource::Topic(t.clone()),
+                changes: vec![ConfigChange { key: c.name.clone(), op: AlterOp::Delete, value: None }],
+            }),
+            _ => None,
+        };
+        if self.settings.read_only {
+            self.flash(format!("read-only: {} is off on {} (--read-only or read_only = true)", what(action), self.settings.cluster_name), Level::Warn);
+            return match direct {
+                Some(m) if self.op == Op::Idle => {
+                    self.op = Op::Preparing(m.clone()); // keeps the read-only flash up
+                    vec![Request::Prepare(m)]
+                }
+                _ => Vec::new(),
+            };
+        }
+        if let Op::Preparing(m) | Op::Applying(m) = &self.op {
+            self.flash(format!("still working on: {}", m.title()), Level::Info);
+            return Vec::new();
+        }
+        if let Some(m) = direct {
+            return self.prepare(m);
+        }
+        match (action, topic, config) {
+            (Action::CreateTopic, _, _) => self.mode = Mode::Form(Box::new(Form::create_topic(self.snapshot.brokers.len().clamp(1, 3)))),
+            (Action::AddPartitions, Some(t), _) => {
+                let current = self.snapshot.topic(&t).map(|t| t.partitions.len()).unwrap_or(0);
+                self.mode = Mode::Form(Box::new(Form::add_partitions(t, current)));
+            }
+            (Action::SetConfig, Some(t), Some(c)) if on_configs => {
+                let value = if c.sensitive { None } else { c.value.as_deref() };
+                self.mode = Mode::Form(Box::new(Form::set_config(t, &c.name, value)));
+            }
+            (Action::SetConfig | Action::DeleteConfig, _, _) => {
+                self.flash(format!("open a topic's configs ({}) and select a config first", self.keymap.hint(Action::Configs)), Level::Info)
+            }
+            _ => self.flash(format!("{} works on a topic: select one first", what(action)), Level::Info),
+        }
+        Vec::new()
+    }
+
+    fn prepare(&mut self, m: Mutation) -> Vec<Request> {
+        self.flash(format!("checking: {}…", m.title()), Level::Info);
+        self.op = Op::Preparing(m.clone());
+        vec![Request::Prepare(m)]
     }
 
     /// `:` jumps replace the trail, as in k9s.
@@ -401,7 +651,9 @@ impl App {
         s.table.draw(f, body, s.pane.as_ref(), &ctx, title);
         f.render_widget(Paragraph::new(self.status_line()), status);
         match &self.mode {
-            Mode::Help => popups::help(f, centered(f.area(), 72, 22), &self.keymap, &self.theme),
+            Mode::Help => popups::help(f, f.area(), &self.keymap, &self.theme, self.settings.read_only, self.help_scroll),
+            Mode::Form(form) => dialogs::draw_form(f, f.area(), form, &self.theme),
+            Mode::Confirm(c) => dialogs::draw_confirm(f, f.area(), c, &self.theme),
             Mode::ErrorDetail => {
                 popups::error(f, centered(f.area(), 76, 14), self.last_error.as_deref().unwrap_or(""), &self.theme)
             }
@@ -435,6 +687,10 @@ impl App {
             spans.push(Span::raw(" "));
             spans.push(Span::styled(" READ-ONLY ", t.badge));
         }
+        if self.settings.dry_run {
+            spans.push(Span::raw(" "));
+            spans.push(Span::styled(" DRY-RUN ", t.badge));
+        }
         Line::from(spans)
     }
 
@@ -465,22 +721,69 @@ impl App {
             let more = if *level == Level::Error { format!("  ({} for detail)", self.keymap.hint(Action::ErrorDetail)) } else { String::new() };
             return Line::from(vec![Span::styled(format!(" {text}"), style), Span::styled(more, t.dim)]);
         }
+        if let Op::Preparing(m) | Op::Applying(m) = &self.op {
+            let verb = if matches!(self.op, Op::Preparing(_)) { "checking" } else { "applying" };
+            return Line::from(Span::styled(format!(" {verb}: {}…", m.title()), t.dim));
+        }
         let k = |a: Action, what: &str| -> Vec<Span<'static>> {
             vec![Span::styled(format!(" {}", self.keymap.hint(a)), t.accent), Span::styled(format!(" {what} "), t.dim)]
         };
+        let hints: &[(Action, &str)] = match self.view() {
+            View::Topics => &[
+                (Action::Help, "help"),
+                (Action::Enter, "open"),
+                (Action::Filter, "filter"),
+                (Action::CreateTopic, "create"),
+                (Action::DeleteTopic, "delete"),
+                (Action::AddPartitions, "parts"),
+                (Action::Configs, "configs"),
+                (Action::Quit, "quit"),
+            ],
+            View::Partitions { .. } => &[
+                (Action::Help, "help"),
+                (Action::Back, "back"),
+                (Action::Filter, "filter"),
+                (Action::Peek, "peek"),
+                (Action::AddPartitions, "parts"),
+                (Action::Configs, "configs"),
+                (Action::Quit, "quit"),
+            ],
+            View::Configs { .. } => &[
+                (Action::Help, "help"),
+                (Action::Back, "back"),
+                (Action::Filter, "filter"),
+                (Action::SetConfig, "set"),
+                (Action::DeleteConfig, "delete override"),
+                (Action::Refresh, "reload"),
+                (Action::Quit, "quit"),
+            ],
+            _ => &[
+                (Action::Help, "help"),
+                (Action::Enter, "open"),
+                (Action::Back, "back"),
+                (Action::Filter, "filter"),
+                (Action::Command, "cmd"),
+                (Action::Peek, "peek"),
+                (Action::Quit, "quit"),
+            ],
+        };
         let mut spans = Vec::new();
-        for (a, what) in [
-            (Action::Help, "help"),
-            (Action::Enter, "open"),
-            (Action::Back, "back"),
-            (Action::Filter, "filter"),
-            (Action::Command, "cmd"),
-            (Action::Peek, "peek"),
-            (Action::Quit, "quit"),
-        ] {
-            spans.extend(k(a, what));
+        for (a, what) in hints.iter().filter(|(a, _)| !(self.settings.read_only && a.is_mutating())) {
+            spans.extend(k(*a, what));
         }
         Line::from(spans)
+    }
+}
+
+/// A mutating action in words, for flashes.
+fn what(action: Action) -> &'static str {
+    match action {
+        Action::CreateTopic => "creating topics",
+        Action::DeleteTopic => "deleting topics",
+        Action::AddPartitions => "adding partitions",
+        Action::SetConfig => "setting configs",
+        Action::DeleteConfig => "deleting config overrides",
+        _ => "this",
     }
 }
 

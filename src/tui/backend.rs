@@ -7,7 +7,9 @@ use futures::future::BoxFuture;
 use serde::Serialize;
 
 use crate::cluster::{self, GroupScope, LoadOptions, Snapshot};
+use crate::kafka::admin_ops::ConfigResource;
 use crate::kafka::Client;
+use crate::ops::{self, ConfigView, Mutation, Outcome, Preview};
 
 /// One message read by peek.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -26,12 +28,20 @@ pub trait ClusterBackend: Send + Sync + 'static {
     fn snapshot(&self) -> BoxFuture<'_, Result<Snapshot, String>>;
     /// The last `count` messages of a partition, without joining a group or committing.
     fn peek(&self, topic: String, partition: i32, count: usize) -> BoxFuture<'_, Result<Vec<PeekMessage>, String>>;
+    /// `ops::prepare`: the preview of a change, or why it cannot be made.
+    fn prepare(&self, mutation: Mutation) -> BoxFuture<'_, Result<Preview, String>>;
+    /// `ops::apply`: sends exactly the previewed change (or only records it in dry-run mode).
+    fn apply(&self, preview: Preview) -> BoxFuture<'_, Result<Outcome, String>>;
+    /// A topic's configs with their source, secrets masked.
+    fn configs(&self, topic: String) -> BoxFuture<'_, Result<Vec<ConfigView>, String>>;
 }
 
 /// The real cluster: the control-plane client for snapshots, rdkafka for peeking.
 pub struct KafkaBackend {
     pub client: Client,
     pub data: crate::data::DataConfig,
+    /// Read-only, dry run and the audit log, exactly as the CLI has them.
+    pub ops: ops::Context,
 }
 
 impl ClusterBackend for KafkaBackend {
@@ -51,6 +61,18 @@ impl ClusterBackend for KafkaBackend {
                 .map_err(|e| format!("peek task failed: {e}"))?
                 .map_err(|e| format!("{e:#}"))
         })
+    }
+
+    fn prepare(&self, mutation: Mutation) -> BoxFuture<'_, Result<Preview, String>> {
+        Box::pin(async move { ops::prepare(&self.client, &self.ops, mutation).await.map_err(|e| e.to_string()) })
+    }
+
+    fn apply(&self, preview: Preview) -> BoxFuture<'_, Result<Outcome, String>> {
+        Box::pin(async move { ops::apply(&self.client, &self.ops, preview).await.map_err(|e| e.to_string()) })
+    }
+
+    fn configs(&self, topic: String) -> BoxFuture<'_, Result<Vec<ConfigView>, String>> {
+        Box::pin(async move { ops::configs::describe(&self.client, &ConfigResource::Topic(topic)).await.map_err(|e| e.to_string()) })
     }
 }
 

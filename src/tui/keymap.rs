@@ -24,6 +24,12 @@ pub enum Action {
     Sort,
     Reverse,
     Peek,
+    Configs,
+    CreateTopic,
+    DeleteTopic,
+    AddPartitions,
+    SetConfig,
+    DeleteConfig,
     ErrorDetail,
     Brokers,
     Topics,
@@ -31,7 +37,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [(Action, &'static str, &'static str); 20] = [
+    pub const ALL: [(Action, &'static str, &'static str); 26] = [
         (Action::Up, "up", "move up"),
         (Action::Down, "down", "move down"),
         (Action::PageUp, "page_up", "page up"),
@@ -50,9 +56,20 @@ impl Action {
         (Action::Brokers, "brokers", "brokers"),
         (Action::Topics, "topics", "topics"),
         (Action::Groups, "groups", "consumer groups"),
+        (Action::Configs, "configs", "configs of the selected topic"),
+        (Action::CreateTopic, "create_topic", "create a topic (name, partitions, replication factor)"),
+        (Action::DeleteTopic, "delete_topic", "delete the selected topic (type its name to confirm)"),
+        (Action::AddPartitions, "add_partitions", "add partitions to the selected topic (preview first)"),
+        (Action::SetConfig, "set_config", "configs view: set the selected config (also enter)"),
+        (Action::DeleteConfig, "delete_config", "configs view: delete the selected override"),
         (Action::Help, "help", "this help"),
         (Action::Quit, "quit", "quit"),
     ];
+
+    /// Changes the cluster: hidden and refused in read-only mode.
+    pub fn is_mutating(self) -> bool {
+        matches!(self, Action::CreateTopic | Action::DeleteTopic | Action::AddPartitions | Action::SetConfig | Action::DeleteConfig)
+    }
 
     pub fn from_name(name: &str) -> Option<Action> {
         Action::ALL.iter().find(|(_, n, _)| *n == name).map(|(a, _, _)| *a)

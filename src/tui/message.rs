@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use super::backend::PeekMessage;
 use crate::cluster::Snapshot;
+use crate::ops::{ConfigView, Mutation, Outcome, Preview};
 
 /// Out: what the UI asks the worker for. The UI keeps at most one of each kind in flight.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -12,6 +13,13 @@ pub enum Request {
     Refresh,
     /// Read the last `count` messages of a partition.
     Peek { topic: String, partition: i32, count: usize },
+    /// Check a change through ops (read-only guard, kdeck's checks, broker validate-only) and
+    /// work out exactly what it would send. Changes nothing.
+    Prepare(Mutation),
+    /// Send exactly this confirmed preview through ops.
+    Apply(Box<Preview>),
+    /// A topic's configs (DescribeConfigs).
+    Configs { topic: String },
 }
 
 /// In: what the worker reports back.
@@ -20,4 +28,10 @@ pub enum Event {
     /// A refresh finished (or failed), and how long it took.
     Snapshot { result: Result<Box<Snapshot>, String>, took: Duration },
     Peeked { topic: String, partition: i32, result: Result<Vec<PeekMessage>, String> },
+    /// A [`Request::Prepare`] finished: the preview to confirm, or why the change cannot be made.
+    /// `request` is the mutation as asked, so a late answer can be matched (or dropped).
+    Prepared { request: Mutation, result: Result<Box<Preview>, String> },
+    /// A [`Request::Apply`] finished (applied or dry run), or failed.
+    Applied { mutation: Mutation, result: Result<Box<Outcome>, String> },
+    Configs { topic: String, result: Result<Vec<ConfigView>, String> },
 }

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod backend;
+pub mod dialogs;
 pub mod keymap;
 pub mod lag;
 pub mod message;
@@ -118,7 +119,8 @@ async fn event_loop(
                 None => break,
             },
             Some(ev) = worker.events.recv() => {
-                app.on_event(ev, Instant::now());
+                let reqs = app.on_event(ev, Instant::now());
+                send(worker, reqs);
                 dirty = true;
             }
             _ = tick.tick() => {

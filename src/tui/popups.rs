@@ -8,17 +8,28 @@ use ratatui::Frame;
 use super::keymap::{Action, Keymap};
 use super::theme::Theme;
 
-pub fn help(f: &mut Frame, area: Rect, keymap: &Keymap, theme: &Theme) {
+/// The keymap table; mutating actions left out in read-only mode. Scrolls when it does not fit.
+pub fn help(f: &mut Frame, area: Rect, keymap: &Keymap, theme: &Theme, read_only: bool, scroll: u16) {
     let lines: Vec<Line> = Action::ALL
         .iter()
+        .filter(|(action, _, _)| !(read_only && action.is_mutating()))
         .map(|(action, _, what)| {
             let keys = keymap.keys(*action).join(" ");
             Line::from(vec![Span::styled(format!("{keys:>14}  "), theme.accent), Span::styled(what.to_string(), theme.text)])
         })
         .collect();
-    let block = Block::default().borders(Borders::ALL).border_style(theme.accent).title(" keys — any key closes ");
+    let total = lines.len() as u16;
+    // keep the header and status line visible; scroll instead
+    let area = super::app::centered(area, 72, (total + 2).min(area.height.saturating_sub(2)));
+    let visible = area.height.saturating_sub(2);
+    let scroll = scroll.min(total.saturating_sub(visible));
+    let title = if total > visible { " keys — ↑↓ scroll, any other key closes " } else { " keys — any key closes " };
+    let mut block = Block::default().borders(Borders::ALL).border_style(theme.accent).title(title);
+    if total > visible {
+        block = block.title_bottom(Line::from(format!(" {}-{} of {total} ", scroll + 1, scroll + visible)).right_aligned());
+    }
     f.render_widget(Clear, area);
-    f.render_widget(Paragraph::new(lines).block(block), area);
+    f.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
 }
 
 pub fn error(f: &mut Frame, area: Rect, text: &str, theme: &Theme) {

@@ -9,7 +9,7 @@ use futures::future::BoxFuture;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
-use super::app::{App, Mode, Settings};
+use super::app::{App, Mode, Op, Settings};
 use super::backend::{ClusterBackend, PeekMessage};
 use super::keymap::Keymap;
 use super::message::{Event, Request};
@@ -17,6 +17,8 @@ use super::panes::View;
 use super::theme::Theme;
 use super::worker::Worker;
 use crate::cluster::*;
+use crate::kafka::admin_ops::{AlterOp, ConfigChange, ConfigEntry, ConfigResource, ConfigSource, NewTopic};
+use crate::ops::{self, AuditLog, AuditResult, ConfigDiff, ConfigView, Mutation, Outcome, Preview};
 
 fn part(p: i32, leader: Option<i32>, replicas: &[i32], isr: &[i32], end: i64) -> Partition {
     Partition {
@@ -111,9 +113,119 @@ fn fixture(billing_lag_extra: i64) -> Snapshot {
     }
 }
 
-/// Serves successive snapshots (lag growing) and fixed peek results.
+/// Serves successive snapshots (lag growing), fixed peek results, and canned previews and
+/// outcomes for changes. Changes pass the real ops read-only guard (auditing to a temp file).
 struct FakeBackend {
     calls: std::sync::atomic::AtomicI64,
+    ops: ops::Context,
+    /// Every preview that reached apply.
+    applied: std::sync::Mutex<Vec<Preview>>,
+}
+
+fn preview(cluster: &str, mutation: Mutation) -> Preview {
+    Preview {
+        cluster: cluster.into(),
+        action: mutation.action(),
+        summary: mutation.summary(),
+        mutation,
+        partitions: None,
+        topic: None,
+        configs: Vec::new(),
+        validation: String::new(),
+        warnings: Vec::new(),
+        type_to_confirm: None,
+    }
+}
+
+/// The configs of every fixture topic. The secret is a plugin's; it must never reach the screen.
+fn config_entries() -> Vec<ConfigEntry> {
+    let e = |name: &str, value: &str, source: ConfigSource, sensitive: bool| ConfigEntry {
+        name: name.into(),
+        value: Some(value.into()),
+        source,
+        sensitive,
+        read_only: false,
+        synonyms: vec![],
+    };
+    vec![
+        e("cleanup.policy", "delete", ConfigSource::DefaultConfig, false),
+        e("max.message.bytes", "1048588", ConfigSource::DefaultConfig, false),
+        e("min.insync.replicas", "2", ConfigSource::DynamicTopicConfig, false),
+        e("remote.storage.credentials", "s3cr3t", ConfigSource::DynamicTopicConfig, true),
+        e("retention.ms", "86400000", ConfigSource::DynamicTopicConfig, false),
+        e("segment.bytes", "536870912", ConfigSource::StaticBrokerConfig, false),
+    ]
+}
+
+impl FakeBackend {
+    fn canned(&self, m: Mutation) -> Result<Preview, String> {
+        let snap = fixture(0);
+        let mut p = preview(&self.ops.cluster, m.clone());
+        match m {
+            Mutation::CreateTopic(t) => {
+                if snap.topic(&t.name).is_some() {
+                    return Err(format!("topic {} already exists", t.name));
+                }
+                p.validation = "validated by the broker (CreateTopics, validate-only)".into();
+            }
+            Mutation::DeleteTopic { topic } => {
+                let t = snap.topic(&topic).ok_or(format!("unknown topic: {topic}"))?;
+                p.topic = Some(ops::TopicFacts { name: topic.clone(), partitions: t.partitions.len(), replication_factor: t.replication_factor(), messages: t.messages() });
+                p.warnings = vec![format!("this permanently deletes {} messages in {} partitions", t.messages().unwrap_or(0), t.partitions.len())];
+                p.validation = "checked that the topic exists (DeleteTopics has no validate-only mode)".into();
+                p.type_to_confirm = Some(topic);
+            }
+            Mutation::AddPartitions { topic, to, .. } => {
+                let t = snap.topic(&topic).ok_or(format!("unknown topic: {topic}"))?;
+                let current = t.partitions.len() as i32;
+                if to <= current {
+                    return Err(format!("topic {topic} has {current} partitions and Kafka cannot remove partitions (asked for {to}); nothing was changed"));
+                }
+                // the real planner, over the fixture's three racks
+                let slots: Vec<ops::plan::BrokerSlot> = (1..=3).map(|id| ops::plan::BrokerSlot { id, rack: Some(format!("use1-az{id}")) }).collect();
+                let all: Vec<Vec<i32>> = snap.topics.iter().flat_map(|t| t.partitions.iter().map(|p| p.replicas.clone())).collect();
+                let mine: Vec<Vec<i32>> = t.partitions.iter().map(|p| p.replicas.clone()).collect();
+                let rf = t.replication_factor();
+                let assignment = ops::plan::plan_new_partitions(&slots, &all, &mine, rf, (to - current) as usize).map_err(|e| e.to_string())?;
+                p.mutation = Mutation::AddPartitions { topic: topic.clone(), to, assignment: assignment.clone() };
+                p.summary = p.mutation.summary();
+                p.partitions = Some(ops::PartitionPlan {
+                    topic: topic.clone(),
+                    current,
+                    to,
+                    replication_factor: rf,
+                    new_partitions: assignment
+                        .iter()
+                        .enumerate()
+                        .map(|(i, r)| ops::partitions::NewPartition { partition: current + i as i32, replicas: r.clone() })
+                        .collect(),
+                    brokers: ops::plan::loads(&slots, &all, &assignment),
+                    key_sample: Some(ops::sample::KeySample { sampled: 15, keyed: 15 }),
+                });
+                p.warnings = vec![
+                    format!("topic {topic} looks keyed (15 of 15 sampled messages have keys): adding partitions changes which partition each key maps to, so a key's new messages land on a different partition than its old ones and per-key ordering breaks"),
+                    "partitions cannot be removed later: this cannot be undone".into(),
+                ];
+                p.validation = "validated by the broker (CreatePartitions, validate-only)".into();
+            }
+            Mutation::AlterConfigs { resource, changes } => {
+                let entries = config_entries();
+                p.configs = changes
+                    .iter()
+                    .map(|c| {
+                        let cur = entries.iter().find(|e| e.name == c.key);
+                        let (new, new_source) = match c.op {
+                            AlterOp::Delete => (Some("604800000".to_string()), Some("default")),
+                            _ => (c.value.clone(), Some("dynamic")),
+                        };
+                        ConfigDiff { key: c.key.clone(), op: c.op, current: cur.and_then(|e| e.value.clone()), current_source: cur.map(|e| e.source.kind()), new, new_source }
+                    })
+                    .collect();
+                p.validation = format!("validated by the broker (IncrementalAlterConfigs on {resource}, validate-only)");
+            }
+        }
+        Ok(p)
+    }
 }
 
 impl ClusterBackend for FakeBackend {
@@ -135,53 +247,135 @@ impl ClusterBackend for FakeBackend {
                 .collect())
         })
     }
+    fn prepare(&self, mutation: Mutation) -> BoxFuture<'_, Result<Preview, String>> {
+        Box::pin(async move {
+            ops::guard(&self.ops, &mutation).map_err(|e| e.to_string())?;
+            self.canned(mutation)
+        })
+    }
+    fn apply(&self, preview: Preview) -> BoxFuture<'_, Result<Outcome, String>> {
+        Box::pin(async move {
+            ops::guard(&self.ops, &preview.mutation).map_err(|e| e.to_string())?;
+            self.applied.lock().expect("lock").push(preview.clone());
+            let (result, message) = if self.ops.dry_run {
+                (AuditResult::DryRun, format!("dry run: nothing was changed ({})", preview.validation))
+            } else {
+                let m = match &preview.mutation {
+                    Mutation::CreateTopic(t) => format!("created topic {} ({} partitions, replication factor {})", t.name, t.partitions, t.replication_factor),
+                    Mutation::DeleteTopic { topic } => format!("deleted topic {topic}"),
+                    Mutation::AddPartitions { topic, to, assignment } => {
+                        format!("topic {topic} now has {to} partitions (new: {})", ops::assignment_text(to - assignment.len() as i32, assignment))
+                    }
+                    Mutation::AlterConfigs { resource, .. } => format!("updated {resource}"),
+                };
+                (AuditResult::Ok, m)
+            };
+            Ok(Outcome { preview, result, message })
+        })
+    }
+    fn configs(&self, _topic: String) -> BoxFuture<'_, Result<Vec<ConfigView>, String>> {
+        Box::pin(async move { Ok(config_entries().iter().map(ops::configs::view).collect()) })
+    }
 }
 
 struct Harness {
     app: App,
     worker: Worker,
+    backend: Arc<FakeBackend>,
+    /// Every request the app emitted, in order.
+    sent: Vec<Request>,
+    state: std::path::PathBuf,
     t0: Instant,
     elapsed: Duration,
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.state);
+    }
+}
+
+fn key_of(c: char) -> KeyEvent {
+    let code = match c {
+        '\n' => KeyCode::Enter,
+        '\x1b' => KeyCode::Esc,
+        '\t' => KeyCode::Tab,
+        '\x08' => KeyCode::Backspace,
+        c => KeyCode::Char(c),
+    };
+    KeyEvent::new(code, KeyModifiers::NONE)
 }
 
 impl Harness {
     /// An app with two refreshes 5 s apart already applied (so lag has a trend).
     async fn new(read_only: bool) -> Harness {
-        let backend = Arc::new(FakeBackend { calls: Default::default() });
-        let worker = Worker::spawn(backend, Duration::from_secs(5));
+        Harness::with(read_only, false).await
+    }
+
+    async fn with(read_only: bool, dry_run: bool) -> Harness {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let state = std::env::temp_dir().join(format!("kdeck-tui-test-{}-{}", std::process::id(), N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)));
+        let ctx = ops::Context { cluster: "prod-msk".into(), read_only, dry_run, audit: AuditLog::at(state.join("audit.jsonl")), user: "tester".into() };
+        let backend = Arc::new(FakeBackend { calls: Default::default(), ops: ctx, applied: Default::default() });
+        let worker = Worker::spawn(backend.clone(), Duration::from_secs(5));
         let (keymap, _) = Keymap::load(None);
         let t0 = Instant::now();
-        let settings = Settings { cluster_name: "prod-msk".into(), bootstrap: "b-1:9096".into(), read_only, refresh_every: Duration::from_secs(5) };
+        let settings = Settings { cluster_name: "prod-msk".into(), bootstrap: "b-1:9096".into(), read_only, dry_run, refresh_every: Duration::from_secs(5) };
         let app = App::new(settings, keymap, Theme::monochrome(), t0);
-        let mut h = Harness { app, worker, t0, elapsed: Duration::ZERO };
+        let mut h = Harness { app, worker, backend, sent: Vec::new(), state, t0, elapsed: Duration::ZERO };
         for _ in 0..2 {
             let reqs = h.app.tick(h.t0 + h.elapsed);
             assert_eq!(reqs, vec![Request::Refresh]);
-            h.worker.requests.send(Request::Refresh).expect("worker alive");
-            h.pump().await;
+            h.run(reqs).await;
             h.elapsed += Duration::from_secs(5);
         }
         h.elapsed -= Duration::from_secs(3); // "2s ago" in the header
         h.app.tick(h.t0 + h.elapsed);
+        h.sent.clear();
         h
     }
 
-    async fn pump(&mut self) {
-        let ev = tokio::time::timeout(Duration::from_secs(5), self.worker.events.recv()).await.expect("worker answered").expect("event");
-        self.app.on_event(ev, self.t0 + self.elapsed);
+    /// Sends requests through the worker and feeds every answer back, until nothing is pending.
+    async fn run(&mut self, reqs: Vec<Request>) {
+        let mut pending = 0;
+        let mut queue = reqs;
+        loop {
+            for r in queue.drain(..) {
+                self.sent.push(r.clone());
+                self.worker.requests.send(r).expect("worker alive");
+                pending += 1;
+            }
+            if pending == 0 {
+                return;
+            }
+            let ev = tokio::time::timeout(Duration::from_secs(5), self.worker.events.recv()).await.expect("worker answered").expect("event");
+            pending -= 1;
+            queue = self.app.on_event(ev, self.t0 + self.elapsed);
+        }
+    }
+
+    /// One key; returns what the app asked for without sending it.
+    fn press(&mut self, c: char) -> Vec<Request> {
+        self.app.on_key(key_of(c))
     }
 
     async fn keys(&mut self, keys: &str) {
         for c in keys.chars() {
-            let code = match c {
-                '\n' => KeyCode::Enter,
-                '\x1b' => KeyCode::Esc,
-                c => KeyCode::Char(c),
-            };
-            for r in self.app.on_key(KeyEvent::new(code, KeyModifiers::NONE)) {
-                self.worker.requests.send(r).expect("worker alive");
-                self.pump().await;
-            }
+            let reqs = self.press(c);
+            self.run(reqs).await;
+        }
+    }
+
+    /// The lines of the audit log the fake's ops guard wrote.
+    fn audit(&self) -> Vec<serde_json::Value> {
+        let text = std::fs::read_to_string(self.state.join("audit.jsonl")).unwrap_or_default();
+        text.lines().map(|l| serde_json::from_str(l).expect("audit json")).collect()
+    }
+
+    fn confirm(&self) -> &super::dialogs::Confirm {
+        match &self.app.mode {
+            Mode::Confirm(c) => c,
+            other => panic!("no confirm dialog open: {other:?}"),
         }
     }
 
@@ -277,7 +471,8 @@ async fn refreshes_are_coalesced() {
     assert_eq!(h.app.tick(h.t0 + h.elapsed), vec![]);
     assert_eq!(h.app.on_key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::NONE)), vec![]);
     h.worker.requests.send(Request::Refresh).expect("send");
-    h.pump().await;
+    let ev = tokio::time::timeout(Duration::from_secs(5), h.worker.events.recv()).await.expect("answer").expect("event");
+    assert_eq!(h.app.on_event(ev, h.t0 + h.elapsed), vec![]);
     assert_eq!(h.app.on_key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::NONE)), vec![Request::Refresh]);
 }
 
@@ -290,4 +485,208 @@ async fn failed_refresh_keeps_data_and_shows_the_error() {
     assert!(screen.contains("orders"), "the last good data stays on screen:\n{screen}");
     h.keys("e").await;
     assert!(h.screen(80, 24).contains("last error"));
+}
+
+// ---- topic operations: forms, previews and confirms through the worker and the fake's ops guard
+
+#[tokio::test]
+async fn create_topic_form_then_confirm_then_refresh() {
+    let mut h = Harness::new(false).await;
+    h.keys("c").await;
+    // partitions is prefilled with 3: replace it with 6; RF defaults to the brokers up (2, max 3)
+    h.keys("audit.v2\t\x086").await;
+    insta::assert_snapshot!("create_form_80x24", h.screen(80, 24));
+    let want = Mutation::CreateTopic(NewTopic { name: "audit.v2".into(), partitions: 6, replication_factor: 2, ..Default::default() });
+    let reqs = h.press('\n');
+    assert_eq!(reqs, vec![Request::Prepare(want.clone())]);
+    assert_eq!(h.app.op, Op::Preparing(want));
+    h.run(reqs).await;
+    insta::assert_snapshot!("create_confirm_80x24", h.screen(80, 24));
+    let previewed = h.confirm().preview.clone();
+    assert_eq!(h.press('\n'), vec![Request::Apply(Box::new(previewed.clone()))]);
+    h.run(vec![Request::Apply(Box::new(previewed.clone()))]).await;
+    assert_eq!(*h.backend.applied.lock().expect("lock"), vec![previewed]);
+    assert!(h.sent.contains(&Request::Refresh), "an applied change refreshes: {:?}", h.sent);
+    assert!(h.screen(80, 24).contains("created topic audit.v2 (6 partitions, replication factor 2)"));
+    assert_eq!(h.app.mode, Mode::Normal);
+}
+
+#[tokio::test]
+async fn create_form_keeps_what_was_typed_when_the_check_fails() {
+    let mut h = Harness::new(false).await;
+    h.keys("c\n").await;
+    assert!(h.screen(80, 24).contains("type a topic name"), "no request without a name");
+    assert!(h.sent.is_empty());
+    h.keys("orders\n").await;
+    let Mode::Form(form) = &h.app.mode else { panic!("the form stays open: {:?}", h.app.mode) };
+    assert_eq!((form.fields[0].value.as_str(), form.error.as_deref(), form.checking), ("orders", Some("topic orders already exists"), false));
+    assert_eq!(h.press('\x1b'), vec![], "esc sends nothing");
+    assert_eq!((&h.app.mode, &h.app.op), (&Mode::Normal, &Op::Idle));
+    assert!(h.backend.applied.lock().expect("lock").is_empty());
+}
+
+#[tokio::test]
+async fn delete_needs_the_typed_name_and_applies_once() {
+    let mut h = Harness::new(false).await;
+    h.keys("/orders\n").await;
+    let reqs = h.press('D');
+    assert_eq!(reqs, vec![Request::Prepare(Mutation::DeleteTopic { topic: "orders".into() })]);
+    h.run(reqs).await;
+    h.keys("order").await;
+    assert_eq!(h.press('\n'), vec![], "a wrong name keeps enter disabled");
+    assert!(!h.confirm().armed());
+    insta::assert_snapshot!("delete_confirm_80x24", h.screen(80, 24));
+    h.keys("s").await;
+    let previewed = h.confirm().preview.clone();
+    assert!(h.screen(80, 24).contains("[ enter: delete topic orders ]"));
+    let reqs = h.press('\n');
+    assert_eq!(reqs, vec![Request::Apply(Box::new(previewed))]);
+    assert_eq!(h.app.mode, Mode::Normal);
+    assert!(!h.press('\n').iter().any(|r| matches!(r, Request::Apply(_))), "a second enter applies nothing");
+    h.run(reqs).await;
+    assert_eq!(h.backend.applied.lock().expect("lock").len(), 1);
+    assert!(h.screen(80, 24).contains("deleted topic orders"));
+
+    // Esc on the dialog: nothing is sent, nothing applied
+    h.keys("\x1b\x1b/payments\n").await;
+    let reqs = h.press('D');
+    h.run(reqs).await;
+    h.keys("payments").await;
+    assert_eq!(h.press('\x1b'), vec![]);
+    assert_eq!(h.app.mode, Mode::Normal);
+    assert_eq!(h.backend.applied.lock().expect("lock").len(), 1);
+    assert!(h.screen(80, 24).contains("cancelled: nothing was changed"));
+}
+
+#[tokio::test]
+async fn add_partitions_shows_the_assignment_and_the_keyed_warning() {
+    let mut h = Harness::new(false).await;
+    h.keys("/orders\n+").await;
+    assert!(h.screen(80, 24).contains("orders has 3 partitions"));
+    h.keys("2\n").await;
+    let Mode::Form(form) = &h.app.mode else { panic!("form stays open on an error") };
+    assert!(form.error.as_deref().is_some_and(|e| e.contains("Kafka cannot remove partitions")), "{form:?}");
+    h.keys("\x086").await;
+    let reqs = h.press('\n');
+    assert_eq!(reqs, vec![Request::Prepare(Mutation::AddPartitions { topic: "orders".into(), to: 6, assignment: vec![] })]);
+    h.run(reqs).await;
+    insta::assert_snapshot!("add_partitions_preview_80x24", h.screen(80, 24));
+    insta::assert_snapshot!("add_partitions_preview_160x48", h.screen(160, 48));
+    let previewed = h.confirm().preview.clone();
+    let Mutation::AddPartitions { assignment, .. } = &previewed.mutation else { panic!("add partitions") };
+    let screen = h.screen(160, 48);
+    for (i, r) in assignment.iter().enumerate() {
+        let ids: Vec<String> = r.iter().map(i32::to_string).collect();
+        assert!(screen.contains(&format!("partition {} → {} (leader {})", 3 + i, ids.join(","), r[0])), "{screen}");
+    }
+    assert!(screen.contains("⚠ topic orders looks keyed (15 of 15 sampled messages have keys)"));
+    assert_eq!(h.press('\n'), vec![Request::Apply(Box::new(previewed))], "enter sends exactly the previewed assignment");
+}
+
+#[tokio::test]
+async fn configs_view_masks_secrets_and_edits_through_previews() {
+    let mut h = Harness::new(false).await;
+    h.keys("/orders\n").await;
+    let reqs = h.press('C');
+    assert_eq!(reqs, vec![Request::Configs { topic: "orders".into() }]);
+    h.run(reqs).await;
+    assert_eq!(h.app.breadcrumbs(), vec!["topics", "configs"]);
+    insta::assert_snapshot!("configs_80x24", h.screen(80, 24));
+    insta::assert_snapshot!("configs_160x48", h.screen(160, 48));
+    let screen = h.screen(160, 48);
+    assert!(screen.contains("[hidden]") && !screen.contains("s3cr3t"), "{screen}");
+
+    // x on retention.ms: delete the override, previewed first; applying reloads the configs
+    h.keys("/retention\n").await;
+    let delete = Mutation::AlterConfigs {
+        resource: ConfigResource::Topic("orders".into()),
+        changes: vec![ConfigChange { key: "retention.ms".into(), op: AlterOp::Delete, value: None }],
+    };
+    let reqs = h.press('x');
+    assert_eq!(reqs, vec![Request::Prepare(delete)]);
+    h.run(reqs).await;
+    assert!(h.screen(80, 24).contains("retention.ms: 86400000 (dynamic) → (default) (default)") || h.screen(80, 24).contains("retention.ms: 86400000 (dynamic) → 604800000 (default)"));
+    h.sent.clear();
+    h.keys("\n").await;
+    assert_eq!(h.sent[0], Request::Apply(Box::new(h.backend.applied.lock().expect("lock")[0].clone())));
+    assert!(h.sent.contains(&Request::Configs { topic: "orders".into() }) && h.sent.contains(&Request::Refresh), "{:?}", h.sent);
+
+    // enter on a config: set it, prefilled with key=current value
+    h.keys("\n").await;
+    let Mode::Form(form) = &h.app.mode else { panic!("set form: {:?}", h.app.mode) };
+    assert_eq!(form.fields[0].value, "retention.ms=86400000");
+    h.keys("\x08\x08\x08\x08\x08\x08\x08\x08").await;
+    h.keys("3600000").await;
+    let set = Mutation::AlterConfigs {
+        resource: ConfigResource::Topic("orders".into()),
+        changes: vec![ConfigChange { key: "retention.ms".into(), op: AlterOp::Set, value: Some("3600000".into()) }],
+    };
+    assert_eq!(h.press('\n'), vec![Request::Prepare(set)]);
+}
+
+#[tokio::test]
+async fn read_only_hides_mutating_keys_and_refuses_them() {
+    let mut h = Harness::new(true).await;
+    let screen = h.screen(80, 24);
+    assert!(screen.contains("READ-ONLY"));
+    let status = screen.lines().last().expect("status line").to_string();
+    assert_eq!(status, " ? help  enter open  / filter  C configs  q quit");
+    h.keys("?").await;
+    insta::assert_snapshot!("help_read_only_80x24", h.screen(80, 24));
+    let help = h.screen(160, 48);
+    assert!(help.contains("configs of the selected topic") && !help.contains("create a topic") && !help.contains("delete the selected"), "{help}");
+    h.keys("\x1b").await;
+
+    // keys that would open a form do nothing but flash
+    for k in ['c', '+'] {
+        assert_eq!(h.press(k), vec![], "{k}");
+        assert_eq!(h.app.mode, Mode::Normal);
+    }
+    assert!(h.screen(80, 24).contains("read-only: adding partitions is off on prod-msk"));
+
+    // a delete names a whole change: it goes to ops, whose guard refuses and audits it
+    h.keys("/orders\n").await;
+    let reqs = h.press('D');
+    assert_eq!(reqs, vec![Request::Prepare(Mutation::DeleteTopic { topic: "orders".into() })]);
+    assert!(h.screen(80, 24).contains("read-only: deleting topics is off on prod-msk"));
+    h.run(reqs).await;
+    assert_eq!(h.app.mode, Mode::Normal, "no confirm dialog in read-only mode");
+    assert!(h.screen(160, 48).contains("refusing to delete topic orders: cluster prod-msk is read-only"));
+
+    // configs can be read; set does nothing, delete override is refused by ops
+    let reqs = h.press('C');
+    h.run(reqs).await;
+    assert_eq!(h.press('='), vec![]);
+    assert_eq!(h.press('\n'), vec![]);
+    let reqs = h.press('x');
+    assert!(matches!(&reqs[..], [Request::Prepare(Mutation::AlterConfigs { .. })]), "{reqs:?}");
+    h.run(reqs).await;
+    assert_eq!(h.app.mode, Mode::Normal);
+    assert!(h.backend.applied.lock().expect("lock").is_empty());
+    let audit = h.audit();
+    let got: Vec<(&str, &str)> = audit.iter().map(|e| (e["action"].as_str().unwrap_or(""), e["result"].as_str().unwrap_or(""))).collect();
+    assert_eq!(got, vec![("topic delete", "refused"), ("config delete", "refused")]);
+}
+
+#[tokio::test]
+async fn dry_run_says_so_and_applies_as_validation() {
+    let mut h = Harness::with(false, true).await;
+    h.keys("/payments\n+2\n").await;
+    let screen = h.screen(80, 24);
+    assert!(screen.contains("DRY-RUN") && screen.contains("[ enter: validate only (dry run: nothing changes) ]"), "{screen}");
+    h.keys("\n").await;
+    assert!(h.screen(160, 48).contains("dry run: nothing was changed (validated by the broker (CreatePartitions, validate-only))"));
+}
+
+#[tokio::test]
+async fn a_preview_that_arrives_after_esc_is_dropped() {
+    let mut h = Harness::new(false).await;
+    h.keys("c").await;
+    h.keys("audit.v3").await;
+    let reqs = h.press('\n');
+    assert!(matches!(&reqs[..], [Request::Prepare(Mutation::CreateTopic(_))]));
+    assert_eq!(h.press('\x1b'), vec![], "esc while checking sends nothing");
+    h.run(reqs).await; // the answer lands after the user left
+    assert_eq!((&h.app.mode, &h.app.op), (&Mode::Normal, &Op::Idle), "no dialog pops up uninvited");
+    assert!(h.backend.applied.lock().expect("lock").is_empty());
 }

@@ -50,6 +50,34 @@ impl Worker {
                             };
                             Event::Peeked { topic, partition, result }
                         }
+                        Request::Prepare(request) => {
+                            let result = match tokio::time::timeout(deadline, backend.prepare(request.clone())).await {
+                                Ok(r) => r.map(Box::new),
+                                Err(_) => Err(late("checking the change")),
+                            };
+                            if let Err(e) = &result {
+                                tracing::info!(error = %e, change = %request.summary(), "change not prepared");
+                            }
+                            Event::Prepared { request, result }
+                        }
+                        Request::Apply(preview) => {
+                            // No deadline: a change cut short after sending would leave the audit
+                            // log without its result; the client's request timeouts bound it.
+                            let mutation = preview.mutation.clone();
+                            let result = backend.apply(*preview).await.map(Box::new);
+                            match &result {
+                                Ok(o) => tracing::info!(change = %mutation.summary(), result = ?o.result, "change applied"),
+                                Err(e) => tracing::warn!(error = %e, change = %mutation.summary(), "change failed"),
+                            }
+                            Event::Applied { mutation, result }
+                        }
+                        Request::Configs { topic } => {
+                            let result = match tokio::time::timeout(deadline, backend.configs(topic.clone())).await {
+                                Ok(r) => r,
+                                Err(_) => Err(late("reading configs")),
+                            };
+                            Event::Configs { topic, result }
+                        }
                     };
                     let _ = tx.send(event);
                 });

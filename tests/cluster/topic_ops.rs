@@ -20,7 +20,7 @@ fn ids(v: &Value) -> Vec<i64> {
 }
 
 /// Partition → replicas as Kafka's own TopicCommand --describe prints them.
-fn oracle_replicas(topic: &str) -> Vec<Vec<i64>> {
+pub fn oracle_replicas(topic: &str) -> Vec<Vec<i64>> {
     let out = kafka_tool(TOPIC_COMMAND, &["--bootstrap-server", &env().bootstrap, "--describe", "--topic", topic]);
     let mut rows: Vec<(i64, Vec<i64>)> = out
         .lines()

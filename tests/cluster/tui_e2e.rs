@@ -5,89 +5,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::common::{self, data, env, script, unique, wait_for};
-
-struct Tmux {
-    session: String,
-}
-
-impl Tmux {
-    /// Starts `kdeck ARGS` in a detached session of the given size.
-    fn start(args: &[&str], width: u16, height: u16) -> Tmux {
-        let state = std::env::temp_dir().join(unique("kdeck-e2e-state"));
-        std::fs::create_dir_all(&state).expect("state dir");
-        let mut cmd = format!(
-            "KDECK_STATE_DIR={} KDECK_CONFIG=/nonexistent/kdeck.toml NO_COLOR=1 {}",
-            state.display(),
-            env!("CARGO_BIN_EXE_kdeck")
-        );
-        for a in args {
-            cmd.push(' ');
-            cmd.push_str(a);
-        }
-        Tmux::run(&cmd, width, height)
-    }
-
-    /// A plain shell, to run commands in and look at what they leave behind.
-    fn shell(width: u16, height: u16) -> Tmux {
-        Tmux::run("env PS1='$ ' bash --norc --noprofile", width, height)
-    }
-
-    fn run(cmd: &str, width: u16, height: u16) -> Tmux {
-        let session = unique("kdeck-e2e");
-        let st = Command::new("tmux")
-            .args(["new-session", "-d", "-s", &session, "-x", &width.to_string(), "-y", &height.to_string(), cmd])
-            .status()
-            .expect("tmux is installed");
-        assert!(st.success(), "tmux new-session failed");
-        Tmux { session }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let st = Command::new("tmux").args(["send-keys", "-t", &self.session]).args(keys).status().expect("tmux send-keys");
-        assert!(st.success());
-    }
-
-    /// Types text literally (no key-name interpretation).
-    fn type_text(&self, text: &str) {
-        let st = Command::new("tmux").args(["send-keys", "-t", &self.session, "-l", text]).status().expect("tmux send-keys");
-        assert!(st.success());
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux").args(["capture-pane", "-p", "-t", &self.session]).output().expect("capture-pane");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn wait_screen(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let mut last = String::new();
-        let found = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            wait_for(what, Duration::from_secs(60), || {
-                last = self.screen();
-                pred(&last).then(|| last.clone())
-            })
-        }));
-        found.unwrap_or_else(|_| panic!("screen never showed {what}; last screen:\n{last}"))
-    }
-
-    fn alive(&self) -> bool {
-        Command::new("tmux").args(["has-session", "-t", &self.session]).status().map(|s| s.success()).unwrap_or(false)
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["kill-session", "-t", &self.session]).status();
-    }
-}
-
-/// The words of the table row whose first cell is `first`.
-fn row<'a>(screen: &'a str, first: &str) -> Vec<&'a str> {
-    screen
-        .lines()
-        .map(|l| l.trim_matches(|c| c == '│' || c == ' ').split_whitespace().collect::<Vec<_>>())
-        .find(|w| w.first() == Some(&first))
-        .unwrap_or_else(|| panic!("no row starting with {first:?} in:\n{screen}"))
-}
+use crate::tmux::{row, Tmux};
 
 #[test]
 fn topics_filter_isr_and_group_lag_in_the_console() {
@@ -99,7 +17,8 @@ fn topics_filter_isr_and_group_lag_in_the_console() {
     data::consume_and_commit(&topic, &group, &[20, 15, 5]);
 
     let t = Tmux::start(&["--bootstrap", &env().bootstrap, "--refresh", "2s"], 120, 40);
-    t.wait_screen("the topics pane with the test topic", |s| s.contains("Topics (") && s.contains(&topic));
+    // the topic may be below the fold on a busy cluster: the filter below waits for it
+    t.wait_screen("the topics pane", |s| s.contains("Topics ("));
 
     // `/` + name filters; Enter keeps the filter, Enter opens the topic.
     t.keys(&["/"]);
@@ -157,7 +76,8 @@ fn broker_down_shows_in_header_and_keys_still_work_while_requests_hang() {
     let topic = unique("tui-down");
     data::create_topic_with_assignment(&topic, &[&[1, 2, 3], &[2, 3, 1], &[3, 1, 2]]);
     let t = Tmux::start(&["--bootstrap", &env().bootstrap, "--refresh", "1s", "--timeout", "2s"], 120, 40);
-    t.wait_screen("a healthy cluster", |s| s.contains("brokers 3/3 URP 0 offline 0") && s.contains(&topic));
+    // (the test topic may be below the first screen on a long-lived cluster; the filter finds it)
+    t.wait_screen("a healthy cluster", |s| s.contains("brokers 3/3 URP 0 offline 0") && s.contains("Topics ("));
 
     // A hung broker (SIGSTOP): connections open but nothing answers, so requests to it time out.
     let pid = node_pid(3);
@@ -179,8 +99,7 @@ fn broker_down_shows_in_header_and_keys_still_work_while_requests_hang() {
     // A stopped broker: the header counts it out and the ISR shrinks, within a refresh or two.
     script(&["stop-node", "3"]);
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let s = t.wait_screen("broker 3 out of the header count", |s| s.contains("brokers 2/3") && !s.contains("URP 0 "));
-        assert!(s.contains(&topic));
+        t.wait_screen("broker 3 out of the header count", |s| s.contains("brokers 2/3") && !s.contains("URP 0 "));
         t.keys(&["/"]);
         t.type_text(&topic);
         t.keys(&["Enter", "Enter"]);
@@ -218,9 +137,10 @@ fn sigterm_restores_the_terminal() {
     t.wait_screen("the console up", |s| s.contains("Topics ("));
     let st = Command::new("pkill").args(["-TERM", "-f", &format!("client.id={marker}")]).status().expect("pkill");
     assert!(st.success(), "no kdeck process to signal");
-    let s = t.wait_screen("the shell back after SIGTERM", |s| s.contains("EXITED-"));
+    let after_exit = |s: &str| s.lines().skip_while(|l| !l.starts_with("EXITED-")).nth(1).unwrap_or("").trim().to_string();
+    let s = t.wait_screen("the shell back after SIGTERM, and stty's answer", |s| after_exit(s).ends_with("icanon"));
     assert!(s.contains("EXITED-0"), "{s}");
-    let mode = s.lines().skip_while(|l| !l.starts_with("EXITED-")).nth(1).unwrap_or("").trim().to_string();
+    let mode = after_exit(&s);
     assert_eq!(mode, "icanon", "terminal left in raw mode:\n{s}");
     assert!(!s.contains("Topics ("), "the alternate screen was not left:\n{s}");
 }

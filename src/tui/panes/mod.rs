@@ -6,6 +6,7 @@
 //! a line in [`View::pane`], and (if it gets a key) an action in assets/keymap.toml.
 
 pub mod brokers;
+pub mod configs;
 pub mod group_detail;
 pub mod groups;
 pub mod partitions;
@@ -33,6 +34,7 @@ pub enum View {
     Groups,
     GroupDetail { group: String },
     Peek { topic: String, partition: i32 },
+    Configs { topic: String },
 }
 
 impl View {
@@ -44,6 +46,7 @@ impl View {
             View::Groups => Box::new(groups::GroupsPane),
             View::GroupDetail { group } => Box::new(group_detail::GroupDetailPane { group: group.clone() }),
             View::Peek { topic, partition } => Box::new(peek::PeekPane::new(topic.clone(), *partition)),
+            View::Configs { topic } => Box::new(configs::ConfigsPane::new(topic.clone())),
         }
     }
 
@@ -55,6 +58,7 @@ impl View {
             View::Groups => "groups".into(),
             View::GroupDetail { group } => group.clone(),
             View::Peek { partition, .. } => format!("peek p{partition}"),
+            View::Configs { .. } => "configs".into(),
         }
     }
 }
@@ -101,8 +105,18 @@ pub trait TablePane: Send {
     fn peek_target(&self, _ctx: &Ctx, _i: usize) -> Option<(String, i32)> {
         None
     }
-    /// Panes that hold their own data (peek) receive it here.
+    /// The topic that topic operations (delete, add partitions, configs) act on, with row `i`
+    /// under the cursor (None: no row).
+    fn topic_target(&self, _ctx: &Ctx, _i: Option<usize>) -> Option<String> {
+        None
+    }
+    /// The config on row `i` (configs pane).
+    fn config_at(&self, _i: usize) -> Option<&crate::ops::ConfigView> {
+        None
+    }
+    /// Panes that hold their own data (peek, configs) receive it here.
     fn set_messages(&mut self, _messages: Vec<super::backend::PeekMessage>) {}
+    fn set_configs(&mut self, _configs: Vec<crate::ops::ConfigView>) {}
     fn status(&self) -> Option<String> {
         None
     }

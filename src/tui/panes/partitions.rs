@@ -101,4 +101,7 @@ impl TablePane for PartitionsPane {
     fn peek_target(&self, ctx: &Ctx, i: usize) -> Option<(String, i32)> {
         self.part(ctx, i).map(|p| (self.topic.clone(), p.partition))
     }
+    fn topic_target(&self, _ctx: &Ctx, _i: Option<usize>) -> Option<String> {
+        Some(self.topic.clone())
+    }
 }

@@ -68,6 +68,9 @@ impl TablePane for PeekPane {
             cell(headers, th.dim),
         ]
     }
+    fn topic_target(&self, _ctx: &Ctx, _i: Option<usize>) -> Option<String> {
+        Some(self.topic.clone())
+    }
     fn set_messages(&mut self, messages: Vec<PeekMessage>) {
         self.messages = Some(messages);
     }

@@ -73,4 +73,7 @@ impl TablePane for TopicsPane {
     fn enter(&self, ctx: &Ctx, i: usize) -> Option<View> {
         topic(ctx, i).map(|t| View::Partitions { topic: t.name.clone() })
     }
+    fn topic_target(&self, ctx: &Ctx, i: Option<usize>) -> Option<String> {
+        i.and_then(|i| topic(ctx, i)).map(|t| t.name.clone())
+    }
 }

@@ -1,0 +1,81 @@
+//! A topic's configs, read on demand through ops (DescribeConfigs): key, value with secrets
+//! masked, and where the value comes from. Set and delete overrides from here.
+
+use ratatui::layout::Constraint::{Length, Min};
+use ratatui::widgets::Cell;
+
+use super::{cell, col, Column, Ctx, SortKey, TablePane};
+use crate::ops::ConfigView;
+
+pub struct ConfigsPane {
+    pub topic: String,
+    configs: Option<Vec<ConfigView>>,
+}
+
+impl ConfigsPane {
+    pub fn new(topic: String) -> ConfigsPane {
+        ConfigsPane { topic, configs: None }
+    }
+}
+
+const COLUMNS: &[Column] = &[col("KEY", Min(28)), col("VALUE", Min(12)), col("SOURCE", Length(7)), col("FROM", Length(17))];
+
+/// Set on the topic itself: what "delete override" removes.
+pub fn is_override(c: &ConfigView) -> bool {
+    c.kafka_source == "DYNAMIC_TOPIC_CONFIG"
+}
+
+pub fn value_text(c: &ConfigView) -> String {
+    match c.value.as_deref() {
+        None => "-".into(),
+        Some("") => "(empty)".into(),
+        Some(v) => v.into(),
+    }
+}
+
+impl TablePane for ConfigsPane {
+    fn title(&self, _ctx: &Ctx) -> String {
+        match &self.configs {
+            None => format!("Configs of {} — reading…", self.topic),
+            Some(c) => format!("Configs of {} ({}, {} set on the topic)", self.topic, c.len(), c.iter().filter(|c| is_override(c)).count()),
+        }
+    }
+    fn columns(&self) -> &'static [Column] {
+        COLUMNS
+    }
+    fn count(&self, _ctx: &Ctx) -> usize {
+        self.configs.as_ref().map(Vec::len).unwrap_or(0)
+    }
+    fn filter_text(&self, _ctx: &Ctx, i: usize) -> String {
+        self.config_at(i).map(|c| format!("{} {} {}", c.name, c.source, c.source_detail)).unwrap_or_default()
+    }
+    fn sort_key(&self, _ctx: &Ctx, i: usize, column: usize) -> SortKey {
+        let Some(c) = self.config_at(i) else { return SortKey::Num(0) };
+        SortKey::Text(match column {
+            0 => c.name.clone(),
+            1 => value_text(c),
+            2 => c.source.to_string(),
+            _ => c.source_detail.to_string(),
+        })
+    }
+    fn row(&self, ctx: &Ctx, i: usize) -> Vec<Cell<'static>> {
+        let th = ctx.theme;
+        let Some(c) = self.config_at(i) else { return Vec::new() };
+        let style = if is_override(c) { th.accent } else { th.text };
+        vec![
+            cell(c.name.clone(), style),
+            cell(value_text(c), if c.sensitive { th.dim } else { style }),
+            cell(c.source, if c.source == "default" { th.dim } else { th.text }),
+            cell(c.source_detail, th.dim),
+        ]
+    }
+    fn topic_target(&self, _ctx: &Ctx, _i: Option<usize>) -> Option<String> {
+        Some(self.topic.clone())
+    }
+    fn config_at(&self, i: usize) -> Option<&ConfigView> {
+        self.configs.as_ref().and_then(|c| c.get(i))
+    }
+    fn set_configs(&mut self, configs: Vec<ConfigView>) {
+        self.configs = Some(configs);
+    }
+}
