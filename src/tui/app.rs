@@ -234,6 +234,7 @@ impl App {
             }
             Event::Prepared { request, result } => return self.prepared(request, result),
             Event::Applied { mutation, result } => return self.applied(mutation, result),
+            Event::Declined => {}
         }
         Vec::new()
     }
@@ -351,7 +352,8 @@ impl App {
                 Reply::Cancel => {
                     self.mode = Mode::Normal;
                     self.flash("cancelled: nothing was changed", Level::Info);
-                    Vec::new()
+                    // the audit log records declined changes, as the CLI's "no" does
+                    vec![Request::Decline(Box::new(confirm.preview.clone()))]
                 }
                 Reply::Submit(preview) => {
                     self.mode = Mode::Normal;

@@ -34,6 +34,8 @@ pub trait ClusterBackend: Send + Sync + 'static {
     fn apply(&self, preview: Preview) -> BoxFuture<'_, Result<Outcome, String>>;
     /// A topic's configs with their source, secrets masked.
     fn configs(&self, topic: String) -> BoxFuture<'_, Result<Vec<ConfigView>, String>>;
+    /// Records that the user declined a preview (audit log only; nothing is sent).
+    fn decline(&self, preview: Preview);
 }
 
 /// The real cluster: the control-plane client for snapshots, rdkafka for peeking.
@@ -73,6 +75,10 @@ impl ClusterBackend for KafkaBackend {
 
     fn configs(&self, topic: String) -> BoxFuture<'_, Result<Vec<ConfigView>, String>> {
         Box::pin(async move { ops::configs::describe(&self.client, &ConfigResource::Topic(topic)).await.map_err(|e| e.to_string()) })
+    }
+
+    fn decline(&self, preview: Preview) {
+        let _ = ops::decline(&self.ops, &preview, None);
     }
 }
 

@@ -20,6 +20,8 @@ pub enum Request {
     Apply(Box<Preview>),
     /// A topic's configs (DescribeConfigs).
     Configs { topic: String },
+    /// The user said no to this preview: only the audit log hears of it.
+    Decline(Box<Preview>),
 }
 
 /// In: what the worker reports back.
@@ -34,4 +36,6 @@ pub enum Event {
     /// A [`Request::Apply`] finished (applied or dry run), or failed.
     Applied { mutation: Mutation, result: Result<Box<Outcome>, String> },
     Configs { topic: String, result: Result<Vec<ConfigView>, String> },
+    /// A [`Request::Decline`] was written to the audit log.
+    Declined,
 }

@@ -229,6 +229,10 @@ impl FakeBackend {
 }
 
 impl ClusterBackend for FakeBackend {
+    fn decline(&self, preview: Preview) {
+        let _ = ops::decline(&self.ops, &preview, None);
+    }
+
     fn snapshot(&self) -> BoxFuture<'_, Result<Snapshot, String>> {
         let n = self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Box::pin(async move { Ok(fixture(n * 10)) })
@@ -547,15 +551,21 @@ async fn delete_needs_the_typed_name_and_applies_once() {
     assert_eq!(h.backend.applied.lock().expect("lock").len(), 1);
     assert!(h.screen(80, 24).contains("deleted topic orders"));
 
-    // Esc on the dialog: nothing is sent, nothing applied
+    // Esc on the dialog: nothing applied; the audit log records the "no"
     h.keys("\x1b\x1b/payments\n").await;
     let reqs = h.press('D');
     h.run(reqs).await;
     h.keys("payments").await;
-    assert_eq!(h.press('\x1b'), vec![]);
+    let declined = h.confirm().preview.clone();
+    let reqs = h.press('\x1b');
+    assert_eq!(reqs, vec![Request::Decline(Box::new(declined))]);
+    h.run(reqs).await;
     assert_eq!(h.app.mode, Mode::Normal);
     assert_eq!(h.backend.applied.lock().expect("lock").len(), 1);
     assert!(h.screen(80, 24).contains("cancelled: nothing was changed"));
+    let last = h.audit().pop().expect("an audit entry");
+    assert_eq!((last["action"].as_str(), last["result"].as_str()), (Some("topic delete"), Some("cancelled")));
+    assert_eq!(last["request"].as_str(), Some("delete topic payments"));
 }
 
 #[tokio::test]

@@ -71,6 +71,10 @@ impl Worker {
                             }
                             Event::Applied { mutation, result }
                         }
+                        Request::Decline(preview) => {
+                            backend.decline(*preview);
+                            Event::Declined
+                        }
                         Request::Configs { topic } => {
                             let result = match tokio::time::timeout(deadline, backend.configs(topic.clone())).await {
                                 Ok(r) => r,

@@ -132,8 +132,9 @@ fn read_only_console_hides_and_refuses_changes() {
     let status = screen.lines().rev().find(|l| !l.trim().is_empty()).expect("status line");
     assert_eq!(status.trim_end(), " ? help  enter open  / filter  C configs  q quit");
     t.keys(&["?"]);
-    let help = t.wait_screen("the help", |s| s.contains("keys —"));
-    assert!(help.contains("configs of the selected topic") && !help.contains("create a topic") && !help.contains("delete the selected topic"), "{help}");
+    // (wait for the whole popup: a capture can land in the middle of a redraw)
+    let help = t.wait_screen("the help", |s| s.contains("keys —") && s.contains("configs of the selected topic") && s.contains("quit"));
+    assert!(!help.contains("create a topic") && !help.contains("delete the selected topic"), "{help}");
     t.keys(&["Escape"]);
     filter_to(&t, &topic);
 
@@ -148,12 +149,12 @@ fn read_only_console_hides_and_refuses_changes() {
 
     // configs are readable; changing them is not
     t.keys(&["C"]);
-    let configs = t.wait_screen("the topic's configs", |s| s.contains(&format!("Configs of {topic} (")));
-    assert_eq!(row(&configs, "retention.ms")[1..], ["3600000", "dynamic", "topic", "override"]);
+    t.wait_screen("the topic's configs", |s| s.contains(&format!("Configs of {topic} (")));
     t.keys(&["/"]);
     t.type_text("topic override"); // retention.ms is the only one
     t.keys(&["Enter"]);
-    t.wait_screen("the override alone", |s| s.contains("/topic override") && s.contains("1/1"));
+    let configs = t.wait_screen("the override alone", |s| s.contains("/topic override") && s.contains("1/1"));
+    assert_eq!(row(&configs, "retention.ms")[1..], ["3600000", "dynamic", "topic", "override"]);
     t.keys(&["="]);
     t.wait_screen("set refused", |s| s.contains("read-only: setting configs is off"));
     t.keys(&["x"]);
