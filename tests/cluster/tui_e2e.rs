@@ -144,3 +144,31 @@ fn sigterm_restores_the_terminal() {
     assert_eq!(mode, "icanon", "terminal left in raw mode:\n{s}");
     assert!(!s.contains("Topics ("), "the alternate screen was not left:\n{s}");
 }
+
+/// The README's product command: cluster (reused), sample topics, load and the console; the slow
+/// group's lag climbs while the others keep up; quitting stops the load.
+#[test]
+fn demo_runs_the_load_and_quits_cleanly() {
+    let _g = common::shared();
+    let t = Tmux::shell(120, 40);
+    t.type_text(&format!("clear; {} demo --rate 40; echo DEMO-EXITED-$?", env!("CARGO_BIN_EXE_kdeck")));
+    t.keys(&["Enter"]);
+    t.wait_screen("the demo console", |s| s.contains(" demo ") && s.contains("Topics ("));
+    t.keys(&["3", "/"]);
+    t.type_text("demo-");
+    t.keys(&["Enter"]);
+    let lag_of = |s: &str, g: &str| -> Option<i64> {
+        s.lines().map(|l| l.trim_matches(|c| c == '│' || c == ' ').split_whitespace().collect::<Vec<_>>()).find(|w| w.first() == Some(&g)).and_then(|w| w.get(4)?.parse().ok())
+    };
+    // Billing reads a quarter of its topic's rate: its lag grows from one refresh to the next.
+    let first = t.wait_screen("demo-billing behind", |s| lag_of(s, "demo-billing").is_some_and(|l| l > 0));
+    let l1 = lag_of(&first, "demo-billing").unwrap_or(0);
+    let later = t.wait_screen("demo-billing further behind", |s| lag_of(s, "demo-billing").is_some_and(|l| l > l1));
+    let groups = ["demo-analytics", "demo-audit", "demo-billing"];
+    for g in groups {
+        assert!(later.contains(g), "{g} missing:\n{later}");
+    }
+    t.keys(&["q"]);
+    let s = t.wait_screen("the demo's exit", |s| s.contains("DEMO-EXITED-"));
+    assert!(s.contains("kdeck demo: load stopped") && s.contains("DEMO-EXITED-0"), "{s}");
+}
