@@ -56,6 +56,8 @@ pub enum ReassignCommand {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// Reassignments the controller is working on (ListPartitionReassignments)
+    Status,
     /// Check a reassignment JSON file against the cluster; nothing is sent
     Validate {
         file: PathBuf,
@@ -106,6 +108,9 @@ fn rollback_path(out: &Path) -> PathBuf {
 }
 
 pub async fn run(client: &Client, format: Format, cmd: &ReassignCommand) -> anyhow::Result<String> {
+    if let ReassignCommand::Status = cmd {
+        return status(client, format).await;
+    }
     let snap = cluster::load(client, &LoadOptions { configs: true, ..Default::default() }).await?;
     let state = cluster_state(&snap);
     match cmd {
@@ -140,6 +145,7 @@ pub async fn run(client: &Client, format: Format, cmd: &ReassignCommand) -> anyh
                 Format::Table => render(&view),
             })
         }
+        ReassignCommand::Status => unreachable!("answered above"),
         ReassignCommand::Validate { file, rf } => {
             let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
             let r = plan::parse_reassignment(&text).with_context(|| file.display().to_string())?;
@@ -158,6 +164,22 @@ pub async fn run(client: &Client, format: Format, cmd: &ReassignCommand) -> anyh
             })
         }
     }
+}
+
+async fn status(client: &Client, format: Format) -> anyhow::Result<String> {
+    let ongoing = client.list_reassignments().await?;
+    Ok(match format {
+        Format::Json => json(&ongoing)?,
+        Format::Table if ongoing.is_empty() => "no reassignment in progress\n".to_string(),
+        Format::Table => {
+            let ids = |v: &[i32]| if v.is_empty() { "-".to_string() } else { super::output::ids(v) };
+            let mut t = Table::new(["TOPIC", "PARTITION", "REPLICAS", "ADDING", "REMOVING"]);
+            for r in &ongoing {
+                t.row(vec![r.topic.clone(), r.partition.to_string(), ids(&r.replicas), ids(&r.adding), ids(&r.removing)]);
+            }
+            t.render()
+        }
+    })
 }
 
 fn render(v: &PlanOutput) -> String {

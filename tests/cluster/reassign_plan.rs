@@ -153,3 +153,40 @@ fn invalid_plans_are_refused_with_the_reason() {
     assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), "error: replication factor 4 is larger than the number of target brokers (3)");
     assert!(!out_file.exists());
 }
+
+/// A reassignment held in progress by a 1 B/s throttle (started with Kafka's own tool) shows in
+/// `kdeck reassign status` with exactly the replicas being added and removed; Kafka's --cancel
+/// ends it and kdeck sees it gone.
+#[test]
+fn in_progress_reassignment_is_listed_until_cancelled() {
+    let _g = common::exclusive(); // throttles touch broker configs
+    let t = unique("moving");
+    data::create_topic_with_assignment(&t, &[&[1, 2]]);
+    assert_eq!(data::produce(&t, 500, 1), vec![500]);
+    let dir = std::env::temp_dir().join(unique("moving"));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let plan = dir.join("move.json");
+    std::fs::write(&plan, format!("{{\"version\":1,\"partitions\":[{{\"topic\":\"{t}\",\"partition\":0,\"replicas\":[1,3]}}]}}")).expect("write");
+    let plan = plan.to_str().expect("path");
+    let tool = "org.apache.kafka.tools.reassign.ReassignPartitionsCommand";
+    kafka_tool(tool, &["--bootstrap-server", &env().bootstrap, "--execute", "--reassignment-json-file", plan, "--throttle", "1"]);
+    let outcome = std::panic::catch_unwind(|| {
+        let ongoing = kdeck_json(&["reassign", "status"]);
+        let mine: Vec<&serde_json::Value> = ongoing.as_array().expect("array").iter().filter(|r| r["topic"] == t.as_str()).collect();
+        assert_eq!(mine.len(), 1, "{ongoing}");
+        assert_eq!(mine[0]["partition"], 0);
+        assert_eq!(mine[0]["adding"], serde_json::json!([3]));
+        assert_eq!(mine[0]["removing"], serde_json::json!([2]));
+        let mut all: Vec<i64> = mine[0]["replicas"].as_array().expect("replicas").iter().filter_map(|r| r.as_i64()).collect();
+        all.sort();
+        assert_eq!(all, vec![1, 2, 3]);
+        let table = kdeck(&["reassign", "status"]);
+        assert!(table.lines().any(|l| l.split_whitespace().collect::<Vec<_>>()[..] == [t.as_str(), "0", "1,3,2", "3", "2"]), "{table}");
+    });
+    kafka_tool(tool, &["--bootstrap-server", &env().bootstrap, "--cancel", "--reassignment-json-file", plan]);
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e);
+    }
+    let ongoing = kdeck_json(&["reassign", "status"]);
+    assert!(!ongoing.as_array().expect("array").iter().any(|r| r["topic"] == t.as_str()), "cancelled but still listed: {ongoing}");
+}
