@@ -90,8 +90,9 @@
 //! **Bytes**: with sizes, moved replicas are placed largest first on the
 //! accepting under-target broker with the fewest bytes; the replicas chosen to
 //! leave a broker are the smallest ones (then the topic most represented on
-//! that broker). Bytes are balanced only as far as the count-driven moves
-//! allow; no move is made for bytes alone.
+//! that broker); a path or cycle hop that adds a move takes the smallest
+//! partition, one that removes a move the largest. Bytes are balanced only
+//! as far as the count-driven moves allow; no move is made for bytes alone.
 //!
 //! **Per-topic spread**: a tie-breaker only (prefer moving a replica of the
 //! topic most represented on the source, prefer a destination with fewest
@@ -120,7 +121,9 @@
 //!           sum_b max(0, c_b - t_b - droppable_b) )  droppable_b = RF-decreasing partitions on b
 //! ```
 //! Each term is a valid lower bound on the moves of any plan reaching `t`
-//! (the tiny-instance property test checks `LB <=` the brute-force minimum).
+//! (the tiny-instance property test checks `LB <=` the brute-force minimum,
+//! `tests/plan/exact_checks.rs` checks `LB <=` the exact min-cost-flow minimum on
+//! random clusters of every size).
 //! It contains the replicas on drained/non-target brokers (they are in `Δ`),
 //! the added replicas of an RF increase, and the moves forced by an input
 //! that breaks the rack rule where the racks allow fixing it.
@@ -129,32 +132,78 @@
 //! `ceil(1.1 * LB)`; so `LB = 0` means exactly 0 moves, `LB` in 1..=10 allows
 //! one extra move.
 //!
-//! **Guarantee (tested)**: `moves <= LB + ceil(LB/10)` when all racks of `T`
-//! have the same number of brokers (or there are no racks), the input keeps
-//! the rack rule for the final replication factor, and no replication factor
-//! decreases. In this class the planner's moves equal `LB` in practice.
+//! **Optimality (tested)**: for its final counts `t`, the planner's moves
+//! are compared with the exact minimum over all plans reaching `t`, computed
+//! by an independent min-cost flow in the tests (partitions -> racks ->
+//! brokers, cost 1 per added replica; `tests/plan/exact_checks.rs`). For every goal
+//! and cluster shape (unequal racks, rack-violating input, RF changes, dead
+//! brokers) the tests require `moves <= min + ceil(min/10)`, and in all
+//! sampled cases (tens of thousands) the planner hit the minimum exactly.
+//! Why: the placement ends only when the broker graph of single-replica hops
+//! has no negative cycle, which is the optimality condition of that flow.
+//! It is not a proof of exactness: a cycle whose cheapest hops need the same
+//! partition twice is skipped.
 //!
-//! **Known gap**: outside that class (unequal racks, rack-violating input, or
-//! RF decrease) the planner still keeps every hard rule and reaches the
-//! balanced targets exactly, but its moves can exceed `ceil(1.1 * LB)`: either
-//! the greedy placement needs re-routing paths that move extra replicas, or
-//! `LB` is loose (it ignores that one decreasing partition can drop only one
-//! of two over-target brokers, for instance). An exact bound would be a
-//! max-flow "replicas that can stay" computation; not done yet.
+//! **The lower bound's allowance (not achievable in general)**: the
+//! property tests in `tests/plan/` assert `moves <= LB + ceil(LB/10)` when
+//! all racks of `T` have the same number of brokers (or there are no racks),
+//! the input keeps the rack rule for the final replication factor, and no
+//! replication factor decreases — except where the exact minimum itself
+//! exceeds that allowance, in which case they require the minimum to exceed
+//! it and the plan to be within 1.1x of the minimum. No planner can meet the
+//! allowance on every such input, because `LB` can be far below the exact
+//! minimum:
 //!
-//! # Algorithm (O(P log P) in practice)
+//! **Known gap**: `LB` ignores that a replica which needs a new broker
+//! (it is on a drained, dead or non-target broker, or is added by an RF
+//! increase) can only go to a target broker its partition does not hold
+//! yet. With few target brokers these destinations are forced. Every plan
+//! adds at least `max(t_b - c_b, f_b)` replicas to broker `b` (`f_b`:
+//! partitions whose only possible new broker is `b`), and a broker that
+//! receives forced replicas beyond its deficit must also shed replicas that
+//! then move elsewhere; `LB` counts only the deficits. Example (unit test
+//! `drain_with_forced_destinations_needs_twice_the_lower_bound`): one rack,
+//! brokers 1, 3, 5; drain 5; ten RF-2 partitions on {1, 5} and twenty RF-1
+//! partitions on 3. Targets are 20/20; the ten must add broker 3 (their only
+//! choice) and ten RF-1 partitions must then leave 3 for 1: every plan needs
+//! 20 moves, `LB` is 10, the allowance 11. (With every broker in a rack of
+//! its own, the `G_k` term sees single-broker forcing and `LB` is 20; forcing
+//! into a group of brokers is still missed.) Random clusters with few
+//! target brokers hit this for drains, RF increases and rebalances with dead
+//! or excluded brokers; in every such case seen, the exact minimum itself
+//! exceeds the allowance and the planner makes exactly that minimum (checked
+//! by `tests/plan/exact_checks.rs`). Outside the class `LB` can also be loose
+//! because it ignores that one decreasing partition can drop only one of two
+//! over-target brokers. An exact bound would be the min-cost-flow value.
+//!
+//! # Algorithm
 //! 1. Targets `t` (above).
 //! 2. RF changes: drops (non-target replica first, then rack excess, then the
 //!    most over-target broker, never the leader on a tie), re-balanced by
 //!    alternating paths that swap which replica is dropped; RF increases add
 //!    empty slots.
 //! 3. Rack-rule violations of the input are evicted.
-//! 4. Empty slots go to under-target brokers of racks below their total;
-//!    racks above their total shed to racks below; then brokers shed within
-//!    their rack (always possible).
-//! 5. What is left is resolved by cheapest re-routing paths over brokers
-//!    (0-1 BFS: re-routing a replica this plan already moves is free).
-//! 6. Leader pass.
+//! 4. Greedy: empty slots go to under-target brokers of racks below their
+//!    total; racks above their total shed to racks below; then brokers shed
+//!    within their rack.
+//! 5. An index of possible single-replica *hops* `x -> y` (a partition on
+//!    `x` may move to `y`) is built, classed by their effect on the move
+//!    count (-1: a replica this plan adds goes back to a broker the partition
+//!    left; 0: such a replica is re-routed, or an RF decrease keeps another
+//!    original replica; +1: an original replica leaves), kept up to date on
+//!    every later change. What the greedy left is placed along cheapest hop
+//!    paths to under-target brokers (0-1 BFS over the `B x B` broker matrix).
+//! 6. Negative cycles of hops (they keep every count and remove moves) are
+//!    found by Bellman-Ford on the broker matrix and applied until none is
+//!    left: the min-cost-flow optimality condition.
+//! 7. Leader pass.
+//!
+//! Cost: greedy `O(P log P)`; index `O(P r (K + r))` to build and
+//! `O(r (K + r))` per change (`r` replicas, `K` racks); each path
+//! `O(B^2)`, each cycle search up to `O(B^3)`, plus witness look-ups in
+//! per-broker ordered sets. 100k partitions on 50 brokers: ~0.2 s for the
+//! benchmark (equal racks, 60k moves), 0.4-0.8 s for unequal racks or drains
+//! that need 1k-30k paths.
 
 pub mod error;
 pub mod json;
@@ -916,6 +965,39 @@ mod tests {
         assert_eq!(p.summary.moves, 2);
         assert_eq!(p.summary.lower_bound, 2);
         assert!(p.moves.iter().all(|m| !m.to.contains(&4)));
+    }
+
+    /// The movement lower bound can be loose by a factor 2 inside the class
+    /// of equal racks, rack-valid input and no RF decrease (module docs,
+    /// "Known gap"): one rack; brokers 1 and 3 remain after draining 5; ten
+    /// RF-2 partitions on {1, 5} must add broker 3 (their only choice), and
+    /// 3 then holds 30 replicas for a target of 20, so ten RF-1 partitions
+    /// must leave it too: every plan needs 20 moves, the bound says 10.
+    /// (Without racks every broker is a rack of its own and the `G_k` term
+    /// sees this: the bound is 20 there.)
+    #[test]
+    fn drain_with_forced_destinations_needs_twice_the_lower_bound() {
+        let mut partitions: Vec<PartitionState> = (0..10).map(|i| part("a", i, &[1, 5])).collect();
+        partitions.extend((0..20).map(|i| part("b", i, &[3])));
+        let mut state = ClusterState {
+            brokers: vec![broker(1, Some("r")), broker(3, Some("r")), broker(5, Some("r"))],
+            partitions,
+            min_isr: BTreeMap::new(),
+        };
+        let p = plan(&state, &req(Goal::Drain { brokers: vec![5] })).expect("plan");
+        assert_eq!(p.summary.lower_bound, 10);
+        assert_eq!(p.summary.move_allowance, 11);
+        assert_eq!(p.summary.moves, 20);
+        let after: Vec<(i32, usize)> = p.summary.brokers.iter().map(|b| (b.id, b.replicas_after)).collect();
+        assert_eq!(after, vec![(1, 20), (3, 20), (5, 0)]);
+        // Each RF-2 partition adds broker 3; each moved RF-1 partition goes to 1.
+        for m in &p.moves {
+            let expected = if m.topic == "a" { vec![3] } else { vec![1] };
+            assert_eq!(m.added, expected, "{}-{}", m.topic, m.partition);
+        }
+        state.brokers = vec![broker(1, None), broker(3, None), broker(5, None)];
+        let p = plan(&state, &req(Goal::Drain { brokers: vec![5] })).expect("plan");
+        assert_eq!((p.summary.lower_bound, p.summary.moves), (20, 20));
     }
 
     #[test]

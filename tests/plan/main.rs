@@ -1,0 +1,289 @@
+//! Property tests of the planner over random clusters (1-60 brokers, 0-6
+//! racks, RF 1-4, up to 5k partitions in the 64-case debug runs, sizes
+//! skewed to small; 20k partitions with 60 brokers in
+//! `extreme_sizes`). Every rule
+//! is checked by `common::check_plan` against the definitions in the
+//! module docs of `kdeck::plan`.
+
+mod common;
+mod exact_checks;
+
+use std::collections::BTreeMap;
+
+use common::*;
+use kdeck::plan::*;
+use proptest::prelude::*;
+
+fn brokers_strategy() -> impl Strategy<Value = usize> {
+    prop_oneof![6 => 1usize..=8, 3 => 9usize..=20, 1 => 21usize..=60]
+}
+
+fn partitions_strategy() -> impl Strategy<Value = usize> {
+    prop_oneof![12 => 1usize..=200, 4 => 201usize..=2_000, 1 => 2_001usize..=5_000]
+}
+
+fn params() -> impl Strategy<Value = GenParams> {
+    (
+        brokers_strategy(),
+        0usize..=6,
+        partitions_strategy(),
+        1usize..=4,
+        any::<u64>(),
+        prop_oneof![3 => Just(0usize), 1 => 1usize..=20],
+        prop_oneof![3 => Just(0usize), 1 => 1usize..=10],
+    )
+        .prop_map(|(brokers, racks, partitions, max_rf, seed, dead_pct, unhealthy_pct)| GenParams {
+            brokers,
+            racks,
+            partitions,
+            max_rf,
+            seed,
+            dead_pct,
+            unhealthy_pct,
+        })
+}
+
+/// An error is acceptable only when the request really is impossible.
+fn check_error(state: &ClusterState, req: &PlanRequest, e: &PlanError) {
+    match e {
+        PlanError::EmptyScope => {}
+        PlanError::NoTargetBrokers => {}
+        PlanError::ReplicationFactorTooHigh { rf, targets } => assert!(rf > targets),
+        PlanError::PartitionRfExceedsTargets { rf, targets, .. } => assert!(rf > targets),
+        PlanError::DrainLeavesTooFewBrokers { remaining, needed, .. } => {
+            assert!(matches!(req.goal, Goal::Drain { .. }));
+            assert!(needed > remaining)
+        }
+        other => panic!("unexpected error {other} for {req:?} on {} partitions", state.partitions.len()),
+    }
+}
+
+fn run_case(g: &GenParams, goal_kind: usize) {
+    let state = gen_state(g);
+    let req = gen_request(&state, goal_kind, g.seed);
+    let p = match plan(&state, &req) {
+        Ok(p) => p,
+        Err(e) => {
+            check_error(&state, &req, &e);
+            return;
+        }
+    };
+    check_plan(&state, &req, &p);
+    // Determinism: byte for byte.
+    let again = plan(&state, &req).expect("second run");
+    assert_eq!(p.reassignment_json(), again.reassignment_json());
+    assert_eq!(p.rollback_json(), again.rollback_json());
+    assert_eq!(
+        serde_json::to_string(&p.summary).expect("summary"),
+        serde_json::to_string(&again.summary).expect("summary")
+    );
+    // Input order does not matter.
+    let mut shuffled = state.clone();
+    shuffled.partitions.reverse();
+    shuffled.brokers.reverse();
+    let third = plan(&shuffled, &req).expect("shuffled run");
+    assert_eq!(p.reassignment_json(), third.reassignment_json());
+    // Idempotence: planning again on the result gives an empty plan (when
+    // the result plans the same partitions: an RF decrease can push a topic
+    // under its min ISR, which then is skipped).
+    let after = apply(&state, &p);
+    let next = plan(&after, &req).expect("plan on the result");
+    if next.summary.skipped == p.summary.skipped {
+        assert!(
+            next.moves.is_empty(),
+            "not idempotent: {} more changes, first {:?}",
+            next.moves.len(),
+            next.moves.first()
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+
+    #[test]
+    fn rebalance_rules_hold(g in params()) {
+        run_case(&g, 0);
+    }
+
+    #[test]
+    fn drain_rules_hold(g in params()) {
+        run_case(&g, 1);
+    }
+
+    #[test]
+    fn replication_factor_rules_hold(g in params()) {
+        run_case(&g, 2);
+    }
+
+    #[test]
+    fn leaders_only_rules_hold(g in params()) {
+        run_case(&g, 3);
+    }
+
+    /// A balanced, rack-aware input (cyclic layout over brokers interleaved
+    /// by rack, equal racks, partitions a multiple of the broker count,
+    /// leaders one per window) yields an empty plan.
+    #[test]
+    fn balanced_input_gives_empty_plan(
+        racks in 1usize..=6,
+        per_rack in 1usize..=6,
+        rf in 1usize..=4,
+        rounds in 1usize..=30,
+        topics in 1usize..=5,
+    ) {
+        let b_n = racks * per_rack;
+        prop_assume!(rf <= b_n);
+        // Broker i is in rack i % racks: consecutive ids are in different racks.
+        let brokers: Vec<Broker> = (0..b_n)
+            .map(|i| Broker { id: i as i32, rack: Some(format!("az-{}", i % racks)), alive: true })
+            .collect();
+        let mut parts = Vec::new();
+        let total = b_n * rounds;
+        for i in 0..total {
+            let replicas: Vec<i32> = (0..rf).map(|k| ((i + k) % b_n) as i32).collect();
+            parts.push(PartitionState {
+                topic: format!("t{}", i % topics),
+                partition: (i / topics) as i32,
+                isr: replicas.clone(),
+                leader: replicas.first().copied(),
+                replicas,
+                size_bytes: None,
+            });
+        }
+        let state = ClusterState { brokers, partitions: parts, min_isr: BTreeMap::new() };
+        for goal in [Goal::Rebalance, Goal::LeadersOnly, Goal::ReplicationFactor { rf }] {
+            let req = PlanRequest { goal, scope: Scope::All, target_brokers: vec![], include_unhealthy: false };
+            let p = plan(&state, &req).expect("plan");
+            prop_assert!(p.moves.is_empty(), "balanced input moved {:?}", p.moves.first());
+            prop_assert_eq!(p.summary.lower_bound, 0);
+        }
+    }
+
+    /// Tiny instances: the planner's balance equals the brute-force optimum
+    /// over every rack-aware assignment, and the reported lower bound never
+    /// exceeds the true minimum number of moves to reach the planner's counts.
+    #[test]
+    fn tiny_instances_match_brute_force(
+        brokers in 1usize..=5,
+        racks in 0usize..=3,
+        partitions in 1usize..=3,
+        max_rf in 1usize..=3,
+        seed in any::<u64>(),
+        drain in any::<bool>(),
+    ) {
+        let g = GenParams { brokers, racks, partitions, max_rf, seed, dead_pct: 0, unhealthy_pct: 0 };
+        let state = gen_state(&g);
+        let goal = if drain && brokers > 1 { Goal::Drain { brokers: vec![1] } } else { Goal::Rebalance };
+        let req = PlanRequest { goal, scope: Scope::All, target_brokers: vec![], include_unhealthy: true };
+        let Ok(p) = plan(&state, &req) else { return Ok(()) };
+        let facts = check_plan(&state, &req, &p);
+        let targets: Vec<i32> = state.brokers.iter().map(|b| b.id).filter(|&id| !(drain && brokers > 1 && id == 1)).collect();
+        let (best_cost, min_moves_to_final) = brute_force(&state, &targets, &p);
+        let after = apply(&state, &p);
+        let fin = counts(&after, &targets);
+        let cost: usize = fin.iter().map(|x| x * x).sum();
+        prop_assert_eq!(cost, best_cost);
+        prop_assert!(facts.lower_bound <= min_moves_to_final, "lower bound {} > true minimum {}", facts.lower_bound, min_moves_to_final);
+    }
+}
+
+fn counts(state: &ClusterState, targets: &[i32]) -> Vec<usize> {
+    targets
+        .iter()
+        .map(|t| state.partitions.iter().filter(|p| p.replicas.contains(t)).count())
+        .collect()
+}
+
+/// (min sum of squares over every valid assignment, min moves among valid
+/// assignments with the planner's final counts).
+fn brute_force(state: &ClusterState, targets: &[i32], p: &Plan) -> (usize, usize) {
+    let by_id: BTreeMap<i32, &Broker> = state.brokers.iter().map(|b| (b.id, b)).collect();
+    let mut rack_caps: BTreeMap<String, usize> = BTreeMap::new();
+    for t in targets {
+        *rack_caps.entry(rack_key(by_id[t])).or_default() += 1;
+    }
+    let caps: Vec<usize> = rack_caps.values().copied().collect();
+    let after = apply(state, p);
+    let want = counts(&after, targets);
+    // Valid replica sets per partition.
+    let options: Vec<Vec<Vec<i32>>> = state
+        .partitions
+        .iter()
+        .map(|part| {
+            let rf = part.replicas.len();
+            let h = h_of(rf, &caps);
+            let mut out = Vec::new();
+            let n = targets.len();
+            for mask in 0u32..(1 << n) {
+                if mask.count_ones() as usize != rf {
+                    continue;
+                }
+                let set: Vec<i32> = (0..n).filter(|i| mask >> i & 1 == 1).map(|i| targets[i]).collect();
+                let mut per: BTreeMap<String, usize> = BTreeMap::new();
+                for b in &set {
+                    *per.entry(rack_key(by_id[b])).or_default() += 1;
+                }
+                if per.values().all(|&c| c <= h) {
+                    out.push(set);
+                }
+            }
+            out
+        })
+        .collect();
+    let mut best_cost = usize::MAX;
+    let mut best_moves = usize::MAX;
+    let mut idx = vec![0usize; options.len()];
+    loop {
+        let mut cnt = vec![0usize; targets.len()];
+        let mut moves = 0;
+        for (pi, &o) in idx.iter().enumerate() {
+            for b in &options[pi][o] {
+                if let Some(i) = targets.iter().position(|t| t == b) {
+                    cnt[i] += 1;
+                }
+                if !state.partitions[pi].replicas.contains(b) {
+                    moves += 1;
+                }
+            }
+        }
+        let cost: usize = cnt.iter().map(|x| x * x).sum();
+        best_cost = best_cost.min(cost);
+        if cnt == want {
+            best_moves = best_moves.min(moves);
+        }
+        // Next combination.
+        let mut i = 0;
+        loop {
+            if i == idx.len() {
+                return (best_cost, best_moves);
+            }
+            idx[i] += 1;
+            if idx[i] < options[i].len() {
+                break;
+            }
+            idx[i] = 0;
+            i += 1;
+        }
+    }
+}
+
+/// The extreme sizes (60 brokers, 6 racks, RF 4, 20k partitions) for every
+/// goal. About 20 s in a debug build, so it runs with the rest of `cargo test`.
+#[test]
+fn extreme_sizes() {
+    for (i, (brokers, racks, max_rf)) in [(60, 6, 4), (60, 0, 4), (7, 3, 4), (60, 5, 3), (1, 1, 1)].iter().enumerate() {
+        for goal_kind in 0..4 {
+            let g = GenParams {
+                brokers: *brokers,
+                racks: *racks,
+                partitions: 20_000,
+                max_rf: *max_rf,
+                seed: 1000 + i as u64 * 17 + goal_kind as u64,
+                dead_pct: 5,
+                unhealthy_pct: 2,
+            };
+            run_case(&g, goal_kind);
+        }
+    }
+}
