@@ -295,16 +295,8 @@ pub async fn prepare(client: &Client, ctx: &Context, resource: &ConfigResource, 
 
     let mutation = Mutation::AlterConfigs { resource: resource.clone(), changes: changes.to_vec() };
     Ok(Preview {
-        cluster: ctx.cluster.clone(),
-        action: mutation.action(),
-        summary: mutation.summary(),
-        mutation,
-        partitions: None,
-        topic: None,
         configs: diffs,
-        validation: "validated by the broker (IncrementalAlterConfigs, validate-only)".into(),
-        warnings,
-        type_to_confirm: None,
+        ..Preview::of(ctx, mutation, "validated by the broker (IncrementalAlterConfigs, validate-only)", warnings)
     })
 }
 

@@ -192,6 +192,24 @@ pub struct Preview {
     pub type_to_confirm: Option<String>,
 }
 
+impl Preview {
+    /// A preview of `mutation` with nothing extra; callers fill in what their change has.
+    fn of(ctx: &Context, mutation: Mutation, validation: &str, warnings: Vec<String>) -> Preview {
+        Preview {
+            cluster: ctx.cluster.clone(),
+            action: mutation.action(),
+            summary: mutation.summary(),
+            mutation,
+            partitions: None,
+            topic: None,
+            configs: Vec::new(),
+            validation: validation.to_string(),
+            warnings,
+            type_to_confirm: None,
+        }
+    }
+}
+
 /// What happened.
 #[derive(Clone, Debug, Serialize)]
 pub struct Outcome {

@@ -86,25 +86,18 @@ pub async fn prepare(client: &Client, ctx: &Context, topic: &str, to: i32, given
     warnings.push("partitions cannot be removed later: this cannot be undone".into());
 
     let mutation = Mutation::AddPartitions { topic: topic.to_string(), to, assignment: assignment.clone() };
+    let new_layout = PartitionPlan {
+        topic: topic.to_string(),
+        current,
+        to,
+        replication_factor: rf,
+        new_partitions: assignment.iter().enumerate().map(|(i, r)| NewPartition { partition: current + i as i32, replicas: r.clone() }).collect(),
+        brokers: plan::loads(&brokers, &all, &assignment),
+        key_sample: sampled.ok(),
+    };
     Ok(Preview {
-        cluster: ctx.cluster.clone(),
-        action: mutation.action(),
-        summary: mutation.summary(),
-        mutation,
-        partitions: Some(PartitionPlan {
-            topic: topic.to_string(),
-            current,
-            to,
-            replication_factor: rf,
-            new_partitions: assignment.iter().enumerate().map(|(i, r)| NewPartition { partition: current + i as i32, replicas: r.clone() }).collect(),
-            brokers: plan::loads(&brokers, &all, &assignment),
-            key_sample: sampled.ok(),
-        }),
-        topic: None,
-        configs: Vec::new(),
-        validation: "validated by the broker (CreatePartitions, validate-only)".into(),
-        warnings,
-        type_to_confirm: None,
+        partitions: Some(new_layout),
+        ..Preview::of(ctx, mutation, "validated by the broker (CreatePartitions, validate-only)", warnings)
     })
 }
 

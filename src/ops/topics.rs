@@ -96,18 +96,7 @@ pub async fn prepare_create(client: &Client, ctx: &Context, t: &NewTopic) -> Res
         warnings.push("topic names with both '.' and '_' can collide in metric names (Kafka maps '.' to '_')".into());
     }
     let mutation = Mutation::CreateTopic(t.clone());
-    Ok(Preview {
-        cluster: ctx.cluster.clone(),
-        action: mutation.action(),
-        summary: mutation.summary(),
-        mutation,
-        partitions: None,
-        topic: None,
-        configs: Vec::new(),
-        validation: "validated by the broker (CreateTopics, validate-only)".into(),
-        warnings,
-        type_to_confirm: None,
-    })
+    Ok(Preview::of(ctx, mutation, "validated by the broker (CreateTopics, validate-only)", warnings))
 }
 
 /// An explicit placement: one replication factor, distinct replicas, brokers that exist.
@@ -152,16 +141,9 @@ pub async fn prepare_delete(client: &Client, ctx: &Context, topic: &str) -> Resu
     )];
     let mutation = Mutation::DeleteTopic { topic: topic.to_string() };
     Ok(Preview {
-        cluster: ctx.cluster.clone(),
-        action: mutation.action(),
-        summary: mutation.summary(),
-        mutation,
-        partitions: None,
         topic: Some(facts),
-        configs: Vec::new(),
-        validation: "checked that the topic exists (DeleteTopics has no validate-only mode)".into(),
-        warnings,
         type_to_confirm: Some(topic.to_string()),
+        ..Preview::of(ctx, mutation, "checked that the topic exists (DeleteTopics has no validate-only mode)", warnings)
     })
 }
 
