@@ -80,6 +80,9 @@ pub struct App {
     pub theme: Theme,
     snapshot: Snapshot,
     broker_stats: Vec<BrokerStats>,
+    /// Under-replicated, offline and under-min-ISR partition counts, counted once per snapshot
+    /// rather than on every frame.
+    health: (usize, usize, usize),
     generation: u64,
     /// Broker ids seen in this session, to count brokers that dropped out of the metadata.
     known_brokers: BTreeSet<i32>,
@@ -109,6 +112,7 @@ impl App {
             theme,
             snapshot: Snapshot::default(),
             broker_stats: Vec::new(),
+            health: (0, 0, 0),
             generation: 0,
             known_brokers: BTreeSet::new(),
             lag: LagHistory::default(),
@@ -186,6 +190,7 @@ impl App {
                         }
                         self.lag.record(&snap, now);
                         self.broker_stats = snap.broker_stats();
+                        self.health = (snap.under_replicated(), snap.offline(), snap.under_min_isr());
                         if let Some(w) = snap.warnings.first() {
                             self.flash(format!("partial refresh: {w}"), Level::Warn);
                         }
@@ -668,7 +673,7 @@ impl App {
         let snap = &self.snapshot;
         let up = snap.brokers.len();
         let total = self.known_brokers.len().max(up);
-        let (urp, off, min) = (snap.under_replicated(), snap.offline(), snap.under_min_isr());
+        let (urp, off, min) = self.health;
         let count = |label: &str, n: usize, bad: ratatui::style::Style| -> Vec<Span<'static>> {
             vec![Span::styled(format!(" {label} "), t.dim), Span::styled(n.to_string(), if n > 0 { bad } else { t.text })]
         };
