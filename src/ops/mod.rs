@@ -194,7 +194,7 @@ pub struct Preview {
 
 impl Preview {
     /// A preview of `mutation` with nothing extra; callers fill in what their change has.
-    fn of(ctx: &Context, mutation: Mutation, validation: &str, warnings: Vec<String>) -> Preview {
+    pub fn of(ctx: &Context, mutation: Mutation, validation: &str, warnings: Vec<String>) -> Preview {
         Preview {
             cluster: ctx.cluster.clone(),
             action: mutation.action(),

@@ -122,21 +122,6 @@ struct FakeBackend {
     applied: std::sync::Mutex<Vec<Preview>>,
 }
 
-fn preview(cluster: &str, mutation: Mutation) -> Preview {
-    Preview {
-        cluster: cluster.into(),
-        action: mutation.action(),
-        summary: mutation.summary(),
-        mutation,
-        partitions: None,
-        topic: None,
-        configs: Vec::new(),
-        validation: String::new(),
-        warnings: Vec::new(),
-        type_to_confirm: None,
-    }
-}
-
 /// The configs of every fixture topic. The secret is a plugin's; it must never reach the screen.
 fn config_entries() -> Vec<ConfigEntry> {
     let e = |name: &str, value: &str, source: ConfigSource, sensitive: bool| ConfigEntry {
@@ -160,7 +145,7 @@ fn config_entries() -> Vec<ConfigEntry> {
 impl FakeBackend {
     fn canned(&self, m: Mutation) -> Result<Preview, String> {
         let snap = fixture(0);
-        let mut p = preview(&self.ops.cluster, m.clone());
+        let mut p = Preview::of(&self.ops, m.clone(), "", Vec::new());
         match m {
             Mutation::CreateTopic(t) => {
                 if snap.topic(&t.name).is_some() {
