@@ -41,7 +41,7 @@ fn bench(c: &mut Criterion) {
     // Print the figures of the plan once.
     match plan(&state, &req) {
         Ok(p) => eprintln!(
-            "plan: moves={} lower_bound={} leader_only={} targets_reached={} replicas {}..{} leaders {}..{}",
+            "plan: moves={} lower_bound={} leader_only={} targets_reached={} replicas {}..{} leaders {}..{} bytes/broker {}..{} MiB (before {}..{}) moved {} MiB",
             p.summary.moves,
             p.summary.lower_bound,
             p.summary.leader_only_changes,
@@ -50,6 +50,11 @@ fn bench(c: &mut Criterion) {
             p.summary.balance.replicas_max_after,
             p.summary.balance.leaders_min_after,
             p.summary.balance.leaders_max_after,
+            p.summary.brokers.iter().map(|b| b.bytes_after >> 20).min().unwrap_or(0),
+            p.summary.brokers.iter().map(|b| b.bytes_after >> 20).max().unwrap_or(0),
+            p.summary.brokers.iter().filter(|b| b.bytes_before > 0).map(|b| b.bytes_before >> 20).min().unwrap_or(0),
+            p.summary.brokers.iter().map(|b| b.bytes_before >> 20).max().unwrap_or(0),
+            p.summary.bytes_to_move >> 20,
         ),
         Err(e) => eprintln!("plan failed: {e}"),
     }

@@ -14,12 +14,14 @@
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
 /// Empty slot marker.
-const EMPTY: u32 = u32::MAX;
+pub(crate) const EMPTY: u32 = u32::MAX;
 
 /// One planned partition inside the balancer.
 pub(crate) struct BPart {
     pub topic: u32,
+    /// Size of one replica in bytes (0 when unknown).
     pub size: u64,
+    pub size_known: bool,
     /// Original replicas as target-broker indices (`EMPTY` for a replica on a
     /// non-target broker), in original order.
     pub orig: Vec<u32>,
@@ -1046,7 +1048,7 @@ mod tests {
     #[test]
     fn moves_within_rack() {
         let parts: Vec<BPart> = (0..4)
-            .map(|_| BPart { topic: 0, size: 0, orig: vec![0], rf: 1, h: 1 })
+            .map(|_| BPart { topic: 0, size: 0, size_known: false, orig: vec![0], rf: 1, h: 1 })
             .collect();
         let rack_of = [0usize, 0];
         let target = [2usize, 2];
@@ -1078,7 +1080,7 @@ mod tests {
         // Partition 0 was on broker 0, partition 1 on broker 1; a placement
         // that swapped them (2 moves) has the same counts as no move at all.
         let parts: Vec<BPart> = (0..2)
-            .map(|i| BPart { topic: 0, size: 0, orig: vec![i], rf: 1, h: 1 })
+            .map(|i| BPart { topic: 0, size: 0, size_known: false, orig: vec![i], rf: 1, h: 1 })
             .collect();
         let rack_of = [0usize, 1];
         let target = [1usize, 1];
@@ -1099,9 +1101,9 @@ mod tests {
         // broker 1 as well, so 10 moves is the minimum (the movement lower
         // bound only sees the deficit of broker 0, 5).
         let mut parts: Vec<BPart> = (0..5)
-            .map(|_| BPart { topic: 0, size: 0, orig: vec![0, EMPTY], rf: 2, h: 2 })
+            .map(|_| BPart { topic: 0, size: 0, size_known: false, orig: vec![0, EMPTY], rf: 2, h: 2 })
             .collect();
-        parts.extend((0..10).map(|_| BPart { topic: 1, size: 0, orig: vec![1], rf: 1, h: 1 }));
+        parts.extend((0..10).map(|_| BPart { topic: 1, size: 0, size_known: false, orig: vec![1], rf: 1, h: 1 }));
         let rack_of = [0usize, 0];
         let target = [10usize, 10];
         let (slots, _) = Balancer::new(&parts, &rack_of, 1, &target).run();

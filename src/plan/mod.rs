@@ -87,12 +87,23 @@
 //! replica set changes anyway, then untouched ones with the highest partition
 //! number.
 //!
-//! **Bytes**: with sizes, moved replicas are placed largest first on the
-//! accepting under-target broker with the fewest bytes; the replicas chosen to
-//! leave a broker are the smallest ones (then the topic most represented on
-//! that broker); a path or cycle hop that adds a move takes the smallest
-//! partition, one that removes a move the largest. Bytes are balanced only
-//! as far as the count-driven moves allow; no move is made for bytes alone.
+//! **Bytes**: with sizes (`PartitionState::size_bytes`, one replica), the
+//! count-driven placement first places moved replicas largest first on the
+//! accepting under-target broker with the fewest bytes and takes the smallest
+//! replicas off a broker. Then *exchanges* even out the bytes per target
+//! broker (planned partitions; unknown sizes count 0): partitions `c` on `x`
+//! and `q` on `y` swap those brokers when the rack rule still holds for both,
+//! the number of moves does not grow, and the sum of squares of bytes per
+//! broker falls; equal gains take the smaller size difference. Replica
+//! counts, moves and every rule above are unchanged by an exchange; no move
+//! is ever made for bytes alone. **Guarantee (tested)**: at the end no such
+//! exchange exists between two brokers whose bytes differ by more than 1% of
+//! the mean bytes per target broker (a local optimum, checked by an
+//! independent search in `tests/plan`; the 1% keeps the 100k-partition
+//! benchmark under a second, an exact local optimum takes ~2.5 s there).
+//! Partitions of unknown size never take part in an exchange. When evenness
+//! and bytes moved disagree, evenness wins: after adding a broker it takes
+//! its share of the bytes, not only of the replica count.
 //!
 //! **Per-topic spread**: a tie-breaker only (prefer moving a replica of the
 //! topic most represented on the source, prefer a destination with fewest
@@ -196,7 +207,9 @@
 //! 6. Negative cycles of hops (they keep every count and remove moves) are
 //!    found by Bellman-Ford on the broker matrix and applied until none is
 //!    left: the min-cost-flow optimality condition.
-//! 7. Leader pass.
+//! 7. With sizes: byte exchanges (above, "Bytes"), `O(P r B log P)` per
+//!    pass over the changed partitions; 100k partitions: ~0.5 s, 4 passes.
+//! 8. Leader pass.
 //!
 //! Cost: greedy `O(P log P)`; index `O(P r (K + r))` to build and
 //! `O(r (K + r))` per change (`r` replicas, `K` racks); each path
@@ -212,6 +225,7 @@ pub mod report;
 pub mod validate;
 
 mod balance;
+mod bytes;
 mod leaders;
 mod targets;
 
@@ -476,6 +490,7 @@ pub fn plan(state: &ClusterState, req: &PlanRequest) -> Result<Plan, PlanError> 
             parts.push(BPart {
                 topic,
                 size: p.size_bytes.unwrap_or(0),
+                size_known: p.size_bytes.is_some(),
                 orig: p
                     .replicas
                     .iter()
@@ -508,7 +523,8 @@ pub fn plan(state: &ClusterState, req: &PlanRequest) -> Result<Plan, PlanError> 
         let lo = total / b_n;
         let hi = total.div_ceil(b_n);
         rack_limited = tgt.iter().any(|&t| t < lo || t > hi);
-        let (slots, _fallbacks) = Balancer::new(&parts, &rack_of, caps.len(), &tgt).run();
+        let (mut slots, _fallbacks) = Balancer::new(&parts, &rack_of, caps.len(), &tgt).run();
+        bytes::refine(&parts, &rack_of, &mut slots);
         for (j, s) in slots.iter().enumerate() {
             if s.len() != parts[j].rf || s.iter().any(|&b| b as usize >= b_n) {
                 return Err(PlanError::Internal(format!(
@@ -885,6 +901,57 @@ mod tests {
 
     fn req(goal: Goal) -> PlanRequest {
         PlanRequest { goal, scope: Scope::All, target_brokers: vec![], include_unhealthy: false }
+    }
+
+    fn sized(topic: &str, partition: i32, replicas: &[i32], size: u64) -> PartitionState {
+        PartitionState { size_bytes: Some(size), ..part(topic, partition, replicas) }
+    }
+
+    /// New broker 3: one replica leaves 1 and one leaves 2. The smallest
+    /// (1 B each) would leave 110/110/2; the even result is 101/101/20.
+    #[test]
+    fn sizes_make_the_new_broker_take_its_share_of_bytes() {
+        let state = ClusterState {
+            brokers: vec![broker(1, None), broker(2, None), broker(3, None)],
+            partitions: vec![
+                sized("t", 0, &[1], 100),
+                sized("t", 1, &[1], 10),
+                sized("t", 2, &[1], 1),
+                sized("t", 3, &[2], 100),
+                sized("t", 4, &[2], 10),
+                sized("t", 5, &[2], 1),
+            ],
+            min_isr: BTreeMap::new(),
+        };
+        let p = plan(&state, &req(Goal::Rebalance)).expect("plan");
+        assert_eq!(p.summary.moves, 2);
+        let moved: Vec<(i32, Vec<i32>)> = p.moves.iter().map(|m| (m.partition, m.to.clone())).collect();
+        assert_eq!(moved, vec![(1, vec![3]), (4, vec![3])]);
+        let bytes: Vec<(i32, u64, u64)> = p.summary.brokers.iter().map(|b| (b.id, b.bytes_before, b.bytes_after)).collect();
+        assert_eq!(bytes, vec![(1, 111, 101), (2, 111, 101), (3, 0, 20)]);
+        assert_eq!(p.summary.bytes_to_move, 20);
+    }
+
+    /// Unknown sizes count as 0 for the greedy (so t-1 leaves first) and
+    /// take no part in exchanges: t-1 stays moved, and of the known ones the
+    /// 100 B partition goes instead of the 1 B one (bytes 3 + ? vs 100 + ?).
+    #[test]
+    fn partitions_of_unknown_size_are_not_exchanged() {
+        let state = ClusterState {
+            brokers: vec![broker(1, None), broker(2, None)],
+            partitions: vec![
+                sized("t", 0, &[1], 100),
+                part("t", 1, &[1]),
+                sized("t", 2, &[1], 1),
+                sized("t", 3, &[1], 2),
+            ],
+            min_isr: BTreeMap::new(),
+        };
+        let p = plan(&state, &req(Goal::Rebalance)).expect("plan");
+        let moved: Vec<i32> = p.moves.iter().filter(|m| m.kind == ChangeKind::Reassign).map(|m| m.partition).collect();
+        assert_eq!(moved, vec![0, 1]);
+        assert_eq!(p.summary.moves_with_unknown_size, 1);
+        assert_eq!(p.summary.bytes_to_move, 100);
     }
 
     /// The seed example: topic5 with 4 partitions on brokers 0 and 3, new broker 5.

@@ -8,7 +8,7 @@
 mod common;
 mod exact_checks;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use common::*;
 use kdeck::plan::*;
@@ -59,16 +59,31 @@ fn check_error(state: &ClusterState, req: &PlanRequest, e: &PlanError) {
 }
 
 fn run_case(g: &GenParams, goal_kind: usize) {
-    let state = gen_state(g);
-    let req = gen_request(&state, goal_kind, g.seed);
+    run_state(&gen_state(g), goal_kind, g.seed);
+}
+
+/// Heavy-tailed sizes (1 B to ~1 TB, log-uniform) on every partition:
+/// a few huge partitions and many small ones, as in real clusters.
+fn with_skewed_sizes(mut state: ClusterState, seed: u64) -> ClusterState {
+    let mut rng = common::Rng::new(seed ^ 0x5eed_b17e);
+    for p in &mut state.partitions {
+        let exp = rng.below(40) as u32;
+        p.size_bytes = Some((1u64 << exp) + rng.next() % (1u64 << exp));
+    }
+    state
+}
+
+fn run_state(state: &ClusterState, goal_kind: usize, seed: u64) -> Facts {
+    let state = state.clone();
+    let req = gen_request(&state, goal_kind, seed);
     let p = match plan(&state, &req) {
         Ok(p) => p,
         Err(e) => {
             check_error(&state, &req, &e);
-            return;
+            return Facts::default();
         }
     };
-    check_plan(&state, &req, &p);
+    let facts = check_plan(&state, &req, &p);
     // Determinism: byte for byte.
     let again = plan(&state, &req).expect("second run");
     assert_eq!(p.reassignment_json(), again.reassignment_json());
@@ -96,6 +111,7 @@ fn run_case(g: &GenParams, goal_kind: usize) {
             next.moves.first()
         );
     }
+    facts
 }
 
 proptest! {
@@ -119,6 +135,13 @@ proptest! {
     #[test]
     fn leaders_only_rules_hold(g in params()) {
         run_case(&g, 3);
+    }
+
+    /// Every goal on clusters where every partition has a (heavy-tailed)
+    /// size: all rules above plus `check_bytes_local_optimum`.
+    #[test]
+    fn skewed_sizes_bytes_locally_even(g in params(), goal in 0usize..3) {
+        run_state(&with_skewed_sizes(gen_state(&g), g.seed), goal, g.seed);
     }
 
     /// A balanced, rack-aware input (cyclic layout over brokers interleaved
@@ -272,6 +295,7 @@ fn brute_force(state: &ClusterState, targets: &[i32], p: &Plan) -> (usize, usize
 /// goal. About 20 s in a debug build, so it runs with the rest of `cargo test`.
 #[test]
 fn extreme_sizes() {
+    let mut tried = 0;
     for (i, (brokers, racks, max_rf)) in [(60, 6, 4), (60, 0, 4), (7, 3, 4), (60, 5, 3), (1, 1, 1)].iter().enumerate() {
         for goal_kind in 0..4 {
             let g = GenParams {
@@ -284,6 +308,41 @@ fn extreme_sizes() {
                 unhealthy_pct: 2,
             };
             run_case(&g, goal_kind);
+            tried += run_state(&with_skewed_sizes(gen_state(&g), g.seed), goal_kind, g.seed).byte_exchanges_checked;
         }
     }
+    assert!(tried > 0, "the byte check never had a pair of uneven brokers to look at");
+}
+
+/// The byte check is not vacuous: a plan that moves the 1 B replica to
+/// broker 2 (bytes 110/1) while the 10 B one could go instead (101/10) is
+/// caught.
+#[test]
+#[should_panic(expected = "bytes not locally even")]
+fn byte_check_catches_an_improving_exchange() {
+    let state = ClusterState {
+        brokers: vec![
+            Broker { id: 1, rack: None, alive: true },
+            Broker { id: 2, rack: None, alive: true },
+        ],
+        partitions: [(0, 1u64), (1, 10), (2, 100)]
+            .iter()
+            .map(|&(p, size)| PartitionState {
+                topic: "t".into(),
+                partition: p,
+                replicas: vec![1],
+                isr: vec![1],
+                leader: Some(1),
+                size_bytes: Some(size),
+            })
+            .collect(),
+        min_isr: BTreeMap::new(),
+    };
+    let planned: Vec<&PartitionState> = state.partitions.iter().collect();
+    let mut fin: BTreeMap<(&str, i32), Vec<i32>> = BTreeMap::new();
+    fin.insert(("t", 0), vec![2]);
+    fin.insert(("t", 1), vec![1]);
+    fin.insert(("t", 2), vec![1]);
+    let tidx: HashMap<i32, usize> = [(1, 0), (2, 1)].into_iter().collect();
+    check_bytes_local_optimum(&planned, &fin, &tidx, &[0, 1], &[1, 1], None);
 }

@@ -182,6 +182,8 @@ pub struct Facts {
     pub pm1_achievable: Option<bool>,
     pub oracle_checked: bool,
     pub equal_racks: bool,
+    /// Candidate exchanges the byte check looked at (0: no sizes).
+    pub byte_exchanges_checked: usize,
 }
 
 pub fn rack_key(b: &Broker) -> String {
@@ -395,6 +397,10 @@ pub fn check_plan(state: &ClusterState, req: &PlanRequest, plan: &Plan) -> Facts
         }
     }
 
+    if !leaders_only && b_n > 1 {
+        facts.byte_exchanges_checked = check_bytes_local_optimum(&planned, &final_lists, &tidx, &rack_of, &caps, rf_goal);
+    }
+
     // Leaders: optimal semi-matching over target brokers.
     check_leaders(&planned, &final_lists, &tidx, b_n);
 
@@ -414,6 +420,121 @@ pub fn check_plan(state: &ClusterState, req: &PlanRequest, plan: &Plan) -> Facts
         assert!(v.is_ok(), "own plan fails validation: {v:?}");
     }
     facts
+}
+
+/// Bytes: no *exchange* can make the bytes per target broker more even
+/// (module docs of `kdeck::plan`): partitions `c` on `x` (not on `y`) and `q`
+/// on `y` (not on `x`), both of known size, `c` takes `y` and `q` takes `x`,
+/// the rack rule holds for both and the number of added brokers does not
+/// grow, between brokers whose bytes differ by more than 1% of the mean
+/// bytes per target broker (unknown sizes count 0). Checked by trying every
+/// `(c, x, y)` against every partner whose size lies in the improving
+/// interval. Returns the number of `(c, x, y)` tried.
+pub fn check_bytes_local_optimum(
+    planned: &[&PartitionState],
+    final_lists: &BTreeMap<(&str, i32), Vec<i32>>,
+    tidx: &HashMap<i32, usize>,
+    rack_of: &[usize],
+    caps: &[usize],
+    rf_goal: Option<usize>,
+) -> usize {
+    if !planned.iter().any(|p| p.size_bytes.unwrap_or(0) > 0) {
+        return 0;
+    }
+    let b_n = rack_of.len();
+    let fins: Vec<Vec<usize>> = planned
+        .iter()
+        .map(|p| final_lists[&(p.topic.as_str(), p.partition)].iter().map(|b| tidx[b]).collect())
+        .collect();
+    let origs: Vec<BTreeSet<i32>> = planned.iter().map(|p| p.replicas.iter().copied().collect()).collect();
+    let ids: Vec<i32> = {
+        let mut v = vec![0; b_n];
+        for (&id, &i) in tidx {
+            v[i] = id;
+        }
+        v
+    };
+    let mut bytes = vec![0i128; b_n];
+    // Known-size partitions, sorted by size: on broker b with b original
+    // (`kept`), with b added (`new`), and (x, y): left x, ended on y (`gone`).
+    let mut kept: Vec<Vec<(u64, usize)>> = vec![Vec::new(); b_n];
+    let mut new: Vec<Vec<(u64, usize)>> = vec![Vec::new(); b_n];
+    let mut gone: BTreeMap<(usize, usize), Vec<(u64, usize)>> = BTreeMap::new();
+    for (i, p) in planned.iter().enumerate() {
+        for &b in &fins[i] {
+            bytes[b] += i128::from(p.size_bytes.unwrap_or(0));
+        }
+        let Some(s) = p.size_bytes else { continue };
+        for &b in &fins[i] {
+            if origs[i].contains(&ids[b]) {
+                kept[b].push((s, i));
+            } else {
+                new[b].push((s, i));
+            }
+            for o in &p.replicas {
+                if let Some(&x) = tidx.get(o) {
+                    if !fins[i].contains(&x) {
+                        gone.entry((x, b)).or_default().push((s, i));
+                    }
+                }
+            }
+        }
+    }
+    for v in kept.iter_mut().chain(new.iter_mut()).chain(gone.values_mut()) {
+        v.sort();
+    }
+    let tolerance = bytes.iter().sum::<i128>() / b_n as i128 / 100;
+    let added = |i: usize, b: usize| !origs[i].contains(&ids[b]);
+    let rack_fits = |i: usize, leave: usize, take: usize| {
+        let rf = rf_goal.unwrap_or(planned[i].replicas.len());
+        let h = h_of(rf, caps);
+        fins[i].iter().filter(|&&b| b != leave && rack_of[b] == rack_of[take]).count() < h
+    };
+    let mut tried = 0;
+    for (c, pc) in planned.iter().enumerate() {
+        let Some(sc) = pc.size_bytes else { continue };
+        for &x in &fins[c] {
+            for y in 0..b_n {
+                if fins[c].contains(&y) || !rack_fits(c, x, y) || (bytes[x] - bytes[y]).abs() <= tolerance {
+                    continue;
+                }
+                tried += 1;
+                let gap = bytes[x] - bytes[y];
+                let (lo, hi) = if gap > 0 { (i128::from(sc) - gap, i128::from(sc)) } else { (i128::from(sc), i128::from(sc) - gap) };
+                // A partner q adds a move (x new to q, y original) unless it
+                // left x; c's own change decides which partners can pair.
+                let e_c = i32::from(added(c, y)) - i32::from(added(c, x));
+                let empty = Vec::new();
+                let left = gone.get(&(x, y)).unwrap_or(&empty);
+                let lists: Vec<&Vec<(u64, usize)>> = match e_c {
+                    -1 => vec![&kept[y], &new[y]],
+                    0 => vec![&new[y], left],
+                    _ => vec![left],
+                };
+                fn in_range(v: &[(u64, usize)], lo: i128, hi: i128) -> impl Iterator<Item = &(u64, usize)> {
+                    let first = v.partition_point(|&(s, _)| i128::from(s) <= lo);
+                    v[first..].iter().take_while(move |&&(s, _)| i128::from(s) < hi)
+                }
+                for &(sq, q) in lists.into_iter().flat_map(|v| in_range(v, lo, hi)) {
+                    if q == c || fins[q].contains(&x) || !rack_fits(q, y, x) {
+                        continue;
+                    }
+                    let more_moves = i32::from(added(c, y)) - i32::from(added(c, x)) + i32::from(added(q, x)) - i32::from(added(q, y));
+                    if more_moves > 0 {
+                        continue;
+                    }
+                    let d = i128::from(sc) - i128::from(sq);
+                    let change = 2 * d * (bytes[y] - bytes[x] + d);
+                    assert!(
+                        change >= 0,
+                        "bytes not locally even: {}-{} ({sc} B) on broker {} ({} B) and {}-{} ({sq} B) on broker {} ({} B) could swap brokers",
+                        pc.topic, pc.partition, ids[x], bytes[x], planned[q].topic, planned[q].partition, ids[y], bytes[y]
+                    );
+                }
+            }
+        }
+    }
+    tried
 }
 
 /// Optimal sum of squares and, among optimal vectors, the smallest number of

@@ -1,0 +1,252 @@
+//! Byte refinement: with partition sizes, evens out the bytes per target
+//! broker by *exchanges* that keep every replica count and never add a move.
+//!
+//! An exchange takes two partitions `c` and `q` and two target brokers
+//! `x != y` with `c` on `x` but not on `y` and `q` on `y` but not on `x`:
+//! `c` replaces `x` by `y` and `q` replaces `y` by `x`. Counts stay, the
+//! rack rule must still hold for both partitions, and the number of moves
+//! (brokers added to replica sets) must not grow. With `X`, `Y` the planned
+//! bytes on `x` and `y` and `d = size(c) - size(q)`, the sum of squares of
+//! bytes per broker changes by `2d(Y - X + d)`; an exchange is made only
+//! when that is negative, and only between brokers whose bytes differ by
+//! more than [`tolerance`] (1% of the mean). The pass ends when no such
+//! exchange exists: a local optimum checked by the property tests with
+//! their own search.
+//!
+//! Every exchange involves at least one partition whose replica set the
+//! plan changes (an exchange of two untouched partitions adds two moves), so
+//! the search starts from those; partitions of unknown size take no part.
+
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Bound;
+
+use super::balance::{BPart, EMPTY};
+
+/// Exchanges made and whether the work budget ran out first.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Refined {
+    pub exchanges: usize,
+    pub budget_exhausted: bool,
+}
+
+/// At most this many partner look-ups per planned partition; far above what
+/// the tests and benchmarks need (a handful of passes), it only bounds
+/// pathological inputs.
+const WORK_PER_PARTITION: usize = 4_000;
+
+struct State<'a> {
+    parts: &'a [BPart],
+    rack_of: &'a [usize],
+    slots: &'a mut [Vec<u32>],
+    bytes: Vec<i128>,
+    /// Known-size partitions by (size, index): `added[b]` those the plan
+    /// adds to broker `b`, `kept[b]` those on `b` before and after,
+    /// `left[(x, y)]` those that leave `x` and end on `y`. They are the
+    /// partners that keep the move count for each kind of `c`.
+    added: Vec<Set>,
+    kept: Vec<Set>,
+    left: HashMap<(u32, u32), Set>,
+    /// Brokers whose bytes differ by at most this much are even enough.
+    tolerance: i128,
+}
+
+type Set = BTreeSet<(u64, u32)>;
+
+impl State<'_> {
+    fn size(&self, p: usize) -> u64 {
+        self.parts[p].size
+    }
+
+    /// Whether `p` may replace the replica in slot `si` by broker `y`.
+    fn rack_ok(&self, p: usize, si: usize, y: usize) -> bool {
+        let k = self.rack_of[y];
+        let same = self.slots[p]
+            .iter()
+            .enumerate()
+            .filter(|&(i, &b)| i != si && self.rack_of[b as usize] == k)
+            .count();
+        same < self.parts[p].h
+    }
+
+    /// Change in moves when `p` replaces `from` by `to`.
+    fn move_delta(&self, p: usize, from: usize, to: usize) -> i32 {
+        let orig = &self.parts[p].orig;
+        i32::from(!orig.contains(&(to as u32))) - i32::from(!orig.contains(&(from as u32)))
+    }
+
+    /// The best partner `q` on `y` for `c` leaving `x` for `y`, with the
+    /// change in the sum of squares it gives (negative), if any improves.
+    fn best_partner(&self, c: usize, xi: usize, y: usize) -> Option<(usize, usize, i128)> {
+        let x = self.slots[c][xi] as usize;
+        let (bx, by) = (self.bytes[x], self.bytes[y]);
+        if (bx - by).abs() <= self.tolerance {
+            return None;
+        }
+        let sc = i128::from(self.size(c));
+        let e_c = self.move_delta(c, x, y);
+        // Improving partners have d = sc - sq strictly between 0 and X - Y;
+        // the best one has d closest to (X - Y) / 2.
+        let gap = bx - by;
+        let (lo, hi) = if gap > 0 { (sc - gap, sc) } else { (sc, sc - gap) };
+        let ideal = (sc - gap / 2).clamp(0, i128::from(u64::MAX)) as u64;
+        let eligible = |&(sq, q): &(u64, u32)| -> Option<(usize, usize, i128)> {
+            let q = q as usize;
+            if q == c || self.slots[q].contains(&(x as u32)) {
+                return None;
+            }
+            let yi = self.slots[q].iter().position(|&b| b as usize == y)?;
+            if !self.rack_ok(q, yi, x) || e_c + self.move_delta(q, y, x) > 0 {
+                return None;
+            }
+            let d = sc - i128::from(sq);
+            let change = 2 * d * (by - bx + d);
+            (change < 0).then_some((q, yi, change))
+        };
+        // Partners that do not add a move: a `c` returning to an original
+        // broker pairs with anyone; a re-routed `c` with a partner that was
+        // added to `y` or returns to `x`; a `c` leaving an original broker
+        // only with a partner that returns to `x` from an added `y`.
+        let left = self.left.get(&(x as u32, y as u32));
+        let sets: [Option<&Set>; 2] = match e_c {
+            i32::MIN..=-1 => [Some(&self.added[y]), Some(&self.kept[y])],
+            0 => [Some(&self.added[y]), left],
+            _ => [left, None],
+        };
+        let mut best: Option<(usize, usize, i128)> = None;
+        for set in sets.into_iter().flatten() {
+            let up = set
+                .range((Bound::Included((ideal, 0)), Bound::Unbounded))
+                .take_while(|&&(s, _)| i128::from(s) < hi)
+                .find_map(&eligible);
+            let down = set
+                .range((Bound::Unbounded, Bound::Excluded((ideal, 0))))
+                .rev()
+                .take_while(|&&(s, _)| i128::from(s) > lo)
+                .find_map(&eligible);
+            // Equal gains: the smaller size difference (fewer bytes change hands).
+            let key = |(q, _, change): (usize, usize, i128)| (change, (sc - i128::from(self.size(q))).abs(), q);
+            for cand in [up, down].into_iter().flatten() {
+                if best.is_none_or(|b| key(cand) < key(b)) {
+                    best = Some(cand);
+                }
+            }
+        }
+        best
+    }
+
+    fn index(&mut self, p: usize, insert: bool) {
+        let key = (self.size(p), p as u32);
+        let orig = &self.parts[p].orig;
+        let slots = &self.slots[p];
+        let edit = |set: &mut Set| {
+            if insert {
+                set.insert(key);
+            } else {
+                set.remove(&key);
+            }
+        };
+        for &b in slots {
+            if orig.contains(&b) {
+                edit(&mut self.kept[b as usize]);
+            } else {
+                edit(&mut self.added[b as usize]);
+            }
+        }
+        for &x in orig.iter().filter(|&&x| x != EMPTY && !slots.contains(&x)) {
+            for &b in slots {
+                let set = self.left.entry((x, b)).or_default();
+                edit(set);
+            }
+        }
+    }
+
+    fn exchange(&mut self, c: usize, xi: usize, q: usize, yi: usize) {
+        let x = self.slots[c][xi] as usize;
+        let y = self.slots[q][yi] as usize;
+        self.index(c, false);
+        self.index(q, false);
+        let d = i128::from(self.size(c)) - i128::from(self.size(q));
+        self.bytes[x] -= d;
+        self.bytes[y] += d;
+        self.slots[c][xi] = y as u32;
+        self.slots[q][yi] = x as u32;
+        self.index(c, true);
+        self.index(q, true);
+    }
+}
+
+/// Even enough: 1% of the mean bytes per target broker.
+pub(crate) fn tolerance(bytes: &[i128]) -> i128 {
+    let total: i128 = bytes.iter().sum();
+    total / (bytes.len().max(1) as i128) / 100
+}
+
+fn changed(part: &BPart, slots: &[u32]) -> bool {
+    slots.len() != part.orig.len() || slots.iter().any(|b| !part.orig.contains(b))
+}
+
+/// Refines `slots` (final placement, target-broker indices) in place.
+pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<u32>]) -> Refined {
+    let b_n = rack_of.len();
+    let mut out = Refined::default();
+    if b_n < 2 || !parts.iter().any(|p| p.size_known && p.size > 0) {
+        return out;
+    }
+    let mut st = State {
+        parts,
+        rack_of,
+        slots,
+        bytes: vec![0; b_n],
+        added: vec![Set::new(); b_n],
+        kept: vec![Set::new(); b_n],
+        left: HashMap::new(),
+        tolerance: 0,
+    };
+    for (p, part) in parts.iter().enumerate() {
+        for &b in st.slots[p].iter() {
+            st.bytes[b as usize] += i128::from(part.size);
+        }
+        if part.size_known {
+            st.index(p, true);
+        }
+    }
+    st.tolerance = tolerance(&st.bytes);
+    let mut seeds: Vec<usize> = (0..parts.len()).filter(|&p| parts[p].size_known && changed(&parts[p], &st.slots[p])).collect();
+    let mut is_seed: Vec<bool> = vec![false; parts.len()];
+    for &p in &seeds {
+        is_seed[p] = true;
+    }
+    let mut budget = parts.len().saturating_mul(WORK_PER_PARTITION);
+    loop {
+        let mut improved = false;
+        let mut i = 0;
+        while i < seeds.len() {
+            let c = seeds[i];
+            i += 1;
+            for xi in 0..st.slots[c].len() {
+                for y in 0..b_n {
+                    if st.slots[c].contains(&(y as u32)) || !st.rack_ok(c, xi, y) {
+                        continue;
+                    }
+                    if budget == 0 {
+                        out.budget_exhausted = true;
+                        return out;
+                    }
+                    budget -= 1;
+                    if let Some((q, yi, _)) = st.best_partner(c, xi, y) {
+                        st.exchange(c, xi, q, yi);
+                        out.exchanges += 1;
+                        improved = true;
+                        if !is_seed[q] {
+                            is_seed[q] = true;
+                            seeds.push(q);
+                        }
+                    }
+                }
+            }
+        }
+        if !improved {
+            return out;
+        }
+    }
+}
