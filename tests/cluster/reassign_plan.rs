@@ -1,10 +1,12 @@
 //! The planner on the real cluster: topics placed on brokers 1 and 2, rebalanced over 1,2,3.
 //! kdeck moves exactly the lower bound; Kafka's own --generate (from the same jars) is printed
-//! next to it; Kafka's tool parses kdeck's JSON.
+//! next to it; Kafka's tool parses kdeck's JSON; the bytes are the sizes Kafka's LogDirsCommand
+//! reports.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
-use crate::common::{self, data, env, kafka_tool, kdeck, kdeck_json, kdeck_raw, unique};
+use crate::common::{self, data, env, kafka_tool, kdeck, kdeck_json, kdeck_raw, unique, wait_for};
 
 type Assignment = BTreeMap<(String, i64), Vec<i64>>;
 
@@ -116,6 +118,113 @@ fn rebalance_onto_a_new_broker_moves_only_the_lower_bound() {
     // kdeck validates its own plan against the cluster.
     let valid = kdeck(&["reassign", "validate", out.to_str().expect("path")]);
     assert_eq!(valid.lines().next(), Some(format!("{}: valid ({} partitions)", out.display(), planned.len()).as_str()));
+}
+
+type Sizes = BTreeMap<(String, i64), BTreeMap<i64, u64>>;
+
+/// The size of every replica in use (future copies left out) of `topics` on every broker, as
+/// Kafka's own LogDirsCommand reports it: (topic, partition) → broker → bytes.
+fn log_dirs_oracle(topics: &str) -> Sizes {
+    let out = kafka_tool("org.apache.kafka.tools.LogDirsCommand", &["--bootstrap-server", &env().bootstrap, "--describe", "--topic-list", topics]);
+    let line = out.lines().find(|l| l.starts_with('{')).unwrap_or_else(|| panic!("LogDirsCommand printed no JSON:\n{out}"));
+    let v: serde_json::Value = serde_json::from_str(line).expect("LogDirsCommand JSON");
+    let mut sizes = Sizes::new();
+    for b in v["brokers"].as_array().expect("brokers") {
+        let id = b["broker"].as_i64().expect("broker id");
+        for d in b["logDirs"].as_array().expect("logDirs") {
+            assert!(d["error"].is_null(), "broker {id}, log dir {}: {}", d["logDir"], d["error"]);
+            for p in d["partitions"].as_array().expect("partitions").iter().filter(|p| p["isFuture"] == false) {
+                let (topic, partition) = p["partition"].as_str().and_then(|n| n.rsplit_once('-')).expect("TOPIC-PARTITION");
+                let key = (topic.to_string(), partition.parse().expect("partition number"));
+                sizes.entry(key).or_default().insert(id, p["size"].as_u64().expect("size"));
+            }
+        }
+    }
+    sizes
+}
+
+/// Partitions of deliberately different sizes on brokers 1 and 2, rebalanced over 1,2,3: the
+/// bytes kdeck reports are exactly what the sizes Kafka's LogDirsCommand reads imply for kdeck's
+/// own plan file.
+#[test]
+fn plan_bytes_are_the_sizes_the_brokers_report() {
+    let _g = common::shared();
+    let a = unique("sized-a");
+    let b = unique("sized-b");
+    // (replicas, messages of 100 bytes) per partition: one empty, the others 5 to 500 messages.
+    let a_parts: [(&[i32], usize); 4] = [(&[1, 2], 0), (&[2, 1], 50), (&[1, 2], 500), (&[2, 1], 5)];
+    let b_parts: [(&[i32], usize); 3] = [(&[1], 200), (&[2], 30), (&[1], 20)];
+    let mut current = Assignment::new();
+    let mut produced = BTreeMap::new();
+    for (topic, parts) in [(&a, &a_parts[..]), (&b, &b_parts[..])] {
+        data::create_topic_with_assignment(topic, &parts.iter().map(|p| p.0).collect::<Vec<_>>());
+        for (i, (replicas, n)) in parts.iter().enumerate() {
+            data::produce_to(topic, i as i32, *n, 100);
+            current.insert((topic.clone(), i as i64), replicas.iter().map(|r| i64::from(*r)).collect());
+            produced.insert((topic.clone(), i as i64), *n);
+        }
+    }
+    let topics = format!("{a},{b}");
+
+    // Settled: every replica reports the same size, non-zero exactly where data went, and two
+    // reads in a row agree.
+    let mut last: Option<Sizes> = None;
+    let sizes: BTreeMap<(String, i64), u64> = wait_for("replica sizes to settle", Duration::from_secs(90), || {
+        let now = log_dirs_oracle(&topics);
+        let settled = now.len() == current.len()
+            && current.iter().all(|(k, replicas)| {
+                let Some(by_broker) = now.get(k) else { return false };
+                let brokers: BTreeSet<i64> = by_broker.keys().copied().collect();
+                let size = by_broker.values().next().copied().unwrap_or(0);
+                brokers == replicas.iter().copied().collect() && by_broker.values().all(|s| *s == size) && (size > 0) == (produced[k] > 0)
+            });
+        let stable = settled && last.as_ref() == Some(&now);
+        last = Some(now.clone());
+        stable.then(|| now.into_iter().map(|(k, v)| (k, v.values().next().copied().unwrap_or(0))).collect())
+    });
+    println!("LogDirsCommand sizes (bytes per partition, all replicas equal): {sizes:?}");
+
+    let dir = std::env::temp_dir().join(unique("sized"));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let out = dir.join("plan.json");
+    let args = ["reassign", "plan", "--goal", "rebalance", "--topics", &topics, "--brokers", "1,2,3", "--out", out.to_str().expect("path")];
+    let v = kdeck_json(&args);
+    assert_eq!(v["sizes_unavailable"], serde_json::json!([]), "{v}");
+    let s = &v["summary"];
+    assert_eq!(s["moves_with_unknown_size"], 0, "{v}");
+
+    let planned = assignment(&serde_json::from_str(&std::fs::read_to_string(&out).expect("plan file")).expect("plan JSON"));
+    let mut after = current.clone();
+    after.extend(planned.clone());
+    // Bytes to move: each replica added carries its partition's size.
+    let to_move: u64 = planned
+        .iter()
+        .map(|(k, to)| to.iter().filter(|r| !current[k].contains(r)).count() as u64 * sizes[k])
+        .sum();
+    assert!(to_move > 0, "only one partition is empty, and broker 3 gains at least three replicas");
+    assert_eq!(s["bytes_to_move"], to_move, "{v}");
+
+    // Per broker: the figures cover every topic of the cluster (other tests' too), which the
+    // plan leaves where they are; so before minus ours-before is the same as after minus
+    // ours-after, and ours are the oracle's sizes on the current and the planned assignment.
+    let on = |assignment: &Assignment, broker: i64| -> u64 { assignment.iter().filter(|(_, r)| r.contains(&broker)).map(|(k, _)| sizes[k]).sum() };
+    for broker in 1..=3i64 {
+        let report = s["brokers"].as_array().expect("brokers").iter().find(|x| x["id"] == broker).expect("broker in the summary");
+        let (before, after_b) = (report["bytes_before"].as_u64().expect("bytes_before"), report["bytes_after"].as_u64().expect("bytes_after"));
+        let (ours_before, ours_after) = (on(&current, broker), on(&after, broker));
+        assert!(before >= ours_before, "broker {broker}: {before} < ours {ours_before}");
+        assert_eq!(before - ours_before, after_b - ours_after, "broker {broker}: before {before}, after {after_b}, ours {ours_before}→{ours_after}");
+    }
+    assert_eq!(on(&current, 3), 0);
+    assert!(on(&after, 3) > 0);
+
+    // The table says the same, human-readable and exact.
+    let table = kdeck(&args);
+    println!("{table}");
+    let line = table.lines().find(|l| l.starts_with("Bytes to move:")).unwrap_or_else(|| panic!("no bytes line:\n{table}"));
+    let want = format!("Bytes to move: {} ({to_move} B)  ", kdeck::cli::output::bytes(to_move));
+    assert!(line.starts_with(&want), "expected {want:?} in:\n{table}");
+    assert!(table.lines().any(|l| l.split_whitespace().any(|c| c == "ALL-BYTES")), "{table}");
 }
 
 #[test]
