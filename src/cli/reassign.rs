@@ -106,6 +106,15 @@ pub fn partition_size(leader: Option<i32>, replicas: &[i32], reported: Option<&B
         .or_else(|| replicas.iter().filter_map(|r| reported.get(r).copied()).max())
 }
 
+/// One line per broker whose sizes are missing: the plan still uses the other replicas' sizes.
+fn size_warnings(sizes: &ReplicaSizes) -> Vec<String> {
+    sizes
+        .unavailable
+        .iter()
+        .map(|(broker, e)| format!("warning: broker {broker}: replica sizes unavailable (DescribeLogDirs: {e}); using the sizes other replicas report"))
+        .collect()
+}
+
 #[derive(Serialize)]
 struct Unavailable {
     broker: i32,
@@ -135,8 +144,8 @@ pub async fn run(client: &Client, format: Format, cmd: &ReassignCommand) -> anyh
         ReassignCommand::Plan { .. } => cluster::replica_sizes(client, &snap.brokers.iter().map(|b| b.id).collect::<Vec<_>>()).await,
         _ => ReplicaSizes::default(),
     };
-    for (broker, e) in &sizes.unavailable {
-        eprintln!("warning: broker {broker}: replica sizes unavailable (DescribeLogDirs: {e}); using the sizes other replicas report");
+    for w in size_warnings(&sizes) {
+        eprintln!("{w}");
     }
     let state = cluster_state(&snap, &sizes);
     match cmd {
@@ -310,6 +319,10 @@ mod tests {
         let state = cluster_state(&snap, &sizes);
         let got: Vec<Option<u64>> = state.partitions.iter().map(|p| p.size_bytes).collect();
         assert_eq!(got, vec![Some(12), Some(7), None]);
+        assert_eq!(
+            size_warnings(&sizes),
+            vec!["warning: broker 1: replica sizes unavailable (DescribeLogDirs: timed out); using the sizes other replicas report"]
+        );
     }
 
     #[test]
