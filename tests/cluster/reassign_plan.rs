@@ -120,27 +120,109 @@ fn rebalance_onto_a_new_broker_moves_only_the_lower_bound() {
     assert_eq!(valid.lines().next(), Some(format!("{}: valid ({} partitions)", out.display(), planned.len()).as_str()));
 }
 
-type Sizes = BTreeMap<(String, i64), BTreeMap<i64, u64>>;
+/// A replica in use (not a future copy) as Kafka's LogDirsCommand reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct LogDirReplica {
+    log_dir: String,
+    size: u64,
+    offset_lag: i64,
+}
 
-/// The size of every replica in use (future copies left out) of `topics` on every broker, as
-/// Kafka's own LogDirsCommand reports it: (topic, partition) → broker → bytes.
-fn log_dirs_oracle(topics: &str) -> Sizes {
+/// (topic, partition) → broker → its replica.
+type Replicas = BTreeMap<(String, i64), BTreeMap<i64, LogDirReplica>>;
+
+/// Every replica in use of `topics` on every broker, from Kafka's own LogDirsCommand.
+fn log_dirs_oracle(topics: &str) -> Replicas {
     let out = kafka_tool("org.apache.kafka.tools.LogDirsCommand", &["--bootstrap-server", &env().bootstrap, "--describe", "--topic-list", topics]);
     let line = out.lines().find(|l| l.starts_with('{')).unwrap_or_else(|| panic!("LogDirsCommand printed no JSON:\n{out}"));
     let v: serde_json::Value = serde_json::from_str(line).expect("LogDirsCommand JSON");
-    let mut sizes = Sizes::new();
+    let mut replicas = Replicas::new();
     for b in v["brokers"].as_array().expect("brokers") {
         let id = b["broker"].as_i64().expect("broker id");
         for d in b["logDirs"].as_array().expect("logDirs") {
             assert!(d["error"].is_null(), "broker {id}, log dir {}: {}", d["logDir"], d["error"]);
             for p in d["partitions"].as_array().expect("partitions").iter().filter(|p| p["isFuture"] == false) {
                 let (topic, partition) = p["partition"].as_str().and_then(|n| n.rsplit_once('-')).expect("TOPIC-PARTITION");
-                let key = (topic.to_string(), partition.parse().expect("partition number"));
-                sizes.entry(key).or_default().insert(id, p["size"].as_u64().expect("size"));
+                let replica = LogDirReplica {
+                    log_dir: d["logDir"].as_str().expect("logDir").to_string(),
+                    size: p["size"].as_u64().expect("size"),
+                    offset_lag: p["offsetLag"].as_i64().expect("offsetLag"),
+                };
+                replicas.entry((topic.to_string(), partition.parse().expect("partition number"))).or_default().insert(id, replica);
             }
         }
     }
-    sizes
+    replicas
+}
+
+/// Per topic, per partition: its replicas and how many messages it gets.
+type TopicSpec<'a> = (&'a str, &'a [(&'a [i32], usize)]);
+
+/// Creates the topics (partition i of each on the given replicas) with the given number of
+/// 100-byte messages in each partition, then waits until the sizes settled: every replica
+/// reports the same size, non-zero exactly where data went, and two reads in a row agree.
+/// Returns the assignment, the oracle's last read and the size of each partition.
+fn sized_topics(topics: &[TopicSpec]) -> (Assignment, Replicas, BTreeMap<(String, i64), u64>) {
+    let mut current = Assignment::new();
+    let mut produced = BTreeMap::new();
+    for (topic, parts) in topics {
+        data::create_topic_with_assignment(topic, &parts.iter().map(|p| p.0).collect::<Vec<_>>());
+        for (i, (replicas, n)) in parts.iter().enumerate() {
+            data::produce_to(topic, i as i32, *n, 100);
+            current.insert((topic.to_string(), i as i64), replicas.iter().map(|r| i64::from(*r)).collect());
+            produced.insert((topic.to_string(), i as i64), *n);
+        }
+    }
+    let names = topics.iter().map(|t| t.0).collect::<Vec<_>>().join(",");
+    let mut last: Option<Replicas> = None;
+    let oracle = wait_for("replica sizes to settle", Duration::from_secs(90), || {
+        let now = log_dirs_oracle(&names);
+        let settled = now.len() == current.len()
+            && current.iter().all(|(k, replicas)| {
+                let Some(by_broker) = now.get(k) else { return false };
+                let brokers: BTreeSet<i64> = by_broker.keys().copied().collect();
+                let size = by_broker.values().next().map_or(0, |r| r.size);
+                brokers == replicas.iter().copied().collect() && by_broker.values().all(|r| r.size == size) && (size > 0) == (produced[k] > 0)
+            });
+        let stable = settled && last.as_ref() == Some(&now);
+        last = Some(now.clone());
+        stable.then_some(now)
+    });
+    let sizes = oracle.iter().map(|(k, v)| (k.clone(), v.values().next().map_or(0, |r| r.size))).collect();
+    (current, oracle, sizes)
+}
+
+/// kdeck's DescribeLogDirs on every broker gives what Kafka's LogDirsCommand reads (log dir,
+/// size, offset lag of each replica); a broker that cannot be asked fails alone.
+#[test]
+fn describe_log_dirs_matches_kafkas_tool() {
+    let _g = common::shared();
+    let t = unique("logdirs");
+    let (_, oracle, _) = sized_topics(&[(&t, &[(&[1, 2], 40), (&[2, 3], 3)])]);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let answers = rt.block_on(async {
+        let cfg = kdeck::kafka::ClientConfig { bootstrap: env().bootstrap.split(',').map(String::from).collect(), ..Default::default() };
+        let client = kdeck::kafka::Client::connect(cfg).await.expect("connect");
+        client.describe_log_dirs(&[1, 2, 3, 99]).await
+    });
+    let mut seen = Replicas::new();
+    for broker in [1, 2, 3] {
+        let dirs = answers[&broker].as_ref().unwrap_or_else(|e| panic!("broker {broker}: {e}"));
+        for d in dirs {
+            assert_eq!(d.error, None, "broker {broker}, {}", d.path);
+            for r in d.replicas.iter().filter(|r| r.topic == t) {
+                assert!(!r.is_future);
+                let replica = LogDirReplica { log_dir: d.path.clone(), size: r.size as u64, offset_lag: r.offset_lag };
+                seen.entry((t.clone(), i64::from(r.partition))).or_default().insert(i64::from(broker), replica);
+            }
+        }
+    }
+    println!("LogDirsCommand: {oracle:?}");
+    assert_eq!(seen, oracle);
+    match &answers[&99] {
+        Err(e) => assert_eq!(e.to_string(), "broker 99 is not in the cluster metadata"),
+        Ok(dirs) => panic!("broker 99 answered: {dirs:?}"),
+    }
 }
 
 /// Partitions of deliberately different sizes on brokers 1 and 2, rebalanced over 1,2,3: the
@@ -152,36 +234,11 @@ fn plan_bytes_are_the_sizes_the_brokers_report() {
     let a = unique("sized-a");
     let b = unique("sized-b");
     // (replicas, messages of 100 bytes) per partition: one empty, the others 5 to 500 messages.
-    let a_parts: [(&[i32], usize); 4] = [(&[1, 2], 0), (&[2, 1], 50), (&[1, 2], 500), (&[2, 1], 5)];
-    let b_parts: [(&[i32], usize); 3] = [(&[1], 200), (&[2], 30), (&[1], 20)];
-    let mut current = Assignment::new();
-    let mut produced = BTreeMap::new();
-    for (topic, parts) in [(&a, &a_parts[..]), (&b, &b_parts[..])] {
-        data::create_topic_with_assignment(topic, &parts.iter().map(|p| p.0).collect::<Vec<_>>());
-        for (i, (replicas, n)) in parts.iter().enumerate() {
-            data::produce_to(topic, i as i32, *n, 100);
-            current.insert((topic.clone(), i as i64), replicas.iter().map(|r| i64::from(*r)).collect());
-            produced.insert((topic.clone(), i as i64), *n);
-        }
-    }
+    let (current, _, sizes) = sized_topics(&[
+        (&a, &[(&[1, 2], 0), (&[2, 1], 50), (&[1, 2], 500), (&[2, 1], 5)]),
+        (&b, &[(&[1], 200), (&[2], 30), (&[1], 20)]),
+    ]);
     let topics = format!("{a},{b}");
-
-    // Settled: every replica reports the same size, non-zero exactly where data went, and two
-    // reads in a row agree.
-    let mut last: Option<Sizes> = None;
-    let sizes: BTreeMap<(String, i64), u64> = wait_for("replica sizes to settle", Duration::from_secs(90), || {
-        let now = log_dirs_oracle(&topics);
-        let settled = now.len() == current.len()
-            && current.iter().all(|(k, replicas)| {
-                let Some(by_broker) = now.get(k) else { return false };
-                let brokers: BTreeSet<i64> = by_broker.keys().copied().collect();
-                let size = by_broker.values().next().copied().unwrap_or(0);
-                brokers == replicas.iter().copied().collect() && by_broker.values().all(|s| *s == size) && (size > 0) == (produced[k] > 0)
-            });
-        let stable = settled && last.as_ref() == Some(&now);
-        last = Some(now.clone());
-        stable.then(|| now.into_iter().map(|(k, v)| (k, v.values().next().copied().unwrap_or(0))).collect())
-    });
     println!("LogDirsCommand sizes (bytes per partition, all replicas equal): {sizes:?}");
 
     let dir = std::env::temp_dir().join(unique("sized"));
