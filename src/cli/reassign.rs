@@ -8,8 +8,8 @@ use anyhow::{bail, Context};
 use clap::{Subcommand, ValueEnum};
 use serde::Serialize;
 
-use super::output::{json, Format, Table};
-use crate::cluster::{self, LoadOptions, Snapshot};
+use super::output::{bytes, json, Format, Table};
+use crate::cluster::{self, LoadOptions, ReplicaSizes, Snapshot};
 use crate::kafka::Client;
 use crate::plan::{self, Broker, ClusterState, Goal, PartitionState, PlanRequest, Scope, Summary};
 
@@ -68,8 +68,8 @@ pub enum ReassignCommand {
 }
 
 /// The planner's view of a snapshot: brokers in metadata are alive; brokers that only replica
-/// lists name are known but dead.
-pub fn cluster_state(snap: &Snapshot) -> ClusterState {
+/// lists name are known but dead. Partition sizes come from `sizes` (see [`partition_size`]).
+pub fn cluster_state(snap: &Snapshot, sizes: &ReplicaSizes) -> ClusterState {
     let mut brokers: BTreeMap<i32, Broker> =
         snap.brokers.iter().map(|b| (b.id, Broker { id: b.id, rack: b.rack.clone(), alive: true })).collect();
     let mut partitions = Vec::new();
@@ -88,17 +88,45 @@ pub fn cluster_state(snap: &Snapshot) -> ClusterState {
                 replicas: p.replicas.clone(),
                 isr: p.isr.clone(),
                 leader: p.leader,
-                size_bytes: None,
+                size_bytes: partition_size(p.leader, &p.replicas, sizes.of(&t.name, p.partition)),
             });
         }
     }
     ClusterState { brokers: brokers.into_values().collect(), partitions, min_isr }
 }
 
+/// The size the planner uses for a partition: that of the leader's replica; without a leader
+/// or a report from it, the largest one any other replica reported (a replica catching up is
+/// smaller than the leader's, never larger); None when no replica reported a size. Brokers that
+/// report a log for the partition without being one of its replicas are ignored.
+pub fn partition_size(leader: Option<i32>, replicas: &[i32], reported: Option<&BTreeMap<i32, u64>>) -> Option<u64> {
+    let reported = reported?;
+    leader
+        .and_then(|l| reported.get(&l).copied())
+        .or_else(|| replicas.iter().filter_map(|r| reported.get(r).copied()).max())
+}
+
+/// One line per broker whose sizes are missing: the plan still uses the other replicas' sizes.
+fn size_warnings(sizes: &ReplicaSizes) -> Vec<String> {
+    sizes
+        .unavailable
+        .iter()
+        .map(|(broker, e)| format!("warning: broker {broker}: replica sizes unavailable (DescribeLogDirs: {e}); using the sizes other replicas report"))
+        .collect()
+}
+
+#[derive(Serialize)]
+struct Unavailable {
+    broker: i32,
+    error: String,
+}
+
 #[derive(Serialize)]
 struct PlanOutput<'a> {
     plan_file: String,
     rollback_file: String,
+    /// Brokers whose replica sizes could not be read (the sizes of other replicas are used).
+    sizes_unavailable: Vec<Unavailable>,
     summary: &'a Summary,
 }
 
@@ -112,7 +140,14 @@ pub async fn run(client: &Client, format: Format, cmd: &ReassignCommand) -> anyh
         return status(client, format).await;
     }
     let snap = cluster::load(client, &LoadOptions { configs: true, ..Default::default() }).await?;
-    let state = cluster_state(&snap);
+    let sizes = match cmd {
+        ReassignCommand::Plan { .. } => cluster::replica_sizes(client, &snap.brokers.iter().map(|b| b.id).collect::<Vec<_>>()).await,
+        _ => ReplicaSizes::default(),
+    };
+    for w in size_warnings(&sizes) {
+        eprintln!("{w}");
+    }
+    let state = cluster_state(&snap, &sizes);
     match cmd {
         ReassignCommand::Plan { goal, topics, topics_regex, topics_json, brokers, drain, rf, include_unhealthy, out } => {
             let scope = if let Some(re) = topics_regex {
@@ -139,7 +174,12 @@ pub async fn run(client: &Client, format: Format, cmd: &ReassignCommand) -> anyh
             let rollback = rollback_path(out);
             std::fs::write(out, plan.reassignment_json() + "\n").with_context(|| format!("writing {}", out.display()))?;
             std::fs::write(&rollback, plan.rollback_json() + "\n").with_context(|| format!("writing {}", rollback.display()))?;
-            let view = PlanOutput { plan_file: out.display().to_string(), rollback_file: rollback.display().to_string(), summary: &plan.summary };
+            let view = PlanOutput {
+                plan_file: out.display().to_string(),
+                rollback_file: rollback.display().to_string(),
+                sizes_unavailable: sizes.unavailable.iter().map(|(b, e)| Unavailable { broker: *b, error: e.clone() }).collect(),
+                summary: &plan.summary,
+            };
             Ok(match format {
                 Format::Json => json(&view)?,
                 Format::Table => render(&view),
@@ -182,6 +222,16 @@ async fn status(client: &Client, format: Format) -> anyhow::Result<String> {
     })
 }
 
+/// `1.2 MiB (1234567 B)`; with moves of unknown size, what is known is a lower bound.
+fn bytes_to_move(known: u64, unknown_moves: usize) -> String {
+    let exact = if known < 1024 { bytes(known) } else { format!("{} ({known} B)", bytes(known)) };
+    match (unknown_moves, known) {
+        (0, _) => exact,
+        (n, 0) => format!("unknown ({n} moves without size)"),
+        (n, _) => format!("at least {exact}; {n} moves without size"),
+    }
+}
+
 fn render(v: &PlanOutput) -> String {
     let s = v.summary;
     let mut out = format!(
@@ -197,11 +247,11 @@ fn render(v: &PlanOutput) -> String {
         s.move_allowance,
         s.leader_only_changes,
         s.replicas_dropped,
-        if s.moves_with_unknown_size > 0 { format!("unknown ({} moves without size)", s.moves_with_unknown_size) } else { s.bytes_to_move.to_string() },
+        bytes_to_move(s.bytes_to_move, s.moves_with_unknown_size),
         if s.racks_touched.is_empty() { "-".to_string() } else { s.racks_touched.join(",") },
     );
-    // Scope counts are what the plan balances; the cluster-wide replica count is for context.
-    let mut t = Table::new(["BROKER", "RACK", "REPLICAS", "→", "LEADERS", "→", "ALL-REPLICAS", "ROLE"]);
+    // Scope counts are what the plan balances; cluster-wide replicas and bytes are for context.
+    let mut t = Table::new(["BROKER", "RACK", "REPLICAS", "→", "LEADERS", "→", "ALL-REPLICAS", "ALL-BYTES", "ROLE"]);
     for b in &s.brokers {
         let role = match (b.drained, b.target, b.alive) {
             (true, _, _) => "drained",
@@ -217,6 +267,7 @@ fn render(v: &PlanOutput) -> String {
             b.planned_leaders_before.to_string(),
             b.planned_leaders_after.to_string(),
             format!("{}→{}", b.replicas_before, b.replicas_after),
+            format!("{}→{}", bytes(b.bytes_before), bytes(b.bytes_after)),
             role.into(),
         ]);
     }
@@ -226,4 +277,60 @@ fn render(v: &PlanOutput) -> String {
     }
     out.push_str(&format!("Wrote {} and {}\n", v.plan_file, v.rollback_file));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::{Partition, Topic};
+
+    #[test]
+    fn size_is_the_leaders_else_the_largest_replica_else_unknown() {
+        let reported = BTreeMap::from([(1, 500), (2, 480), (3, 900)]);
+        assert_eq!(partition_size(Some(1), &[1, 2, 3], Some(&reported)), Some(500), "the leader's, even if another is larger");
+        assert_eq!(partition_size(Some(4), &[4, 2, 3], Some(&reported)), Some(900), "leader 4 did not report: the largest replica");
+        assert_eq!(partition_size(None, &[1, 2], Some(&reported)), Some(500), "offline: the largest replica");
+        assert_eq!(partition_size(Some(4), &[4, 2], Some(&reported)), Some(480), "broker 3 is not a replica");
+        assert_eq!(partition_size(Some(4), &[4, 5], Some(&reported)), None);
+        assert_eq!(partition_size(Some(1), &[1, 2], Some(&BTreeMap::new())), None);
+        assert_eq!(partition_size(Some(1), &[1, 2], None), None);
+    }
+
+    #[test]
+    fn cluster_state_takes_sizes_from_the_log_dirs() {
+        let part = |partition: i32, leader: Option<i32>, replicas: &[i32]| Partition {
+            partition,
+            leader,
+            replicas: replicas.to_vec(),
+            isr: replicas.to_vec(),
+            offline_replicas: vec![],
+            log_start_offset: None,
+            log_end_offset: None,
+            error: None,
+        };
+        let snap = Snapshot {
+            topics: vec![Topic { name: "t".into(), internal: false, partitions: vec![part(0, Some(2), &[1, 2]), part(1, Some(1), &[1, 2]), part(2, Some(1), &[1])], min_insync_replicas: None }],
+            ..Default::default()
+        };
+        let mut sizes = ReplicaSizes::default();
+        sizes.by_partition.insert(("t".into(), 0), BTreeMap::from([(1, 10), (2, 12)]));
+        sizes.by_partition.insert(("t".into(), 1), BTreeMap::from([(2, 7)]));
+        sizes.unavailable.insert(1, "timed out".into());
+        let state = cluster_state(&snap, &sizes);
+        let got: Vec<Option<u64>> = state.partitions.iter().map(|p| p.size_bytes).collect();
+        assert_eq!(got, vec![Some(12), Some(7), None]);
+        assert_eq!(
+            size_warnings(&sizes),
+            vec!["warning: broker 1: replica sizes unavailable (DescribeLogDirs: timed out); using the sizes other replicas report"]
+        );
+    }
+
+    #[test]
+    fn bytes_to_move_shows_human_and_exact_bytes() {
+        assert_eq!(bytes_to_move(1_234_567, 0), "1.2 MiB (1234567 B)");
+        assert_eq!(bytes_to_move(0, 0), "0 B");
+        assert_eq!(bytes_to_move(1023, 0), "1023 B");
+        assert_eq!(bytes_to_move(0, 3), "unknown (3 moves without size)");
+        assert_eq!(bytes_to_move(2048, 1), "at least 2.0 KiB (2048 B); 1 moves without size");
+    }
 }

@@ -2,6 +2,8 @@
 
 pub mod load;
 pub mod model;
+pub mod sizes;
 
 pub use load::{load, GroupScope, LoadOptions};
 pub use model::*;
+pub use sizes::{replica_sizes, ReplicaSizes};

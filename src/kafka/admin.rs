@@ -10,7 +10,7 @@ use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListO
 use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestGroup;
 use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
 use kafka_protocol::messages::{
-    describe_quorum_request, DescribeConfigsRequest, ApiKey, BrokerId, DescribeGroupsRequest, DescribeQuorumRequest, FindCoordinatorRequest, GroupId,
+    describe_quorum_request, DescribeConfigsRequest, ApiKey, BrokerId, DescribeGroupsRequest, DescribeLogDirsRequest, DescribeQuorumRequest, FindCoordinatorRequest, GroupId,
     ListGroupsRequest, ListOffsetsRequest, ListPartitionReassignmentsRequest, OffsetFetchRequest, TopicName,
 };
 use kafka_protocol::protocol::StrBytes;
@@ -53,6 +53,30 @@ pub struct OngoingReassignment {
     pub replicas: Vec<i32>,
     pub adding: Vec<i32>,
     pub removing: Vec<i32>,
+}
+
+/// One replica in a broker's log directory, as DescribeLogDirs reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplicaLog {
+    pub topic: String,
+    pub partition: i32,
+    /// Bytes of the replica's log segments.
+    pub size: i64,
+    /// How far the replica is behind: the log end offset minus the high watermark, or for a
+    /// future replica how far it is behind the current one.
+    pub offset_lag: i64,
+    /// A copy being moved into this directory (AlterReplicaLogDirs), not the replica in use.
+    pub is_future: bool,
+}
+
+/// One log directory of a broker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogDir {
+    pub path: String,
+    /// Why the broker could not describe the directory (KAFKA_STORAGE_ERROR: it is offline).
+    pub error: Option<String>,
+    /// Sorted by topic, then partition (a future copy after the current one).
+    pub replicas: Vec<ReplicaLog>,
 }
 
 const ROUNDS: usize = 4;
@@ -365,6 +389,49 @@ impl Client {
             Ok(items)
         })
         .await
+    }
+
+    /// The log directories of each broker with every replica they hold (DescribeLogDirs for all
+    /// topics, sent to every broker concurrently). A broker that fails or does not answer within
+    /// the request timeout gets its own error; the others still answer.
+    pub async fn describe_log_dirs(&self, brokers: &[i32]) -> BTreeMap<i32, Result<Vec<LogDir>>> {
+        let calls = brokers.iter().map(|&id| async move { (id, self.describe_log_dirs_on(id).await) });
+        join_all(calls).await.into_iter().collect()
+    }
+
+    async fn describe_log_dirs_on(&self, broker: i32) -> Result<Vec<LogDir>> {
+        let resp = self.send(Target::Broker(broker), &DescribeLogDirsRequest::default().with_topics(None)).await?;
+        // v3+ has a top-level error; before that a broker that refuses (no DESCRIBE on the
+        // cluster) answers with no directories at all, and every broker has at least one.
+        if resp.error_code != 0 {
+            return Err(KafkaError::broker(ApiKey::DescribeLogDirs, resp.error_code, None));
+        }
+        if resp.results.is_empty() {
+            return Err(KafkaError::Other("DescribeLogDirs returned no log directories (is DESCRIBE on the cluster allowed?)".into()));
+        }
+        let mut dirs: Vec<LogDir> = resp
+            .results
+            .into_iter()
+            .map(|d| {
+                let mut replicas: Vec<ReplicaLog> = d
+                    .topics
+                    .iter()
+                    .flat_map(|t| {
+                        t.partitions.iter().map(move |p| ReplicaLog {
+                            topic: t.name.0.to_string(),
+                            partition: p.partition_index,
+                            size: p.partition_size,
+                            offset_lag: p.offset_lag,
+                            is_future: p.is_future_key,
+                        })
+                    })
+                    .collect();
+                replicas.sort_by(|a, b| (&a.topic, a.partition, a.is_future).cmp(&(&b.topic, b.partition, b.is_future)));
+                LogDir { path: d.log_dir.to_string(), error: (d.error_code != 0).then(|| error_name(d.error_code)), replicas }
+            })
+            .collect();
+        dirs.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(dirs)
     }
 
     /// Reassignments in progress (sent to the controller, retried if it moved).

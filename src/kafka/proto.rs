@@ -41,6 +41,7 @@ bind! {
     IncrementalAlterConfigsRequest => IncrementalAlterConfigsResponse: IncrementalAlterConfigs,
     ElectLeadersRequest => ElectLeadersResponse: ElectLeaders,
     DescribeQuorumRequest => DescribeQuorumResponse: DescribeQuorum,
+    DescribeLogDirsRequest => DescribeLogDirsResponse: DescribeLogDirs,
 }
 
 /// Kafka's own name for an error code (`NOT_LEADER_OR_FOLLOWER`), as users see it in broker logs

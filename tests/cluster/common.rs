@@ -185,31 +185,49 @@ pub mod data {
         bytes.iter().fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100000001b3))
     }
 
+    fn producer() -> ThreadedProducer<DefaultProducerContext> {
+        base().set("acks", "all").set("linger.ms", "5").create().expect("producer")
+    }
+
+    /// Queues a record, waiting while the producer's queue is full.
+    fn send(producer: &ThreadedProducer<DefaultProducerContext>, mut record: BaseRecord<'_, String, String>) {
+        loop {
+            match producer.send(record) {
+                Ok(()) => return,
+                Err((e, r)) => {
+                    assert!(matches!(e, rdkafka::error::KafkaError::MessageProduction(rdkafka::types::RDKafkaErrorCode::QueueFull)), "produce: {e}");
+                    record = r;
+                    producer.poll(Duration::from_millis(50));
+                }
+            }
+        }
+    }
+
     /// Produces `n` messages, message i to partition i % partitions, acks=all; returns the count
     /// per partition.
     pub fn produce(topic: &str, n: usize, partitions: i32) -> Vec<i64> {
-        let producer: ThreadedProducer<DefaultProducerContext> =
-            base().set("acks", "all").set("linger.ms", "5").create().expect("producer");
+        let producer = producer();
         let mut counts = vec![0i64; partitions as usize];
         for i in 0..n {
             let p = (i % partitions as usize) as i32;
             let key = format!("k{i}");
             let value = payload(i);
-            let mut record = BaseRecord::to(topic).partition(p).key(&key).payload(&value);
-            loop {
-                match producer.send(record) {
-                    Ok(()) => break,
-                    Err((e, r)) => {
-                        assert!(matches!(e, rdkafka::error::KafkaError::MessageProduction(rdkafka::types::RDKafkaErrorCode::QueueFull)), "produce: {e}");
-                        record = r;
-                        producer.poll(Duration::from_millis(50));
-                    }
-                }
-            }
+            send(&producer, BaseRecord::to(topic).partition(p).key(&key).payload(&value));
             counts[p as usize] += 1;
         }
         producer.flush(Duration::from_secs(30)).expect("flush");
         counts
+    }
+
+    /// Produces `n` messages of `size` bytes each (and a 7-byte key) to one partition, acks=all.
+    pub fn produce_to(topic: &str, partition: i32, n: usize, size: usize) {
+        let producer = producer();
+        let value = "x".repeat(size);
+        for i in 0..n {
+            let key = format!("k{i:06}");
+            send(&producer, BaseRecord::to(topic).partition(partition).key(&key).payload(&value));
+        }
+        producer.flush(Duration::from_secs(30)).expect("flush");
     }
 
     /// Reads the first `want[p]` messages of each partition (verifying each payload's hash and

@@ -1,10 +1,12 @@
 //! The planner on the real cluster: topics placed on brokers 1 and 2, rebalanced over 1,2,3.
 //! kdeck moves exactly the lower bound; Kafka's own --generate (from the same jars) is printed
-//! next to it; Kafka's tool parses kdeck's JSON.
+//! next to it; Kafka's tool parses kdeck's JSON; the bytes are the sizes Kafka's LogDirsCommand
+//! reports.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
-use crate::common::{self, data, env, kafka_tool, kdeck, kdeck_json, kdeck_raw, unique};
+use crate::common::{self, data, env, kafka_tool, kdeck, kdeck_json, kdeck_raw, unique, wait_for};
 
 type Assignment = BTreeMap<(String, i64), Vec<i64>>;
 
@@ -116,6 +118,170 @@ fn rebalance_onto_a_new_broker_moves_only_the_lower_bound() {
     // kdeck validates its own plan against the cluster.
     let valid = kdeck(&["reassign", "validate", out.to_str().expect("path")]);
     assert_eq!(valid.lines().next(), Some(format!("{}: valid ({} partitions)", out.display(), planned.len()).as_str()));
+}
+
+/// A replica in use (not a future copy) as Kafka's LogDirsCommand reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct LogDirReplica {
+    log_dir: String,
+    size: u64,
+    offset_lag: i64,
+}
+
+/// (topic, partition) → broker → its replica.
+type Replicas = BTreeMap<(String, i64), BTreeMap<i64, LogDirReplica>>;
+
+/// Every replica in use of `topics` on every broker, from Kafka's own LogDirsCommand.
+fn log_dirs_oracle(topics: &str) -> Replicas {
+    let out = kafka_tool("org.apache.kafka.tools.LogDirsCommand", &["--bootstrap-server", &env().bootstrap, "--describe", "--topic-list", topics]);
+    let line = out.lines().find(|l| l.starts_with('{')).unwrap_or_else(|| panic!("LogDirsCommand printed no JSON:\n{out}"));
+    let v: serde_json::Value = serde_json::from_str(line).expect("LogDirsCommand JSON");
+    let mut replicas = Replicas::new();
+    for b in v["brokers"].as_array().expect("brokers") {
+        let id = b["broker"].as_i64().expect("broker id");
+        for d in b["logDirs"].as_array().expect("logDirs") {
+            assert!(d["error"].is_null(), "broker {id}, log dir {}: {}", d["logDir"], d["error"]);
+            for p in d["partitions"].as_array().expect("partitions").iter().filter(|p| p["isFuture"] == false) {
+                let (topic, partition) = p["partition"].as_str().and_then(|n| n.rsplit_once('-')).expect("TOPIC-PARTITION");
+                let replica = LogDirReplica {
+                    log_dir: d["logDir"].as_str().expect("logDir").to_string(),
+                    size: p["size"].as_u64().expect("size"),
+                    offset_lag: p["offsetLag"].as_i64().expect("offsetLag"),
+                };
+                replicas.entry((topic.to_string(), partition.parse().expect("partition number"))).or_default().insert(id, replica);
+            }
+        }
+    }
+    replicas
+}
+
+/// Per topic, per partition: its replicas and how many messages it gets.
+type TopicSpec<'a> = (&'a str, &'a [(&'a [i32], usize)]);
+
+/// Creates the topics (partition i of each on the given replicas) with the given number of
+/// 100-byte messages in each partition, then waits until the sizes settled: every replica
+/// reports the same size, non-zero exactly where data went, and two reads in a row agree.
+/// Returns the assignment, the oracle's last read and the size of each partition.
+fn sized_topics(topics: &[TopicSpec]) -> (Assignment, Replicas, BTreeMap<(String, i64), u64>) {
+    let mut current = Assignment::new();
+    let mut produced = BTreeMap::new();
+    for (topic, parts) in topics {
+        data::create_topic_with_assignment(topic, &parts.iter().map(|p| p.0).collect::<Vec<_>>());
+        for (i, (replicas, n)) in parts.iter().enumerate() {
+            data::produce_to(topic, i as i32, *n, 100);
+            current.insert((topic.to_string(), i as i64), replicas.iter().map(|r| i64::from(*r)).collect());
+            produced.insert((topic.to_string(), i as i64), *n);
+        }
+    }
+    let names = topics.iter().map(|t| t.0).collect::<Vec<_>>().join(",");
+    let mut last: Option<Replicas> = None;
+    let oracle = wait_for("replica sizes to settle", Duration::from_secs(90), || {
+        let now = log_dirs_oracle(&names);
+        let settled = now.len() == current.len()
+            && current.iter().all(|(k, replicas)| {
+                let Some(by_broker) = now.get(k) else { return false };
+                let brokers: BTreeSet<i64> = by_broker.keys().copied().collect();
+                let size = by_broker.values().next().map_or(0, |r| r.size);
+                brokers == replicas.iter().copied().collect() && by_broker.values().all(|r| r.size == size) && (size > 0) == (produced[k] > 0)
+            });
+        let stable = settled && last.as_ref() == Some(&now);
+        last = Some(now.clone());
+        stable.then_some(now)
+    });
+    let sizes = oracle.iter().map(|(k, v)| (k.clone(), v.values().next().map_or(0, |r| r.size))).collect();
+    (current, oracle, sizes)
+}
+
+/// kdeck's DescribeLogDirs on every broker gives what Kafka's LogDirsCommand reads (log dir,
+/// size, offset lag of each replica); a broker that cannot be asked fails alone.
+#[test]
+fn describe_log_dirs_matches_kafkas_tool() {
+    let _g = common::shared();
+    let t = unique("logdirs");
+    let (_, oracle, _) = sized_topics(&[(&t, &[(&[1, 2], 40), (&[2, 3], 3)])]);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let answers = rt.block_on(async {
+        let cfg = kdeck::kafka::ClientConfig { bootstrap: env().bootstrap.split(',').map(String::from).collect(), ..Default::default() };
+        let client = kdeck::kafka::Client::connect(cfg).await.expect("connect");
+        client.describe_log_dirs(&[1, 2, 3, 99]).await
+    });
+    let mut seen = Replicas::new();
+    for broker in [1, 2, 3] {
+        let dirs = answers[&broker].as_ref().unwrap_or_else(|e| panic!("broker {broker}: {e}"));
+        for d in dirs {
+            assert_eq!(d.error, None, "broker {broker}, {}", d.path);
+            for r in d.replicas.iter().filter(|r| r.topic == t) {
+                assert!(!r.is_future);
+                let replica = LogDirReplica { log_dir: d.path.clone(), size: r.size as u64, offset_lag: r.offset_lag };
+                seen.entry((t.clone(), i64::from(r.partition))).or_default().insert(i64::from(broker), replica);
+            }
+        }
+    }
+    println!("LogDirsCommand: {oracle:?}");
+    assert_eq!(seen, oracle);
+    match &answers[&99] {
+        Err(e) => assert_eq!(e.to_string(), "broker 99 is not in the cluster metadata"),
+        Ok(dirs) => panic!("broker 99 answered: {dirs:?}"),
+    }
+}
+
+/// Partitions of deliberately different sizes on brokers 1 and 2, rebalanced over 1,2,3: the
+/// bytes kdeck reports are exactly what the sizes Kafka's LogDirsCommand reads imply for kdeck's
+/// own plan file.
+#[test]
+fn plan_bytes_are_the_sizes_the_brokers_report() {
+    let _g = common::shared();
+    let a = unique("sized-a");
+    let b = unique("sized-b");
+    // (replicas, messages of 100 bytes) per partition: one empty, the others 5 to 500 messages.
+    let (current, _, sizes) = sized_topics(&[
+        (&a, &[(&[1, 2], 0), (&[2, 1], 50), (&[1, 2], 500), (&[2, 1], 5)]),
+        (&b, &[(&[1], 200), (&[2], 30), (&[1], 20)]),
+    ]);
+    let topics = format!("{a},{b}");
+    println!("LogDirsCommand sizes (bytes per partition, all replicas equal): {sizes:?}");
+
+    let dir = std::env::temp_dir().join(unique("sized"));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let out = dir.join("plan.json");
+    let args = ["reassign", "plan", "--goal", "rebalance", "--topics", &topics, "--brokers", "1,2,3", "--out", out.to_str().expect("path")];
+    let v = kdeck_json(&args);
+    assert_eq!(v["sizes_unavailable"], serde_json::json!([]), "{v}");
+    let s = &v["summary"];
+    assert_eq!(s["moves_with_unknown_size"], 0, "{v}");
+
+    let planned = assignment(&serde_json::from_str(&std::fs::read_to_string(&out).expect("plan file")).expect("plan JSON"));
+    let mut after = current.clone();
+    after.extend(planned.clone());
+    // Bytes to move: each replica added carries its partition's size.
+    let to_move: u64 = planned
+        .iter()
+        .map(|(k, to)| to.iter().filter(|r| !current[k].contains(r)).count() as u64 * sizes[k])
+        .sum();
+    assert!(to_move > 0, "only one partition is empty, and broker 3 gains at least three replicas");
+    assert_eq!(s["bytes_to_move"], to_move, "{v}");
+
+    // Per broker: the figures cover every topic of the cluster (other tests' too), which the
+    // plan leaves where they are; so before minus ours-before is the same as after minus
+    // ours-after, and ours are the oracle's sizes on the current and the planned assignment.
+    let on = |assignment: &Assignment, broker: i64| -> u64 { assignment.iter().filter(|(_, r)| r.contains(&broker)).map(|(k, _)| sizes[k]).sum() };
+    for broker in 1..=3i64 {
+        let report = s["brokers"].as_array().expect("brokers").iter().find(|x| x["id"] == broker).expect("broker in the summary");
+        let (before, after_b) = (report["bytes_before"].as_u64().expect("bytes_before"), report["bytes_after"].as_u64().expect("bytes_after"));
+        let (ours_before, ours_after) = (on(&current, broker), on(&after, broker));
+        assert!(before >= ours_before, "broker {broker}: {before} < ours {ours_before}");
+        assert_eq!(before - ours_before, after_b - ours_after, "broker {broker}: before {before}, after {after_b}, ours {ours_before}→{ours_after}");
+    }
+    assert_eq!(on(&current, 3), 0);
+    assert!(on(&after, 3) > 0);
+
+    // The table says the same, human-readable and exact.
+    let table = kdeck(&args);
+    println!("{table}");
+    let line = table.lines().find(|l| l.starts_with("Bytes to move:")).unwrap_or_else(|| panic!("no bytes line:\n{table}"));
+    let want = format!("Bytes to move: {} ({to_move} B)  ", kdeck::cli::output::bytes(to_move));
+    assert!(line.starts_with(&want), "expected {want:?} in:\n{table}");
+    assert!(table.lines().any(|l| l.split_whitespace().any(|c| c == "ALL-BYTES")), "{table}");
 }
 
 #[test]
