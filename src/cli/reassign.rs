@@ -250,8 +250,8 @@ fn render(v: &PlanOutput) -> String {
         bytes_to_move(s.bytes_to_move, s.moves_with_unknown_size),
         if s.racks_touched.is_empty() { "-".to_string() } else { s.racks_touched.join(",") },
     );
-    // Scope counts are what the plan balances; cluster-wide replicas and bytes are for context.
-    let mut t = Table::new(["BROKER", "RACK", "REPLICAS", "→", "LEADERS", "→", "ALL-REPLICAS", "ALL-BYTES", "ROLE"]);
+    // Figures over the planned partitions: what the plan balances (cluster-wide ones are in JSON).
+    let mut t = Table::new(["BROKER", "RACK", "REPLICAS", "→", "LEADERS", "→", "BYTES", "→", "ROLE"]);
     for b in &s.brokers {
         let role = match (b.drained, b.target, b.alive) {
             (true, _, _) => "drained",
@@ -266,8 +266,8 @@ fn render(v: &PlanOutput) -> String {
             b.planned_replicas_after.to_string(),
             b.planned_leaders_before.to_string(),
             b.planned_leaders_after.to_string(),
-            format!("{}→{}", b.replicas_before, b.replicas_after),
-            format!("{}→{}", bytes(b.bytes_before), bytes(b.bytes_after)),
+            bytes(b.planned_bytes_before),
+            bytes(b.planned_bytes_after),
             role.into(),
         ]);
     }

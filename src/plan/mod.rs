@@ -702,8 +702,9 @@ fn build_summary(inp: SummaryInput<'_>) -> Summary {
     }
     let mut before: BTreeMap<i32, Tally> = ids.iter().map(|&id| (id, Tally::default())).collect();
     let mut after: BTreeMap<i32, Tally> = ids.iter().map(|&id| (id, Tally::default())).collect();
-    let mut pb: BTreeMap<i32, (usize, usize)> = BTreeMap::new();
-    let mut pa: BTreeMap<i32, (usize, usize)> = BTreeMap::new();
+    // The same over the planned partitions only.
+    let mut pb: BTreeMap<i32, Tally> = BTreeMap::new();
+    let mut pa: BTreeMap<i32, Tally> = BTreeMap::new();
     let tally = |m: &mut BTreeMap<i32, Tally>, list: &[i32], size: u64| {
         for (i, b) in list.iter().enumerate() {
             let t = m.entry(*b).or_default();
@@ -714,23 +715,14 @@ fn build_summary(inp: SummaryInput<'_>) -> Summary {
             }
         }
     };
-    let ptally = |m: &mut BTreeMap<i32, (usize, usize)>, list: &[i32]| {
-        for (i, b) in list.iter().enumerate() {
-            let t = m.entry(*b).or_default();
-            t.0 += 1;
-            if i == 0 {
-                t.1 += 1;
-            }
-        }
-    };
     for (i, p) in state.partitions.iter().enumerate() {
         let size = p.size_bytes.unwrap_or(0);
         tally(&mut before, &p.replicas, size);
         match planned_pos.get(&i) {
             Some(&j) => {
                 tally(&mut after, &inp.lists[j], size);
-                ptally(&mut pb, &inp.orig_lists[j]);
-                ptally(&mut pa, &inp.lists[j]);
+                tally(&mut pb, &inp.orig_lists[j], size);
+                tally(&mut pa, &inp.lists[j], size);
             }
             None => tally(&mut after, &p.replicas, size),
         }
@@ -743,8 +735,9 @@ fn build_summary(inp: SummaryInput<'_>) -> Summary {
             let b = broker_by_id.get(&id);
             let bf = before.get(&id);
             let af = after.get(&id);
-            let pbv = pb.get(&id).copied().unwrap_or((0, 0));
-            let pav = pa.get(&id).copied().unwrap_or((0, 0));
+            let none = Tally::default();
+            let pbv = pb.get(&id).unwrap_or(&none);
+            let pav = pa.get(&id).unwrap_or(&none);
             BrokerReport {
                 id,
                 rack: b.and_then(|b| b.rack.clone()),
@@ -758,14 +751,16 @@ fn build_summary(inp: SummaryInput<'_>) -> Summary {
                 leaders_after: af.map_or(0, |t| t.leaders),
                 bytes_before: bf.map_or(0, |t| t.bytes),
                 bytes_after: af.map_or(0, |t| t.bytes),
-                planned_replicas_before: pbv.0,
-                planned_replicas_after: pav.0,
+                planned_replicas_before: pbv.replicas,
+                planned_replicas_after: pav.replicas,
                 planned_replicas_target: match (inp.target_counts, tset.get(&id)) {
                     (Some(tc), Some(&i)) => tc.get(i).copied(),
                     _ => None,
                 },
-                planned_leaders_before: pbv.1,
-                planned_leaders_after: pav.1,
+                planned_leaders_before: pbv.leaders,
+                planned_leaders_after: pav.leaders,
+                planned_bytes_before: pbv.bytes,
+                planned_bytes_after: pav.bytes,
             }
         })
         .collect();

@@ -47,6 +47,9 @@ pub struct BrokerReport {
     pub planned_replicas_target: Option<usize>,
     pub planned_leaders_before: usize,
     pub planned_leaders_after: usize,
+    /// Bytes of the planned partitions (unknown sizes count 0).
+    pub planned_bytes_before: u64,
+    pub planned_bytes_after: u64,
 }
 
 /// Balance figures over the planned partitions and the target brokers.

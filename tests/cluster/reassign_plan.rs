@@ -281,7 +281,44 @@ fn plan_bytes_are_the_sizes_the_brokers_report() {
     let line = table.lines().find(|l| l.starts_with("Bytes to move:")).unwrap_or_else(|| panic!("no bytes line:\n{table}"));
     let want = format!("Bytes to move: {} ({to_move} B)  ", kdeck::cli::output::bytes(to_move));
     assert!(line.starts_with(&want), "expected {want:?} in:\n{table}");
-    assert!(table.lines().any(|l| l.split_whitespace().any(|c| c == "ALL-BYTES")), "{table}");
+    // Per broker, bytes of the planned partitions before and after.
+    for broker in 1..=3i64 {
+        let want = [broker.to_string(), kdeck::cli::output::bytes(on(&current, broker)), kdeck::cli::output::bytes(on(&after, broker))];
+        let row = table.lines().find(|l| l.split_whitespace().next() == Some(&broker.to_string())).unwrap_or_else(|| panic!("no row for {broker}:\n{table}"));
+        let cells: Vec<&str> = row.split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
+        assert_eq!([cells[0], cells[6], cells[7]], [want[0].as_str(), want[1].as_str(), want[2].as_str()], "{table}");
+    }
+}
+
+/// Byte balance on the real cluster: one topic, RF 1, three partitions on broker 1 and three on
+/// broker 2 of about 100, 30 and 1 KB (1000, 300, 10 messages). Rebalancing over 1,2,3 moves one
+/// partition off each: the even result sends the two middle ones to broker 3 (B+S, B+S, 2M by
+/// the LogDirsCommand sizes), not the two smallest that replica counts alone would pick.
+#[test]
+fn rebalance_gives_the_new_broker_its_share_of_bytes() {
+    let _g = common::shared();
+    let t = unique("bytes");
+    let (current, _, sizes) = sized_topics(&[(&t, &[(&[1], 1000), (&[1], 300), (&[1], 10), (&[2], 1000), (&[2], 300), (&[2], 10)])]);
+    let size = |p: i64| sizes[&(t.clone(), p)];
+    println!("LogDirsCommand sizes: {sizes:?}");
+    // The scenario needs big > middle > small with 2 x middle < big + small (true for 1000/300/10
+    // messages of one size, whatever the batch overhead).
+    assert!(size(0) > size(1) && size(1) > size(2) && 2 * size(1) < size(0) + size(2), "{sizes:?}");
+
+    let dir = std::env::temp_dir().join(unique("bytes"));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let out = dir.join("plan.json");
+    let v = kdeck_json(&["reassign", "plan", "--goal", "rebalance", "--topics", &t, "--brokers", "1,2,3", "--out", out.to_str().expect("path")]);
+    let s = &v["summary"];
+    assert_eq!((s["moves"].as_u64(), s["lower_bound"].as_u64()), (Some(2), Some(2)), "{v}");
+    let planned = assignment(&serde_json::from_str(&std::fs::read_to_string(&out).expect("plan file")).expect("plan JSON"));
+    let want: Assignment = [((t.clone(), 1), vec![3]), ((t.clone(), 4), vec![3])].into_iter().collect();
+    assert_eq!(planned, want, "{v}");
+    assert_eq!(s["bytes_to_move"].as_u64(), Some(size(1) + size(4)), "{v}");
+    let mut after = current.clone();
+    after.extend(planned);
+    let on = |broker: i64| -> u64 { after.iter().filter(|(_, r)| r.contains(&broker)).map(|(k, _)| sizes[k]).sum() };
+    assert_eq!((on(1), on(2), on(3)), (size(0) + size(2), size(3) + size(5), size(1) + size(4)));
 }
 
 #[test]
