@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::output::{bytes, json, Format, Table};
 use crate::cluster::{self, LoadOptions, ReplicaSizes, Snapshot};
 use crate::kafka::Client;
-use crate::plan::{self, Broker, ClusterState, Goal, PartitionState, PlanRequest, Scope, Summary};
+use crate::plan::{self, Broker, ByteBalance, ClusterState, Goal, PartitionState, PlanRequest, Scope, Summary};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum GoalArg {
@@ -250,6 +250,17 @@ fn render(v: &PlanOutput) -> String {
         bytes_to_move(s.bytes_to_move, s.moves_with_unknown_size),
         if s.racks_touched.is_empty() { "-".to_string() } else { s.racks_touched.join(",") },
     );
+    match s.byte_balance {
+        ByteBalance::NotRun => {}
+        ByteBalance::Done => out.push_str(&format!("Byte balance: done ({} swaps of which partitions move)\n", s.byte_exchanges)),
+        ByteBalance::SizesIncomplete => {
+            out.push_str("Byte balance: skipped — some partitions have no known size (replica counts only)\n")
+        }
+        ByteBalance::BudgetExhausted => out.push_str(&format!(
+            "Byte balance: stopped early after {} swaps (work budget); bytes may be less even than possible\n",
+            s.byte_exchanges
+        )),
+    }
     // Figures over the planned partitions: what the plan balances (cluster-wide ones are in JSON).
     let mut t = Table::new(["BROKER", "RACK", "REPLICAS", "→", "LEADERS", "→", "BYTES", "→", "ROLE"]);
     for b in &s.brokers {

@@ -3,30 +3,37 @@
 //!
 //! An exchange takes two partitions `c` and `q` and two target brokers
 //! `x != y` with `c` on `x` but not on `y` and `q` on `y` but not on `x`:
-//! `c` replaces `x` by `y` and `q` replaces `y` by `x`. Counts stay, the
-//! rack rule must still hold for both partitions, and the number of moves
-//! (brokers added to replica sets) must not grow. With `X`, `Y` the planned
-//! bytes on `x` and `y` and `d = size(c) - size(q)`, the sum of squares of
-//! bytes per broker changes by `2d(Y - X + d)`; an exchange is made only
-//! when that is negative, and only between brokers whose bytes differ by
-//! more than [`tolerance`] (1% of the mean). The pass ends when no such
-//! exchange exists: a local optimum checked by the property tests with
-//! their own search.
+//! `c` replaces `x` by `y` and `q` replaces `y` by `x`. Counts stay; the
+//! rack rule must still hold for both partitions; the number of moves
+//! (brokers added to replica sets) must not grow; and neither may the number
+//! of partitions that lose their preferred leader (first original replica):
+//! bytes never cost a leader election the counts did not already need. With `X`, `Y` the
+//! planned bytes on `x` and `y` and `d = size(c) - size(q)`, the sum of
+//! squares of bytes per broker changes by `2d(Y - X + d)`; an exchange is
+//! made only when that is negative, and only between brokers whose bytes
+//! differ by more than [`tolerance`] (1% of the mean). The pass ends when no
+//! such exchange exists (a local optimum, checked by the property tests) or
+//! after a work budget far above what any test or benchmark needs
+//! ([`ByteBalance::BudgetExhausted`] in the plan summary).
+//!
+//! It runs only when every planned partition's size is known: a partition
+//! of unknown size would look empty and draw large partitions to its broker.
 //!
 //! Every exchange involves at least one partition whose replica set the
 //! plan changes (an exchange of two untouched partitions adds two moves), so
-//! the search starts from those; partitions of unknown size take no part.
+//! the search starts from those.
 
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Bound;
 
 use super::balance::{BPart, EMPTY};
+use super::report::ByteBalance;
 
-/// Exchanges made and whether the work budget ran out first.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+/// Exchanges made and how the pass ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Refined {
     pub exchanges: usize,
-    pub budget_exhausted: bool,
+    pub status: ByteBalance,
 }
 
 /// At most this many partner look-ups per planned partition; far above what
@@ -68,6 +75,13 @@ impl State<'_> {
         same < self.parts[p].h
     }
 
+    /// Change in partitions without their preferred leader (first original
+    /// replica) when `p` replaces `from` by `to`.
+    fn leader_delta(&self, p: usize, from: usize, to: usize) -> i32 {
+        let lead = self.parts[p].orig.first().copied();
+        i32::from(lead == Some(from as u32)) - i32::from(lead == Some(to as u32))
+    }
+
     /// Change in moves when `p` replaces `from` by `to`.
     fn move_delta(&self, p: usize, from: usize, to: usize) -> i32 {
         let orig = &self.parts[p].orig;
@@ -84,6 +98,7 @@ impl State<'_> {
         }
         let sc = i128::from(self.size(c));
         let e_c = self.move_delta(c, x, y);
+        let l_c = self.leader_delta(c, x, y);
         // Improving partners have d = sc - sq strictly between 0 and X - Y;
         // the best one has d closest to (X - Y) / 2.
         let gap = bx - by;
@@ -95,11 +110,15 @@ impl State<'_> {
                 return None;
             }
             let yi = self.slots[q].iter().position(|&b| b as usize == y)?;
-            if !self.rack_ok(q, yi, x) || e_c + self.move_delta(q, y, x) > 0 {
+            if !self.rack_ok(q, yi, x)
+                || e_c + self.move_delta(q, y, x) > 0
+                || l_c + self.leader_delta(q, y, x) > 0
+            {
                 return None;
             }
             let d = sc - i128::from(sq);
-            let change = 2 * d * (by - bx + d);
+            // None on overflow (gaps beyond 2^62 bytes): no exchange.
+            let change = d.checked_mul(by - bx + d)?.checked_mul(2)?;
             (change < 0).then_some((q, yi, change))
         };
         // Partners that do not add a move: a `c` returning to an original
@@ -188,8 +207,16 @@ fn changed(part: &BPart, slots: &[u32]) -> bool {
 /// Refines `slots` (final placement, target-broker indices) in place.
 pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<u32>]) -> Refined {
     let b_n = rack_of.len();
-    let mut out = Refined::default();
-    if b_n < 2 || !parts.iter().any(|p| p.size_known && p.size > 0) {
+    let mut out = Refined { exchanges: 0, status: ByteBalance::Done };
+    if parts.is_empty() {
+        out.status = ByteBalance::NotRun;
+        return out;
+    }
+    if parts.iter().any(|p| !p.size_known) {
+        out.status = ByteBalance::SizesIncomplete;
+        return out;
+    }
+    if b_n < 2 || !parts.iter().any(|p| p.size > 0) {
         return out;
     }
     let mut st = State {
@@ -206,12 +233,10 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<u32>])
         for &b in st.slots[p].iter() {
             st.bytes[b as usize] += i128::from(part.size);
         }
-        if part.size_known {
-            st.index(p, true);
-        }
+        st.index(p, true);
     }
     st.tolerance = tolerance(&st.bytes);
-    let mut seeds: Vec<usize> = (0..parts.len()).filter(|&p| parts[p].size_known && changed(&parts[p], &st.slots[p])).collect();
+    let mut seeds: Vec<usize> = (0..parts.len()).filter(|&p| changed(&parts[p], &st.slots[p])).collect();
     let mut is_seed: Vec<bool> = vec![false; parts.len()];
     for &p in &seeds {
         is_seed[p] = true;
@@ -225,11 +250,15 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<u32>])
             i += 1;
             for xi in 0..st.slots[c].len() {
                 for y in 0..b_n {
-                    if st.slots[c].contains(&(y as u32)) || !st.rack_ok(c, xi, y) {
+                    let x = st.slots[c][xi] as usize;
+                    if (st.bytes[x] - st.bytes[y]).abs() <= st.tolerance
+                        || st.slots[c].contains(&(y as u32))
+                        || !st.rack_ok(c, xi, y)
+                    {
                         continue;
                     }
                     if budget == 0 {
-                        out.budget_exhausted = true;
+                        out.status = ByteBalance::BudgetExhausted;
                         return out;
                     }
                     budget -= 1;

@@ -14,6 +14,20 @@ pub enum SkipReason {
     NoReplicas,
 }
 
+/// How the byte exchanges (module docs of [`crate::plan`], "Bytes") ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ByteBalance {
+    /// Not run: leaders-only goal, or no partition is planned.
+    NotRun,
+    /// Not run: some planned partitions have no known size.
+    SizesIncomplete,
+    /// Ran to the end: no exchange is left (or nothing to even out).
+    Done,
+    /// Stopped by the work budget: valid, but maybe not a local optimum.
+    BudgetExhausted,
+}
+
 /// A partition of the scope that the plan does not touch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SkippedPartition {
@@ -100,6 +114,9 @@ pub struct Summary {
     pub bytes_to_move: u64,
     /// Added replicas of partitions with unknown size (not in `bytes_to_move`).
     pub moves_with_unknown_size: usize,
+    /// How the byte exchanges ended, and how many were made.
+    pub byte_balance: ByteBalance,
+    pub byte_exchanges: usize,
     /// Replicas removed without replacement (replication factor decrease).
     pub replicas_dropped: usize,
     pub brokers: Vec<BrokerReport>,

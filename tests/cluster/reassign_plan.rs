@@ -311,6 +311,7 @@ fn rebalance_gives_the_new_broker_its_share_of_bytes() {
     let v = kdeck_json(&["reassign", "plan", "--goal", "rebalance", "--topics", &t, "--brokers", "1,2,3", "--out", out.to_str().expect("path")]);
     let s = &v["summary"];
     assert_eq!((s["moves"].as_u64(), s["lower_bound"].as_u64()), (Some(2), Some(2)), "{v}");
+    assert_eq!(s["byte_balance"], "done", "{v}");
     let planned = assignment(&serde_json::from_str(&std::fs::read_to_string(&out).expect("plan file")).expect("plan JSON"));
     let want: Assignment = [((t.clone(), 1), vec![3]), ((t.clone(), 4), vec![3])].into_iter().collect();
     assert_eq!(planned, want, "{v}");

@@ -13,6 +13,23 @@ pub fn cases() -> u32 {
     std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(64)
 }
 
+thread_local! {
+    static BRUTE_BYTES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether `check_plan` checks bytes with the plain (slow) definition.
+pub fn brute_bytes() -> bool {
+    BRUTE_BYTES.with(|b| b.get())
+}
+
+/// Runs `f` with `check_plan` checking bytes by the plain definition.
+pub fn with_brute_bytes<R>(f: impl FnOnce() -> R) -> R {
+    BRUTE_BYTES.with(|b| b.set(true));
+    let r = f();
+    BRUTE_BYTES.with(|b| b.set(false));
+    r
+}
+
 /// SplitMix64: small deterministic PRNG for test data.
 pub struct Rng(u64);
 
@@ -398,7 +415,16 @@ pub fn check_plan(state: &ClusterState, req: &PlanRequest, plan: &Plan) -> Facts
     }
 
     if !leaders_only && b_n > 1 {
-        facts.byte_exchanges_checked = check_bytes_local_optimum(&planned, &final_lists, &tidx, &rack_of, &caps, rf_goal);
+        facts.byte_exchanges_checked = check_bytes_local_optimum(&planned, &final_lists, &tidx, &rack_of, &caps, rf_goal, brute_bytes());
+        let all_sized = planned.iter().all(|p| p.size_bytes.is_some());
+        let want = if planned.is_empty() {
+            ByteBalance::NotRun
+        } else if all_sized {
+            ByteBalance::Done
+        } else {
+            ByteBalance::SizesIncomplete
+        };
+        assert_eq!(plan.summary.byte_balance, want, "byte balance status");
     }
 
     // Leaders: optimal semi-matching over target brokers.
@@ -423,13 +449,18 @@ pub fn check_plan(state: &ClusterState, req: &PlanRequest, plan: &Plan) -> Facts
 }
 
 /// Bytes: no *exchange* can make the bytes per target broker more even
-/// (module docs of `kdeck::plan`): partitions `c` on `x` (not on `y`) and `q`
-/// on `y` (not on `x`), both of known size, `c` takes `y` and `q` takes `x`,
-/// the rack rule holds for both and the number of added brokers does not
-/// grow, between brokers whose bytes differ by more than 1% of the mean
-/// bytes per target broker (unknown sizes count 0). Checked by trying every
-/// `(c, x, y)` against every partner whose size lies in the improving
-/// interval. Returns the number of `(c, x, y)` tried.
+/// (module docs of `kdeck::plan`, "Bytes"): partitions `c` on `x` (not on
+/// `y`) and `q` on `y` (not on `x`); `c` takes `y`, `q` takes `x`; the rack
+/// rule holds for both; neither the number of added brokers nor the number of
+/// partitions without their first original replica grows; the brokers' bytes
+/// differ by more than 1% of the mean bytes per target broker. Only when every
+/// planned partition has a size (otherwise no exchange is made; checked via
+/// the summary). Every `(c, x, y)` is tried against the partners on `y` whose
+/// size lies in the improving interval: all of them when `brute`, otherwise
+/// only those that can keep the move count (y added to q, or q left x, or any
+/// when c returns to y) — `brute` is the plain definition, kept for smaller
+/// cases because it is slow on 20k partitions. Returns the number of
+/// `(c, x, y)` tried.
 pub fn check_bytes_local_optimum(
     planned: &[&PartitionState],
     final_lists: &BTreeMap<(&str, i32), Vec<i32>>,
@@ -437,8 +468,9 @@ pub fn check_bytes_local_optimum(
     rack_of: &[usize],
     caps: &[usize],
     rf_goal: Option<usize>,
+    brute: bool,
 ) -> usize {
-    if !planned.iter().any(|p| p.size_bytes.unwrap_or(0) > 0) {
+    if planned.iter().any(|p| p.size_bytes.is_none()) || !planned.iter().any(|p| p.size_bytes.unwrap_or(0) > 0) {
         return 0;
     }
     let b_n = rack_of.len();
@@ -454,18 +486,19 @@ pub fn check_bytes_local_optimum(
         }
         v
     };
+    let size = |i: usize| planned[i].size_bytes.expect("all sizes known");
     let mut bytes = vec![0i128; b_n];
-    // Known-size partitions, sorted by size: on broker b with b original
+    // Partitions sorted by size: all on broker b (`all`), on b with b original
     // (`kept`), with b added (`new`), and (x, y): left x, ended on y (`gone`).
+    let mut all: Vec<Vec<(u64, usize)>> = vec![Vec::new(); b_n];
     let mut kept: Vec<Vec<(u64, usize)>> = vec![Vec::new(); b_n];
     let mut new: Vec<Vec<(u64, usize)>> = vec![Vec::new(); b_n];
     let mut gone: BTreeMap<(usize, usize), Vec<(u64, usize)>> = BTreeMap::new();
     for (i, p) in planned.iter().enumerate() {
+        let s = size(i);
         for &b in &fins[i] {
-            bytes[b] += i128::from(p.size_bytes.unwrap_or(0));
-        }
-        let Some(s) = p.size_bytes else { continue };
-        for &b in &fins[i] {
+            bytes[b] += i128::from(s);
+            all[b].push((s, i));
             if origs[i].contains(&ids[b]) {
                 kept[b].push((s, i));
             } else {
@@ -480,19 +513,25 @@ pub fn check_bytes_local_optimum(
             }
         }
     }
-    for v in kept.iter_mut().chain(new.iter_mut()).chain(gone.values_mut()) {
+    for v in all.iter_mut().chain(kept.iter_mut()).chain(new.iter_mut()).chain(gone.values_mut()) {
         v.sort();
     }
     let tolerance = bytes.iter().sum::<i128>() / b_n as i128 / 100;
     let added = |i: usize, b: usize| !origs[i].contains(&ids[b]);
+    let leader_on = |i: usize, b: usize| planned[i].replicas.first() == Some(&ids[b]);
     let rack_fits = |i: usize, leave: usize, take: usize| {
         let rf = rf_goal.unwrap_or(planned[i].replicas.len());
         let h = h_of(rf, caps);
         fins[i].iter().filter(|&&b| b != leave && rack_of[b] == rack_of[take]).count() < h
     };
+    fn in_range(v: &[(u64, usize)], lo: i128, hi: i128) -> impl Iterator<Item = &(u64, usize)> {
+        let first = v.partition_point(|&(s, _)| i128::from(s) <= lo);
+        v[first..].iter().take_while(move |&&(s, _)| i128::from(s) < hi)
+    }
+    let empty = Vec::new();
     let mut tried = 0;
-    for (c, pc) in planned.iter().enumerate() {
-        let Some(sc) = pc.size_bytes else { continue };
+    for c in 0..planned.len() {
+        let sc = size(c);
         for &x in &fins[c] {
             for y in 0..b_n {
                 if fins[c].contains(&y) || !rack_fits(c, x, y) || (bytes[x] - bytes[y]).abs() <= tolerance {
@@ -501,34 +540,33 @@ pub fn check_bytes_local_optimum(
                 tried += 1;
                 let gap = bytes[x] - bytes[y];
                 let (lo, hi) = if gap > 0 { (i128::from(sc) - gap, i128::from(sc)) } else { (i128::from(sc), i128::from(sc) - gap) };
-                // A partner q adds a move (x new to q, y original) unless it
-                // left x; c's own change decides which partners can pair.
                 let e_c = i32::from(added(c, y)) - i32::from(added(c, x));
-                let empty = Vec::new();
-                let left = gone.get(&(x, y)).unwrap_or(&empty);
-                let lists: Vec<&Vec<(u64, usize)>> = match e_c {
-                    -1 => vec![&kept[y], &new[y]],
-                    0 => vec![&new[y], left],
-                    _ => vec![left],
+                let lists: Vec<&Vec<(u64, usize)>> = if brute {
+                    vec![&all[y]]
+                } else {
+                    let left = gone.get(&(x, y)).unwrap_or(&empty);
+                    match e_c {
+                        -1 => vec![&kept[y], &new[y]],
+                        0 => vec![&new[y], left],
+                        _ => vec![left],
+                    }
                 };
-                fn in_range(v: &[(u64, usize)], lo: i128, hi: i128) -> impl Iterator<Item = &(u64, usize)> {
-                    let first = v.partition_point(|&(s, _)| i128::from(s) <= lo);
-                    v[first..].iter().take_while(move |&&(s, _)| i128::from(s) < hi)
-                }
                 for &(sq, q) in lists.into_iter().flat_map(|v| in_range(v, lo, hi)) {
                     if q == c || fins[q].contains(&x) || !rack_fits(q, y, x) {
                         continue;
                     }
-                    let more_moves = i32::from(added(c, y)) - i32::from(added(c, x)) + i32::from(added(q, x)) - i32::from(added(q, y));
-                    if more_moves > 0 {
+                    let more_moves = e_c + i32::from(added(q, x)) - i32::from(added(q, y));
+                    let more_leaderless = i32::from(leader_on(c, x)) - i32::from(leader_on(c, y)) + i32::from(leader_on(q, y))
+                        - i32::from(leader_on(q, x));
+                    if more_moves > 0 || more_leaderless > 0 {
                         continue;
                     }
                     let d = i128::from(sc) - i128::from(sq);
-                    let change = 2 * d * (bytes[y] - bytes[x] + d);
+                    let Some(change) = d.checked_mul(bytes[y] - bytes[x] + d) else { continue };
                     assert!(
                         change >= 0,
                         "bytes not locally even: {}-{} ({sc} B) on broker {} ({} B) and {}-{} ({sq} B) on broker {} ({} B) could swap brokers",
-                        pc.topic, pc.partition, ids[x], bytes[x], planned[q].topic, planned[q].partition, ids[y], bytes[y]
+                        planned[c].topic, planned[c].partition, ids[x], bytes[x], planned[q].topic, planned[q].partition, ids[y], bytes[y]
                     );
                 }
             }
