@@ -1,5 +1,6 @@
 //! 100k partitions over 50 brokers (RF 3, 5 racks): everything starts on 40
-//! brokers, then 10 new brokers join and the cluster is rebalanced.
+//! brokers, then 10 new brokers join and the cluster is rebalanced. Every
+//! partition has a size (1-1000 MiB), so the byte exchanges run too.
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
