@@ -93,7 +93,9 @@ def counts(plan):
         lead[p["topic"] + str(p["partition"])] = p["replicas"][0]
     reps = {b: sum(1 for rs in a.values() if b in rs) for b in (1, 2, 3)}
     leads = {b: sum(1 for l in lead.values() if l == b) for b in (1, 2, 3)}
-    return "replicas per broker " + "/".join(str(reps[b]) for b in (1, 2, 3)) + ", preferred leaders " + "/".join(str(leads[b]) for b in (1, 2, 3))
+    spread = max(max(c) - min(c) for c in ([sum(1 for (t2, _), rs in a.items() if t2 == t and b in rs) for b in (1, 2, 3)] for t in {t for t, _ in a}))
+    return ("replicas per broker " + "/".join(str(reps[b]) for b in (1, 2, 3)) + ", preferred leaders "
+            + "/".join(str(leads[b]) for b in (1, 2, 3)) + f", worst topic spread {spread}")
 print(f"{'  kdeck after:':38s}{counts(kd)}")
 print(f"{'  --generate after:':38s}{counts(proposed)}")
 dirs = [l for l in open(f"{work}/logdirs.txt").read().splitlines() if l.startswith("{")]

@@ -11,7 +11,8 @@
 //! cycles are cancelled at the end (see [`Balancer::run`] and the module docs
 //! of [`crate::plan`], "Algorithm").
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, VecDeque};
 
 /// Empty slot marker.
 pub(crate) const EMPTY: u32 = u32::MAX;
@@ -43,6 +44,8 @@ pub(crate) struct Balancer<'a> {
     bytes: Vec<u64>,
     on_broker: Vec<BTreeSet<u32>>,
     topic_on: HashMap<(u32, u32), u32>,
+    /// Replicas each topic ends with (sum of the wanted replication factors).
+    topic_total: HashMap<u32, u64>,
     /// Target brokers dropped from each partition by an RF decrease.
     dropped: Vec<Vec<u32>>,
     /// Number of cheapest-path placements after the greedy passes.
@@ -75,10 +78,14 @@ impl<'a> Balancer<'a> {
             bytes: vec![0; b_n],
             on_broker: vec![BTreeSet::new(); b_n],
             topic_on: HashMap::new(),
+            topic_total: HashMap::new(),
             dropped: vec![Vec::new(); parts.len()],
             fallback_paths: 0,
             index: None,
         };
+        for p in parts {
+            *me.topic_total.entry(p.topic).or_insert(0) += p.rf as u64;
+        }
         for pi in 0..parts.len() {
             for si in 0..me.slots[pi].len() {
                 let b = me.slots[pi][si];
@@ -318,12 +325,12 @@ impl<'a> Balancer<'a> {
         }
     }
 
-    /// Destination key: fewest bytes, fewest replicas of the topic, largest
+    /// Destination key: fewest replicas of the topic, fewest bytes, largest
     /// deficit, lowest index.
-    fn dest_key(&self, pi: usize, b: usize) -> (u64, u32, i64, usize) {
+    fn dest_key(&self, pi: usize, b: usize) -> (u32, u64, i64, usize) {
         (
-            self.bytes[b],
             self.topic_count(pi, b as u32),
+            self.bytes[b],
             self.count[b] as i64 - self.target[b] as i64,
             b,
         )
@@ -332,7 +339,7 @@ impl<'a> Balancer<'a> {
     /// Best under-target broker for `pi` (slot `slot` vacated) among those
     /// accepted by `filter`.
     fn best_dest<F: Fn(usize) -> bool>(&self, pi: usize, slot: Option<usize>, filter: F) -> Option<usize> {
-        let mut best: Option<(usize, (u64, u32, i64, usize))> = None;
+        let mut best: Option<(usize, (u32, u64, i64, usize))> = None;
         for b in 0..self.count.len() {
             if !self.under(b) || !filter(b) || !self.can_take(pi, b as u32, slot) {
                 continue;
@@ -371,19 +378,52 @@ impl<'a> Balancer<'a> {
         }
     }
 
-    /// Candidate partitions to move off broker `a`: smallest first, then the
-    /// topic most represented on `a`, then partition order.
-    fn shed_candidates(&self, a: usize) -> Vec<u32> {
-        let mut v: Vec<u32> = self.on_broker[a].iter().copied().collect();
-        v.sort_by_cached_key(|&pi| {
+    /// How far topic `t` is above its even share on broker `a`, scaled by
+    /// the number of target brokers: `count * B - total`.
+    fn topic_excess(&self, t: u32, a: usize) -> i64 {
+        let n = i64::from(self.topic_on.get(&(t, a as u32)).copied().unwrap_or(0));
+        n * self.count.len() as i64 - self.topic_total.get(&t).copied().unwrap_or(0) as i64
+    }
+
+    /// Moves replicas off broker `a` to the best destination accepted by
+    /// `dest_ok` until `done`: always from the topic most above its even
+    /// share on `a` (so topics stay spread), smallest partition of that topic
+    /// first, then partition order. Returns whether anything moved.
+    fn shed_from<F, D>(&mut self, a: usize, dest_ok: F, done: D) -> bool
+    where
+        F: Fn(&Self, usize) -> bool,
+        D: Fn(&Self) -> bool,
+    {
+        let mut by_topic: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+        for &pi in &self.on_broker[a] {
+            by_topic.entry(self.parts[pi as usize].topic).or_default().push(pi);
+        }
+        let mut lists: Vec<(Vec<u32>, usize)> = Vec::with_capacity(by_topic.len());
+        let mut heap = BinaryHeap::new();
+        for (t, mut v) in by_topic {
+            v.sort_by_key(|&pi| (self.parts[pi as usize].size, pi));
+            heap.push((self.topic_excess(t, a), Reverse(t), lists.len()));
+            lists.push((v, 0));
+        }
+        let mut moved = false;
+        while let Some((_, Reverse(t), li)) = heap.pop() {
+            if done(self) {
+                break;
+            }
+            let pi = lists[li].0[lists[li].1];
+            lists[li].1 += 1;
             let p = pi as usize;
-            (
-                self.parts[p].size,
-                std::cmp::Reverse(self.topic_count(p, a as u32)),
-                pi,
-            )
-        });
-        v
+            if let Some(si) = self.slot_of(p, a as u32) {
+                if let Some(b) = self.best_dest(p, Some(si), |b| dest_ok(self, b)) {
+                    self.set_slot(p, si, b as u32);
+                    moved = true;
+                }
+            }
+            if lists[li].1 < lists[li].0.len() {
+                heap.push((self.topic_excess(t, a), Reverse(t), li));
+            }
+        }
+        moved
     }
 
     /// Moves replicas from racks above their total to racks below it.
@@ -401,21 +441,14 @@ impl<'a> Balancer<'a> {
                 if self.rack_total[k] <= self.rack_target[k] {
                     break;
                 }
-                let cands = self.shed_candidates(a);
-                for pi in cands {
-                    if !self.over(a) || self.rack_total[k] <= self.rack_target[k] {
-                        break;
-                    }
-                    let p = pi as usize;
-                    let Some(si) = self.slot_of(p, a as u32) else { continue };
-                    let dest = self.best_dest(p, Some(si), |b| {
-                        let j = self.rack_of[b];
-                        j != k && self.rack_total[j] < self.rack_target[j]
-                    });
-                    if let Some(b) = dest {
-                        self.set_slot(p, si, b as u32);
-                    }
-                }
+                self.shed_from(
+                    a,
+                    |me, b| {
+                        let j = me.rack_of[b];
+                        j != k && me.rack_total[j] < me.rack_target[j]
+                    },
+                    |me| !me.over(a) || me.rack_total[k] <= me.rack_target[k],
+                );
             }
         }
     }
@@ -435,23 +468,11 @@ impl<'a> Balancer<'a> {
                 if !members.iter().any(|&b| self.under(b)) {
                     break;
                 }
-                let cands = self.shed_candidates(a);
-                let mut moved = false;
-                for pi in cands {
-                    if !self.over(a) {
-                        break;
-                    }
-                    let p = pi as usize;
-                    let Some(si) = self.slot_of(p, a as u32) else { continue };
-                    let dest = self.best_dest(p, Some(si), |b| self.rack_of[b] == k);
-                    if let Some(b) = dest {
-                        self.set_slot(p, si, b as u32);
-                        moved = true;
-                    }
-                    if !members.iter().any(|&b| self.under(b)) {
-                        break;
-                    }
-                }
+                let moved = self.shed_from(
+                    a,
+                    |me, b| me.rack_of[b] == k,
+                    |me| !me.over(a) || !members.iter().any(|&b| me.under(b)),
+                );
                 if !moved {
                     break;
                 }

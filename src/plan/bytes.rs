@@ -1,13 +1,16 @@
 //! Byte refinement: with partition sizes, evens out the bytes per target
 //! broker by *exchanges* that keep every replica count and never add a move.
 //!
-//! An exchange takes two partitions `c` and `q` and two target brokers
-//! `x != y` with `c` on `x` but not on `y` and `q` on `y` but not on `x`:
-//! `c` replaces `x` by `y` and `q` replaces `y` by `x`. Counts stay; the
+//! An exchange takes two partitions `c` and `q` *of the same topic* and two
+//! target brokers `x != y` with `c` on `x` but not on `y` and `q` on `y` but
+//! not on `x`: `c` replaces `x` by `y` and `q` replaces `y` by `x`. Replica
+//! counts per broker and per (topic, broker) stay, so the topic spread the
+//! count-driven placement made is kept; the
 //! rack rule must still hold for both partitions; the number of moves
-//! (brokers added to replica sets) must not grow; and neither may the number
-//! of partitions that lose their preferred leader (first original replica):
-//! bytes never cost a leader election the counts did not already need. With `X`, `Y` the
+//! (brokers added to replica sets) must not grow; neither may the number of
+//! partitions that lose their preferred leader (first original replica):
+//! bytes never cost a leader election the counts did not already need. With
+//! `X`, `Y` the
 //! planned bytes on `x` and `y` and `d = size(c) - size(q)`, the sum of
 //! squares of bytes per broker changes by `2d(Y - X + d)`; an exchange is
 //! made only when that is negative, and only between brokers whose bytes
@@ -46,13 +49,13 @@ struct State<'a> {
     rack_of: &'a [usize],
     slots: &'a mut [Vec<u32>],
     bytes: Vec<i128>,
-    /// Known-size partitions by (size, index): `added[b]` those the plan
-    /// adds to broker `b`, `kept[b]` those on `b` before and after,
-    /// `left[(x, y)]` those that leave `x` and end on `y`. They are the
-    /// partners that keep the move count for each kind of `c`.
-    added: Vec<Set>,
-    kept: Vec<Set>,
-    left: HashMap<(u32, u32), Set>,
+    /// Partitions by (size, index), per topic `t`: `added[(b, t)]` those the
+    /// plan adds to broker `b`, `kept[(b, t)]` those on `b` before and
+    /// after, `left[(x, y, t)]` those that leave `x` and end on `y`. They
+    /// are the partners that keep the move count for each kind of `c`.
+    added: HashMap<(u32, u32), Set>,
+    kept: HashMap<(u32, u32), Set>,
+    left: HashMap<(u32, u32, u32), Set>,
     /// Brokers whose bytes differ by at most this much are even enough.
     tolerance: i128,
 }
@@ -125,10 +128,12 @@ impl State<'_> {
         // broker pairs with anyone; a re-routed `c` with a partner that was
         // added to `y` or returns to `x`; a `c` leaving an original broker
         // only with a partner that returns to `x` from an added `y`.
-        let left = self.left.get(&(x as u32, y as u32));
+        let t = self.parts[c].topic;
+        let on_y = (y as u32, t);
+        let left = self.left.get(&(x as u32, y as u32, t));
         let sets: [Option<&Set>; 2] = match e_c {
-            i32::MIN..=-1 => [Some(&self.added[y]), Some(&self.kept[y])],
-            0 => [Some(&self.added[y]), left],
+            i32::MIN..=-1 => [self.added.get(&on_y), self.kept.get(&on_y)],
+            0 => [self.added.get(&on_y), left],
             _ => [left, None],
         };
         let mut best: Option<(usize, usize, i128)> = None;
@@ -155,6 +160,7 @@ impl State<'_> {
 
     fn index(&mut self, p: usize, insert: bool) {
         let key = (self.size(p), p as u32);
+        let t = self.parts[p].topic;
         let orig = &self.parts[p].orig;
         let slots = &self.slots[p];
         let edit = |set: &mut Set| {
@@ -165,16 +171,12 @@ impl State<'_> {
             }
         };
         for &b in slots {
-            if orig.contains(&b) {
-                edit(&mut self.kept[b as usize]);
-            } else {
-                edit(&mut self.added[b as usize]);
-            }
+            let map = if orig.contains(&b) { &mut self.kept } else { &mut self.added };
+            edit(map.entry((b, t)).or_default());
         }
         for &x in orig.iter().filter(|&&x| x != EMPTY && !slots.contains(&x)) {
             for &b in slots {
-                let set = self.left.entry((x, b)).or_default();
-                edit(set);
+                edit(self.left.entry((x, b, t)).or_default());
             }
         }
     }
@@ -224,8 +226,8 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<u32>])
         rack_of,
         slots,
         bytes: vec![0; b_n],
-        added: vec![Set::new(); b_n],
-        kept: vec![Set::new(); b_n],
+        added: HashMap::new(),
+        kept: HashMap::new(),
         left: HashMap::new(),
         tolerance: 0,
     };

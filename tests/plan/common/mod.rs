@@ -450,9 +450,10 @@ pub fn check_plan(state: &ClusterState, req: &PlanRequest, plan: &Plan) -> Facts
 
 /// Bytes: no *exchange* can make the bytes per target broker more even
 /// (module docs of `kdeck::plan`, "Bytes"): partitions `c` on `x` (not on
-/// `y`) and `q` on `y` (not on `x`); `c` takes `y`, `q` takes `x`; the rack
-/// rule holds for both; neither the number of added brokers nor the number of
-/// partitions without their first original replica grows; the brokers' bytes
+/// `y`) and `q` on `y` (not on `x`) of the same topic; `c` takes `y`, `q`
+/// takes `x`; the rack rule holds for both; neither the number of added
+/// brokers nor the number of partitions without their first original replica
+/// grows; the brokers' bytes
 /// differ by more than 1% of the mean bytes per target broker. Only when every
 /// planned partition has a size (otherwise no exchange is made; checked via
 /// the summary). Every `(c, x, y)` is tried against the partners on `y` whose
@@ -552,7 +553,7 @@ pub fn check_bytes_local_optimum(
                     }
                 };
                 for &(sq, q) in lists.into_iter().flat_map(|v| in_range(v, lo, hi)) {
-                    if q == c || fins[q].contains(&x) || !rack_fits(q, y, x) {
+                    if q == c || planned[q].topic != planned[c].topic || fins[q].contains(&x) || !rack_fits(q, y, x) {
                         continue;
                     }
                     let more_moves = e_c + i32::from(added(q, x)) - i32::from(added(q, y));
