@@ -378,11 +378,13 @@ impl<'a> Balancer<'a> {
         }
     }
 
-    /// How far topic `t` is above its even share on broker `a`, scaled by
-    /// the number of target brokers: `count * B - total`.
+    /// How far topic `t` is above its share on broker `a`: its count there
+    /// minus `total_t * target_a / sum(target)`, scaled by `sum(target)`
+    /// (a broker meant to hold more replicas has a larger share of each topic).
     fn topic_excess(&self, t: u32, a: usize) -> i64 {
         let n = i64::from(self.topic_on.get(&(t, a as u32)).copied().unwrap_or(0));
-        n * self.count.len() as i64 - self.topic_total.get(&t).copied().unwrap_or(0) as i64
+        let all: i64 = self.target.iter().map(|&x| x as i64).sum();
+        n * all - self.topic_total.get(&t).copied().unwrap_or(0) as i64 * self.target[a] as i64
     }
 
     /// Moves replicas off broker `a` to the best destination accepted by

@@ -281,3 +281,30 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<u32>])
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn part(topic: u32, size: u64, orig: &[u32]) -> BPart {
+        BPart { topic, size, size_known: true, orig: orig.to_vec(), rf: orig.len(), h: 1 }
+    }
+
+    /// Swapping the 100 B partition of topic 0 with the 1 B one of topic 1
+    /// would even the bytes, but only partitions of one topic swap: per-topic
+    /// counts stay, nothing changes.
+    #[test]
+    fn exchanges_stay_within_a_topic() {
+        // Brokers 0, 1 (no racks); both partitions moved (added), so both are candidates.
+        let parts = vec![part(0, 100, &[1]), part(1, 1, &[0]), part(0, 2, &[0]), part(1, 3, &[1])];
+        let mut slots = vec![vec![0], vec![1], vec![0], vec![1]];
+        let r = refine(&parts, &[0, 1], &mut slots);
+        assert_eq!(slots, vec![vec![0], vec![1], vec![0], vec![1]]);
+        assert_eq!(r, Refined { exchanges: 0, status: ByteBalance::Done });
+        // The same as one topic: 102/4 B becomes {100, 1} / {2, 3} = 101/5 B, the best split.
+        let parts: Vec<BPart> = parts.into_iter().map(|p| BPart { topic: 0, ..p }).collect();
+        let r = refine(&parts, &[0, 1], &mut slots);
+        assert_eq!(slots, vec![vec![1], vec![1], vec![0], vec![0]]);
+        assert_eq!(r, Refined { exchanges: 1, status: ByteBalance::Done });
+    }
+}
