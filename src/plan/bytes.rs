@@ -26,10 +26,11 @@
 //! plan changes (an exchange of two untouched partitions adds two moves), so
 //! the search starts from those.
 
-use std::collections::{BTreeSet, HashMap};
+
 use std::ops::Bound;
 
-use super::balance::{BPart, EMPTY};
+use super::balance::BPart;
+use super::exchange::{leader_delta, move_delta, rack_ok, Partners};
 use super::report::ByteBalance;
 
 /// Exchanges made and how the pass ended.
@@ -49,46 +50,27 @@ struct State<'a> {
     rack_of: &'a [usize],
     slots: &'a mut [Vec<u32>],
     bytes: Vec<i128>,
-    /// Partitions by (size, index), per topic `t`: `added[(b, t)]` those the
-    /// plan adds to broker `b`, `kept[(b, t)]` those on `b` before and
-    /// after, `left[(x, y, t)]` those that leave `x` and end on `y`. They
-    /// are the partners that keep the move count for each kind of `c`.
-    added: HashMap<(u32, u32), Set>,
-    kept: HashMap<(u32, u32), Set>,
-    left: HashMap<(u32, u32, u32), Set>,
+    /// Partners by (size, index).
+    partners: Partners<(u64, u32)>,
     /// Brokers whose bytes differ by at most this much are even enough.
     tolerance: i128,
 }
-
-type Set = BTreeSet<(u64, u32)>;
 
 impl State<'_> {
     fn size(&self, p: usize) -> u64 {
         self.parts[p].size
     }
 
-    /// Whether `p` may replace the replica in slot `si` by broker `y`.
     fn rack_ok(&self, p: usize, si: usize, y: usize) -> bool {
-        let k = self.rack_of[y];
-        let same = self.slots[p]
-            .iter()
-            .enumerate()
-            .filter(|&(i, &b)| i != si && self.rack_of[b as usize] == k)
-            .count();
-        same < self.parts[p].h
+        rack_ok(&self.parts[p], &self.slots[p], self.rack_of, si, y)
     }
 
-    /// Change in partitions without their preferred leader (first original
-    /// replica) when `p` replaces `from` by `to`.
-    fn leader_delta(&self, p: usize, from: usize, to: usize) -> i32 {
-        let lead = self.parts[p].orig.first().copied();
-        i32::from(lead == Some(from as u32)) - i32::from(lead == Some(to as u32))
-    }
-
-    /// Change in moves when `p` replaces `from` by `to`.
     fn move_delta(&self, p: usize, from: usize, to: usize) -> i32 {
-        let orig = &self.parts[p].orig;
-        i32::from(!orig.contains(&(to as u32))) - i32::from(!orig.contains(&(from as u32)))
+        move_delta(&self.parts[p], from, to)
+    }
+
+    fn leader_delta(&self, p: usize, from: usize, to: usize) -> i32 {
+        leader_delta(&self.parts[p], from, to)
     }
 
     /// The best partner `q` on `y` for `c` leaving `x` for `y`, with the
@@ -124,18 +106,7 @@ impl State<'_> {
             let change = d.checked_mul(by - bx + d)?.checked_mul(2)?;
             (change < 0).then_some((q, yi, change))
         };
-        // Partners that do not add a move: a `c` returning to an original
-        // broker pairs with anyone; a re-routed `c` with a partner that was
-        // added to `y` or returns to `x`; a `c` leaving an original broker
-        // only with a partner that returns to `x` from an added `y`.
-        let t = self.parts[c].topic;
-        let on_y = (y as u32, t);
-        let left = self.left.get(&(x as u32, y as u32, t));
-        let sets: [Option<&Set>; 2] = match e_c {
-            i32::MIN..=-1 => [self.added.get(&on_y), self.kept.get(&on_y)],
-            0 => [self.added.get(&on_y), left],
-            _ => [left, None],
-        };
+        let sets = self.partners.sets(e_c, x, y, self.parts[c].topic);
         let mut best: Option<(usize, usize, i128)> = None;
         for set in sets.into_iter().flatten() {
             let up = set
@@ -160,25 +131,7 @@ impl State<'_> {
 
     fn index(&mut self, p: usize, insert: bool) {
         let key = (self.size(p), p as u32);
-        let t = self.parts[p].topic;
-        let orig = &self.parts[p].orig;
-        let slots = &self.slots[p];
-        let edit = |set: &mut Set| {
-            if insert {
-                set.insert(key);
-            } else {
-                set.remove(&key);
-            }
-        };
-        for &b in slots {
-            let map = if orig.contains(&b) { &mut self.kept } else { &mut self.added };
-            edit(map.entry((b, t)).or_default());
-        }
-        for &x in orig.iter().filter(|&&x| x != EMPTY && !slots.contains(&x)) {
-            for &b in slots {
-                edit(self.left.entry((x, b, t)).or_default());
-            }
-        }
+        self.partners.edit(&self.parts[p], &self.slots[p], key, insert);
     }
 
     fn exchange(&mut self, c: usize, xi: usize, q: usize, yi: usize) {
@@ -226,9 +179,7 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<u32>])
         rack_of,
         slots,
         bytes: vec![0; b_n],
-        added: HashMap::new(),
-        kept: HashMap::new(),
-        left: HashMap::new(),
+        partners: Partners::new(),
         tolerance: 0,
     };
     for (p, part) in parts.iter().enumerate() {

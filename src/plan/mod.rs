@@ -112,21 +112,27 @@
 //! [`Summary::byte_balance`] says which happened.
 //!
 //! **Per-topic spread**: a preference, not a rule (as a rule it would
-//! contradict "a balanced input yields an empty plan" and minimal movement):
-//! a broker that must shed replicas sheds from the topic most above its
+//! contradict "a balanced input yields an empty plan" and minimal movement).
+//! A broker that must shed replicas sheds from the topic most above its
 //! share on that broker (`count - topic_total * target / sum(target)`),
 //! re-evaluated after every replica; a destination is the one with the
-//! fewest replicas of the topic, then the fewest bytes; byte exchanges keep
-//! per-topic counts. The hop paths and cycles that make the move count
-//! minimal, and the last-resort placement, ignore topics, so spread can
-//! suffer where they do much work (drains with forced destinations, unequal
-//! racks), and a topic that starts on few brokers stays uneven when
-//! spreading it would cost moves (RF 1, topic `t` only on broker 1, topic `u`
-//! only on broker 2, new broker 3: the minimum of moves leaves `t` at
-//! 2/3 : 0 : 1/3). Tested exactly on the add-a-broker case with evenly
-//! spread topics (unit test `new_broker_keeps_every_topic_spread`, the
-//! real-cluster rebalance test): every topic ends within ±1 with the lower
-//! bound of moves.
+//! fewest replicas of the topic, then the fewest bytes. After the placement,
+//! *topic exchanges* (module `spread`) swap a replica of topic `A` on `x`
+//! with one of topic `B` on `y` when that lowers the sum of squares of
+//! replicas per (topic, broker) — i.e. `n_A(x) - n_A(y) + n_B(y) - n_B(x) >= 3`
+//! — keeping the rack rule, the move count and the preferred leaders, as the
+//! byte exchanges do; byte exchanges then stay within a topic, and the two
+//! alternate until neither finds anything. **Guarantee (tested)**: when the
+//! topic search runs to the end (`Summary::topic_search_complete`; it has a
+//! work budget, which the 20k-partition property tests sometimes exhaust),
+//! no such exchange exists (checked by a plain search for plans of up to 5k
+//! partitions). Spread still stays uneven where evening it would cost moves:
+//! RF 1, topic `t` only on broker 1, `u` only on broker 2, new broker 3 — the
+//! minimum of moves leaves `t` at 2/3 : 0 : 1/3. Measured on 300 random
+//! add-a-broker clusters with topics spread evenly before (no racks), 93% of
+//! topics end within ±1 (61% without topic exchanges; 44%/74% with unequal
+//! racks). Exact tests: `new_broker_keeps_every_topic_spread`,
+//! `topic_share_follows_broker_targets`, the real-cluster rebalance test.
 //!
 //! # Minimal movement
 //! A **move** is one broker added to a partition's replica set
@@ -225,8 +231,9 @@
 //! 6. Negative cycles of hops (they keep every count and remove moves) are
 //!    found by Bellman-Ford on the broker matrix and applied until none is
 //!    left: the min-cost-flow optimality condition.
-//! 7. With sizes: byte exchanges (above, "Bytes"), `O(P r B log P)` per
-//!    pass over the changed partitions; 100k partitions: ~0.5 s, 4 passes.
+//! 7. Topic exchanges ("Per-topic spread"), then with sizes byte exchanges
+//!    ("Bytes", `O(P r B log P)` per pass over the changed partitions),
+//!    alternating until both are done; 100k partitions: ~0.45 s.
 //! 8. Leader pass.
 //!
 //! Cost: greedy `O(P log P)`; index `O(P r (K + r))` to build and
@@ -244,6 +251,8 @@ pub mod validate;
 
 mod balance;
 mod bytes;
+mod exchange;
+mod spread;
 mod leaders;
 mod targets;
 
@@ -462,6 +471,7 @@ pub fn plan(state: &ClusterState, req: &PlanRequest) -> Result<Plan, PlanError> 
     let mut lower_bound = 0usize;
     let mut rack_limited = false;
     let mut refined = bytes::Refined { exchanges: 0, status: ByteBalance::NotRun };
+    let mut spread_out = spread::Spread { exchanges: 0, complete: true };
 
     let goal_rf = match &req.goal {
         Goal::ReplicationFactor { rf } => {
@@ -552,7 +562,27 @@ pub fn plan(state: &ClusterState, req: &PlanRequest) -> Result<Plan, PlanError> 
                 )));
             }
         }
-        refined = bytes::refine(&parts, &rack_of, &mut slots);
+        // Topic exchanges, then byte exchanges within topics; a byte exchange
+        // can open a topic exchange (other partitions now sit where they
+        // were), so alternate until neither changes anything. Each exchange
+        // lowers (topic sum of squares, byte sum of squares): this ends.
+        let mut round = 0;
+        loop {
+            let s = spread::refine(&parts, &rack_of, &mut slots);
+            spread_out = spread::Spread {
+                exchanges: spread_out.exchanges + s.exchanges,
+                complete: spread_out.complete && s.complete,
+            };
+            if round > 0 && s.exchanges == 0 {
+                break;
+            }
+            let b = bytes::refine(&parts, &rack_of, &mut slots);
+            refined = bytes::Refined { exchanges: refined.exchanges + b.exchanges, status: b.status };
+            if b.exchanges == 0 || b.status != ByteBalance::Done {
+                break;
+            }
+            round += 1;
+        }
         for (j, s) in slots.iter().enumerate() {
             lists[j] = s.iter().map(|&b| targets[b as usize]).collect();
         }
@@ -614,6 +644,7 @@ pub fn plan(state: &ClusterState, req: &PlanRequest) -> Result<Plan, PlanError> 
         rack_n: caps.len(),
         rack_limited,
         refined,
+        spread: spread_out,
     });
     Ok(Plan { moves, summary })
 }
@@ -708,6 +739,7 @@ struct SummaryInput<'a> {
     rack_n: usize,
     rack_limited: bool,
     refined: bytes::Refined,
+    spread: spread::Spread,
 }
 
 #[derive(Default)]
@@ -891,6 +923,8 @@ fn build_summary(inp: SummaryInput<'_>) -> Summary {
         preferred_leader_changes: leader_changes,
         bytes_to_move: bytes,
         moves_with_unknown_size: unknown,
+        topic_exchanges: inp.spread.exchanges,
+        topic_search_complete: inp.spread.complete,
         byte_balance: inp.refined.status,
         byte_exchanges: inp.refined.exchanges,
         replicas_dropped: dropped,

@@ -114,6 +114,11 @@ pub struct Summary {
     pub bytes_to_move: u64,
     /// Added replicas of partitions with unknown size (not in `bytes_to_move`).
     pub moves_with_unknown_size: usize,
+    /// Exchanges made to spread topics evenly (module docs, "Per-topic
+    /// spread"), and whether the search ran to the end (false: stopped by
+    /// its work budget).
+    pub topic_exchanges: usize,
+    pub topic_search_complete: bool,
     /// How the byte exchanges ended, and how many were made.
     pub byte_balance: ByteBalance,
     pub byte_exchanges: usize,

@@ -367,5 +367,6 @@ fn byte_check_catches_an_improving_exchange() {
     fin.insert(("t", 1), vec![1]);
     fin.insert(("t", 2), vec![1]);
     let tidx: HashMap<i32, usize> = [(1, 0), (2, 1)].into_iter().collect();
-    check_bytes_local_optimum(&planned, &fin, &tidx, &[0, 1], &[1, 1], None, true);
+    let pl = Placed { planned: &planned, final_lists: &fin, tidx: &tidx, rack_of: &[0, 1], caps: &[1, 1], rf_goal: None };
+    check_bytes_local_optimum(&pl, true);
 }

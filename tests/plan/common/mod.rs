@@ -201,6 +201,9 @@ pub struct Facts {
     pub equal_racks: bool,
     /// Candidate exchanges the byte check looked at (0: no sizes).
     pub byte_exchanges_checked: usize,
+    /// (c, q) pairs the topic-spread check looked at.
+    pub topic_pairs_checked: usize,
+    pub topic_search_complete: bool,
 }
 
 pub fn rack_key(b: &Broker) -> String {
@@ -415,7 +418,13 @@ pub fn check_plan(state: &ClusterState, req: &PlanRequest, plan: &Plan) -> Facts
     }
 
     if !leaders_only && b_n > 1 {
-        facts.byte_exchanges_checked = check_bytes_local_optimum(&planned, &final_lists, &tidx, &rack_of, &caps, rf_goal, brute_bytes());
+        let pl = Placed { planned: &planned, final_lists: &final_lists, tidx: &tidx, rack_of: &rack_of, caps: &caps, rf_goal };
+        facts.byte_exchanges_checked = check_bytes_local_optimum(&pl, brute_bytes());
+        // The topic search has a work budget; its local optimum is checked when it ran to the end.
+        facts.topic_search_complete = plan.summary.topic_search_complete;
+        if plan.summary.topic_search_complete && planned.len() <= 5_000 {
+            facts.topic_pairs_checked = check_topic_local_optimum(&pl);
+        }
         let all_sized = planned.iter().all(|p| p.size_bytes.is_some());
         let want = if planned.is_empty() {
             ByteBalance::NotRun
@@ -448,6 +457,33 @@ pub fn check_plan(state: &ClusterState, req: &PlanRequest, plan: &Plan) -> Facts
     facts
 }
 
+/// A plan's final placement, as the exchange checks see it.
+pub struct Placed<'a> {
+    pub planned: &'a [&'a PartitionState],
+    pub final_lists: &'a BTreeMap<(&'a str, i32), Vec<i32>>,
+    /// Target broker id -> dense index.
+    pub tidx: &'a HashMap<i32, usize>,
+    pub rack_of: &'a [usize],
+    pub caps: &'a [usize],
+    pub rf_goal: Option<usize>,
+}
+
+impl Placed<'_> {
+    /// Final replicas of each planned partition, as target indices.
+    fn fins(&self) -> Vec<Vec<usize>> {
+        self.planned
+            .iter()
+            .map(|p| self.final_lists[&(p.topic.as_str(), p.partition)].iter().map(|b| self.tidx[b]).collect())
+            .collect()
+    }
+
+    /// Whether partition `i` (on `fins`) may leave `leave` for `take` under the rack rule.
+    fn rack_fits(&self, fins: &[Vec<usize>], i: usize, leave: usize, take: usize) -> bool {
+        let h = h_of(self.rf_goal.unwrap_or(self.planned[i].replicas.len()), self.caps);
+        fins[i].iter().filter(|&&b| b != leave && self.rack_of[b] == self.rack_of[take]).count() < h
+    }
+}
+
 /// Bytes: no *exchange* can make the bytes per target broker more even
 /// (module docs of `kdeck::plan`, "Bytes"): partitions `c` on `x` (not on
 /// `y`) and `q` on `y` (not on `x`) of the same topic; `c` takes `y`, `q`
@@ -462,23 +498,13 @@ pub fn check_plan(state: &ClusterState, req: &PlanRequest, plan: &Plan) -> Facts
 /// when c returns to y) — `brute` is the plain definition, kept for smaller
 /// cases because it is slow on 20k partitions. Returns the number of
 /// `(c, x, y)` tried.
-pub fn check_bytes_local_optimum(
-    planned: &[&PartitionState],
-    final_lists: &BTreeMap<(&str, i32), Vec<i32>>,
-    tidx: &HashMap<i32, usize>,
-    rack_of: &[usize],
-    caps: &[usize],
-    rf_goal: Option<usize>,
-    brute: bool,
-) -> usize {
+pub fn check_bytes_local_optimum(pl: &Placed, brute: bool) -> usize {
+    let (planned, tidx, rack_of) = (pl.planned, pl.tidx, pl.rack_of);
     if planned.iter().any(|p| p.size_bytes.is_none()) || !planned.iter().any(|p| p.size_bytes.unwrap_or(0) > 0) {
         return 0;
     }
     let b_n = rack_of.len();
-    let fins: Vec<Vec<usize>> = planned
-        .iter()
-        .map(|p| final_lists[&(p.topic.as_str(), p.partition)].iter().map(|b| tidx[b]).collect())
-        .collect();
+    let fins = pl.fins();
     let origs: Vec<BTreeSet<i32>> = planned.iter().map(|p| p.replicas.iter().copied().collect()).collect();
     let ids: Vec<i32> = {
         let mut v = vec![0; b_n];
@@ -520,11 +546,7 @@ pub fn check_bytes_local_optimum(
     let tolerance = bytes.iter().sum::<i128>() / b_n as i128 / 100;
     let added = |i: usize, b: usize| !origs[i].contains(&ids[b]);
     let leader_on = |i: usize, b: usize| planned[i].replicas.first() == Some(&ids[b]);
-    let rack_fits = |i: usize, leave: usize, take: usize| {
-        let rf = rf_goal.unwrap_or(planned[i].replicas.len());
-        let h = h_of(rf, caps);
-        fins[i].iter().filter(|&&b| b != leave && rack_of[b] == rack_of[take]).count() < h
-    };
+    let rack_fits = |i: usize, leave: usize, take: usize| pl.rack_fits(&fins, i, leave, take);
     fn in_range(v: &[(u64, usize)], lo: i128, hi: i128) -> impl Iterator<Item = &(u64, usize)> {
         let first = v.partition_point(|&(s, _)| i128::from(s) <= lo);
         v[first..].iter().take_while(move |&&(s, _)| i128::from(s) < hi)
@@ -574,6 +596,74 @@ pub fn check_bytes_local_optimum(
         }
     }
     tried
+}
+
+/// Topic spread: no exchange of partitions of two topics lowers the sum of
+/// squares of replicas per (topic, broker) (module docs of `kdeck::plan`,
+/// "Per-topic spread"): `c` (topic A) on `x` not on `y`, `q` (topic B != A)
+/// on `y` not on `x`, `c` takes `y` and `q` takes `x`, the rack rule holds for
+/// both, neither added brokers nor partitions without their first original
+/// replica grow. Plain search over every pair with
+/// `n_A(x) - n_A(y) + n_B(y) - n_B(x) >= 3`. Returns the pairs examined.
+pub fn check_topic_local_optimum(pl: &Placed) -> usize {
+    let (planned, tidx) = (pl.planned, pl.tidx);
+    let b_n = pl.rack_of.len();
+    let fins = pl.fins();
+    // Partitions of each topic on each broker.
+    let mut on: BTreeMap<(&str, usize), Vec<usize>> = BTreeMap::new();
+    for (i, p) in planned.iter().enumerate() {
+        for &b in &fins[i] {
+            on.entry((p.topic.as_str(), b)).or_default().push(i);
+        }
+    }
+    let topics: BTreeSet<&str> = planned.iter().map(|p| p.topic.as_str()).collect();
+    let cnt = |t: &str, b: usize| on.get(&(t, b)).map_or(0, |v| v.len() as i64);
+    let empty = Vec::new();
+    let orig_has = |i: usize, b: usize| planned[i].replicas.iter().any(|r| tidx.get(r) == Some(&b));
+    let lead = |i: usize, b: usize| planned[i].replicas.first().and_then(|r| tidx.get(r)) == Some(&b);
+    let rack_fits = |i: usize, leave: usize, take: usize| pl.rack_fits(&fins, i, leave, take);
+    let mut pairs = 0;
+    for x in 0..b_n {
+        for y in 0..b_n {
+            if x == y {
+                continue;
+            }
+            // An improving exchange needs g_A >= 2 for one of the two topics (take it as A)
+            // and g_B >= 3 - g_A >= ... so g_B >= 0 at least when g_A >= 3, >= 1 when g_A = 2.
+            let heavy: Vec<(&str, i64)> = topics.iter().map(|&a| (a, cnt(a, x) - cnt(a, y))).filter(|&(_, g)| g >= 2).collect();
+            if heavy.is_empty() {
+                continue;
+            }
+            let light: Vec<(&str, i64)> = topics.iter().map(|&b| (b, cnt(b, y) - cnt(b, x))).filter(|&(_, g)| g >= 0).collect();
+            for &(a, g_a) in &heavy {
+                for &(b, g_b) in &light {
+                    if b == a || g_a + g_b < 3 {
+                        continue;
+                    }
+                    for &c in on.get(&(a, x)).unwrap_or(&empty) {
+                        if fins[c].contains(&y) || !rack_fits(c, x, y) {
+                            continue;
+                        }
+                        for &q in on.get(&(b, y)).unwrap_or(&empty) {
+                            if fins[q].contains(&x) || !rack_fits(q, y, x) {
+                                continue;
+                            }
+                            pairs += 1;
+                            let more_moves = i32::from(!orig_has(c, y)) - i32::from(!orig_has(c, x)) + i32::from(!orig_has(q, x))
+                                - i32::from(!orig_has(q, y));
+                            let more_leaderless = i32::from(lead(c, x)) - i32::from(lead(c, y)) + i32::from(lead(q, y)) - i32::from(lead(q, x));
+                            assert!(
+                                more_moves > 0 || more_leaderless > 0,
+                                "topics not locally spread: {}-{} on broker index {x} ({a}: {} vs {}) and {}-{} on {y} ({b}: {} vs {}) could swap brokers",
+                                planned[c].topic, planned[c].partition, cnt(a, x), cnt(a, y), planned[q].topic, planned[q].partition, cnt(b, y), cnt(b, x)
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    pairs
 }
 
 /// Optimal sum of squares and, among optimal vectors, the smallest number of

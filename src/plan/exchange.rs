@@ -1,0 +1,84 @@
+//! What the exchange passes ([`super::spread`], [`super::bytes`]) share: the
+//! rules an exchange must keep and the index of partners that keep the move
+//! count. An exchange: partition `c` on `x` takes `y`, partition `q` on `y`
+//! takes `x`.
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::balance::{BPart, EMPTY};
+
+/// Whether `part` (now on `slots`) may replace its replica in slot `si` by
+/// broker `y` under the rack rule.
+pub(crate) fn rack_ok(part: &BPart, slots: &[u32], rack_of: &[usize], si: usize, y: usize) -> bool {
+    let k = rack_of[y];
+    let same = slots
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| i != si && rack_of[b as usize] == k)
+        .count();
+    same < part.h
+}
+
+/// Change in moves (brokers not in the original set) when `part` replaces
+/// `from` by `to`.
+pub(crate) fn move_delta(part: &BPart, from: usize, to: usize) -> i32 {
+    i32::from(!part.orig.contains(&(to as u32))) - i32::from(!part.orig.contains(&(from as u32)))
+}
+
+/// Change in partitions without their preferred leader (first original
+/// replica) when `part` replaces `from` by `to`.
+pub(crate) fn leader_delta(part: &BPart, from: usize, to: usize) -> i32 {
+    let lead = part.orig.first().copied();
+    i32::from(lead == Some(from as u32)) - i32::from(lead == Some(to as u32))
+}
+
+/// Partitions by key `K` (ordered), per topic `t`: `added[(b, t)]` those the
+/// plan adds to broker `b`, `kept[(b, t)]` those on `b` before and after,
+/// `left[(x, y, t)]` those that left `x` and are on `y`.
+pub(crate) struct Partners<K> {
+    added: HashMap<(u32, u32), BTreeSet<K>>,
+    kept: HashMap<(u32, u32), BTreeSet<K>>,
+    left: HashMap<(u32, u32, u32), BTreeSet<K>>,
+}
+
+impl<K: Ord + Copy> Partners<K> {
+    pub(crate) fn new() -> Self {
+        Partners { added: HashMap::new(), kept: HashMap::new(), left: HashMap::new() }
+    }
+
+    /// Adds (or removes) `key` for `part` placed on `slots`.
+    pub(crate) fn edit(&mut self, part: &BPart, slots: &[u32], key: K, insert: bool) {
+        let t = part.topic;
+        let edit = |set: &mut BTreeSet<K>| {
+            if insert {
+                set.insert(key);
+            } else {
+                set.remove(&key);
+            }
+        };
+        for &b in slots {
+            let map = if part.orig.contains(&b) { &mut self.kept } else { &mut self.added };
+            edit(map.entry((b, t)).or_default());
+        }
+        for &x in part.orig.iter().filter(|&&x| x != EMPTY && !slots.contains(&x)) {
+            for &b in slots {
+                edit(self.left.entry((x, b, t)).or_default());
+            }
+        }
+    }
+
+    /// Partitions of topic `t` on `y` that can go to `x` without the
+    /// exchange adding a move, for a `c` whose own move changes by `e_c`: a
+    /// `c` returning to an original broker pairs with anyone; a re-routed `c`
+    /// with a partner added to `y` or returning to `x`; a `c` leaving an
+    /// original broker only with one that returns to `x` from an added `y`.
+    pub(crate) fn sets(&self, e_c: i32, x: usize, y: usize, t: u32) -> [Option<&BTreeSet<K>>; 2] {
+        let on_y = (y as u32, t);
+        let left = self.left.get(&(x as u32, y as u32, t));
+        match e_c {
+            i32::MIN..=-1 => [self.added.get(&on_y), self.kept.get(&on_y)],
+            0 => [self.added.get(&on_y), left],
+            _ => [left, None],
+        }
+    }
+}
