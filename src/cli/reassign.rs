@@ -250,6 +250,14 @@ fn render(v: &PlanOutput) -> String {
         bytes_to_move(s.bytes_to_move, s.moves_with_unknown_size),
         if s.racks_touched.is_empty() { "-".to_string() } else { s.racks_touched.join(",") },
     );
+    if !s.topic_search_complete {
+        out.push_str(&format!(
+            "Topic spread: stopped early after {} swaps (work budget); topics may be less even than possible\n",
+            s.topic_exchanges
+        ));
+    } else if s.topic_exchanges > 0 {
+        out.push_str(&format!("Topic spread: {} swaps between topics\n", s.topic_exchanges));
+    }
     match s.byte_balance {
         ByteBalance::NotRun => {}
         ByteBalance::Done => out.push_str(&format!("Byte balance: done ({} swaps of which partitions move)\n", s.byte_exchanges)),
