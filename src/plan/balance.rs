@@ -850,6 +850,31 @@ impl<'a> Balancer<'a> {
         Ok((out, total))
     }
 
+    /// Applies the hops of the cheapest path from `starts` to an under-target
+    /// broker (partition `exclude` may not carry a hop), banning hops whose
+    /// witnesses fail and retrying; returns the path's first broker.
+    fn route(&mut self, starts: &[(usize, usize)], exclude: Option<usize>) -> Option<usize> {
+        let b_n = self.count.len();
+        let mut banned = BTreeSet::new();
+        for _ in 0..=b_n * b_n {
+            let m = self.hop_matrix(&banned);
+            let path = self.cheapest_path(starts, &m)?;
+            match self.path_witnesses(&path, false, exclude, &m) {
+                Ok((hops, _)) => {
+                    for (qu, qsi, y) in hops {
+                        self.set_slot(qu, qsi, y as u32);
+                    }
+                    self.fallback_paths += 1;
+                    return Some(path[0]);
+                }
+                Err(edge) => {
+                    banned.insert(edge);
+                }
+            }
+        }
+        None
+    }
+
     /// Places what the greedy passes left (empty slots, over-target brokers)
     /// along cheapest paths of hops.
     fn resolve_by_paths(&mut self) {
@@ -875,53 +900,16 @@ impl<'a> Balancer<'a> {
                 .filter(|&b| self.can_take(pi, b as u32, Some(si)))
                 .map(|b| (b, usize::from(!self.is_orig(pi, b as u32))))
                 .collect();
-            let mut banned = BTreeSet::new();
-            let mut placed = false;
-            for _ in 0..=b_n * b_n {
-                let m = self.hop_matrix(&banned);
-                let Some(path) = self.cheapest_path(&starts, &m) else { break };
-                match self.path_witnesses(&path, false, Some(pi), &m) {
-                    Ok((hops, _)) => {
-                        for (qu, qsi, y) in hops {
-                            self.set_slot(qu, qsi, y as u32);
-                        }
-                        self.set_slot(pi, si, path[0] as u32);
-                        self.fallback_paths += 1;
-                        placed = true;
-                        break;
-                    }
-                    Err(edge) => {
-                        banned.insert(edge);
-                    }
-                }
-            }
-            if !placed {
+            if let Some(first) = self.route(&starts, Some(pi)) {
+                self.set_slot(pi, si, first as u32);
+            } else {
                 // Cannot balance further: still keep the hard rules.
                 self.place_anywhere(pi, si);
             }
         }
         let mut stuck = vec![false; b_n];
         while let Some(a) = (0..b_n).find(|&b| self.over(b) && !stuck[b]) {
-            let mut banned = BTreeSet::new();
-            let mut moved = false;
-            for _ in 0..=b_n * b_n {
-                let m = self.hop_matrix(&banned);
-                let Some(path) = self.cheapest_path(&[(a, 0)], &m) else { break };
-                match self.path_witnesses(&path, false, None, &m) {
-                    Ok((hops, _)) => {
-                        for (qu, qsi, y) in hops {
-                            self.set_slot(qu, qsi, y as u32);
-                        }
-                        self.fallback_paths += 1;
-                        moved = true;
-                        break;
-                    }
-                    Err(edge) => {
-                        banned.insert(edge);
-                    }
-                }
-            }
-            if !moved {
+            if self.route(&[(a, 0)], None).is_none() {
                 stuck[a] = true;
             }
         }

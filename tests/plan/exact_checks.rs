@@ -10,27 +10,6 @@ use crate::common::*;
 use kdeck::plan::*;
 use proptest::prelude::*;
 
-fn params() -> impl Strategy<Value = GenParams> {
-    (
-        prop_oneof![6 => 1usize..=8, 3 => 9usize..=20, 1 => 21usize..=60],
-        0usize..=6,
-        prop_oneof![12 => 1usize..=200, 4 => 201usize..=2_000, 1 => 2_001usize..=5_000],
-        1usize..=4,
-        any::<u64>(),
-        prop_oneof![3 => Just(0usize), 1 => 1usize..=20],
-        prop_oneof![3 => Just(0usize), 1 => 1usize..=10],
-    )
-        .prop_map(|(brokers, racks, partitions, max_rf, seed, dead_pct, unhealthy_pct)| GenParams {
-            brokers,
-            racks,
-            partitions,
-            max_rf,
-            seed,
-            dead_pct,
-            unhealthy_pct,
-        })
-}
-
 /// Plans `g` with goal `goal_kind` and compares with the exact minimum
 /// number of moves for the planner's final counts (any cluster shape, any
 /// goal but leaders-only): the reported lower bound must not exceed it, the

@@ -14,35 +14,6 @@ use common::*;
 use kdeck::plan::*;
 use proptest::prelude::*;
 
-fn brokers_strategy() -> impl Strategy<Value = usize> {
-    prop_oneof![6 => 1usize..=8, 3 => 9usize..=20, 1 => 21usize..=60]
-}
-
-fn partitions_strategy() -> impl Strategy<Value = usize> {
-    prop_oneof![12 => 1usize..=200, 4 => 201usize..=2_000, 1 => 2_001usize..=5_000]
-}
-
-fn params() -> impl Strategy<Value = GenParams> {
-    (
-        brokers_strategy(),
-        0usize..=6,
-        partitions_strategy(),
-        1usize..=4,
-        any::<u64>(),
-        prop_oneof![3 => Just(0usize), 1 => 1usize..=20],
-        prop_oneof![3 => Just(0usize), 1 => 1usize..=10],
-    )
-        .prop_map(|(brokers, racks, partitions, max_rf, seed, dead_pct, unhealthy_pct)| GenParams {
-            brokers,
-            racks,
-            partitions,
-            max_rf,
-            seed,
-            dead_pct,
-            unhealthy_pct,
-        })
-}
-
 /// An error is acceptable only when the request really is impossible.
 fn check_error(state: &ClusterState, req: &PlanRequest, e: &PlanError) {
     match e {

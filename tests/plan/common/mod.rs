@@ -2,6 +2,7 @@
 //! cluster generator and an independent checker of every documented rule.
 #![allow(dead_code)]
 
+use proptest::prelude::{any, prop_oneof, Just, Strategy};
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use kdeck::plan::*;
@@ -74,6 +75,36 @@ pub struct GenParams {
     pub dead_pct: usize,
     /// Percentage of unhealthy partitions.
     pub unhealthy_pct: usize,
+}
+
+pub fn brokers_strategy() -> impl Strategy<Value = usize> {
+    prop_oneof![6 => 1usize..=8, 3 => 9usize..=20, 1 => 21usize..=60]
+}
+
+pub fn partitions_strategy() -> impl Strategy<Value = usize> {
+    prop_oneof![12 => 1usize..=200, 4 => 201usize..=2_000, 1 => 2_001usize..=5_000]
+}
+
+/// Random cluster shapes for the property tests.
+pub fn params() -> impl Strategy<Value = GenParams> {
+    (
+        brokers_strategy(),
+        0usize..=6,
+        partitions_strategy(),
+        1usize..=4,
+        any::<u64>(),
+        prop_oneof![3 => Just(0usize), 1 => 1usize..=20],
+        prop_oneof![3 => Just(0usize), 1 => 1usize..=10],
+    )
+        .prop_map(|(brokers, racks, partitions, max_rf, seed, dead_pct, unhealthy_pct)| GenParams {
+            brokers,
+            racks,
+            partitions,
+            max_rf,
+            seed,
+            dead_pct,
+            unhealthy_pct,
+        })
 }
 
 pub fn gen_state(g: &GenParams) -> ClusterState {
