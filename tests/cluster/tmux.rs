@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use crate::common::{unique, wait_for};
 
+/// Every console gets its own tmux server (`-L`): with one shared server, a test ending its last
+/// session stops the server while another test is starting one ("server exited unexpectedly").
 pub struct Tmux {
     session: String,
     /// The console's KDECK_STATE_DIR: its audit log and log file.
@@ -34,7 +36,7 @@ impl Tmux {
         let state = std::env::temp_dir().join(&session);
         std::fs::create_dir_all(&state).expect("state dir");
         let cmd = format!("KDECK_STATE_DIR={} {cmd}", state.display());
-        let st = Command::new("tmux")
+        let st = tmux(&session)
             .args(["new-session", "-d", "-s", &session, "-x", &width.to_string(), "-y", &height.to_string(), &cmd])
             .status()
             .expect("tmux is installed");
@@ -42,19 +44,23 @@ impl Tmux {
         Tmux { session, state }
     }
 
+    fn tmux(&self) -> Command {
+        tmux(&self.session)
+    }
+
     pub fn keys(&self, keys: &[&str]) {
-        let st = Command::new("tmux").args(["send-keys", "-t", &self.session]).args(keys).status().expect("tmux send-keys");
+        let st = self.tmux().args(["send-keys", "-t", &self.session]).args(keys).status().expect("tmux send-keys");
         assert!(st.success());
     }
 
     /// Types text literally (no key-name interpretation).
     pub fn type_text(&self, text: &str) {
-        let st = Command::new("tmux").args(["send-keys", "-t", &self.session, "-l", text]).status().expect("tmux send-keys");
+        let st = self.tmux().args(["send-keys", "-t", &self.session, "-l", text]).status().expect("tmux send-keys");
         assert!(st.success());
     }
 
     pub fn screen(&self) -> String {
-        let out = Command::new("tmux").args(["capture-pane", "-p", "-t", &self.session]).output().expect("capture-pane");
+        let out = self.tmux().args(["capture-pane", "-p", "-t", &self.session]).output().expect("capture-pane");
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -70,7 +76,7 @@ impl Tmux {
     }
 
     pub fn alive(&self) -> bool {
-        Command::new("tmux").args(["has-session", "-t", &self.session]).status().map(|s| s.success()).unwrap_or(false)
+        self.tmux().args(["has-session", "-t", &self.session]).status().map(|s| s.success()).unwrap_or(false)
     }
 
     /// The console's audit log, one JSON value per line.
@@ -82,9 +88,16 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["kill-session", "-t", &self.session]).status();
+        let _ = self.tmux().arg("kill-server").stderr(std::process::Stdio::null()).status();
         let _ = std::fs::remove_dir_all(&self.state);
     }
+}
+
+/// A tmux command on the session's own server, without the user's tmux.conf.
+fn tmux(session: &str) -> Command {
+    let mut c = Command::new("tmux");
+    c.args(["-L", session, "-f", "/dev/null"]);
+    c
 }
 
 /// The words of the table row whose first cell is `first`.
