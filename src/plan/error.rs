@@ -139,6 +139,13 @@ pub enum Warning {
         count: usize,
         allowed: usize,
     },
+    #[error("{topic}-{partition}: replication factor {from} -> {to}; pass --rf {to} if this is intended")]
+    ReplicationFactorChange {
+        topic: String,
+        partition: i32,
+        from: usize,
+        to: usize,
+    },
     #[error("{topic}-{partition}: broker {broker} is not alive; the reassignment cannot complete until it is back")]
     BrokerNotAlive {
         topic: String,

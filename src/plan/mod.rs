@@ -1346,5 +1346,13 @@ mod tests {
                 allowed: 1
             }]
         );
+        // RF 3 over racks a (two brokers) and b (one): two replicas in a are unavoidable, so no
+        // rack warning. Without --rf the RF change 2 -> 3 is a warning; with --rf 3 it is not.
+        let r = parse_reassignment(r#"{"version":1,"partitions":[{"topic":"t","partition":0,"replicas":[3,1,2]}]}"#).expect("parse");
+        assert_eq!(
+            validate(&state, &r, None).expect("valid"),
+            vec![Warning::ReplicationFactorChange { topic: "t".into(), partition: 0, from: 2, to: 3 }]
+        );
+        assert_eq!(validate(&state, &r, Some(3)).expect("valid"), vec![]);
     }
 }

@@ -17,7 +17,9 @@ use super::RackKey;
 /// when there are at least `r` racks).
 ///
 /// `expected_rf`: when a replication-factor goal is given, every partition of
-/// the file must have exactly that many replicas.
+/// the file must have exactly that many replicas. Without one, a partition whose
+/// replication factor the file changes is a warning (a rebalance or drain plan
+/// keeps it; an RF change should be said with `--rf`).
 pub fn validate(
     state: &ClusterState,
     r: &Reassignment,
@@ -119,6 +121,15 @@ pub fn validate(
             continue;
         }
         // Warnings.
+        let current_rf = state.partitions[pi].replicas.len();
+        if expected_rf.is_none() && e.replicas.len() != current_rf {
+            warnings.push(Warning::ReplicationFactorChange {
+                topic: topic.clone(),
+                partition,
+                from: current_rf,
+                to: e.replicas.len(),
+            });
+        }
         for &b in &e.replicas {
             if !alive.get(&b).copied().unwrap_or(false) {
                 warnings.push(Warning::BrokerNotAlive {

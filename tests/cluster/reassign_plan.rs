@@ -115,8 +115,11 @@ fn rebalance_onto_a_new_broker_moves_only_the_lower_bound() {
     kafka_after.extend(proposed);
     let kafka_counts = counts(&kafka_after);
     println!(
-        "planner comparison on {} partitions: kdeck moves 10 (lower bound 10) to 10/10/10, kafka-reassign-partitions --generate moves {kafka_moves} to {kafka_counts:?}",
-        current.len()
+        "planner comparison on {} partitions: kdeck moves {} (lower bound {}) to {:?}, kafka-reassign-partitions --generate moves {kafka_moves} to {kafka_counts:?}",
+        current.len(),
+        s["moves"],
+        s["lower_bound"],
+        counts(&after)
     );
     // --generate is random and may leave the counts uneven (then it can move fewer); a balanced
     // result of it can never beat the lower bound.
@@ -124,16 +127,143 @@ fn rebalance_onto_a_new_broker_moves_only_the_lower_bound() {
         assert!(kafka_moves >= 10, "a balanced plan moved fewer than the lower bound");
     }
 
-    // Kafka's tool reads kdeck's file (nothing was executed, so each partition is "not active").
-    let verify = kafka_tool(
-        "org.apache.kafka.tools.reassign.ReassignPartitionsCommand",
-        &["--bootstrap-server", &env().bootstrap, "--verify", "--reassignment-json-file", out.to_str().expect("path")],
-    );
-    assert_eq!(verify.matches("There is no active reassignment of partition").count(), planned.len(), "{verify}");
+    // Kafka's tool reads kdeck's files, plan and rollback.
+    kafka_reads(&out, &dir.join("plan.rollback.json"), planned.len());
 
     // kdeck validates its own plan against the cluster.
     let valid = kdeck(&["reassign", "validate", out.to_str().expect("path")]);
     assert_eq!(valid.lines().next(), Some(format!("{}: valid ({} partitions)", out.display(), planned.len()).as_str()));
+}
+
+/// Kafka's ReassignPartitionsCommand --verify reads `file` and says `phrase` for each of its `n`
+/// partitions.
+fn kafka_verify_says(file: &std::path::Path, phrase: &str, n: usize) {
+    let verify = kafka_tool(
+        "org.apache.kafka.tools.reassign.ReassignPartitionsCommand",
+        &["--bootstrap-server", &env().bootstrap, "--verify", "--reassignment-json-file", file.to_str().expect("path")],
+    );
+    assert_eq!(verify.matches(phrase).count(), n, "{}:\n{verify}", file.display());
+}
+
+/// Kafka's tool reads a plan and its rollback: nothing was executed, so no partition of the plan
+/// is being reassigned, and the rollback is exactly the current assignment ("completed").
+fn kafka_reads(plan: &std::path::Path, rollback: &std::path::Path, n: usize) {
+    kafka_verify_says(plan, "There is no active reassignment of partition", n);
+    kafka_verify_says(rollback, "is completed.", n);
+}
+
+/// `reassign plan` for `topic` with `args`: the summary, the plan and the rollback (files checked
+/// with Kafka's own tool), and the topic's assignment once the plan would be applied.
+fn plan_topic(topic: &str, args: &[&str]) -> (serde_json::Value, Assignment, Assignment) {
+    let dir = std::env::temp_dir().join(unique("plan-goal"));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let out = dir.join("plan.json");
+    let mut full = vec!["reassign", "plan"];
+    full.extend_from_slice(args);
+    full.extend_from_slice(&["--out", out.to_str().expect("path")]);
+    let v = kdeck_json(&full);
+    let read = |f: &std::path::Path| assignment(&serde_json::from_str(&std::fs::read_to_string(f).expect("plan file")).expect("plan JSON"));
+    let (planned, rollback) = (read(&out), read(&dir.join("plan.rollback.json")));
+    assert_eq!(planned.keys().collect::<Vec<_>>(), rollback.keys().collect::<Vec<_>>(), "{v}");
+    assert!(planned.keys().all(|(t, _)| t == topic), "{v}");
+    kafka_reads(&out, &dir.join("plan.rollback.json"), planned.len());
+    (v, planned, rollback)
+}
+
+/// A new topic's assignment once `describe` reports `layout` (metadata reaches every broker a
+/// moment after CreateTopics returns).
+fn described(topic: &str, layout: &[&[i32]]) -> Assignment {
+    let want: Assignment =
+        layout.iter().enumerate().map(|(i, r)| ((topic.to_string(), i as i64), r.iter().map(|&b| i64::from(b)).collect())).collect();
+    wait_for(&format!("{topic} in metadata"), Duration::from_secs(30), || {
+        let out = kdeck_raw(&["--bootstrap", &env().bootstrap, "--output", "json", "describe", topic]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+        let got: Assignment = v["partitions"]
+            .as_array()?
+            .iter()
+            .map(|p| ((topic.to_string(), p["partition"].as_i64().unwrap_or(-1)), p["replicas"].as_array().map(|r| r.iter().filter_map(|b| b.as_i64()).collect()).unwrap_or_default()))
+            .collect();
+        (got == want).then_some(got)
+    })
+}
+
+fn per_broker(v: &serde_json::Value, field: &str) -> BTreeMap<i64, i64> {
+    v["summary"]["brokers"].as_array().expect("brokers").iter().map(|b| (b["id"].as_i64().unwrap_or(-1), b[field].as_i64().unwrap_or(-1))).collect()
+}
+
+/// The other three goals end to end, with the other two ways to give topics: drain broker 3
+/// (topics-to-move JSON), raise the replication factor (regex), balance preferred leaders.
+#[test]
+fn drain_rf_and_leaders_goals_from_the_cli() {
+    let _g = common::shared();
+    let dir = std::env::temp_dir().join(unique("plan-goals"));
+    std::fs::create_dir_all(&dir).expect("dir");
+
+    // Drain: 6 × RF 2, broker 3 in four partitions; they move to 1 and 2, nothing else moves.
+    let d = unique("plan-drain");
+    let layout: [&[i32]; 6] = [&[1, 3], &[3, 2], &[2, 3], &[3, 1], &[1, 2], &[2, 1]];
+    data::create_topic_with_assignment(&d, &layout);
+    let before = described(&d, &layout);
+    let ttm = dir.join("topics.json");
+    std::fs::write(&ttm, format!("{{\"version\":1,\"topics\":[{{\"topic\":\"{d}\"}}]}}")).expect("write");
+    let (v, planned, rollback) = plan_topic(&d, &["--goal", "drain", "--drain", "3", "--topics-json", ttm.to_str().expect("path")]);
+    let s = &v["summary"];
+    assert_eq!((s["moves"].as_u64(), s["lower_bound"].as_u64()), (Some(4), Some(4)), "{v}");
+    assert_eq!(s["target_brokers"], serde_json::json!([1, 2]), "{v}");
+    for (k, r) in &rollback {
+        assert_eq!(before.get(k), Some(r), "rollback of {k:?}");
+    }
+    let mut after = before.clone();
+    after.extend(planned);
+    for (k, r) in &after {
+        let set: BTreeSet<i64> = r.iter().copied().collect();
+        assert_eq!(set, BTreeSet::from([1, 2]), "{k:?} after the drain: {r:?}");
+    }
+    assert_eq!(counts(&after), BTreeMap::from([(1, 6), (2, 6)]));
+    assert_eq!(per_broker(&v, "planned_leaders_after"), BTreeMap::from([(1, 3), (2, 3), (3, 0)]), "{v}");
+
+    // Replication factor 1 → 2 for the topics matching a regex: one added replica each.
+    let r = unique("plan-rf");
+    let layout: [&[i32]; 4] = [&[1], &[2], &[3], &[1]];
+    data::create_topic_with_assignment(&r, &layout);
+    let before = described(&r, &layout);
+    let (v, planned, _) = plan_topic(&r, &["--goal", "rf", "--rf", "2", "--topics-regex", &format!("{r}|no-such-topic-.*")]);
+    let s = &v["summary"];
+    assert_eq!((s["moves"].as_u64(), s["lower_bound"].as_u64(), s["reassigned_partitions"].as_u64()), (Some(4), Some(4), Some(4)), "{v}");
+    for (k, old) in &before {
+        let new = &planned[k];
+        assert_eq!(new.len(), 2, "{k:?}: {new:?}");
+        assert_ne!(new[0], new[1], "{k:?}: {new:?}");
+        assert!(new.contains(&old[0]), "{k:?} keeps its replica {old:?}: {new:?}");
+    }
+    let mut after = before.clone();
+    after.extend(planned);
+    let mut c: Vec<usize> = counts(&after).into_values().collect();
+    c.sort_unstable();
+    assert_eq!(c, vec![2, 3, 3], "8 replicas over 3 brokers");
+    // Validating that plan: the RF change is a warning unless --rf says it is meant.
+    let plan_file = dir.join("rf.json");
+    std::fs::write(&plan_file, serde_json::json!({"version": 1, "partitions": after.iter().map(|((t, p), rs)| serde_json::json!({"topic": t, "partition": p, "replicas": rs})).collect::<Vec<_>>()}).to_string()).expect("write");
+    let plain = kdeck(&["reassign", "validate", plan_file.to_str().expect("path")]);
+    assert_eq!(plain.matches("replication factor 1 -> 2; pass --rf 2 if this is intended").count(), 4, "{plain}");
+    let with_rf = kdeck(&["reassign", "validate", "--rf", "2", plan_file.to_str().expect("path")]);
+    assert_eq!(with_rf, format!("{}: valid (4 partitions)\n", plan_file.display()));
+
+    // Leaders only: every preferred leader on broker 1; reordering gives 2/2/2 with no move.
+    let l = unique("plan-leaders");
+    let layout: [&[i32]; 6] = [&[1, 2], &[1, 3], &[1, 2], &[1, 3], &[1, 2], &[1, 3]];
+    data::create_topic_with_assignment(&l, &layout);
+    let before = described(&l, &layout);
+    let (v, planned, _) = plan_topic(&l, &["--goal", "leaders", "--topics", &l, "--brokers", "1,2,3"]);
+    let s = &v["summary"];
+    assert_eq!((s["moves"].as_u64(), s["leader_only_changes"].as_u64(), s["preferred_leader_changes"].as_u64()), (Some(0), Some(4), Some(4)), "{v}");
+    assert_eq!(planned.len(), 4, "{v}");
+    for (k, new) in &planned {
+        let (a, b): (BTreeSet<i64>, BTreeSet<i64>) = (new.iter().copied().collect(), before[k].iter().copied().collect());
+        assert_eq!(a, b, "{k:?}: same replicas, new order");
+        assert_ne!(new[0], 1, "{k:?}: {new:?}");
+    }
+    assert_eq!(per_broker(&v, "planned_leaders_after"), BTreeMap::from([(1, 2), (2, 2), (3, 2)]), "{v}");
 }
 
 /// A replica in use (not a future copy) as Kafka's LogDirsCommand reports it.
@@ -350,6 +480,15 @@ fn invalid_plans_are_refused_with_the_reason() {
         (format!("{{\"version\":1,\"partitions\":[{{\"topic\":\"{t}\",\"partition\":5,\"replicas\":[1,2]}}]}}"), format!("partition {t}-5 does not exist in the cluster")),
         (format!("{{\"version\":1,\"partitions\":[{{\"topic\":\"{t}\",\"partition\":0,\"replicas\":[1,1]}}]}}"), format!("{t}-0: broker 1 appears more than once in the replica list")),
         (format!("{{\"version\":1,\"partitions\":[{{\"topic\":\"{t}\",\"partition\":1,\"replicas\":[]}}]}}"), format!("{t}-1: the replica list is empty")),
+        (format!("{{\"version\":1,\"partitions\":[{{\"topic\":\"{t}-nope\",\"partition\":0,\"replicas\":[1]}}]}}"), format!("topic '{t}-nope' does not exist in the cluster")),
+        (
+            format!("{{\"version\":1,\"partitions\":[{{\"topic\":\"{t}\",\"partition\":0,\"replicas\":[1,2]}},{{\"topic\":\"{t}\",\"partition\":0,\"replicas\":[2,3]}}]}}"),
+            format!("{t}-0 appears more than once in the reassignment"),
+        ),
+        (
+            format!("{{\"version\":1,\"partitions\":[{{\"topic\":\"{t}\",\"partition\":0,\"replicas\":[1,2],\"log_dirs\":[\"any\"]}}]}}"),
+            format!("{t}-0: log_dirs has 1 entries but replicas has 2"),
+        ),
     ];
     for (i, (body, reason)) in cases.iter().enumerate() {
         let f = dir.join(format!("bad{i}.json"));
