@@ -341,3 +341,60 @@ fn byte_check_catches_an_improving_exchange() {
     let pl = Placed { planned: &planned, final_lists: &fin, tidx: &tidx, rack_of: &[0, 1], caps: &[1, 1], rf_goal: None };
     check_bytes_local_optimum(&pl, true);
 }
+
+/// The checks that only apply to some requests do apply on ordinary random clusters, so the
+/// property tests above are not vacuous: the exact balance oracle ran, found ±1 both achievable
+/// and blocked by racks, the 1.1x rule was checked with a positive lower bound, and the
+/// topic-spread check looked at exchanges.
+#[test]
+fn conditional_checks_get_work() {
+    let (mut oracle, mut pm1, mut rack_limited, mut ratio, mut topic_pairs) = (0, 0, 0, 0, 0);
+    for seed in 0..40u64 {
+        let g = GenParams {
+            brokers: 2 + seed as usize % 9,
+            racks: seed as usize % 4,
+            partitions: 40 + (seed as usize * 37) % 260,
+            max_rf: 1 + seed as usize % 3,
+            seed,
+            dead_pct: 0,
+            unhealthy_pct: 0,
+        };
+        for goal in 0..3 {
+            let f = run_state(&gen_state(&g), goal, seed);
+            oracle += usize::from(f.oracle_checked);
+            pm1 += usize::from(f.pm1_achievable == Some(true));
+            rack_limited += usize::from(f.pm1_achievable == Some(false));
+            ratio += usize::from(f.ratio_checked);
+            topic_pairs += f.topic_pairs_checked;
+        }
+    }
+    eprintln!("oracle {oracle}, ±1 achievable {pm1}, rack-limited {rack_limited}, 1.1x checked {ratio}, topic pairs {topic_pairs}");
+    assert!(oracle > 0 && pm1 > 0 && rack_limited > 0, "balance oracle: {oracle} runs, {pm1} ±1, {rack_limited} rack-limited");
+    assert!(ratio > 0, "the 1.1x rule was never checked with a positive lower bound");
+    assert!(topic_pairs > 0, "the topic-spread check never had an exchange to look at");
+}
+
+/// The topic-spread check is not vacuous: draining broker 3 onto 1 and 2 with topic a all on 1
+/// and topic b all on 2 is caught, since a-0 and b-0 could swap destinations at no extra move.
+#[test]
+#[should_panic(expected = "topics not locally spread")]
+fn topic_check_catches_an_improving_exchange() {
+    let part = |topic: &str, partition: i32| PartitionState {
+        topic: topic.into(),
+        partition,
+        replicas: vec![3],
+        isr: vec![3],
+        leader: Some(3),
+        size_bytes: None,
+    };
+    let partitions = vec![part("a", 0), part("a", 1), part("b", 0), part("b", 1)];
+    let planned: Vec<&PartitionState> = partitions.iter().collect();
+    let mut fin: BTreeMap<(&str, i32), Vec<i32>> = BTreeMap::new();
+    fin.insert(("a", 0), vec![1]);
+    fin.insert(("a", 1), vec![1]);
+    fin.insert(("b", 0), vec![2]);
+    fin.insert(("b", 1), vec![2]);
+    let tidx: HashMap<i32, usize> = [(1, 0), (2, 1), (3, 2)].into_iter().collect();
+    let pl = Placed { planned: &planned, final_lists: &fin, tidx: &tidx, rack_of: &[0, 1, 2], caps: &[1, 1, 1], rf_goal: None };
+    check_topic_local_optimum(&pl);
+}

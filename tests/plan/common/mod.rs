@@ -230,6 +230,8 @@ pub struct Facts {
     pub pm1_achievable: Option<bool>,
     pub oracle_checked: bool,
     pub equal_racks: bool,
+    /// The 1.1x rule was checked (guaranteed class, lower bound > 0).
+    pub ratio_checked: bool,
     /// Candidate exchanges the byte check looked at (0: no sizes).
     pub byte_exchanges_checked: usize,
     /// (c, q) pairs the topic-spread check looked at.
@@ -433,6 +435,7 @@ pub fn check_plan(state: &ClusterState, req: &PlanRequest, plan: &Plan) -> Facts
             // then the exact minimum (min-cost flow, `exact`) must itself exceed the allowance and
             // the plan must stay within 1.1x of that minimum.
             let allowed = lb + lb.div_ceil(10);
+            facts.ratio_checked = lb > 0;
             if moves > allowed {
                 let ex = exact::exact_for_plan(state, req, plan).expect("the exact minimum of a plan with moves");
                 assert!(ex.opt > allowed, "moves {moves} > allowed {allowed} (lower bound {lb}) although {} moves suffice", ex.opt);
