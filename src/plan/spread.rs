@@ -17,7 +17,10 @@
 //! partition of `A` on `x` against the partitions on `y` of the topics with
 //! `g_B >= 3 - g_A`, restricted to the partners that keep the move count
 //! (as in [`super::bytes`]). Any improving exchange has `g_A >= 2` or
-//! `g_B >= 2`, so it is found from the side of that topic.
+//! `g_B >= 2`, so it is found from the side of that topic. Whether a partner
+//! fits depends on `c` only through `c`'s move and leader effects, so each
+//! scan searches once per effect (at most 9), not once per partition. The
+//! budget counts every partition and topic looked at.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -62,6 +65,7 @@ impl State<'_> {
         let e_c = move_delta(&self.parts[c], x, y);
         let l_c = leader_delta(&self.parts[c], x, y);
         for (&b, &on_y) in &self.topics_on[y] {
+            *work += 1;
             if b == a || g_a + on_y - self.n(b, x) < 3 {
                 continue;
             }
@@ -143,19 +147,34 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<u32>])
                 continue;
             }
             for x in 0..b_n {
+                // The partitions of `a` on `x` (an exchange takes one off).
+                let mut on_x: Vec<usize> = of_topic[&a].iter().copied().filter(|&c| st.slots[c].contains(&(x as u32))).collect();
+                work += of_topic[&a].len();
                 for y in 0..b_n {
                     // Re-read after every exchange: counts change.
                     while st.n(a, x) - st.n(a, y) >= 2 {
                         let g_a = st.n(a, x) - st.n(a, y);
+                        // A partner depends on `c` only through its move and leader effects:
+                        // one search per effect until the next exchange.
+                        let mut searched: Vec<((i32, i32), Option<(usize, usize)>)> = Vec::new();
                         let mut found = None;
-                        for &c in &of_topic[&a] {
+                        for (k, &c) in on_x.iter().enumerate() {
+                            work += 1;
                             let Some(xi) = st.slots[c].iter().position(|&s| s as usize == x) else { continue };
                             if st.slots[c].contains(&(y as u32)) || !rack_ok(&parts[c], &st.slots[c], rack_of, xi, y) {
                                 continue;
                             }
-                            work += 1;
-                            if let Some((q, yi)) = st.partner(c, xi, y, g_a, &mut work) {
-                                found = Some((c, xi, q, yi));
+                            let effect = (move_delta(&parts[c], x, y), leader_delta(&parts[c], x, y));
+                            let partner = match searched.iter().find(|(e, _)| *e == effect) {
+                                Some(&(_, r)) => r,
+                                None => {
+                                    let r = st.partner(c, xi, y, g_a, &mut work);
+                                    searched.push((effect, r));
+                                    r
+                                }
+                            };
+                            if let Some((q, yi)) = partner {
+                                found = Some((k, c, xi, q, yi));
                                 break;
                             }
                             if work > budget {
@@ -163,8 +182,9 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<u32>])
                                 return out;
                             }
                         }
-                        let Some((c, xi, q, yi)) = found else { break };
+                        let Some((k, c, xi, q, yi)) = found else { break };
                         st.exchange(c, xi, q, yi);
+                        on_x.remove(k);
                         out.exchanges += 1;
                         improved = true;
                     }
