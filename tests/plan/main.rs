@@ -1,6 +1,7 @@
 //! Property tests of the planner over random clusters (1-60 brokers, 0-6
 //! racks, RF 1-4, up to 5k partitions in the 64-case debug runs, sizes
-//! skewed to small; 20k partitions with 60 brokers in
+//! skewed to small; 5k-20k partitions in the 16 cases of
+//! `large_random_clusters`; 20k partitions with 60 brokers in
 //! `extreme_sizes`). Every rule
 //! is checked by `common::check_plan` against the definitions in the
 //! module docs of `kdeck::plan`.
@@ -260,6 +261,19 @@ fn brute_force(state: &ClusterState, targets: &[i32], p: &Plan) -> (usize, usize
             idx[i] = 0;
             i += 1;
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: (cases() / 4).max(1), ..ProptestConfig::default() })]
+
+    /// Random clusters of 5k-20k partitions (the upper end), every goal, half of them with
+    /// sizes: all rules above. Fewer cases: each takes seconds in a debug build.
+    #[test]
+    fn large_random_clusters(g in params(), partitions in 5_001usize..=20_000, goal in 0usize..4, sized: bool) {
+        let g = GenParams { partitions, ..g };
+        let state = if sized { with_skewed_sizes(gen_state(&g), g.seed) } else { gen_state(&g) };
+        run_state(&state, goal, g.seed);
     }
 }
 
