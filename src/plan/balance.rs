@@ -39,6 +39,8 @@ pub(crate) struct Balancer<'a> {
     rack_n: usize,
     count: Vec<usize>,
     target: &'a [usize],
+    /// Sum of `target`.
+    target_sum: i64,
     rack_total: Vec<usize>,
     rack_target: Vec<usize>,
     bytes: Vec<u64>,
@@ -73,6 +75,7 @@ impl<'a> Balancer<'a> {
             rack_n,
             count: vec![0; b_n],
             target,
+            target_sum: target.iter().map(|&x| x as i64).sum(),
             rack_total: vec![0; rack_n],
             rack_target,
             bytes: vec![0; b_n],
@@ -383,8 +386,7 @@ impl<'a> Balancer<'a> {
     /// (a broker meant to hold more replicas has a larger share of each topic).
     fn topic_excess(&self, t: u32, a: usize) -> i64 {
         let n = i64::from(self.topic_on.get(&(t, a as u32)).copied().unwrap_or(0));
-        let all: i64 = self.target.iter().map(|&x| x as i64).sum();
-        n * all - self.topic_total.get(&t).copied().unwrap_or(0) as i64 * self.target[a] as i64
+        n * self.target_sum - self.topic_total.get(&t).copied().unwrap_or(0) as i64 * self.target[a] as i64
     }
 
     /// Moves replicas off broker `a` to the best destination accepted by
@@ -517,7 +519,7 @@ impl<'a> Balancer<'a> {
     /// decrease keeps `y` instead of `x`), -1 (an added replica goes back to
     /// an original broker).
     fn hop_cost(&self, pi: usize, x: u32, y: u32) -> i32 {
-        i32::from(!self.is_orig(pi, y)) - i32::from(!self.is_orig(pi, x))
+        super::exchange::move_delta(&self.parts[pi], x as usize, y as usize)
     }
 
     /// Witness buckets per broker: one per destination rack when there are

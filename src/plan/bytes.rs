@@ -30,7 +30,7 @@
 use std::ops::Bound;
 
 use super::balance::BPart;
-use super::exchange::{leader_delta, move_delta, rack_ok, Partners};
+use super::exchange::{can_leave, leader_delta, move_delta, partner_slot, Partners};
 use super::report::ByteBalance;
 
 /// Exchanges made and how the pass ended.
@@ -61,18 +61,6 @@ impl State<'_> {
         self.parts[p].size
     }
 
-    fn rack_ok(&self, p: usize, si: usize, y: usize) -> bool {
-        rack_ok(&self.parts[p], &self.slots[p], self.rack_of, si, y)
-    }
-
-    fn move_delta(&self, p: usize, from: usize, to: usize) -> i32 {
-        move_delta(&self.parts[p], from, to)
-    }
-
-    fn leader_delta(&self, p: usize, from: usize, to: usize) -> i32 {
-        leader_delta(&self.parts[p], from, to)
-    }
-
     /// The best partner `q` on `y` for `c` leaving `x` for `y`, with the
     /// change in the sum of squares it gives (negative), if any improves.
     fn best_partner(&self, c: usize, xi: usize, y: usize) -> Option<(usize, usize, i128)> {
@@ -82,8 +70,8 @@ impl State<'_> {
             return None;
         }
         let sc = i128::from(self.size(c));
-        let e_c = self.move_delta(c, x, y);
-        let l_c = self.leader_delta(c, x, y);
+        let e_c = move_delta(&self.parts[c], x, y);
+        let l_c = leader_delta(&self.parts[c], x, y);
         // Improving partners have d = sc - sq strictly between 0 and X - Y;
         // the best one has d closest to (X - Y) / 2.
         let gap = bx - by;
@@ -91,16 +79,8 @@ impl State<'_> {
         let ideal = (sc - gap / 2).clamp(0, i128::from(u64::MAX)) as u64;
         let eligible = |&(sq, q): &(u64, u32)| -> Option<(usize, usize, i128)> {
             let q = q as usize;
-            if q == c || self.slots[q].contains(&(x as u32)) {
-                return None;
-            }
-            let yi = self.slots[q].iter().position(|&b| b as usize == y)?;
-            if !self.rack_ok(q, yi, x)
-                || e_c + self.move_delta(q, y, x) > 0
-                || l_c + self.leader_delta(q, y, x) > 0
-            {
-                return None;
-            }
+            // `c` is on `x`, so it is never its own partner.
+            let yi = partner_slot(&self.parts[q], &self.slots[q], self.rack_of, e_c, l_c, x, y)?;
             let d = sc - i128::from(sq);
             // None on overflow (gaps beyond 2^62 bytes): no exchange.
             let change = d.checked_mul(by - bx + d)?.checked_mul(2)?;
@@ -204,10 +184,7 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<u32>])
             for xi in 0..st.slots[c].len() {
                 for y in 0..b_n {
                     let x = st.slots[c][xi] as usize;
-                    if (st.bytes[x] - st.bytes[y]).abs() <= st.tolerance
-                        || st.slots[c].contains(&(y as u32))
-                        || !st.rack_ok(c, xi, y)
-                    {
+                    if (st.bytes[x] - st.bytes[y]).abs() <= st.tolerance || !can_leave(&st.parts[c], &st.slots[c], st.rack_of, xi, y) {
                         continue;
                     }
                     if budget == 0 {

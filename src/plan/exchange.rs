@@ -32,6 +32,24 @@ pub(crate) fn leader_delta(part: &BPart, from: usize, to: usize) -> i32 {
     i32::from(lead == Some(from as u32)) - i32::from(lead == Some(to as u32))
 }
 
+/// Whether `part` (now on `slots`) may give its replica in slot `xi` to `y`:
+/// not already on `y`, and the rack rule holds after.
+pub(crate) fn can_leave(part: &BPart, slots: &[u32], rack_of: &[usize], xi: usize, y: usize) -> bool {
+    !slots.contains(&(y as u32)) && rack_ok(part, slots, rack_of, xi, y)
+}
+
+/// Whether partition `q` (now on `slots`) can be the partner of a `c` leaving
+/// `x` for `y` whose own move and leader changes are `e_c` and `l_c`: `q` is on
+/// `y` and not on `x`, may take `x` under the rack rule, and together the two
+/// add no move and cost no preferred leader. Returns `q`'s slot on `y`.
+pub(crate) fn partner_slot(part: &BPart, slots: &[u32], rack_of: &[usize], e_c: i32, l_c: i32, x: usize, y: usize) -> Option<usize> {
+    if slots.contains(&(x as u32)) {
+        return None;
+    }
+    let yi = slots.iter().position(|&b| b as usize == y)?;
+    (rack_ok(part, slots, rack_of, yi, x) && e_c + move_delta(part, y, x) <= 0 && l_c + leader_delta(part, y, x) <= 0).then_some(yi)
+}
+
 /// Partitions by key `K` (ordered), per topic `t`: `added[(b, t)]` those the
 /// plan adds to broker `b`, `kept[(b, t)]` those on `b` before and after,
 /// `left[(x, y, t)]` those that left `x` and are on `y`.

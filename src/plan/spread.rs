@@ -25,7 +25,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::balance::BPart;
-use super::exchange::{leader_delta, move_delta, rack_ok, Partners};
+use super::exchange::{can_leave, leader_delta, move_delta, partner_slot, Partners};
 
 /// Look-ups allowed per planned partition before the pass gives up.
 const WORK_PER_PARTITION: usize = 200;
@@ -72,14 +72,7 @@ impl State<'_> {
             for &q in self.partners.sets(e_c, x, y, b).into_iter().flatten().flatten() {
                 *work += 1;
                 let q = q as usize;
-                if self.slots[q].contains(&(x as u32)) {
-                    continue;
-                }
-                let Some(yi) = self.slots[q].iter().position(|&s| s as usize == y) else { continue };
-                if rack_ok(&self.parts[q], &self.slots[q], self.rack_of, yi, x)
-                    && e_c + move_delta(&self.parts[q], y, x) <= 0
-                    && l_c + leader_delta(&self.parts[q], y, x) <= 0
-                {
+                if let Some(yi) = partner_slot(&self.parts[q], &self.slots[q], self.rack_of, e_c, l_c, x, y) {
                     return Some((q, yi));
                 }
             }
@@ -161,7 +154,7 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<u32>])
                         for (k, &c) in on_x.iter().enumerate() {
                             work += 1;
                             let Some(xi) = st.slots[c].iter().position(|&s| s as usize == x) else { continue };
-                            if st.slots[c].contains(&(y as u32)) || !rack_ok(&parts[c], &st.slots[c], rack_of, xi, y) {
+                            if !can_leave(&parts[c], &st.slots[c], rack_of, xi, y) {
                                 continue;
                             }
                             let effect = (move_delta(&parts[c], x, y), leader_delta(&parts[c], x, y));

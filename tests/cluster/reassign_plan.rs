@@ -7,8 +7,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use crate::common::{self, data, env, kafka_tool, kdeck, kdeck_json, kdeck_raw, unique, wait_for};
+use crate::ops_fixture::{replicas, Ops};
 
 type Assignment = BTreeMap<(String, i64), Vec<i64>>;
+
+/// A reassignment JSON file (plan or rollback) as an assignment.
+fn read_assignment(file: &std::path::Path) -> Assignment {
+    let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    assignment(&serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display())))
+}
 
 fn assignment(json: &serde_json::Value) -> Assignment {
     json["partitions"]
@@ -70,10 +77,7 @@ fn rebalance_onto_a_new_broker_moves_only_the_lower_bound() {
     assert_eq!(per_broker, vec![(1, 16, 10), (2, 14, 10), (3, 0, 10)]);
 
     // The files are Kafka's format; applying the plan to the current state gives 10/10/10.
-    let plan: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).expect("plan file")).expect("plan JSON");
-    let rollback: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("plan.rollback.json")).expect("rollback file")).expect("rollback JSON");
-    let (planned, before) = (assignment(&plan), assignment(&rollback));
+    let (planned, before) = (read_assignment(&out), read_assignment(&dir.join("plan.rollback.json")));
     assert_eq!(planned.keys().collect::<Vec<_>>(), before.keys().collect::<Vec<_>>(), "rollback covers exactly the planned partitions");
     assert_eq!(moves(&before, &planned), 10);
     let mut current: Assignment = BTreeMap::new();
@@ -162,8 +166,7 @@ fn plan_topic(topic: &str, args: &[&str]) -> (serde_json::Value, Assignment, Ass
     full.extend_from_slice(args);
     full.extend_from_slice(&["--out", out.to_str().expect("path")]);
     let v = kdeck_json(&full);
-    let read = |f: &std::path::Path| assignment(&serde_json::from_str(&std::fs::read_to_string(f).expect("plan file")).expect("plan JSON"));
-    let (planned, rollback) = (read(&out), read(&dir.join("plan.rollback.json")));
+    let (planned, rollback) = (read_assignment(&out), read_assignment(&dir.join("plan.rollback.json")));
     assert_eq!(planned.keys().collect::<Vec<_>>(), rollback.keys().collect::<Vec<_>>(), "{v}");
     assert!(planned.keys().all(|(t, _)| t == topic), "{v}");
     kafka_reads(&out, &dir.join("plan.rollback.json"), planned.len());
@@ -173,18 +176,10 @@ fn plan_topic(topic: &str, args: &[&str]) -> (serde_json::Value, Assignment, Ass
 /// A new topic's assignment once `describe` reports `layout` (metadata reaches every broker a
 /// moment after CreateTopics returns).
 fn described(topic: &str, layout: &[&[i32]]) -> Assignment {
-    let want: Assignment =
-        layout.iter().enumerate().map(|(i, r)| ((topic.to_string(), i as i64), r.iter().map(|&b| i64::from(b)).collect())).collect();
-    wait_for(&format!("{topic} in metadata"), Duration::from_secs(30), || {
-        let out = kdeck_raw(&["--bootstrap", &env().bootstrap, "--output", "json", "describe", topic]);
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
-        let got: Assignment = v["partitions"]
-            .as_array()?
-            .iter()
-            .map(|p| ((topic.to_string(), p["partition"].as_i64().unwrap_or(-1)), p["replicas"].as_array().map(|r| r.iter().filter_map(|b| b.as_i64()).collect()).unwrap_or_default()))
-            .collect();
-        (got == want).then_some(got)
-    })
+    let want: Vec<Vec<i64>> = layout.iter().map(|r| r.iter().map(|&b| i64::from(b)).collect()).collect();
+    let ops = Ops::new();
+    wait_for(&format!("{topic} in metadata"), Duration::from_secs(30), || (replicas(&ops, topic).as_ref() == Some(&want)).then_some(()));
+    want.into_iter().enumerate().map(|(i, r)| ((topic.to_string(), i as i64), r)).collect()
 }
 
 fn per_broker(v: &serde_json::Value, field: &str) -> BTreeMap<i64, i64> {
@@ -396,7 +391,7 @@ fn plan_bytes_are_the_sizes_the_brokers_report() {
     let s = &v["summary"];
     assert_eq!(s["moves_with_unknown_size"], 0, "{v}");
 
-    let planned = assignment(&serde_json::from_str(&std::fs::read_to_string(&out).expect("plan file")).expect("plan JSON"));
+    let planned = read_assignment(&out);
     let mut after = current.clone();
     after.extend(planned.clone());
     // Bytes to move: each replica added carries its partition's size.
@@ -458,7 +453,7 @@ fn rebalance_gives_the_new_broker_its_share_of_bytes() {
     let s = &v["summary"];
     assert_eq!((s["moves"].as_u64(), s["lower_bound"].as_u64()), (Some(2), Some(2)), "{v}");
     assert_eq!(s["byte_balance"], "done", "{v}");
-    let planned = assignment(&serde_json::from_str(&std::fs::read_to_string(&out).expect("plan file")).expect("plan JSON"));
+    let planned = read_assignment(&out);
     let want: Assignment = [((t.clone(), 1), vec![3]), ((t.clone(), 4), vec![3])].into_iter().collect();
     assert_eq!(planned, want, "{v}");
     assert_eq!(s["bytes_to_move"].as_u64(), Some(size(1) + size(4)), "{v}");
