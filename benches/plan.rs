@@ -11,7 +11,8 @@ use kdeck::plan::{plan, Broker, ClusterState, Goal, PartitionState, PlanRequest,
 /// `partitions` RF-3 partitions laid out cyclically over brokers `0..old_brokers` (consecutive
 /// ids are in different racks, so the start is rack-aware), with sizes of 1-1000 MiB.
 fn skewed_cluster(partitions: usize, brokers: i32, old_brokers: i32, rack_of: impl Fn(i32) -> i32) -> ClusterState {
-    let brokers_v: Vec<Broker> = (0..brokers).map(|id| Broker { id, rack: Some(format!("az-{}", rack_of(id))), alive: true }).collect();
+    let brokers_v: Vec<Broker> =
+        (0..brokers).map(|id| Broker { id, rack: Some(format!("az-{}", rack_of(id))), alive: true }).collect();
     let per_topic = 100;
     let mut parts = Vec::with_capacity(partitions);
     for i in 0..partitions {

@@ -48,8 +48,10 @@ fn base() -> ClientConfig {
 
 pub async fn create_topics() -> anyhow::Result<()> {
     let admin: AdminClient<DefaultClientContext> = base().create()?;
-    let topics: Vec<NewTopic> = TOPICS.iter().map(|(n, p, rf)| NewTopic::new(n, *p, TopicReplication::Fixed(*rf))).collect();
-    let results = admin.create_topics(&topics, &AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)))).await?;
+    let topics: Vec<NewTopic> =
+        TOPICS.iter().map(|(n, p, rf)| NewTopic::new(n, *p, TopicReplication::Fixed(*rf))).collect();
+    let results =
+        admin.create_topics(&topics, &AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)))).await?;
     for r in results {
         match r {
             Ok(_) => {}

@@ -12,7 +12,8 @@ fn log_file() -> Option<std::fs::File> {
 }
 
 fn init_logging(console: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("KDECK_LOG").unwrap_or_else(|_| if console { "info" } else { "warn" }.into());
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KDECK_LOG")
+        .unwrap_or_else(|_| if console { "info" } else { "warn" }.into());
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     match (console, log_file()) {
         (true, Some(file)) => builder.with_ansi(false).with_writer(std::sync::Mutex::new(file)).init(),

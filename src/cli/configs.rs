@@ -71,16 +71,14 @@ fn resource(kind: EntityKind, name: &str) -> anyhow::Result<ConfigResource> {
         EntityKind::Topic => ConfigResource::Topic(name.to_string()),
         EntityKind::Broker if name == "default" => ConfigResource::BrokerDefault,
         EntityKind::Broker => ConfigResource::Broker(
-            name.parse().map_err(|_| anyhow::anyhow!("a broker is named by its numeric id (or `default`), got {name:?}"))?,
+            name.parse()
+                .map_err(|_| anyhow::anyhow!("a broker is named by its numeric id (or `default`), got {name:?}"))?,
         ),
     })
 }
 
 fn changes(pairs: &[String], op: AlterOp) -> anyhow::Result<Vec<ConfigChange>> {
-    pairs
-        .iter()
-        .map(|p| parse_pair(p).map(|(key, value)| ConfigChange { key, op, value: Some(value) }))
-        .collect()
+    pairs.iter().map(|p| parse_pair(p).map(|(key, value)| ConfigChange { key, op, value: Some(value) })).collect()
 }
 
 #[derive(Serialize)]
@@ -97,10 +95,15 @@ pub async fn run(global: &Global, resolved: &Resolved, cmd: &ConfigCommand) -> a
             return get(&client, global.output, &res, *only_overrides).await;
         }
         ConfigCommand::Set { kind, name, pairs, yes } => (resource(*kind, name)?, changes(pairs, AlterOp::Set)?, *yes),
-        ConfigCommand::Append { kind, name, pairs, yes } => (resource(*kind, name)?, changes(pairs, AlterOp::Append)?, *yes),
-        ConfigCommand::Subtract { kind, name, pairs, yes } => (resource(*kind, name)?, changes(pairs, AlterOp::Subtract)?, *yes),
+        ConfigCommand::Append { kind, name, pairs, yes } => {
+            (resource(*kind, name)?, changes(pairs, AlterOp::Append)?, *yes)
+        }
+        ConfigCommand::Subtract { kind, name, pairs, yes } => {
+            (resource(*kind, name)?, changes(pairs, AlterOp::Subtract)?, *yes)
+        }
         ConfigCommand::Delete { kind, name, keys, yes } => {
-            let changes = keys.iter().map(|k| ConfigChange { key: k.clone(), op: AlterOp::Delete, value: None }).collect();
+            let changes =
+                keys.iter().map(|k| ConfigChange { key: k.clone(), op: AlterOp::Delete, value: None }).collect();
             (resource(*kind, name)?, changes, *yes)
         }
     };
@@ -117,11 +120,16 @@ async fn get(client: &Client, format: Format, res: &ConfigResource, overrides: b
         Format::Table => {
             let mut t = Table::new(["KEY", "VALUE", "SOURCE", "FROM"]);
             for c in &configs {
-                t.row(vec![c.name.clone(), match c.value.as_deref() {
-                    None => "-".into(),
-                    Some("") => "(empty)".into(),
-                    Some(v) => v.to_string(),
-                }, c.source.to_string(), c.source_detail.to_string()]);
+                t.row(vec![
+                    c.name.clone(),
+                    match c.value.as_deref() {
+                        None => "-".into(),
+                        Some("") => "(empty)".into(),
+                        Some(v) => v.to_string(),
+                    },
+                    c.source.to_string(),
+                    c.source_detail.to_string(),
+                ]);
             }
             t.render()
         }

@@ -29,7 +29,11 @@ struct PartitionView<'a> {
 }
 
 pub async fn run(client: &Client, format: Format, topic: &str) -> anyhow::Result<String> {
-    let snap = cluster::load(client, &LoadOptions { topics: Some(vec![topic.to_string()]), offsets: true, ..Default::default() }).await?;
+    let snap = cluster::load(
+        client,
+        &LoadOptions { topics: Some(vec![topic.to_string()]), offsets: true, ..Default::default() },
+    )
+    .await?;
     let t = snap.topic(topic).ok_or_else(|| anyhow::anyhow!("unknown topic: {topic}"))?;
     let view = TopicView {
         name: &t.name,
@@ -63,7 +67,8 @@ pub async fn run(client: &Client, format: Format, topic: &str) -> anyhow::Result
                 view.offline,
                 opt(view.messages)
             );
-            let mut tab = Table::new(["PARTITION", "LEADER", "REPLICAS", "ISR", "OUT-OF-SYNC", "START", "END", "STATUS"]);
+            let mut tab =
+                Table::new(["PARTITION", "LEADER", "REPLICAS", "ISR", "OUT-OF-SYNC", "START", "END", "STATUS"]);
             for p in &view.partitions {
                 let mut status = Vec::new();
                 if p.offline {

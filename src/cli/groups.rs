@@ -19,7 +19,9 @@ struct GroupRow {
 }
 
 pub async fn run(client: &Client, format: Format) -> anyhow::Result<String> {
-    let snap = cluster::load(client, &LoadOptions { topics: Some(vec![]), groups: GroupScope::All, ..Default::default() }).await?;
+    let snap =
+        cluster::load(client, &LoadOptions { topics: Some(vec![]), groups: GroupScope::All, ..Default::default() })
+            .await?;
     let rows: Vec<GroupRow> = snap
         .groups
         .iter()

@@ -22,7 +22,8 @@ pub async fn run(client: &Client, format: Format, group: Option<&str>, all: bool
         (Some(_), true) => anyhow::bail!("give a GROUP or --all, not both"),
         (None, false) => anyhow::bail!("which group? give a GROUP (see `kdeck groups`) or --all"),
     };
-    let snap = cluster::load(client, &LoadOptions { topics: Some(vec![]), groups: scope, ..Default::default() }).await?;
+    let snap =
+        cluster::load(client, &LoadOptions { topics: Some(vec![]), groups: scope, ..Default::default() }).await?;
     if let Some(g) = group {
         let found = snap.group(g).ok_or_else(|| anyhow::anyhow!("consumer group {g:?} does not exist"))?;
         if let Some(e) = &found.error {
@@ -34,7 +35,17 @@ pub async fn run(client: &Client, format: Format, group: Option<&str>, all: bool
         Format::Json if group.is_some() => json(&views[0])?,
         Format::Json => json(&views)?,
         Format::Table => {
-            let mut t = Table::new(["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID"]);
+            let mut t = Table::new([
+                "GROUP",
+                "TOPIC",
+                "PARTITION",
+                "CURRENT-OFFSET",
+                "LOG-END-OFFSET",
+                "LAG",
+                "CONSUMER-ID",
+                "HOST",
+                "CLIENT-ID",
+            ]);
             for g in &views {
                 for p in g.partitions {
                     t.row(vec![

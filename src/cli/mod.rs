@@ -140,7 +140,12 @@ pub async fn run_tui(global: &Global) -> anyhow::Result<()> {
     console(global, resolved.name.clone(), resolved.client, read_only).await
 }
 
-async fn console(global: &Global, name: String, cfg: crate::kafka::ClientConfig, read_only: bool) -> anyhow::Result<()> {
+async fn console(
+    global: &Global,
+    name: String,
+    cfg: crate::kafka::ClientConfig,
+    read_only: bool,
+) -> anyhow::Result<()> {
     use std::sync::Arc;
     let data = crate::data::DataConfig::from_client(&cfg).map_err(anyhow::Error::msg)?;
     let deadline = crate::tui::backend::refresh_deadline(cfg.request_timeout);
@@ -150,7 +155,13 @@ async fn console(global: &Global, name: String, cfg: crate::kafka::ClientConfig,
     // the same context the CLI's mutating commands build: one guard, one audit log
     let ops = crate::ops::Context::new(name.clone(), read_only, global.dry_run);
     let backend = Arc::new(crate::tui::backend::KafkaBackend { client, data, ops });
-    let settings = crate::tui::app::Settings { cluster_name: name, bootstrap, read_only, dry_run: global.dry_run, refresh_every: global.refresh };
+    let settings = crate::tui::app::Settings {
+        cluster_name: name,
+        bootstrap,
+        read_only,
+        dry_run: global.dry_run,
+        refresh_every: global.refresh,
+    };
     let no_color = global.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     crate::tui::run(backend, crate::tui::Options { settings, no_color, deadline }).await
 }
@@ -192,7 +203,8 @@ mod tests {
     use clap::CommandFactory;
 
     fn parse(args: &[&str]) -> Cli {
-        Cli::try_parse_from(std::iter::once("kdeck").chain(args.iter().copied())).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+        Cli::try_parse_from(std::iter::once("kdeck").chain(args.iter().copied()))
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"))
     }
 
     #[test]
@@ -202,24 +214,61 @@ mod tests {
 
     #[test]
     fn mutating_commands_parse() {
-        let c = parse(&["--config", "c.toml", "topic", "create", "t", "--partitions", "3", "--replication-factor", "3", "--config", "retention.ms=1"]);
+        let c = parse(&[
+            "--config",
+            "c.toml",
+            "topic",
+            "create",
+            "t",
+            "--partitions",
+            "3",
+            "--replication-factor",
+            "3",
+            "--config",
+            "retention.ms=1",
+        ]);
         assert_eq!(c.global.config, Some(PathBuf::from("c.toml")));
-        assert!(matches!(c.command, Some(Command::Topic(topic::TopicCommand::Create { ref configs, yes: false, .. })) if configs == &["retention.ms=1"]));
+        assert!(
+            matches!(c.command, Some(Command::Topic(topic::TopicCommand::Create { ref configs, yes: false, .. })) if configs == &["retention.ms=1"])
+        );
         let c = parse(&["topic", "delete", "t", "--yes", "--read-only", "--dry-run", "-X", "a=b"]);
         assert!(c.global.read_only && c.global.dry_run && c.global.overrides == ["a=b"]);
         assert!(matches!(c.command, Some(Command::Topic(topic::TopicCommand::Delete { yes: true, .. }))));
-        assert!(matches!(parse(&["topic", "add-partitions", "t", "--to", "6"]).command, Some(Command::Topic(topic::TopicCommand::AddPartitions { to: 6, .. }))));
+        assert!(matches!(
+            parse(&["topic", "add-partitions", "t", "--to", "6"]).command,
+            Some(Command::Topic(topic::TopicCommand::AddPartitions { to: 6, .. }))
+        ));
         let c = parse(&["config", "get", "broker", "1", "--overrides", "-o", "json"]);
         assert!(matches!(c.command, Some(Command::Config(configs::ConfigCommand::Get { only_overrides: true, .. }))));
-        assert!(matches!(parse(&["config", "set", "topic", "t", "a=1", "b=2"]).command, Some(Command::Config(configs::ConfigCommand::Set { ref pairs, .. })) if pairs.len() == 2));
-        assert!(matches!(parse(&["config", "delete", "topic", "t", "a"]).command, Some(Command::Config(configs::ConfigCommand::Delete { .. }))));
+        assert!(
+            matches!(parse(&["config", "set", "topic", "t", "a=1", "b=2"]).command, Some(Command::Config(configs::ConfigCommand::Set { ref pairs, .. })) if pairs.len() == 2)
+        );
+        assert!(matches!(
+            parse(&["config", "delete", "topic", "t", "a"]).command,
+            Some(Command::Config(configs::ConfigCommand::Delete { .. }))
+        ));
         assert!(Cli::try_parse_from(["kdeck", "config", "set", "topic", "t"]).is_err(), "set needs at least one pair");
         assert!(matches!(
             parse(&["topic", "create", "t", "--replica-assignment", "1:2,2:3"]).command,
-            Some(Command::Topic(topic::TopicCommand::Create { partitions: None, replication_factor: None, replica_assignment: Some(_), .. }))
+            Some(Command::Topic(topic::TopicCommand::Create {
+                partitions: None,
+                replication_factor: None,
+                replica_assignment: Some(_),
+                ..
+            }))
         ));
         assert!(Cli::try_parse_from(["kdeck", "topic", "create", "t", "--partitions", "3"]).is_err(), "RF is required");
-        assert!(Cli::try_parse_from(["kdeck", "topic", "create", "t", "--partitions", "3", "--replica-assignment", "1"]).is_err());
+        assert!(Cli::try_parse_from([
+            "kdeck",
+            "topic",
+            "create",
+            "t",
+            "--partitions",
+            "3",
+            "--replica-assignment",
+            "1"
+        ])
+        .is_err());
         assert_eq!(topic::parse_assignment("1:2:3, 2:3:1").expect("parse"), vec![vec![1, 2, 3], vec![2, 3, 1]]);
         assert!(topic::parse_assignment("1:x").is_err());
     }

@@ -36,7 +36,11 @@ pub async fn run(global: &Global, resolved: &Resolved, mutation: Mutation, yes: 
 /// Asks on the terminal; refuses when there is no terminal to ask on.
 fn confirm(ctx: &Context, preview: &Preview) -> Result<(), ops::OpsError> {
     if !std::io::stdin().is_terminal() {
-        return Err(ops::decline(ctx, preview, Some("stdin is not a terminal (pass --yes to confirm, or --dry-run to only check)".into())));
+        return Err(ops::decline(
+            ctx,
+            preview,
+            Some("stdin is not a terminal (pass --yes to confirm, or --dry-run to only check)".into()),
+        ));
     }
     let mut err = std::io::stderr().lock();
     let _ = write!(err, "{}", render_preview(preview));
@@ -73,10 +77,17 @@ pub fn render_preview(p: &Preview) -> String {
         ));
     }
     if let Some(plan) = &p.partitions {
-        out.push_str(&format!("\nNew partitions of {} ({} -> {}, RF {}):\n", plan.topic, plan.current, plan.to, plan.replication_factor));
+        out.push_str(&format!(
+            "\nNew partitions of {} ({} -> {}, RF {}):\n",
+            plan.topic, plan.current, plan.to, plan.replication_factor
+        ));
         let mut t = Table::new(["PARTITION", "REPLICAS", "LEADER"]);
         for n in &plan.new_partitions {
-            t.row(vec![n.partition.to_string(), ids(&n.replicas), n.replicas.first().map(i32::to_string).unwrap_or_default()]);
+            t.row(vec![
+                n.partition.to_string(),
+                ids(&n.replicas),
+                n.replicas.first().map(i32::to_string).unwrap_or_default(),
+            ]);
         }
         out.push_str(&t.render());
         out.push_str("\nBroker load (all topics):\n");

@@ -141,7 +141,9 @@ pub async fn run(client: &Client, format: Format, cmd: &ReassignCommand) -> anyh
     }
     let snap = cluster::load(client, &LoadOptions { configs: true, ..Default::default() }).await?;
     let sizes = match cmd {
-        ReassignCommand::Plan { .. } => cluster::replica_sizes(client, &snap.brokers.iter().map(|b| b.id).collect::<Vec<_>>()).await,
+        ReassignCommand::Plan { .. } => {
+            cluster::replica_sizes(client, &snap.brokers.iter().map(|b| b.id).collect::<Vec<_>>()).await
+        }
         _ => ReplicaSizes::default(),
     };
     for w in size_warnings(&sizes) {
@@ -149,7 +151,17 @@ pub async fn run(client: &Client, format: Format, cmd: &ReassignCommand) -> anyh
     }
     let state = cluster_state(&snap, &sizes);
     match cmd {
-        ReassignCommand::Plan { goal, topics, topics_regex, topics_json, brokers, drain, rf, include_unhealthy, out } => {
+        ReassignCommand::Plan {
+            goal,
+            topics,
+            topics_regex,
+            topics_json,
+            brokers,
+            drain,
+            rf,
+            include_unhealthy,
+            out,
+        } => {
             let scope = if let Some(re) = topics_regex {
                 Scope::Regex(re.clone())
             } else if let Some(f) = topics_json {
@@ -169,15 +181,22 @@ pub async fn run(client: &Client, format: Format, cmd: &ReassignCommand) -> anyh
                 (GoalArg::Rf, None, _) => bail!("--goal rf needs --rf N"),
                 (g, _, _) => bail!("--rf goes with --goal rf and --drain with --goal drain, not with --goal {g:?}"),
             };
-            let req = PlanRequest { goal, scope, target_brokers: brokers.clone(), include_unhealthy: *include_unhealthy };
+            let req =
+                PlanRequest { goal, scope, target_brokers: brokers.clone(), include_unhealthy: *include_unhealthy };
             let plan = plan::plan(&state, &req)?;
             let rollback = rollback_path(out);
-            std::fs::write(out, plan.reassignment_json() + "\n").with_context(|| format!("writing {}", out.display()))?;
-            std::fs::write(&rollback, plan.rollback_json() + "\n").with_context(|| format!("writing {}", rollback.display()))?;
+            std::fs::write(out, plan.reassignment_json() + "\n")
+                .with_context(|| format!("writing {}", out.display()))?;
+            std::fs::write(&rollback, plan.rollback_json() + "\n")
+                .with_context(|| format!("writing {}", rollback.display()))?;
             let view = PlanOutput {
                 plan_file: out.display().to_string(),
                 rollback_file: rollback.display().to_string(),
-                sizes_unavailable: sizes.unavailable.iter().map(|(b, e)| Unavailable { broker: *b, error: e.clone() }).collect(),
+                sizes_unavailable: sizes
+                    .unavailable
+                    .iter()
+                    .map(|(b, e)| Unavailable { broker: *b, error: e.clone() })
+                    .collect(),
                 summary: &plan.summary,
             };
             Ok(match format {
@@ -215,7 +234,13 @@ async fn status(client: &Client, format: Format) -> anyhow::Result<String> {
             let ids = |v: &[i32]| if v.is_empty() { "-".to_string() } else { super::output::ids(v) };
             let mut t = Table::new(["TOPIC", "PARTITION", "REPLICAS", "ADDING", "REMOVING"]);
             for r in &ongoing {
-                t.row(vec![r.topic.clone(), r.partition.to_string(), ids(&r.replicas), ids(&r.adding), ids(&r.removing)]);
+                t.row(vec![
+                    r.topic.clone(),
+                    r.partition.to_string(),
+                    ids(&r.replicas),
+                    ids(&r.adding),
+                    ids(&r.removing),
+                ]);
             }
             t.render()
         }
@@ -260,7 +285,9 @@ fn render(v: &PlanOutput) -> String {
     }
     match s.byte_balance {
         ByteBalance::NotRun => {}
-        ByteBalance::Done => out.push_str(&format!("Byte balance: done ({} swaps of which partitions move)\n", s.byte_exchanges)),
+        ByteBalance::Done => {
+            out.push_str(&format!("Byte balance: done ({} swaps of which partitions move)\n", s.byte_exchanges))
+        }
         ByteBalance::SizesIncomplete => {
             out.push_str("Byte balance: skipped — some partitions have no known size (replica counts only)\n")
         }
@@ -306,8 +333,16 @@ mod tests {
     #[test]
     fn size_is_the_leaders_else_the_largest_replica_else_unknown() {
         let reported = BTreeMap::from([(1, 500), (2, 480), (3, 900)]);
-        assert_eq!(partition_size(Some(1), &[1, 2, 3], Some(&reported)), Some(500), "the leader's, even if another is larger");
-        assert_eq!(partition_size(Some(4), &[4, 2, 3], Some(&reported)), Some(900), "leader 4 did not report: the largest replica");
+        assert_eq!(
+            partition_size(Some(1), &[1, 2, 3], Some(&reported)),
+            Some(500),
+            "the leader's, even if another is larger"
+        );
+        assert_eq!(
+            partition_size(Some(4), &[4, 2, 3], Some(&reported)),
+            Some(900),
+            "leader 4 did not report: the largest replica"
+        );
         assert_eq!(partition_size(None, &[1, 2], Some(&reported)), Some(500), "offline: the largest replica");
         assert_eq!(partition_size(Some(4), &[4, 2], Some(&reported)), Some(480), "broker 3 is not a replica");
         assert_eq!(partition_size(Some(4), &[4, 5], Some(&reported)), None);
@@ -328,7 +363,12 @@ mod tests {
             error: None,
         };
         let snap = Snapshot {
-            topics: vec![Topic { name: "t".into(), internal: false, partitions: vec![part(0, Some(2), &[1, 2]), part(1, Some(1), &[1, 2]), part(2, Some(1), &[1])], min_insync_replicas: None }],
+            topics: vec![Topic {
+                name: "t".into(),
+                internal: false,
+                partitions: vec![part(0, Some(2), &[1, 2]), part(1, Some(1), &[1, 2]), part(2, Some(1), &[1])],
+                min_insync_replicas: None,
+            }],
             ..Default::default()
         };
         let mut sizes = ReplicaSizes::default();

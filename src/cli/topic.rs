@@ -51,7 +51,11 @@ pub fn parse_assignment(s: &str) -> anyhow::Result<Vec<Vec<i32>>> {
     s.split(',')
         .map(|p| {
             p.split(':')
-                .map(|b| b.trim().parse::<i32>().map_err(|_| anyhow::anyhow!("--replica-assignment {s:?}: {b:?} is not a broker id")))
+                .map(|b| {
+                    b.trim()
+                        .parse::<i32>()
+                        .map_err(|_| anyhow::anyhow!("--replica-assignment {s:?}: {b:?} is not a broker id"))
+                })
                 .collect()
         })
         .collect()
@@ -80,7 +84,9 @@ pub async fn run(global: &Global, resolved: &Resolved, cmd: &TopicCommand) -> an
             (Mutation::CreateTopic(t), *yes)
         }
         TopicCommand::Delete { name, yes } => (Mutation::DeleteTopic { topic: name.clone() }, *yes),
-        TopicCommand::AddPartitions { name, to, yes } => (Mutation::AddPartitions { topic: name.clone(), to: *to, assignment: Vec::new() }, *yes),
+        TopicCommand::AddPartitions { name, to, yes } => {
+            (Mutation::AddPartitions { topic: name.clone(), to: *to, assignment: Vec::new() }, *yes)
+        }
     };
     mutate::run(global, resolved, mutation, yes).await
 }

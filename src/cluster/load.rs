@@ -81,8 +81,10 @@ pub async fn load(client: &Client, opts: &LoadOptions) -> Result<Snapshot> {
             .iter()
             .flat_map(|t| t.partitions.iter().map(move |p| ((t.name.clone(), p.partition), p.leader)))
             .collect();
-        let (start, end) =
-            futures::join!(client.list_offsets(&leaders, OffsetSpec::Earliest), client.list_offsets(&leaders, OffsetSpec::Latest));
+        let (start, end) = futures::join!(
+            client.list_offsets(&leaders, OffsetSpec::Earliest),
+            client.list_offsets(&leaders, OffsetSpec::Latest)
+        );
         for t in &mut snap.topics {
             for p in &mut t.partitions {
                 let key = (t.name.clone(), p.partition);
@@ -169,7 +171,9 @@ async fn load_groups(client: &Client, opts: &LoadOptions, snap: &mut Snapshot) -
             .filter(|t| t.error_code == 0)
             .flat_map(|t| {
                 let name = t.name.as_ref().map(|n| n.0.to_string()).unwrap_or_default();
-                t.partitions.iter().map(move |p| ((name.clone(), p.partition_index), (p.leader_id.0 >= 0).then_some(p.leader_id.0)))
+                t.partitions
+                    .iter()
+                    .map(move |p| ((name.clone(), p.partition_index), (p.leader_id.0 >= 0).then_some(p.leader_id.0)))
             })
             .collect();
         for (tp, r) in client.list_offsets(&leaders, OffsetSpec::Latest).await {

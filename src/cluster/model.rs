@@ -168,7 +168,16 @@ impl Snapshot {
                 (b.id, s)
             })
             .collect();
-        let blank = |id| BrokerStats { id, host: None, port: None, rack: None, controller: false, leaders: 0, replicas: 0, out_of_sync: 0 };
+        let blank = |id| BrokerStats {
+            id,
+            host: None,
+            port: None,
+            rack: None,
+            controller: false,
+            leaders: 0,
+            replicas: 0,
+            out_of_sync: 0,
+        };
         for p in self.topics.iter().flat_map(|t| &t.partitions) {
             for r in &p.replicas {
                 let s = stats.entry(*r).or_insert_with(|| blank(*r));

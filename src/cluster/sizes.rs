@@ -27,7 +27,10 @@ impl ReplicaSizes {
                             errors.push(format!("log dir {}: {e}", d.path));
                         }
                         for r in d.replicas.into_iter().filter(|r| !r.is_future) {
-                            out.by_partition.entry((r.topic, r.partition)).or_default().insert(broker, r.size.max(0) as u64);
+                            out.by_partition
+                                .entry((r.topic, r.partition))
+                                .or_default()
+                                .insert(broker, r.size.max(0) as u64);
                         }
                     }
                     if !errors.is_empty() {
@@ -70,7 +73,11 @@ mod tests {
             (
                 1,
                 Ok(vec![
-                    LogDir { path: "/a".into(), error: None, replicas: vec![replica("t", 0, 100, false), replica("t", 1, 7, true)] },
+                    LogDir {
+                        path: "/a".into(),
+                        error: None,
+                        replicas: vec![replica("t", 0, 100, false), replica("t", 1, 7, true)],
+                    },
                     LogDir { path: "/b".into(), error: Some("KAFKA_STORAGE_ERROR".into()), replicas: vec![] },
                     LogDir { path: "/c".into(), error: None, replicas: vec![replica("t", 1, 40, false)] },
                 ]),

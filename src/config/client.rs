@@ -56,10 +56,9 @@ impl Settings {
 
     /// `-X key=value` as kcat takes it.
     pub fn apply_override(&mut self, kv: &str) -> Result<(), ConfigError> {
-        let (k, v) = kv.split_once('=').ok_or_else(|| ConfigError::Setting {
-            origin: format!("-X {kv}"),
-            message: "expected key=value".into(),
-        })?;
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| ConfigError::Setting { origin: format!("-X {kv}"), message: "expected key=value".into() })?;
         self.set(k.trim(), v.trim(), &format!("-X {kv}"));
         Ok(())
     }
@@ -89,7 +88,10 @@ impl Settings {
 
         let servers = match bootstrap {
             Some(b) => b.to_string(),
-            None => self.get(&["bootstrap.servers", "metadata.broker.list"]).map(|(_, s)| s.value.clone()).unwrap_or_default(),
+            None => self
+                .get(&["bootstrap.servers", "metadata.broker.list"])
+                .map(|(_, s)| s.value.clone())
+                .unwrap_or_default(),
         };
         cfg.bootstrap = parse_bootstrap(&servers).map_err(ConfigError::Other)?;
 
@@ -99,7 +101,9 @@ impl Settings {
         if let Some((_, s)) = self.get(&["request.timeout.ms", "socket.timeout.ms"]) {
             cfg.request_timeout = Duration::from_millis(parse_ms(s).map_err(|m| bad(s, m))?);
         }
-        if let Some((_, s)) = self.get(&["socket.connection.setup.timeout.ms", "socket.connection.setup.timeout.max.ms"]) {
+        if let Some((_, s)) =
+            self.get(&["socket.connection.setup.timeout.ms", "socket.connection.setup.timeout.max.ms"])
+        {
             cfg.connect_timeout = Duration::from_millis(parse_ms(s).map_err(|m| bad(s, m))?);
         }
 
@@ -110,7 +114,12 @@ impl Settings {
                 "SSL" => (true, false),
                 "SASL_PLAINTEXT" => (false, true),
                 "SASL_SSL" => (true, true),
-                other => return Err(bad(s, format!("unknown security.protocol {other:?}: use PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL"))),
+                other => {
+                    return Err(bad(
+                        s,
+                        format!("unknown security.protocol {other:?}: use PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL"),
+                    ))
+                }
             },
         };
         if sasl {
@@ -143,7 +152,8 @@ impl Settings {
             pass = Some(s.value.clone());
         }
         let origin = mech_setting.map(|s| s.origin.clone()).unwrap_or_else(|| "security.protocol".into());
-        let creds = |user: Option<String>, pass: Option<String>| match (user, pass) {
+        let creds = |user: Option<String>, pass: Option<String>| {
+            match (user, pass) {
             (Some(u), Some(p)) => Ok((u, p)),
             _ => Err(ConfigError::Setting {
                 origin: origin.clone(),
@@ -151,18 +161,25 @@ impl Settings {
                     "{mech} needs a username and password: sasl.jaas.config=... required username=\"...\" password=\"...\"; (or -X sasl.username=… -X sasl.password=…)"
                 ),
             }),
+        }
         };
         match mech.as_str() {
             "PLAIN" => creds(user, pass).map(|(username, password)| SaslMechanism::Plain { username, password }),
-            "SCRAM-SHA-256" => creds(user, pass).map(|(username, password)| SaslMechanism::ScramSha256 { username, password }),
-            "SCRAM-SHA-512" => creds(user, pass).map(|(username, password)| SaslMechanism::ScramSha512 { username, password }),
+            "SCRAM-SHA-256" => {
+                creds(user, pass).map(|(username, password)| SaslMechanism::ScramSha256 { username, password })
+            }
+            "SCRAM-SHA-512" => {
+                creds(user, pass).map(|(username, password)| SaslMechanism::ScramSha512 { username, password })
+            }
             "OAUTHBEARER" | "AWS_MSK_IAM" => Err(ConfigError::Setting {
                 origin,
                 message: format!("{mech} (MSK IAM) is not supported yet: use SCRAM or TLS for now"),
             }),
             "GSSAPI" => Err(ConfigError::Setting {
                 origin,
-                message: "GSSAPI (Kerberos) is not supported; set sasl.mechanism to PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512".into(),
+                message:
+                    "GSSAPI (Kerberos) is not supported; set sasl.mechanism to PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512"
+                        .into(),
             }),
             other => Err(ConfigError::Setting { origin, message: format!("unknown sasl.mechanism {other:?}") }),
         }
@@ -182,7 +199,13 @@ impl Settings {
                     )));
                 }
             } else if std::fs::read(&path).map(|b| !b.starts_with(b"-----BEGIN")).unwrap_or(false) {
-                return Err(bad(loc, format!("{} is not a PEM file (JKS/PKCS12 are not supported: convert to PEM and set {type_key}=PEM)", path.display())));
+                return Err(bad(
+                    loc,
+                    format!(
+                        "{} is not a PEM file (JKS/PKCS12 are not supported: convert to PEM and set {type_key}=PEM)",
+                        path.display()
+                    ),
+                ));
             }
             Ok(path)
         };
@@ -219,12 +242,21 @@ impl Settings {
             tls.verify_hostname = match s.value.to_ascii_lowercase().as_str() {
                 "" | "none" => false,
                 "https" => true,
-                other => return Err(bad(s, format!("ssl.endpoint.identification.algorithm={other:?}: use https or leave it empty"))),
+                other => {
+                    return Err(bad(
+                        s,
+                        format!("ssl.endpoint.identification.algorithm={other:?}: use https or leave it empty"),
+                    ))
+                }
             };
         }
         if let Some((_, s)) = self.get(&["enable.ssl.certificate.verification"]) {
             if s.value.eq_ignore_ascii_case("false") {
-                return Err(bad(s, "turning certificate verification off is not supported; give the CA with ssl.ca.location instead".into()));
+                return Err(bad(
+                    s,
+                    "turning certificate verification off is not supported; give the CA with ssl.ca.location instead"
+                        .into(),
+                ));
             }
         }
         Ok(tls)
@@ -232,13 +264,35 @@ impl Settings {
 }
 
 const KNOWN: &[&str] = &[
-    "bootstrap.servers", "metadata.broker.list", "client.id", "request.timeout.ms", "socket.timeout.ms",
-    "socket.connection.setup.timeout.ms", "socket.connection.setup.timeout.max.ms", "security.protocol",
-    "sasl.mechanism", "sasl.mechanisms", "sasl.jaas.config", "sasl.username", "sasl.password",
-    "ssl.truststore.location", "ssl.truststore.type", "ssl.truststore.certificates", "ssl.ca.location", "ssl.ca.pem",
-    "ssl.keystore.location", "ssl.keystore.type", "ssl.keystore.certificate.chain", "ssl.keystore.key",
-    "ssl.certificate.location", "ssl.key.location", "ssl.certificate.pem", "ssl.key.pem", "ssl.key.password",
-    "ssl.endpoint.identification.algorithm", "enable.ssl.certificate.verification",
+    "bootstrap.servers",
+    "metadata.broker.list",
+    "client.id",
+    "request.timeout.ms",
+    "socket.timeout.ms",
+    "socket.connection.setup.timeout.ms",
+    "socket.connection.setup.timeout.max.ms",
+    "security.protocol",
+    "sasl.mechanism",
+    "sasl.mechanisms",
+    "sasl.jaas.config",
+    "sasl.username",
+    "sasl.password",
+    "ssl.truststore.location",
+    "ssl.truststore.type",
+    "ssl.truststore.certificates",
+    "ssl.ca.location",
+    "ssl.ca.pem",
+    "ssl.keystore.location",
+    "ssl.keystore.type",
+    "ssl.keystore.certificate.chain",
+    "ssl.keystore.key",
+    "ssl.certificate.location",
+    "ssl.key.location",
+    "ssl.certificate.pem",
+    "ssl.key.pem",
+    "ssl.key.password",
+    "ssl.endpoint.identification.algorithm",
+    "enable.ssl.certificate.verification",
 ];
 
 fn parse_ms(s: &Setting) -> Result<u64, String> {
@@ -249,7 +303,12 @@ fn parse_ms(s: &Setting) -> Result<u64, String> {
 pub fn parse_bootstrap(servers: &str) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     for raw in servers.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let raw = raw.strip_prefix("PLAINTEXT://").or_else(|| raw.strip_prefix("SSL://")).or_else(|| raw.strip_prefix("SASL_SSL://")).or_else(|| raw.strip_prefix("SASL_PLAINTEXT://")).unwrap_or(raw);
+        let raw = raw
+            .strip_prefix("PLAINTEXT://")
+            .or_else(|| raw.strip_prefix("SSL://"))
+            .or_else(|| raw.strip_prefix("SASL_SSL://"))
+            .or_else(|| raw.strip_prefix("SASL_PLAINTEXT://"))
+            .unwrap_or(raw);
         let Some((host, port)) = raw.rsplit_once(':') else {
             return Err(format!("bootstrap server {raw:?} has no port (expected host:port)"));
         };
@@ -362,7 +421,9 @@ mod tests {
         );
         let c = s.client_config(None).unwrap();
         assert_eq!(c.bootstrap, vec!["b-1.msk:9096", "b-2.msk:9096"]);
-        assert!(matches!(c.sasl, Some(SaslMechanism::ScramSha512 { ref username, ref password }) if username == "u" && password == "p"));
+        assert!(
+            matches!(c.sasl, Some(SaslMechanism::ScramSha512 { ref username, ref password }) if username == "u" && password == "p")
+        );
         let tls = c.tls.unwrap();
         assert!(tls.verify_hostname && tls.ca.is_none());
     }
@@ -370,12 +431,19 @@ mod tests {
     #[test]
     fn bad_values_name_their_line() {
         let s = settings("security.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-999\n");
-        assert_eq!(s.client_config(Some("h:1")).unwrap_err().to_string(), "c.properties:2: unknown sasl.mechanism \"SCRAM-SHA-999\"");
+        assert_eq!(
+            s.client_config(Some("h:1")).unwrap_err().to_string(),
+            "c.properties:2: unknown sasl.mechanism \"SCRAM-SHA-999\""
+        );
         let s = settings("security.protocol=SSL\nssl.truststore.location=/x/truststore.jks\nssl.truststore.type=JKS\n");
         let e = s.client_config(Some("h:1")).unwrap_err().to_string();
         assert!(e.starts_with("c.properties:3: ssl.truststore.type=JKS is not supported"), "{e}");
         let s = settings("security.protocol=TLS\n");
-        assert!(s.client_config(Some("h:1")).unwrap_err().to_string().starts_with("c.properties:1: unknown security.protocol"));
+        assert!(s
+            .client_config(Some("h:1"))
+            .unwrap_err()
+            .to_string()
+            .starts_with("c.properties:1: unknown security.protocol"));
     }
 
     #[test]

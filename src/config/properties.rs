@@ -140,7 +140,10 @@ mod tests {
     fn errors_name_the_line() {
         let e = parse("security.protocol=SSL\n\nthis-line-has-no-value\n", "bad.properties").unwrap_err();
         assert_eq!(e.line, 3);
-        assert_eq!(e.to_string(), "bad.properties:3: expected key=value, found only \"this-line-has-no-value\" (no `=`)");
+        assert_eq!(
+            e.to_string(),
+            "bad.properties:3: expected key=value, found only \"this-line-has-no-value\" (no `=`)"
+        );
         let e = parse("a=1\nb=\\u12x4\n", "x").unwrap_err();
         assert_eq!((e.line, e.message.as_str()), (2, "malformed \\u escape: \\u12x4"));
         let e = parse("a=1\nb=2\\", "x").unwrap_err();

@@ -50,7 +50,10 @@ impl DataConfig {
             pem("ssl.ca.location", "ssl.ca.pem", &tls.ca);
             pem("ssl.certificate.location", "ssl.certificate.pem", &tls.client_cert);
             pem("ssl.key.location", "ssl.key.pem", &tls.client_key);
-            s.push(("ssl.endpoint.identification.algorithm".into(), if tls.verify_hostname { "https" } else { "none" }.into()));
+            s.push((
+                "ssl.endpoint.identification.algorithm".into(),
+                if tls.verify_hostname { "https" } else { "none" }.into(),
+            ));
         }
         Ok(DataConfig { settings: s })
     }

@@ -13,7 +13,13 @@ use crate::tui::backend::PeekMessage;
 
 const PREVIEW: usize = 2048;
 
-pub fn peek(cfg: &DataConfig, topic: &str, partition: i32, count: usize, timeout: Duration) -> anyhow::Result<Vec<PeekMessage>> {
+pub fn peek(
+    cfg: &DataConfig,
+    topic: &str,
+    partition: i32,
+    count: usize,
+    timeout: Duration,
+) -> anyhow::Result<Vec<PeekMessage>> {
     let consumer: BaseConsumer = cfg
         .rdkafka()
         .set("enable.auto.commit", "false")
@@ -24,7 +30,9 @@ pub fn peek(cfg: &DataConfig, topic: &str, partition: i32, count: usize, timeout
         .set("group.id", "kdeck-peek")
         .create()
         .context("creating the peek consumer")?;
-    let (low, high) = consumer.fetch_watermarks(topic, partition, timeout).with_context(|| format!("offsets of {topic}/{partition}"))?;
+    let (low, high) = consumer
+        .fetch_watermarks(topic, partition, timeout)
+        .with_context(|| format!("offsets of {topic}/{partition}"))?;
     if high <= low {
         return Ok(Vec::new());
     }

@@ -4,14 +4,15 @@
 use std::collections::{BTreeMap, HashMap};
 
 use futures::future::join_all;
+use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
 use kafka_protocol::messages::describe_groups_response::DescribedGroup;
 use kafka_protocol::messages::list_groups_response::ListedGroup;
 use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
 use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestGroup;
-use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
 use kafka_protocol::messages::{
-    describe_quorum_request, DescribeConfigsRequest, ApiKey, BrokerId, DescribeGroupsRequest, DescribeLogDirsRequest, DescribeQuorumRequest, FindCoordinatorRequest, GroupId,
-    ListGroupsRequest, ListOffsetsRequest, ListPartitionReassignmentsRequest, OffsetFetchRequest, TopicName,
+    describe_quorum_request, ApiKey, BrokerId, DescribeConfigsRequest, DescribeGroupsRequest, DescribeLogDirsRequest,
+    DescribeQuorumRequest, FindCoordinatorRequest, GroupId, ListGroupsRequest, ListOffsetsRequest,
+    ListPartitionReassignmentsRequest, OffsetFetchRequest, TopicName,
 };
 use kafka_protocol::protocol::StrBytes;
 
@@ -176,7 +177,12 @@ impl Client {
                     .map(|(t, ps)| {
                         ListOffsetsTopic::default().with_name(TopicName(s(t))).with_partitions(
                             ps.into_iter()
-                                .map(|p| ListOffsetsPartition::default().with_partition_index(p).with_current_leader_epoch(-1).with_timestamp(spec.timestamp()))
+                                .map(|p| {
+                                    ListOffsetsPartition::default()
+                                        .with_partition_index(p)
+                                        .with_current_leader_epoch(-1)
+                                        .with_timestamp(spec.timestamp())
+                                })
                                 .collect(),
                         )
                     })
@@ -197,7 +203,9 @@ impl Client {
     /// are reported next to the groups that could be listed.
     pub async fn list_groups(&self) -> (Vec<ListedGroup>, Vec<String>) {
         let ids = self.broker_ids();
-        let calls = ids.iter().map(|&id| async move { (id, self.send(Target::Broker(id), &ListGroupsRequest::default()).await) });
+        let calls = ids
+            .iter()
+            .map(|&id| async move { (id, self.send(Target::Broker(id), &ListGroupsRequest::default()).await) });
         let mut groups: BTreeMap<String, ListedGroup> = BTreeMap::new();
         let mut errors = Vec::new();
         for (id, res) in join_all(calls).await {
@@ -220,14 +228,20 @@ impl Client {
         let batched = self.version_for::<FindCoordinatorRequest>(&Target::Any).await.map(|v| v >= 4).unwrap_or(false);
         if batched {
             for chunk in groups.chunks(100) {
-                let req = FindCoordinatorRequest::default().with_key_type(0).with_coordinator_keys(chunk.iter().map(|g| s(g)).collect());
+                let req = FindCoordinatorRequest::default()
+                    .with_key_type(0)
+                    .with_coordinator_keys(chunk.iter().map(|g| s(g)).collect());
                 match self.send(Target::Any, &req).await {
                     Ok(resp) => {
                         for c in resp.coordinators {
                             let r = if c.error_code == 0 {
                                 Ok(c.node_id.0)
                             } else {
-                                Err(KafkaError::broker(ApiKey::FindCoordinator, c.error_code, c.error_message.map(|m| m.to_string())))
+                                Err(KafkaError::broker(
+                                    ApiKey::FindCoordinator,
+                                    c.error_code,
+                                    c.error_message.map(|m| m.to_string()),
+                                ))
                             };
                             out.insert(c.key.to_string(), r);
                         }
@@ -245,7 +259,11 @@ impl Client {
                 let req = FindCoordinatorRequest::default().with_key(s(g)).with_key_type(0);
                 let r = match self.send(Target::Any, &req).await {
                     Ok(resp) if resp.error_code == 0 => Ok(resp.node_id.0),
-                    Ok(resp) => Err(KafkaError::broker(ApiKey::FindCoordinator, resp.error_code, resp.error_message.map(|m| m.to_string()))),
+                    Ok(resp) => Err(KafkaError::broker(
+                        ApiKey::FindCoordinator,
+                        resp.error_code,
+                        resp.error_message.map(|m| m.to_string()),
+                    )),
                     Err(e) => Err(e),
                 };
                 out.insert(g.clone(), r);
@@ -328,7 +346,14 @@ impl Client {
                     if g.error_code == 0 {
                         (id, Ok(g))
                     } else {
-                        (id, Err(KafkaError::broker(ApiKey::DescribeGroups, g.error_code, g.error_message.as_ref().map(|m| m.to_string()))))
+                        (
+                            id,
+                            Err(KafkaError::broker(
+                                ApiKey::DescribeGroups,
+                                g.error_code,
+                                g.error_message.as_ref().map(|m| m.to_string()),
+                            )),
+                        )
                     }
                 })
                 .collect())
@@ -344,7 +369,14 @@ impl Client {
             let mut items = Vec::new();
             if version >= 8 {
                 let req = OffsetFetchRequest::default().with_groups(
-                    gs.iter().map(|g| OffsetFetchRequestGroup::default().with_group_id(GroupId(s(g))).with_member_epoch(-1).with_topics(None)).collect(),
+                    gs.iter()
+                        .map(|g| {
+                            OffsetFetchRequestGroup::default()
+                                .with_group_id(GroupId(s(g)))
+                                .with_member_epoch(-1)
+                                .with_topics(None)
+                        })
+                        .collect(),
                 );
                 let resp = self.send(Target::Broker(coord), &req).await?;
                 for g in resp.groups {
@@ -360,7 +392,11 @@ impl Client {
                             if p.error_code != 0 {
                                 err = Some(p.error_code);
                             }
-                            offs.push(CommittedOffset { topic: t.name.0.to_string(), partition: p.partition_index, offset: p.committed_offset });
+                            offs.push(CommittedOffset {
+                                topic: t.name.0.to_string(),
+                                partition: p.partition_index,
+                                offset: p.committed_offset,
+                            });
                         }
                     }
                     match err {
@@ -380,7 +416,11 @@ impl Client {
                         .topics
                         .iter()
                         .flat_map(|t| {
-                            t.partitions.iter().map(|p| CommittedOffset { topic: t.name.0.to_string(), partition: p.partition_index, offset: p.committed_offset })
+                            t.partitions.iter().map(|p| CommittedOffset {
+                                topic: t.name.0.to_string(),
+                                partition: p.partition_index,
+                                offset: p.committed_offset,
+                            })
                         })
                         .collect();
                     items.push((g, Ok(offs)));
@@ -407,7 +447,9 @@ impl Client {
             return Err(KafkaError::broker(ApiKey::DescribeLogDirs, resp.error_code, None));
         }
         if resp.results.is_empty() {
-            return Err(KafkaError::Other("DescribeLogDirs returned no log directories (is DESCRIBE on the cluster allowed?)".into()));
+            return Err(KafkaError::Other(
+                "DescribeLogDirs returned no log directories (is DESCRIBE on the cluster allowed?)".into(),
+            ));
         }
         let mut dirs: Vec<LogDir> = resp
             .results
@@ -426,8 +468,13 @@ impl Client {
                         })
                     })
                     .collect();
-                replicas.sort_by(|a, b| (&a.topic, a.partition, a.is_future).cmp(&(&b.topic, b.partition, b.is_future)));
-                LogDir { path: d.log_dir.to_string(), error: (d.error_code != 0).then(|| error_name(d.error_code)), replicas }
+                replicas
+                    .sort_by(|a, b| (&a.topic, a.partition, a.is_future).cmp(&(&b.topic, b.partition, b.is_future)));
+                LogDir {
+                    path: d.log_dir.to_string(),
+                    error: (d.error_code != 0).then(|| error_name(d.error_code)),
+                    replicas,
+                }
             })
             .collect();
         dirs.sort_by(|a, b| a.path.cmp(&b.path));
@@ -449,7 +496,11 @@ impl Client {
                 continue;
             }
             if resp.error_code != 0 {
-                return Err(KafkaError::broker(ApiKey::ListPartitionReassignments, resp.error_code, resp.error_message.map(|m| m.to_string())));
+                return Err(KafkaError::broker(
+                    ApiKey::ListPartitionReassignments,
+                    resp.error_code,
+                    resp.error_message.map(|m| m.to_string()),
+                ));
             }
             let mut out = Vec::new();
             for t in resp.topics {
@@ -509,6 +560,11 @@ impl Client {
         if resp.error_code != 0 {
             return Ok(None);
         }
-        Ok(resp.topics.first().and_then(|t| t.partitions.first()).filter(|p| p.error_code == 0 && p.leader_id.0 >= 0).map(|p| p.leader_id.0))
+        Ok(resp
+            .topics
+            .first()
+            .and_then(|t| t.partitions.first())
+            .filter(|p| p.error_code == 0 && p.leader_id.0 >= 0)
+            .map(|p| p.leader_id.0))
     }
 }

@@ -4,7 +4,9 @@
 //! the broker they belong to. Never the legacy AlterConfigs, which resets every key not named.
 
 use kafka_protocol::messages::create_partitions_request::{CreatePartitionsAssignment, CreatePartitionsTopic};
-use kafka_protocol::messages::create_topics_request::{CreatableReplicaAssignment, CreatableTopic, CreatableTopicConfig};
+use kafka_protocol::messages::create_topics_request::{
+    CreatableReplicaAssignment, CreatableTopic, CreatableTopicConfig,
+};
 use kafka_protocol::messages::delete_topics_request::DeleteTopicState;
 use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
 use kafka_protocol::messages::incremental_alter_configs_request::{AlterConfigsResource, AlterableConfig};
@@ -221,7 +223,11 @@ pub struct CreatedTopic {
 impl Client {
     /// Sends to the controller; when `not_controller` says the answer was NOT_CONTROLLER, re-reads
     /// metadata and tries again.
-    async fn to_controller<R: KafkaRequest>(&self, req: &R, not_controller: impl Fn(&R::Response) -> bool) -> Result<R::Response> {
+    async fn to_controller<R: KafkaRequest>(
+        &self,
+        req: &R,
+        not_controller: impl Fn(&R::Response) -> bool,
+    ) -> Result<R::Response> {
         let mut round = 0;
         loop {
             let resp = self.send(Target::Controller, req).await?;
@@ -241,9 +247,13 @@ impl Client {
 
     /// CreateTopics for one topic; `validate_only` asks the controller to check without creating.
     pub async fn create_topic(&self, topic: &NewTopic, validate_only: bool) -> Result<CreatedTopic> {
-        let mut t = CreatableTopic::default()
-            .with_name(TopicName(s(&topic.name)))
-            .with_configs(topic.configs.iter().map(|(k, v)| CreatableTopicConfig::default().with_name(s(k)).with_value(Some(s(v)))).collect());
+        let mut t = CreatableTopic::default().with_name(TopicName(s(&topic.name))).with_configs(
+            topic
+                .configs
+                .iter()
+                .map(|(k, v)| CreatableTopicConfig::default().with_name(s(k)).with_value(Some(s(v))))
+                .collect(),
+        );
         if topic.assignment.is_empty() {
             t = t.with_num_partitions(topic.partitions).with_replication_factor(topic.replication_factor);
         } else {
@@ -260,7 +270,10 @@ impl Client {
                     .collect(),
             );
         }
-        let req = CreateTopicsRequest::default().with_topics(vec![t]).with_timeout_ms(self.timeout_ms()).with_validate_only(validate_only);
+        let req = CreateTopicsRequest::default()
+            .with_topics(vec![t])
+            .with_timeout_ms(self.timeout_ms())
+            .with_validate_only(validate_only);
         let resp = self.to_controller(&req, |r| r.topics.iter().any(|t| t.error_code == NOT_CONTROLLER)).await?;
         let r = resp
             .topics
@@ -270,7 +283,11 @@ impl Client {
         if r.error_code != 0 {
             return Err(broker_err(ApiKey::CreateTopics, r.error_code, r.error_message.as_ref()));
         }
-        Ok(CreatedTopic { name: topic.name.clone(), partitions: r.num_partitions, replication_factor: r.replication_factor })
+        Ok(CreatedTopic {
+            name: topic.name.clone(),
+            partitions: r.num_partitions,
+            replication_factor: r.replication_factor,
+        })
     }
 
     pub async fn delete_topic(&self, name: &str) -> Result<()> {
@@ -296,15 +313,26 @@ impl Client {
 
     /// Grows `topic` to `total` partitions; `assignment` lists the replicas of each new partition
     /// (empty: the controller places them).
-    pub async fn create_partitions(&self, topic: &str, total: i32, assignment: &[Vec<i32>], validate_only: bool) -> Result<()> {
+    pub async fn create_partitions(
+        &self,
+        topic: &str,
+        total: i32,
+        assignment: &[Vec<i32>],
+        validate_only: bool,
+    ) -> Result<()> {
         let assignments = (!assignment.is_empty()).then(|| {
             assignment
                 .iter()
-                .map(|r| CreatePartitionsAssignment::default().with_broker_ids(r.iter().map(|b| BrokerId(*b)).collect()))
+                .map(|r| {
+                    CreatePartitionsAssignment::default().with_broker_ids(r.iter().map(|b| BrokerId(*b)).collect())
+                })
                 .collect()
         });
         let req = CreatePartitionsRequest::default()
-            .with_topics(vec![CreatePartitionsTopic::default().with_name(TopicName(s(topic))).with_count(total).with_assignments(assignments)])
+            .with_topics(vec![CreatePartitionsTopic::default()
+                .with_name(TopicName(s(topic)))
+                .with_count(total)
+                .with_assignments(assignments)])
             .with_timeout_ms(self.timeout_ms())
             .with_validate_only(validate_only);
         let resp = self.to_controller(&req, |r| r.results.iter().any(|t| t.error_code == NOT_CONTROLLER)).await?;
@@ -328,10 +356,16 @@ impl Client {
                 .with_configuration_keys(None)])
             .with_include_synonyms(true);
         let resp = match resource.target() {
-            Target::Controller => self.to_controller(&req, |r| r.results.iter().any(|t| t.error_code == NOT_CONTROLLER)).await?,
+            Target::Controller => {
+                self.to_controller(&req, |r| r.results.iter().any(|t| t.error_code == NOT_CONTROLLER)).await?
+            }
             target => self.send(target, &req).await?,
         };
-        let r = resp.results.into_iter().next().ok_or_else(|| KafkaError::Other(format!("no configs returned for {resource}")))?;
+        let r = resp
+            .results
+            .into_iter()
+            .next()
+            .ok_or_else(|| KafkaError::Other(format!("no configs returned for {resource}")))?;
         if r.error_code != 0 {
             return Err(broker_err(ApiKey::DescribeConfigs, r.error_code, r.error_message.as_ref()));
         }
@@ -347,7 +381,11 @@ impl Client {
                 synonyms: c
                     .synonyms
                     .into_iter()
-                    .map(|y| ConfigSynonym { name: y.name.to_string(), value: y.value.map(|v| v.to_string()), source: ConfigSource::from_code(y.source) })
+                    .map(|y| ConfigSynonym {
+                        name: y.name.to_string(),
+                        value: y.value.map(|v| v.to_string()),
+                        source: ConfigSource::from_code(y.source),
+                    })
                     .collect(),
             })
             .collect();
@@ -356,7 +394,12 @@ impl Client {
     }
 
     /// IncrementalAlterConfigs: only the named keys change.
-    pub async fn incremental_alter_configs(&self, resource: &ConfigResource, changes: &[ConfigChange], validate_only: bool) -> Result<()> {
+    pub async fn incremental_alter_configs(
+        &self,
+        resource: &ConfigResource,
+        changes: &[ConfigChange],
+        validate_only: bool,
+    ) -> Result<()> {
         let req = IncrementalAlterConfigsRequest::default()
             .with_resources(vec![AlterConfigsResource::default()
                 .with_resource_type(resource.kind())
@@ -364,15 +407,23 @@ impl Client {
                 .with_configs(
                     changes
                         .iter()
-                        .map(|c| AlterableConfig::default().with_name(s(&c.key)).with_config_operation(c.op.code()).with_value(c.value.as_deref().map(s)))
+                        .map(|c| {
+                            AlterableConfig::default()
+                                .with_name(s(&c.key))
+                                .with_config_operation(c.op.code())
+                                .with_value(c.value.as_deref().map(s))
+                        })
                         .collect(),
                 )])
             .with_validate_only(validate_only);
         let resp = match resource.target() {
-            Target::Controller => self.to_controller(&req, |r| r.responses.iter().any(|t| t.error_code == NOT_CONTROLLER)).await?,
+            Target::Controller => {
+                self.to_controller(&req, |r| r.responses.iter().any(|t| t.error_code == NOT_CONTROLLER)).await?
+            }
             target => self.send(target, &req).await?,
         };
-        let r = resp.responses.into_iter().next().ok_or_else(|| KafkaError::Other(format!("no answer for {resource}")))?;
+        let r =
+            resp.responses.into_iter().next().ok_or_else(|| KafkaError::Other(format!("no answer for {resource}")))?;
         if r.error_code != 0 {
             return Err(broker_err(ApiKey::IncrementalAlterConfigs, r.error_code, r.error_message.as_ref()));
         }

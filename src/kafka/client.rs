@@ -11,7 +11,7 @@ use kafka_protocol::protocol::StrBytes;
 use super::conn::{ConnectOptions, Connection};
 use super::error::{KafkaError, Result};
 use super::proto::KafkaRequest;
-use super::security::{Security, Tls, TlsOptions, SaslMechanism};
+use super::security::{SaslMechanism, Security, Tls, TlsOptions};
 
 /// How to reach and talk to a cluster. (Debug never prints secrets: see SaslMechanism.)
 #[derive(Clone, Debug)]
@@ -90,7 +90,9 @@ impl Client {
     /// Connects to the first bootstrap server that answers and loads the broker list.
     pub async fn connect(cfg: ClientConfig) -> Result<Client> {
         if cfg.bootstrap.is_empty() {
-            return Err(KafkaError::Config("no bootstrap servers given (--bootstrap HOST:PORT or a --cluster profile)".into()));
+            return Err(KafkaError::Config(
+                "no bootstrap servers given (--bootstrap HOST:PORT or a --cluster profile)".into(),
+            ));
         }
         let tls = cfg.tls.as_ref().map(Tls::new).transpose()?;
         let security = Security { tls, sasl: cfg.sasl.clone() };
@@ -149,7 +151,12 @@ impl Client {
             .map(|b| {
                 (
                     b.node_id.0,
-                    BrokerAddr { id: b.node_id.0, host: b.host.to_string(), port: b.port, rack: b.rack.as_ref().map(|r| r.to_string()) },
+                    BrokerAddr {
+                        id: b.node_id.0,
+                        host: b.host.to_string(),
+                        port: b.port,
+                        rack: b.rack.as_ref().map(|r| r.to_string()),
+                    },
                 )
             })
             .collect();
@@ -198,7 +205,8 @@ impl Client {
             });
         }
         let slot = {
-            let mut slots = self.inner.slots.lock().map_err(|_| KafkaError::Config("connection pool poisoned".into()))?;
+            let mut slots =
+                self.inner.slots.lock().map_err(|_| KafkaError::Config("connection pool poisoned".into()))?;
             slots.entry(addr.to_string()).or_default().clone()
         };
         let mut guard = slot.lock().await;

@@ -80,7 +80,8 @@ impl Connection {
             }
         };
         let client_id = StrBytes::from_string(opts.client_id.to_string());
-        let mut handshake = Handshake { io: &mut io, addr, client_id: &client_id, correlation: 0, timeout: opts.request_timeout };
+        let mut handshake =
+            Handshake { io: &mut io, addr, client_id: &client_id, correlation: 0, timeout: opts.request_timeout };
         let versions = handshake.api_versions().await?;
         if let Some(mechanism) = &opts.security.sasl {
             sasl::authenticate(&mut handshake, &versions, mechanism).await?;
@@ -252,14 +253,24 @@ pub(crate) fn negotiate<R: KafkaRequest>(versions: &HashMap<i16, (i16, i16)>, ad
     Ok(max)
 }
 
-fn encode_request<R: KafkaRequest>(req: &R, version: i16, correlation: i32, client_id: &StrBytes, addr: &str) -> Result<Bytes> {
+fn encode_request<R: KafkaRequest>(
+    req: &R,
+    version: i16,
+    correlation: i32,
+    client_id: &StrBytes,
+    addr: &str,
+) -> Result<Bytes> {
     let header = RequestHeader::default()
         .with_request_api_key(R::KEY as i16)
         .with_request_api_version(version)
         .with_correlation_id(correlation)
         .with_client_id(Some(client_id.clone()));
     let header_version = R::header_version(version);
-    let proto = |e: anyhow::Error| KafkaError::Protocol { addr: addr.to_string(), api: format!("{:?}", R::KEY), message: e.to_string() };
+    let proto = |e: anyhow::Error| KafkaError::Protocol {
+        addr: addr.to_string(),
+        api: format!("{:?}", R::KEY),
+        message: e.to_string(),
+    };
     let size = header.compute_size(header_version).map_err(proto)? + req.compute_size(version).map_err(proto)?;
     let mut buf = BytesMut::with_capacity(size + 4);
     buf.put_i32(size as i32);
@@ -269,7 +280,11 @@ fn encode_request<R: KafkaRequest>(req: &R, version: i16, correlation: i32, clie
 }
 
 fn decode_response<R: KafkaRequest>(mut bytes: Bytes, version: i16, addr: &str) -> Result<R::Response> {
-    let proto = |e: anyhow::Error| KafkaError::Protocol { addr: addr.to_string(), api: format!("{:?}", R::KEY), message: e.to_string() };
+    let proto = |e: anyhow::Error| KafkaError::Protocol {
+        addr: addr.to_string(),
+        api: format!("{:?}", R::KEY),
+        message: e.to_string(),
+    };
     ResponseHeader::decode(&mut bytes, R::Response::header_version(version)).map_err(proto)?;
     R::Response::decode(&mut bytes, version).map_err(proto)
 }

@@ -35,7 +35,12 @@ pub enum KafkaError {
     #[error("broker {id} is not in the cluster metadata")]
     UnknownBroker { id: i32 },
     #[error("broker {id} advertises {addr}, which kdeck cannot reach: {source}\n  hint: the bootstrap server answered, so this is usually advertised.listeners pointing at an address that is only valid inside the broker's network (docker/k8s/VPC); run `kdeck doctor`")]
-    Advertised { id: i32, addr: String, #[source] source: Box<KafkaError> },
+    Advertised {
+        id: i32,
+        addr: String,
+        #[source]
+        source: Box<KafkaError>,
+    },
     #[error("unknown topic: {0}")]
     UnknownTopic(String),
     #[error("consumer group {0:?} does not exist")]
@@ -54,10 +59,7 @@ impl KafkaError {
 
     /// The connection is gone or never came up: the request can be retried on a new connection.
     pub fn is_connection(&self) -> bool {
-        matches!(
-            self,
-            KafkaError::Connect { .. } | KafkaError::ConnectTimeout { .. } | KafkaError::Disconnected { .. }
-        )
+        matches!(self, KafkaError::Connect { .. } | KafkaError::ConnectTimeout { .. } | KafkaError::Disconnected { .. })
     }
 
     /// The broker's error code, if this error came from a response.

@@ -13,16 +13,25 @@ use super::conn::{negotiate, Handshake};
 use super::error::{KafkaError, Result};
 use super::security::SaslMechanism;
 
-pub async fn authenticate(hs: &mut Handshake<'_>, versions: &HashMap<i16, (i16, i16)>, mech: &SaslMechanism) -> Result<()> {
+pub async fn authenticate(
+    hs: &mut Handshake<'_>,
+    versions: &HashMap<i16, (i16, i16)>,
+    mech: &SaslMechanism,
+) -> Result<()> {
     let name = mech.name();
-    let auth_err = |addr: &str, message: String| KafkaError::Auth { addr: addr.to_string(), mechanism: name.to_string(), message };
+    let auth_err =
+        |addr: &str, message: String| KafkaError::Auth { addr: addr.to_string(), mechanism: name.to_string(), message };
 
     let hv = negotiate::<SaslHandshakeRequest>(versions, hs.addr)?;
-    let resp = hs.roundtrip(&SaslHandshakeRequest::default().with_mechanism(StrBytes::from_static_str(name)), hv).await?;
+    let resp =
+        hs.roundtrip(&SaslHandshakeRequest::default().with_mechanism(StrBytes::from_static_str(name)), hv).await?;
     if resp.error_code != 0 {
         let enabled: Vec<String> = resp.mechanisms.iter().map(|m| m.to_string()).collect();
         let msg = if enabled.is_empty() {
-            format!("{} (this listener has no SASL mechanisms: is it a PLAINTEXT/SSL port?)", super::proto::error_name(resp.error_code))
+            format!(
+                "{} (this listener has no SASL mechanisms: is it a PLAINTEXT/SSL port?)",
+                super::proto::error_name(resp.error_code)
+            )
         } else {
             format!("the listener does not offer {name}; it offers {}", enabled.join(", "))
         };
@@ -45,16 +54,20 @@ pub async fn authenticate(hs: &mut Handshake<'_>, versions: &HashMap<i16, (i16, 
     };
     let config = SASLConfig::with_credentials(None, user, pass).map_err(|e| auth_err(hs.addr, e.to_string()))?;
     let mechname = Mechname::parse(name.as_bytes()).map_err(|e| auth_err(hs.addr, e.to_string()))?;
-    let mut session = SASLClient::new(config)
-        .start_suggested(&[mechname])
-        .map_err(|e| auth_err(hs.addr, e.to_string()))?;
+    let mut session =
+        SASLClient::new(config).start_suggested(&[mechname]).map_err(|e| auth_err(hs.addr, e.to_string()))?;
 
     let mut input: Option<Bytes> = None;
     loop {
         let mut out = Cursor::new(Vec::new());
-        let state = session
-            .step(input.as_deref(), &mut out)
-            .map_err(|e| auth_err(hs.addr, format!("{e} (the broker's answer did not verify: wrong mechanism or a server that is not who it claims?)")))?;
+        let state = session.step(input.as_deref(), &mut out).map_err(|e| {
+            auth_err(
+                hs.addr,
+                format!(
+                    "{e} (the broker's answer did not verify: wrong mechanism or a server that is not who it claims?)"
+                ),
+            )
+        })?;
         match state {
             State::Running => input = Some(send_step(hs, av, out.into_inner(), name).await?),
             State::Finished(sent) => {
@@ -70,7 +83,8 @@ pub async fn authenticate(hs: &mut Handshake<'_>, versions: &HashMap<i16, (i16, 
 async fn send_step(hs: &mut Handshake<'_>, version: i16, bytes: Vec<u8>, mech: &str) -> Result<Bytes> {
     let resp = hs.roundtrip(&SaslAuthenticateRequest::default().with_auth_bytes(Bytes::from(bytes)), version).await?;
     if resp.error_code != 0 {
-        let detail = resp.error_message.map(|m| m.to_string()).unwrap_or_else(|| super::proto::error_name(resp.error_code));
+        let detail =
+            resp.error_message.map(|m| m.to_string()).unwrap_or_else(|| super::proto::error_name(resp.error_code));
         return Err(KafkaError::Auth {
             addr: hs.addr.to_string(),
             mechanism: mech.to_string(),

@@ -25,9 +25,18 @@ pub struct Security {
 /// A SASL mechanism with its credentials.
 #[derive(Clone)]
 pub enum SaslMechanism {
-    Plain { username: String, password: String },
-    ScramSha256 { username: String, password: String },
-    ScramSha512 { username: String, password: String },
+    Plain {
+        username: String,
+        password: String,
+    },
+    ScramSha256 {
+        username: String,
+        password: String,
+    },
+    ScramSha512 {
+        username: String,
+        password: String,
+    },
     /// OAUTHBEARER: the token comes from a provider (MSK IAM signs one per connection).
     OAuthBearer(Arc<dyn TokenProvider>),
 }
@@ -82,8 +91,9 @@ impl PemSource {
     fn read(&self, what: &str) -> Result<Vec<u8>> {
         match self {
             PemSource::Inline(s) => Ok(s.as_bytes().to_vec()),
-            PemSource::File(p) => std::fs::read(p)
-                .map_err(|e| KafkaError::Config(format!("cannot read {what} {}: {e}", p.display()))),
+            PemSource::File(p) => {
+                std::fs::read(p).map_err(|e| KafkaError::Config(format!("cannot read {what} {}: {e}", p.display())))
+            }
         }
     }
 }
@@ -150,8 +160,9 @@ impl Tls {
     }
 
     pub async fn connect(&self, host: &str, tcp: TcpStream) -> std::io::Result<TlsStream<TcpStream>> {
-        let name = ServerName::try_from(host.to_string())
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("bad TLS server name {host}: {e}")))?;
+        let name = ServerName::try_from(host.to_string()).map_err(|e| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("bad TLS server name {host}: {e}"))
+        })?;
         self.connector.connect(name, tcp).await
     }
 }

@@ -75,7 +75,11 @@ impl AuditLog {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         }
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         // one write per line, so concurrent kdeck processes do not interleave within a line
         f.write_all(entry.to_line().as_bytes()).map_err(|e| format!("{}: {e}", path.display()))
     }
@@ -86,7 +90,12 @@ impl AuditLog {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         }
-        std::fs::OpenOptions::new().create(true).append(true).open(path).map(|_| ()).map_err(|e| format!("{}: {e}", path.display()))
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map(|_| ())
+            .map_err(|e| format!("{}: {e}", path.display()))
     }
 }
 

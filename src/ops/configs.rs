@@ -54,7 +54,9 @@ pub struct ConfigDiff {
 /// keys have not been described yet).
 pub fn looks_sensitive(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
-    ["password", "secret", "jaas", "credential", "token"].iter().any(|w| k.contains(w)) || k.ends_with(".key") || k.contains("keystore.key")
+    ["password", "secret", "jaas", "credential", "token"].iter().any(|w| k.contains(w))
+        || k.ends_with(".key")
+        || k.contains("keystore.key")
 }
 
 pub fn mask(key: &str, value: &str) -> String {
@@ -133,7 +135,9 @@ pub fn check_value(key: &str, value: &str) -> Result<(), String> {
                 return Err(format!("{key} must be -1 (unlimited) or a value >= 0, got {v}"));
             }
         }
-        "min.insync.replicas" if parse_long(key, value)? < 1 => return Err(format!("{key} must be at least 1, got {value}")),
+        "min.insync.replicas" if parse_long(key, value)? < 1 => {
+            return Err(format!("{key} must be at least 1, got {value}"))
+        }
         "max.message.bytes" | "message.max.bytes" | "segment.bytes" | "segment.ms" if parse_long(key, value)? < 0 => {
             return Err(format!("{key} cannot be negative, got {value}"));
         }
@@ -184,7 +188,12 @@ fn own_source(resource: &ConfigResource) -> ConfigSource {
     }
 }
 
-pub async fn prepare(client: &Client, ctx: &Context, resource: &ConfigResource, changes: &[ConfigChange]) -> Result<Preview, OpsError> {
+pub async fn prepare(
+    client: &Client,
+    ctx: &Context,
+    resource: &ConfigResource,
+    changes: &[ConfigChange],
+) -> Result<Preview, OpsError> {
     if changes.is_empty() {
         return Err(OpsError::Invalid("no config changes given".into()));
     }
@@ -197,7 +206,9 @@ pub async fn prepare(client: &Client, ctx: &Context, resource: &ConfigResource, 
             return Err(OpsError::Invalid(format!("config {} is given twice", c.key)));
         }
         match (&c.value, c.op) {
-            (None, AlterOp::Set | AlterOp::Append | AlterOp::Subtract) => return Err(OpsError::Invalid(format!("{} needs a value (key=value)", c.key))),
+            (None, AlterOp::Set | AlterOp::Append | AlterOp::Subtract) => {
+                return Err(OpsError::Invalid(format!("{} needs a value (key=value)", c.key)))
+            }
             (Some(v), AlterOp::Set) => check_value(&c.key, v).map_err(OpsError::Invalid)?,
             _ => {}
         }
@@ -207,7 +218,10 @@ pub async fn prepare(client: &Client, ctx: &Context, resource: &ConfigResource, 
     // the full key set: a topic lists all its keys; dynamic broker defaults list only what is set
     let reference = match resource {
         ConfigResource::BrokerDefault => match client.broker_ids().first() {
-            Some(id) => client.describe_configs(&ConfigResource::Broker(*id)).await.map_err(|e| explain(e, &error_context(resource)))?,
+            Some(id) => client
+                .describe_configs(&ConfigResource::Broker(*id))
+                .await
+                .map_err(|e| explain(e, &error_context(resource)))?,
             None => Vec::new(),
         },
         _ => current.clone(),
@@ -216,7 +230,8 @@ pub async fn prepare(client: &Client, ctx: &Context, resource: &ConfigResource, 
     for c in changes {
         match (resource, known.get(c.key.as_str())) {
             (ConfigResource::Topic(_), None) => {
-                let hint = closest(&c.key, known.keys().copied()).map(|k| format!(" (did you mean {k}?)")).unwrap_or_default();
+                let hint =
+                    closest(&c.key, known.keys().copied()).map(|k| format!(" (did you mean {k}?)")).unwrap_or_default();
                 return Err(OpsError::Invalid(format!("unknown topic config {:?}{hint}", c.key)));
             }
             (ConfigResource::Broker(_) | ConfigResource::BrokerDefault, Some(e)) if e.read_only => {
@@ -233,17 +248,24 @@ pub async fn prepare(client: &Client, ctx: &Context, resource: &ConfigResource, 
         // brokers accept any key (plugins read their own), so a typo would be stored silently
         for c in changes.iter().filter(|c| c.op != AlterOp::Delete && !c.key.starts_with("listener.name.")) {
             if !known.contains_key(c.key.as_str()) {
-                let hint = closest(&c.key, known.keys().copied()).map(|k| format!("; did you mean {k}?")).unwrap_or_default();
-                warnings.push(format!("{} is not a config the broker knows: it is stored, but only a plugin would read it{hint}", c.key));
+                let hint =
+                    closest(&c.key, known.keys().copied()).map(|k| format!("; did you mean {k}?")).unwrap_or_default();
+                warnings.push(format!(
+                    "{} is not a config the broker knows: it is stored, but only a plugin would read it{hint}",
+                    c.key
+                ));
             }
         }
     }
     if let ConfigResource::Topic(topic) = resource {
         if let Some(c) = changes.iter().find(|c| c.key == "min.insync.replicas" && c.op == AlterOp::Set) {
-            let rf = crate::cluster::load(client, &crate::cluster::LoadOptions { topics: Some(vec![topic.clone()]), ..Default::default() })
-                .await
-                .ok()
-                .and_then(|s| s.topic(topic).map(|t| t.replication_factor()));
+            let rf = crate::cluster::load(
+                client,
+                &crate::cluster::LoadOptions { topics: Some(vec![topic.clone()]), ..Default::default() },
+            )
+            .await
+            .ok()
+            .and_then(|s| s.topic(topic).map(|t| t.replication_factor()));
             if let (Some(rf), Some(Ok(min))) = (rf, c.value.as_deref().map(str::parse::<usize>)) {
                 if min > rf {
                     warnings.push(format!(
@@ -258,7 +280,9 @@ pub async fn prepare(client: &Client, ctx: &Context, resource: &ConfigResource, 
     let mut diffs = Vec::new();
     for c in changes {
         let entry = by_name.get(c.key.as_str()).copied();
-        let hide = entry.is_some_and(|e| e.sensitive) || known.get(c.key.as_str()).is_some_and(|e| e.sensitive) || looks_sensitive(&c.key);
+        let hide = entry.is_some_and(|e| e.sensitive)
+            || known.get(c.key.as_str()).is_some_and(|e| e.sensitive)
+            || looks_sensitive(&c.key);
         let shown = |v: Option<String>| if hide { v.map(|_| HIDDEN.to_string()) } else { v };
         let (cur, cur_src) = match entry {
             Some(e) => (shown(e.value.clone()), Some(e.source.kind())),
@@ -272,16 +296,24 @@ pub async fn prepare(client: &Client, ctx: &Context, resource: &ConfigResource, 
                 } else {
                     // the value it falls back to is the next synonym down the chain
                     let next = entry.and_then(|e| e.synonyms.iter().find(|s| s.source != own));
-                    (shown(next.and_then(|s| s.value.clone())), Some(next.map(|s| s.source.kind()).unwrap_or("default")))
+                    (
+                        shown(next.and_then(|s| s.value.clone())),
+                        Some(next.map(|s| s.source.kind()).unwrap_or("default")),
+                    )
                 }
             }
             AlterOp::Set => (shown(c.value.clone()), Some("dynamic")),
             AlterOp::Append | AlterOp::Subtract => (None, Some("dynamic")),
         };
         if c.op == AlterOp::Set && matches!(c.key.as_str(), "retention.ms" | "retention.bytes") {
-            if let (Some(Ok(old)), Some(Ok(newv))) = (cur.as_deref().map(str::parse::<i64>), c.value.as_deref().map(str::parse::<i64>)) {
+            if let (Some(Ok(old)), Some(Ok(newv))) =
+                (cur.as_deref().map(str::parse::<i64>), c.value.as_deref().map(str::parse::<i64>))
+            {
                 if newv != -1 && (old == -1 || newv < old) {
-                    warnings.push(format!("lowering {} from {old} to {newv}: older data is deleted at the next log cleanup", c.key));
+                    warnings.push(format!(
+                        "lowering {} from {old} to {newv}: older data is deleted at the next log cleanup",
+                        c.key
+                    ));
                 }
             }
         }
@@ -301,7 +333,10 @@ pub async fn prepare(client: &Client, ctx: &Context, resource: &ConfigResource, 
 }
 
 pub async fn apply(client: &Client, resource: &ConfigResource, changes: &[ConfigChange]) -> Result<String, OpsError> {
-    client.incremental_alter_configs(resource, changes, false).await.map_err(|e: KafkaError| explain(e, &error_context(resource)))?;
+    client
+        .incremental_alter_configs(resource, changes, false)
+        .await
+        .map_err(|e: KafkaError| explain(e, &error_context(resource)))?;
     Ok(format!("updated {resource}"))
 }
 
@@ -311,7 +346,10 @@ mod tests {
 
     #[test]
     fn values() {
-        assert_eq!(check_value("retention.ms", "-5"), Err("retention.ms must be -1 (unlimited) or a value >= 0, got -5".into()));
+        assert_eq!(
+            check_value("retention.ms", "-5"),
+            Err("retention.ms must be -1 (unlimited) or a value >= 0, got -5".into())
+        );
         assert!(check_value("retention.ms", "-1").is_ok());
         assert!(check_value("retention.ms", "0").is_ok());
         assert_eq!(check_value("retention.ms", "7d"), Err("retention.ms takes a whole number, got \"7d\"".into()));

@@ -46,7 +46,9 @@ pub fn explain(e: KafkaError, cx: &ErrorContext) -> OpsError {
     let topic = cx.topic.clone().unwrap_or_else(|| "?".into());
     let text = match name.as_str() {
         "INVALID_REPLICATION_FACTOR" => match (cx.replication_factor, cx.brokers) {
-            (Some(rf), Some(n)) if rf as usize > n => format!("replication factor {rf} is larger than the {n} available brokers"),
+            (Some(rf), Some(n)) if rf as usize > n => {
+                format!("replication factor {rf} is larger than the {n} available brokers")
+            }
             _ => with_msg("invalid replication factor".into()),
         },
         "TOPIC_ALREADY_EXISTS" => format!("topic {topic} already exists"),
@@ -59,14 +61,26 @@ pub fn explain(e: KafkaError, cx: &ErrorContext) -> OpsError {
             None => with_msg("invalid config".into()),
         },
         "INVALID_REQUEST" => with_msg("the broker rejected the request".into()),
-        "POLICY_VIOLATION" => with_msg("rejected by the cluster's policy (create.topic.policy / alter.config.policy)".into()),
-        "TOPIC_AUTHORIZATION_FAILED" => format!("not authorized for topic {topic}: the user needs the matching ACL (Create, Delete, Alter or AlterConfigs)"),
-        "CLUSTER_AUTHORIZATION_FAILED" => "not authorized: this needs an ACL on the cluster resource (Alter / AlterConfigs / Create)".into(),
+        "POLICY_VIOLATION" => {
+            with_msg("rejected by the cluster's policy (create.topic.policy / alter.config.policy)".into())
+        }
+        "TOPIC_AUTHORIZATION_FAILED" => format!(
+            "not authorized for topic {topic}: the user needs the matching ACL (Create, Delete, Alter or AlterConfigs)"
+        ),
+        "CLUSTER_AUTHORIZATION_FAILED" => {
+            "not authorized: this needs an ACL on the cluster resource (Alter / AlterConfigs / Create)".into()
+        }
         "TOPIC_DELETION_DISABLED" => "topic deletion is disabled on this cluster (delete.topic.enable=false)".into(),
-        "REASSIGNMENT_IN_PROGRESS" => format!("topic {topic} has a partition reassignment in progress; wait until it finishes"),
-        "THROTTLING_QUOTA_EXCEEDED" => "the cluster's controller mutation quota is exhausted; try again in a moment".into(),
+        "REASSIGNMENT_IN_PROGRESS" => {
+            format!("topic {topic} has a partition reassignment in progress; wait until it finishes")
+        }
+        "THROTTLING_QUOTA_EXCEEDED" => {
+            "the cluster's controller mutation quota is exhausted; try again in a moment".into()
+        }
         "NOT_CONTROLLER" => "the controller moved while the request was in flight; try again".into(),
-        "REQUEST_TIMED_OUT" => with_msg("the controller did not finish in time; check the result before retrying".into()),
+        "REQUEST_TIMED_OUT" => {
+            with_msg("the controller did not finish in time; check the result before retrying".into())
+        }
         "UNSUPPORTED_VERSION" => with_msg("the broker does not support this request".into()),
         _ => return OpsError::Rejected(format!("{e}")),
     };
@@ -85,14 +99,27 @@ mod tests {
 
     #[test]
     fn words_for_common_codes() {
-        let cx = ErrorContext { topic: Some("orders".into()), replication_factor: Some(4), brokers: Some(3), resource: None };
-        let e = |code, m: Option<&str>| explain(KafkaError::broker(ApiKey::CreateTopics, code, m.map(str::to_string)), &cx).to_string();
+        let cx = ErrorContext {
+            topic: Some("orders".into()),
+            replication_factor: Some(4),
+            brokers: Some(3),
+            resource: None,
+        };
+        let e = |code, m: Option<&str>| {
+            explain(KafkaError::broker(ApiKey::CreateTopics, code, m.map(str::to_string)), &cx).to_string()
+        };
         assert_eq!(e(38, Some("Unable to replicate")), "replication factor 4 is larger than the 3 available brokers");
         assert_eq!(e(36, Some("Topic 'orders' already exists.")), "topic orders already exists");
         assert_eq!(e(40, Some("Unknown topic config name: foo.bar")), "unknown topic config \"foo.bar\"");
-        assert_eq!(e(40, Some("Invalid value -5 for configuration retention.ms")), "invalid config: Invalid value -5 for configuration retention.ms");
+        assert_eq!(
+            e(40, Some("Invalid value -5 for configuration retention.ms")),
+            "invalid config: Invalid value -5 for configuration retention.ms"
+        );
         assert_eq!(e(3, None), "unknown topic: orders");
-        assert_eq!(e(44, Some("no")), "rejected by the cluster's policy (create.topic.policy / alter.config.policy): no");
+        assert_eq!(
+            e(44, Some("no")),
+            "rejected by the cluster's policy (create.topic.policy / alter.config.policy): no"
+        );
         assert_eq!(e(99, None), "CreateTopics failed: POSITION_OUT_OF_RANGE");
     }
 }

@@ -23,7 +23,13 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("kdeck-guard-test-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let path = dir.join("audit.jsonl");
-        let ctx = Context { cluster: "prod".into(), read_only: true, dry_run: false, audit: AuditLog::at(path.clone()), user: "alice".into() };
+        let ctx = Context {
+            cluster: "prod".into(),
+            read_only: true,
+            dry_run: false,
+            audit: AuditLog::at(path.clone()),
+            user: "alice".into(),
+        };
         let m = Mutation::DeleteTopic { topic: "orders".into() };
         let err = guard(&ctx, &m).expect_err("refused");
         assert_eq!(
@@ -32,7 +38,10 @@ mod tests {
         );
         let line = std::fs::read_to_string(&path).expect("audit");
         let v: serde_json::Value = serde_json::from_str(line.trim()).expect("json");
-        assert_eq!((v["cluster"].as_str(), v["user"].as_str(), v["action"].as_str()), (Some("prod"), Some("alice"), Some("topic delete")));
+        assert_eq!(
+            (v["cluster"].as_str(), v["user"].as_str(), v["action"].as_str()),
+            (Some("prod"), Some("alice"), Some("topic delete"))
+        );
         assert_eq!((v["request"].as_str(), v["result"].as_str()), (Some("delete topic orders"), Some("refused")));
         let writable = Context { read_only: false, ..ctx };
         assert!(guard(&writable, &m).is_ok());

@@ -39,7 +39,13 @@ pub struct Context {
 
 impl Context {
     pub fn new(cluster: impl Into<String>, read_only: bool, dry_run: bool) -> Context {
-        Context { cluster: cluster.into(), read_only, dry_run, audit: AuditLog::default_location(), user: audit::current_user() }
+        Context {
+            cluster: cluster.into(),
+            read_only,
+            dry_run,
+            audit: AuditLog::default_location(),
+            user: audit::current_user(),
+        }
     }
 
     /// Appends an entry; a failure to write is reported on the log's behalf but never hides the
@@ -118,18 +124,24 @@ impl Mutation {
         match self {
             Mutation::CreateTopic(t) => {
                 let mut s = if t.assignment.is_empty() {
-                    format!("create topic {}: {} partitions, replication factor {}", t.name, t.partitions, t.replication_factor)
+                    format!(
+                        "create topic {}: {} partitions, replication factor {}",
+                        t.name, t.partitions, t.replication_factor
+                    )
                 } else {
                     format!("create topic {}: assignment {}", t.name, assignment_text(0, &t.assignment))
                 };
                 if !t.configs.is_empty() {
-                    let kv: Vec<String> = t.configs.iter().map(|(k, v)| format!("{k}={}", configs::mask(k, v))).collect();
+                    let kv: Vec<String> =
+                        t.configs.iter().map(|(k, v)| format!("{k}={}", configs::mask(k, v))).collect();
                     s.push_str(&format!(", configs {}", kv.join(" ")));
                 }
                 s
             }
             Mutation::DeleteTopic { topic } => format!("delete topic {topic}"),
-            Mutation::AddPartitions { topic, to, assignment } if assignment.is_empty() => format!("add partitions to topic {topic}: to {to}"),
+            Mutation::AddPartitions { topic, to, assignment } if assignment.is_empty() => {
+                format!("add partitions to topic {topic}: to {to}")
+            }
             Mutation::AddPartitions { topic, to, assignment } => {
                 let first = *to - assignment.len() as i32;
                 format!("add partitions to topic {topic}: {first} -> {to}, new {}", assignment_text(first, assignment))
@@ -225,7 +237,9 @@ pub async fn prepare(client: &Client, ctx: &Context, mutation: Mutation) -> Resu
     let res = match &mutation {
         Mutation::CreateTopic(t) => topics::prepare_create(client, ctx, t).await,
         Mutation::DeleteTopic { topic } => topics::prepare_delete(client, ctx, topic).await,
-        Mutation::AddPartitions { topic, to, assignment } => partitions::prepare(client, ctx, topic, *to, assignment).await,
+        Mutation::AddPartitions { topic, to, assignment } => {
+            partitions::prepare(client, ctx, topic, *to, assignment).await
+        }
         Mutation::AlterConfigs { resource, changes } => configs::prepare(client, ctx, resource, changes).await,
     };
     match res {

@@ -37,12 +37,20 @@ pub struct PartitionPlan {
     pub key_sample: Option<KeySample>,
 }
 
-pub async fn prepare(client: &Client, ctx: &Context, topic: &str, to: i32, given: &[Vec<i32>]) -> Result<Preview, OpsError> {
+pub async fn prepare(
+    client: &Client,
+    ctx: &Context,
+    topic: &str,
+    to: i32,
+    given: &[Vec<i32>],
+) -> Result<Preview, OpsError> {
     let cx = ErrorContext { topic: Some(topic.to_string()), ..Default::default() };
     let snap = cluster::load(client, &LoadOptions::default()).await.map_err(|e| explain(e, &cx))?;
     let t = snap.topic(topic).ok_or_else(|| OpsError::Invalid(format!("unknown topic: {topic}")))?;
     if t.internal {
-        return Err(OpsError::Invalid(format!("{topic} is an internal Kafka topic; kdeck will not change its partitions")));
+        return Err(OpsError::Invalid(format!(
+            "{topic} is an internal Kafka topic; kdeck will not change its partitions"
+        )));
     }
     let current = t.partitions.len() as i32;
     if to < current {
@@ -68,9 +76,11 @@ pub async fn prepare(client: &Client, ctx: &Context, topic: &str, to: i32, given
 
     let cfg = client.config().clone();
     let (name, ids) = (topic.to_string(), (0..current).collect::<Vec<i32>>());
-    let sampled = tokio::task::spawn_blocking(move || sample::sample_keys(&cfg, &name, &ids, SAMPLE_PER_PARTITION, SAMPLE_TIMEOUT))
-        .await
-        .unwrap_or_else(|e| Err(e.to_string()));
+    let sampled = tokio::task::spawn_blocking(move || {
+        sample::sample_keys(&cfg, &name, &ids, SAMPLE_PER_PARTITION, SAMPLE_TIMEOUT)
+    })
+    .await
+    .unwrap_or_else(|e| Err(e.to_string()));
     let mut warnings = Vec::new();
     match &sampled {
         Ok(s) if s.looks_keyed() => warnings.push(format!(
@@ -91,7 +101,11 @@ pub async fn prepare(client: &Client, ctx: &Context, topic: &str, to: i32, given
         current,
         to,
         replication_factor: rf,
-        new_partitions: assignment.iter().enumerate().map(|(i, r)| NewPartition { partition: current + i as i32, replicas: r.clone() }).collect(),
+        new_partitions: assignment
+            .iter()
+            .enumerate()
+            .map(|(i, r)| NewPartition { partition: current + i as i32, replicas: r.clone() })
+            .collect(),
         brokers: plan::loads(&brokers, &all, &assignment),
         key_sample: sampled.ok(),
     };
@@ -104,13 +118,19 @@ pub async fn prepare(client: &Client, ctx: &Context, topic: &str, to: i32, given
 /// An assignment handed in (from an earlier preview or by hand) must still fit the topic.
 fn check_given(given: &[Vec<i32>], count: usize, rf: usize, brokers: &[BrokerSlot]) -> Result<(), OpsError> {
     if given.len() != count {
-        return Err(OpsError::Invalid(format!("the assignment lists {} new partitions, but {count} are being added", given.len())));
+        return Err(OpsError::Invalid(format!(
+            "the assignment lists {} new partitions, but {count} are being added",
+            given.len()
+        )));
     }
     let known: BTreeSet<i32> = brokers.iter().map(|b| b.id).collect();
     for r in given {
         let distinct: BTreeSet<i32> = r.iter().copied().collect();
         if r.len() != rf || distinct.len() != rf {
-            return Err(OpsError::Invalid(format!("each new partition needs {rf} distinct replicas, got [{}]", assignment_text(0, std::slice::from_ref(r)))));
+            return Err(OpsError::Invalid(format!(
+                "each new partition needs {rf} distinct replicas, got [{}]",
+                assignment_text(0, std::slice::from_ref(r))
+            )));
         }
         if let Some(b) = r.iter().find(|b| !known.contains(b)) {
             return Err(OpsError::Invalid(format!("broker {b} is not in the cluster")));

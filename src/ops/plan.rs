@@ -99,17 +99,21 @@ pub fn plan_new_partitions(
         let mut chosen: Vec<i32> = Vec::with_capacity(rf);
         let mut racks: BTreeMap<String, usize> = BTreeMap::new();
         for slot in 0..rf {
-            let best = brokers
-                .iter()
-                .filter(|b| !chosen.contains(&b.id))
-                .min_by_key(|b| {
-                    let same_rack = racks.get(&rack_of(b)).copied().unwrap_or(0);
-                    if slot == 0 {
-                        (same_rack, in_topic.leaders(b.id), in_cluster.leaders(b.id), in_topic.replicas(b.id), in_cluster.replicas(b.id), b.id)
-                    } else {
-                        (same_rack, in_topic.replicas(b.id), in_cluster.replicas(b.id), 0, 0, b.id)
-                    }
-                });
+            let best = brokers.iter().filter(|b| !chosen.contains(&b.id)).min_by_key(|b| {
+                let same_rack = racks.get(&rack_of(b)).copied().unwrap_or(0);
+                if slot == 0 {
+                    (
+                        same_rack,
+                        in_topic.leaders(b.id),
+                        in_cluster.leaders(b.id),
+                        in_topic.replicas(b.id),
+                        in_cluster.replicas(b.id),
+                        b.id,
+                    )
+                } else {
+                    (same_rack, in_topic.replicas(b.id), in_cluster.replicas(b.id), 0, 0, b.id)
+                }
+            });
             // rf <= brokers.len(), so a broker is always left
             let Some(best) = best else { break };
             *racks.entry(rack_of(best)).or_default() += 1;
@@ -187,7 +191,8 @@ mod tests {
 
     #[test]
     fn replicas_spread_over_racks() {
-        let brokers = slots(&[(1, Some("a")), (2, Some("a")), (3, Some("b")), (4, Some("b")), (5, Some("c")), (6, Some("c"))]);
+        let brokers =
+            slots(&[(1, Some("a")), (2, Some("a")), (3, Some("b")), (4, Some("b")), (5, Some("c")), (6, Some("c"))]);
         let plan = plan_new_partitions(&brokers, &[], &[], 3, 12).expect("plan");
         let rack = |id: i32| brokers.iter().find(|b| b.id == id).and_then(|b| b.rack.clone()).expect("rack");
         for p in &plan {
@@ -224,7 +229,10 @@ mod tests {
 
     #[test]
     fn too_few_brokers() {
-        assert_eq!(plan_new_partitions(&three(), &[], &[], 4, 1), Err(PlanError::NotEnoughBrokers { rf: 4, brokers: 3 }));
+        assert_eq!(
+            plan_new_partitions(&three(), &[], &[], 4, 1),
+            Err(PlanError::NotEnoughBrokers { rf: 4, brokers: 3 })
+        );
         assert_eq!(
             PlanError::NotEnoughBrokers { rf: 4, brokers: 3 }.to_string(),
             "replication factor 4 is larger than the 3 available brokers"

@@ -47,7 +47,9 @@ pub fn rdkafka_config(cfg: &ClientConfig) -> Result<RdConfig, String> {
             c.set("sasl.username", username);
             c.set("sasl.password", password);
         }
-        Some(SaslMechanism::OAuthBearer(_)) => return Err("reading messages over OAUTHBEARER is not supported yet".into()),
+        Some(SaslMechanism::OAuthBearer(_)) => {
+            return Err("reading messages over OAUTHBEARER is not supported yet".into())
+        }
     }
     if let Some(tls) = &cfg.tls {
         let pem = |c: &mut RdConfig, src: &PemSource, file_key: &str, pem_key: &str| match src {
@@ -75,7 +77,13 @@ pub fn rdkafka_config(cfg: &ClientConfig) -> Result<RdConfig, String> {
 /// Reads up to `per_partition` of the newest messages of each partition, without a consumer
 /// group (assign, no commits), and counts those with keys. Stops at the end of every partition
 /// or after `timeout`.
-pub fn sample_keys(cfg: &ClientConfig, topic: &str, partitions: &[i32], per_partition: i64, timeout: Duration) -> Result<KeySample, String> {
+pub fn sample_keys(
+    cfg: &ClientConfig,
+    topic: &str,
+    partitions: &[i32],
+    per_partition: i64,
+    timeout: Duration,
+) -> Result<KeySample, String> {
     // librdkafka's assign() needs a group.id; with assign, no commits and tail offsets the
     // group never joins, commits or shows up in the cluster
     let consumer: BaseConsumer = rdkafka_config(cfg)?

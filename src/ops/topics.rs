@@ -71,7 +71,10 @@ pub async fn prepare_create(client: &Client, ctx: &Context, t: &NewTopic) -> Res
         return Err(OpsError::Invalid(format!("a topic needs at least 1 partition ({} given)", t.partitions)));
     }
     if t.replication_factor < 1 {
-        return Err(OpsError::Invalid(format!("replication factor must be at least 1 ({} given)", t.replication_factor)));
+        return Err(OpsError::Invalid(format!(
+            "replication factor must be at least 1 ({} given)",
+            t.replication_factor
+        )));
     }
     configs::check_pairs(&t.configs)?;
     let ids = client.broker_ids();
@@ -80,12 +83,19 @@ pub async fn prepare_create(client: &Client, ctx: &Context, t: &NewTopic) -> Res
         check_assignment(&t.assignment, &ids)?;
     }
     if t.replication_factor as usize > brokers {
-        return Err(OpsError::Invalid(PlanError::NotEnoughBrokers { rf: t.replication_factor as usize, brokers }.to_string()));
+        return Err(OpsError::Invalid(
+            PlanError::NotEnoughBrokers { rf: t.replication_factor as usize, brokers }.to_string(),
+        ));
     }
     if partition_count(client, &t.name).await?.is_some() {
         return Err(OpsError::Invalid(format!("topic {} already exists", t.name)));
     }
-    let cx = ErrorContext { topic: Some(t.name.clone()), replication_factor: Some(t.replication_factor), brokers: Some(brokers), resource: None };
+    let cx = ErrorContext {
+        topic: Some(t.name.clone()),
+        replication_factor: Some(t.replication_factor),
+        brokers: Some(brokers),
+        resource: None,
+    };
     client.create_topic(t, true).await.map_err(|e| as_invalid(explain(e, &cx)))?;
 
     let mut warnings = Vec::new();
@@ -118,22 +128,38 @@ fn check_assignment(assignment: &[Vec<i32>], brokers: &[i32]) -> Result<(), OpsE
 }
 
 pub async fn apply_create(client: &Client, t: &NewTopic) -> Result<String, OpsError> {
-    let cx = ErrorContext { topic: Some(t.name.clone()), replication_factor: Some(t.replication_factor), brokers: Some(client.broker_ids().len()), resource: None };
+    let cx = ErrorContext {
+        topic: Some(t.name.clone()),
+        replication_factor: Some(t.replication_factor),
+        brokers: Some(client.broker_ids().len()),
+        resource: None,
+    };
     let created = client.create_topic(t, false).await.map_err(|e| explain(e, &cx))?;
     settle(client, &t.name, Some(created.partitions.max(0) as usize)).await;
-    Ok(format!("created topic {} ({} partitions, replication factor {})", t.name, created.partitions, created.replication_factor))
+    Ok(format!(
+        "created topic {} ({} partitions, replication factor {})",
+        t.name, created.partitions, created.replication_factor
+    ))
 }
 
 pub async fn prepare_delete(client: &Client, ctx: &Context, topic: &str) -> Result<Preview, OpsError> {
     let cx = ErrorContext { topic: Some(topic.to_string()), ..Default::default() };
-    let snap = cluster::load(client, &LoadOptions { topics: Some(vec![topic.to_string()]), offsets: true, ..Default::default() })
-        .await
-        .map_err(|e| explain(e, &cx))?;
+    let snap = cluster::load(
+        client,
+        &LoadOptions { topics: Some(vec![topic.to_string()]), offsets: true, ..Default::default() },
+    )
+    .await
+    .map_err(|e| explain(e, &cx))?;
     let t = snap.topic(topic).ok_or_else(|| OpsError::Invalid(format!("unknown topic: {topic}")))?;
     if t.internal {
         return Err(OpsError::Invalid(format!("{topic} is an internal Kafka topic; kdeck will not delete it")));
     }
-    let facts = TopicFacts { name: t.name.clone(), partitions: t.partitions.len(), replication_factor: t.replication_factor(), messages: t.messages() };
+    let facts = TopicFacts {
+        name: t.name.clone(),
+        partitions: t.partitions.len(),
+        replication_factor: t.replication_factor(),
+        messages: t.messages(),
+    };
     let messages = facts.messages.map(|m| m.to_string()).unwrap_or_else(|| "all".into());
     let warnings = vec![format!(
         "this permanently deletes {messages} messages in {} partitions; consumers and producers of {topic} will get errors",

@@ -57,12 +57,7 @@ pub(crate) struct Balancer<'a> {
 }
 
 impl<'a> Balancer<'a> {
-    pub(crate) fn new(
-        parts: &'a [BPart],
-        rack_of: &'a [usize],
-        rack_n: usize,
-        target: &'a [usize],
-    ) -> Self {
+    pub(crate) fn new(parts: &'a [BPart], rack_of: &'a [usize], rack_n: usize, target: &'a [usize]) -> Self {
         let b_n = rack_of.len();
         let mut rack_target = vec![0usize; rack_n];
         for b in 0..b_n {
@@ -121,10 +116,7 @@ impl<'a> Balancer<'a> {
     }
 
     fn topic_count(&self, pi: usize, b: u32) -> u32 {
-        self.topic_on
-            .get(&(self.parts[pi].topic, b))
-            .copied()
-            .unwrap_or(0)
+        self.topic_on.get(&(self.parts[pi].topic, b)).copied().unwrap_or(0)
     }
 
     /// Replicas of `pi` in rack `k`, not counting slot `skip`.
@@ -310,11 +302,7 @@ impl<'a> Balancer<'a> {
                             continue;
                         }
                         let bu = b as usize;
-                        let key = (
-                            self.count[bu] as i64 - self.target[bu] as i64,
-                            i > 0,
-                            b,
-                        );
+                        let key = (self.count[bu] as i64 - self.target[bu] as i64, i > 0, b);
                         if best.as_ref().is_none_or(|(_, bk)| key > *bk) {
                             best = Some((i, key));
                         }
@@ -331,12 +319,7 @@ impl<'a> Balancer<'a> {
     /// Destination key: fewest replicas of the topic, fewest bytes, largest
     /// deficit, lowest index.
     fn dest_key(&self, pi: usize, b: usize) -> (u32, u64, i64, usize) {
-        (
-            self.topic_count(pi, b as u32),
-            self.bytes[b],
-            self.count[b] as i64 - self.target[b] as i64,
-            b,
-        )
+        (self.topic_count(pi, b as u32), self.bytes[b], self.count[b] as i64 - self.target[b] as i64, b)
     }
 
     /// Best under-target broker for `pi` (slot `slot` vacated) among those
@@ -437,9 +420,8 @@ impl<'a> Balancer<'a> {
                 continue;
             }
             // Over brokers of the rack, most over first.
-            let mut brokers: Vec<usize> = (0..self.count.len())
-                .filter(|&b| self.rack_of[b] == k && self.over(b))
-                .collect();
+            let mut brokers: Vec<usize> =
+                (0..self.count.len()).filter(|&b| self.rack_of[b] == k && self.over(b)).collect();
             brokers.sort_by_key(|&b| (std::cmp::Reverse(self.count[b] - self.target[b]), b));
             for a in brokers {
                 if self.rack_total[k] <= self.rack_target[k] {
@@ -526,12 +508,20 @@ impl<'a> Balancer<'a> {
     /// few racks (a replica's possible destinations then depend strongly on
     /// its partition's racks), else a single bucket.
     fn buckets(&self) -> usize {
-        if self.rack_n <= MAX_BUCKETS { self.rack_n } else { 1 }
+        if self.rack_n <= MAX_BUCKETS {
+            self.rack_n
+        } else {
+            1
+        }
     }
 
     /// Bucket of a destination broker.
     fn bucket_of(&self, y: usize) -> usize {
-        if self.rack_n <= MAX_BUCKETS { self.rack_of[y] } else { 0 }
+        if self.rack_n <= MAX_BUCKETS {
+            self.rack_of[y]
+        } else {
+            0
+        }
     }
 
     /// May the replica of `pi` on `x` move into rack `k` (rack limit only)?
@@ -832,7 +822,13 @@ impl<'a> Balancer<'a> {
     /// `closed`): distinct partitions, none of them `exclude`, each as
     /// (partition, slot, destination), with the total hop cost; on failure
     /// the hop that had none.
-    fn path_witnesses(&mut self, path: &[usize], closed: bool, exclude: Option<usize>, matrix: &[i32]) -> Result<(Hops, i32), (usize, usize)> {
+    fn path_witnesses(
+        &mut self,
+        path: &[usize],
+        closed: bool,
+        exclude: Option<usize>,
+        matrix: &[i32],
+    ) -> Result<(Hops, i32), (usize, usize)> {
         let m = path.len();
         let hops = if closed { m } else { m.saturating_sub(1) };
         let mut used: BTreeSet<usize> = exclude.into_iter().collect();
@@ -928,7 +924,8 @@ impl<'a> Balancer<'a> {
     /// the pass ends.
     fn cancel_negative_cycles(&mut self) {
         let b_n = self.count.len();
-        let any_change = self.index.as_ref().is_some_and(|ix| !ix.back.is_empty() || ix.added_on.iter().any(|s| !s.is_empty()));
+        let any_change =
+            self.index.as_ref().is_some_and(|ix| !ix.back.is_empty() || ix.added_on.iter().any(|s| !s.is_empty()));
         if b_n < 2 || !any_change {
             return;
         }
@@ -1060,9 +1057,8 @@ mod tests {
 
     #[test]
     fn moves_within_rack() {
-        let parts: Vec<BPart> = (0..4)
-            .map(|_| BPart { topic: 0, size: 0, size_known: false, orig: vec![0], rf: 1, h: 1 })
-            .collect();
+        let parts: Vec<BPart> =
+            (0..4).map(|_| BPart { topic: 0, size: 0, size_known: false, orig: vec![0], rf: 1, h: 1 }).collect();
         let rack_of = [0usize, 0];
         let target = [2usize, 2];
         let (slots, fb) = Balancer::new(&parts, &rack_of, 1, &target).run();
@@ -1092,9 +1088,8 @@ mod tests {
     fn cancelling_undoes_a_needless_swap() {
         // Partition 0 was on broker 0, partition 1 on broker 1; a placement
         // that swapped them (2 moves) has the same counts as no move at all.
-        let parts: Vec<BPart> = (0..2)
-            .map(|i| BPart { topic: 0, size: 0, size_known: false, orig: vec![i], rf: 1, h: 1 })
-            .collect();
+        let parts: Vec<BPart> =
+            (0..2).map(|i| BPart { topic: 0, size: 0, size_known: false, orig: vec![i], rf: 1, h: 1 }).collect();
         let rack_of = [0usize, 1];
         let target = [1usize, 1];
         let mut b = Balancer::new(&parts, &rack_of, 2, &target);
@@ -1113,9 +1108,8 @@ mod tests {
         // RF-1 partitions. Targets 10/10: five RF-1 partitions must leave
         // broker 1 as well, so 10 moves is the minimum (the movement lower
         // bound only sees the deficit of broker 0, 5).
-        let mut parts: Vec<BPart> = (0..5)
-            .map(|_| BPart { topic: 0, size: 0, size_known: false, orig: vec![0, EMPTY], rf: 2, h: 2 })
-            .collect();
+        let mut parts: Vec<BPart> =
+            (0..5).map(|_| BPart { topic: 0, size: 0, size_known: false, orig: vec![0, EMPTY], rf: 2, h: 2 }).collect();
         parts.extend((0..10).map(|_| BPart { topic: 1, size: 0, size_known: false, orig: vec![1], rf: 1, h: 1 }));
         let rack_of = [0usize, 0];
         let target = [10usize, 10];

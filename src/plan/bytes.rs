@@ -26,7 +26,6 @@
 //! plan changes (an exchange of two untouched partitions adds two moves), so
 //! the search starts from those.
 
-
 use std::ops::Bound;
 
 use super::balance::BPart;
@@ -154,14 +153,7 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<u32>])
     if b_n < 2 || !parts.iter().any(|p| p.size > 0) {
         return out;
     }
-    let mut st = State {
-        parts,
-        rack_of,
-        slots,
-        bytes: vec![0; b_n],
-        partners: Partners::new(),
-        tolerance: 0,
-    };
+    let mut st = State { parts, rack_of, slots, bytes: vec![0; b_n], partners: Partners::new(), tolerance: 0 };
     for (p, part) in parts.iter().enumerate() {
         for &b in st.slots[p].iter() {
             st.bytes[b as usize] += i128::from(part.size);
@@ -184,7 +176,9 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<u32>])
             for xi in 0..st.slots[c].len() {
                 for y in 0..b_n {
                     let x = st.slots[c][xi] as usize;
-                    if (st.bytes[x] - st.bytes[y]).abs() <= st.tolerance || !can_leave(&st.parts[c], &st.slots[c], st.rack_of, xi, y) {
+                    if (st.bytes[x] - st.bytes[y]).abs() <= st.tolerance
+                        || !can_leave(&st.parts[c], &st.slots[c], st.rack_of, xi, y)
+                    {
                         continue;
                     }
                     if budget == 0 {

@@ -25,29 +25,15 @@ pub enum PlanError {
     #[error(
         "{topic}-{partition} has {rf} replicas but only {targets} target brokers are available; add target brokers or lower its replication factor"
     )]
-    PartitionRfExceedsTargets {
-        topic: String,
-        partition: i32,
-        rf: usize,
-        targets: usize,
-    },
+    PartitionRfExceedsTargets { topic: String, partition: i32, rf: usize, targets: usize },
     #[error(
         "draining leaves {remaining} target brokers but {topic}-{partition} needs {needed}; keep more brokers or lower the replication factor first"
     )]
-    DrainLeavesTooFewBrokers {
-        remaining: usize,
-        needed: usize,
-        topic: String,
-        partition: i32,
-    },
+    DrainLeavesTooFewBrokers { remaining: usize, needed: usize, topic: String, partition: i32 },
     #[error("the cluster state lists {topic}-{partition} twice")]
     DuplicatePartitionInState { topic: String, partition: i32 },
     #[error("the cluster state lists broker {broker} twice in the replicas of {topic}-{partition}")]
-    DuplicateReplicaInState {
-        topic: String,
-        partition: i32,
-        broker: i32,
-    },
+    DuplicateReplicaInState { topic: String, partition: i32, broker: i32 },
     #[error("the cluster state lists broker {0} twice")]
     DuplicateBrokerInState(i32),
     #[error("invalid JSON: {0}")]
@@ -69,43 +55,21 @@ pub enum ValidationError {
     #[error("partition {topic}-{partition} does not exist in the cluster")]
     UnknownPartition { topic: String, partition: i32 },
     #[error("{topic}-{partition}: broker {broker} is not part of the cluster")]
-    UnknownBroker {
-        topic: String,
-        partition: i32,
-        broker: i32,
-    },
+    UnknownBroker { topic: String, partition: i32, broker: i32 },
     #[error("{topic}-{partition} appears more than once in the reassignment")]
     DuplicatePartition { topic: String, partition: i32 },
     #[error("{topic}-{partition}: broker {broker} appears more than once in the replica list")]
-    DuplicateReplica {
-        topic: String,
-        partition: i32,
-        broker: i32,
-    },
+    DuplicateReplica { topic: String, partition: i32, broker: i32 },
     #[error("{topic}-{partition}: the replica list is empty")]
     EmptyReplicas { topic: String, partition: i32 },
     #[error(
         "{topic}-{partition}: log_dirs has {log_dirs} entries but replicas has {replicas}; give one log dir (or \"any\") per replica"
     )]
-    LogDirsLengthMismatch {
-        topic: String,
-        partition: i32,
-        replicas: usize,
-        log_dirs: usize,
-    },
+    LogDirsLengthMismatch { topic: String, partition: i32, replicas: usize, log_dirs: usize },
     #[error("{topic}-{partition}: log dir '{log_dir}' must be \"any\" or an absolute path")]
-    InvalidLogDir {
-        topic: String,
-        partition: i32,
-        log_dir: String,
-    },
+    InvalidLogDir { topic: String, partition: i32, log_dir: String },
     #[error("{topic}-{partition}: {actual} replicas but the goal asks for replication factor {expected}")]
-    ReplicationFactorMismatch {
-        topic: String,
-        partition: i32,
-        expected: usize,
-        actual: usize,
-    },
+    ReplicationFactorMismatch { topic: String, partition: i32, expected: usize, actual: usize },
 }
 
 /// All problems of an imported reassignment (never empty), in file order.
@@ -131,31 +95,11 @@ pub enum Warning {
     #[error(
         "{topic}-{partition}: {count} replicas in rack '{rack}' (brokers {brokers:?}) although the racks allow at most {allowed}"
     )]
-    RackCollocation {
-        topic: String,
-        partition: i32,
-        rack: String,
-        brokers: Vec<i32>,
-        count: usize,
-        allowed: usize,
-    },
+    RackCollocation { topic: String, partition: i32, rack: String, brokers: Vec<i32>, count: usize, allowed: usize },
     #[error("{topic}-{partition}: replication factor {from} -> {to}; pass --rf {to} if this is intended")]
-    ReplicationFactorChange {
-        topic: String,
-        partition: i32,
-        from: usize,
-        to: usize,
-    },
+    ReplicationFactorChange { topic: String, partition: i32, from: usize, to: usize },
     #[error("{topic}-{partition}: broker {broker} is not alive; the reassignment cannot complete until it is back")]
-    BrokerNotAlive {
-        topic: String,
-        partition: i32,
-        broker: i32,
-    },
+    BrokerNotAlive { topic: String, partition: i32, broker: i32 },
     #[error("{topic}-{partition}: the partition is {reason}; moving it is risky")]
-    UnhealthyPartition {
-        topic: String,
-        partition: i32,
-        reason: String,
-    },
+    UnhealthyPartition { topic: String, partition: i32, reason: String },
 }

@@ -11,11 +11,7 @@ use super::balance::{BPart, EMPTY};
 /// broker `y` under the rack rule.
 pub(crate) fn rack_ok(part: &BPart, slots: &[u32], rack_of: &[usize], si: usize, y: usize) -> bool {
     let k = rack_of[y];
-    let same = slots
-        .iter()
-        .enumerate()
-        .filter(|&(i, &b)| i != si && rack_of[b as usize] == k)
-        .count();
+    let same = slots.iter().enumerate().filter(|&(i, &b)| i != si && rack_of[b as usize] == k).count();
     same < part.h
 }
 
@@ -42,12 +38,21 @@ pub(crate) fn can_leave(part: &BPart, slots: &[u32], rack_of: &[usize], xi: usiz
 /// `x` for `y` whose own move and leader changes are `e_c` and `l_c`: `q` is on
 /// `y` and not on `x`, may take `x` under the rack rule, and together the two
 /// add no move and cost no preferred leader. Returns `q`'s slot on `y`.
-pub(crate) fn partner_slot(part: &BPart, slots: &[u32], rack_of: &[usize], e_c: i32, l_c: i32, x: usize, y: usize) -> Option<usize> {
+pub(crate) fn partner_slot(
+    part: &BPart,
+    slots: &[u32],
+    rack_of: &[usize],
+    e_c: i32,
+    l_c: i32,
+    x: usize,
+    y: usize,
+) -> Option<usize> {
     if slots.contains(&(x as u32)) {
         return None;
     }
     let yi = slots.iter().position(|&b| b as usize == y)?;
-    (rack_ok(part, slots, rack_of, yi, x) && e_c + move_delta(part, y, x) <= 0 && l_c + leader_delta(part, y, x) <= 0).then_some(yi)
+    (rack_ok(part, slots, rack_of, yi, x) && e_c + move_delta(part, y, x) <= 0 && l_c + leader_delta(part, y, x) <= 0)
+        .then_some(yi)
 }
 
 /// Partitions by key `K` (ordered), per topic `t`: `added[(b, t)]` those the

@@ -98,8 +98,7 @@ fn check_version(v: Option<i64>) -> Result<(), PlanError> {
 /// Reads a reassignment file (`--reassignment-json-file`). Structural checks
 /// only; use [`super::validate`] to check it against a cluster.
 pub fn parse_reassignment(json: &str) -> Result<Reassignment, PlanError> {
-    let raw: RawReassignment =
-        serde_json::from_str(json).map_err(|e| PlanError::Json(e.to_string()))?;
+    let raw: RawReassignment = serde_json::from_str(json).map_err(|e| PlanError::Json(e.to_string()))?;
     check_version(raw.version)?;
     Ok(Reassignment {
         partitions: raw
@@ -244,7 +243,9 @@ mod tests {
         ));
         // misspelt key
         assert!(matches!(
-            parse_reassignment(r#"{"version":1,"partitions":[{"topic":"t","partition":0,"replicas":[1],"log_dir":["any"]}]}"#),
+            parse_reassignment(
+                r#"{"version":1,"partitions":[{"topic":"t","partition":0,"replicas":[1],"log_dir":["any"]}]}"#
+            ),
             Err(PlanError::Json(_))
         ));
         // missing replicas
@@ -263,13 +264,7 @@ mod tests {
         let t = parse_topics_to_move(text).expect("parse");
         assert_eq!(t, vec!["foo".to_string(), "foo1".to_string()]);
         assert_eq!(write_topics_to_move(&t), text);
-        assert!(matches!(
-            parse_topics_to_move(r#"{"version":1,"topics":[{"name":"foo"}]}"#),
-            Err(PlanError::Json(_))
-        ));
-        assert!(matches!(
-            parse_topics_to_move(r#"{"version":3,"topics":[]}"#),
-            Err(PlanError::UnsupportedVersion(3))
-        ));
+        assert!(matches!(parse_topics_to_move(r#"{"version":1,"topics":[{"name":"foo"}]}"#), Err(PlanError::Json(_))));
+        assert!(matches!(parse_topics_to_move(r#"{"version":3,"topics":[]}"#), Err(PlanError::UnsupportedVersion(3))));
     }
 }

@@ -30,21 +30,19 @@ pub(crate) fn balance_leaders<F>(
 {
     let p_n = lists.len();
     // Candidates (dense broker indices) per partition, in list order.
-    let cands: Vec<Vec<usize>> = lists
-        .iter()
-        .map(|l| l.iter().filter_map(|&b| target_pos(b)).collect())
-        .collect();
+    let cands: Vec<Vec<usize>> = lists.iter().map(|l| l.iter().filter_map(|&b| target_pos(b)).collect()).collect();
     let mut leader: Vec<Option<usize>> = cands.iter().map(|c| c.first().copied()).collect();
-    let orig_pos: Vec<Option<usize>> = orig_leader
-        .iter()
-        .map(|o| o.and_then(&target_pos))
-        .collect();
+    let orig_pos: Vec<Option<usize>> = orig_leader.iter().map(|o| o.and_then(&target_pos)).collect();
     let mut load = vec![0usize; b_n];
     for l in leader.iter().flatten() {
         load[*l] += 1;
     }
     let tier = |p: usize, lead: usize| -> u64 {
-        if free[p] || orig_pos[p] != Some(lead) { 0 } else { 1 }
+        if free[p] || orig_pos[p] != Some(lead) {
+            0
+        } else {
+            1
+        }
     };
     // led[x * b_n + y]: partitions led by x with a replica on y, keyed (tier, p).
     let mut led: Vec<BTreeSet<u64>> = vec![BTreeSet::new(); b_n * b_n];

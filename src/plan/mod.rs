@@ -257,25 +257,19 @@ pub mod validate;
 mod balance;
 mod bytes;
 mod exchange;
-mod spread;
 mod leaders;
+mod spread;
 mod targets;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub use error::{PlanError, ValidationError, ValidationErrors, Warning};
 pub use json::{
-    parse_reassignment, parse_topics_to_move, write_reassignment, write_topics_to_move,
-    Reassignment, ReassignmentEntry, ANY_LOG_DIR,
+    parse_reassignment, parse_topics_to_move, write_reassignment, write_topics_to_move, Reassignment,
+    ReassignmentEntry, ANY_LOG_DIR,
 };
-pub use model::{
-    Broker, ChangeKind, ClusterState, Goal, PartitionMove, PartitionState, Plan, PlanRequest,
-    Scope,
-};
-pub use report::{
-    move_allowance, BalanceReport, BrokerReport, ByteBalance, SkipReason, SkippedPartition,
-    Summary,
-};
+pub use model::{Broker, ChangeKind, ClusterState, Goal, PartitionMove, PartitionState, Plan, PlanRequest, Scope};
+pub use report::{move_allowance, BalanceReport, BrokerReport, ByteBalance, SkipReason, SkippedPartition, Summary};
 pub use validate::validate;
 
 use balance::{BPart, Balancer};
@@ -331,10 +325,7 @@ fn check_state(state: &ClusterState) -> Result<(), PlanError> {
     let mut seen: BTreeSet<(&str, i32)> = BTreeSet::new();
     for p in &state.partitions {
         if !seen.insert((p.topic.as_str(), p.partition)) {
-            return Err(PlanError::DuplicatePartitionInState {
-                topic: p.topic.clone(),
-                partition: p.partition,
-            });
+            return Err(PlanError::DuplicatePartitionInState { topic: p.topic.clone(), partition: p.partition });
         }
         let mut rs = BTreeSet::new();
         for &r in &p.replicas {
@@ -366,12 +357,8 @@ fn resolve_scope(state: &ClusterState, scope: &Scope) -> Result<BTreeSet<String>
             out
         }
         Scope::Regex(pattern) => {
-            let re = regex::Regex::new(&format!("^(?:{pattern})$")).map_err(|e| {
-                PlanError::InvalidRegex {
-                    pattern: pattern.clone(),
-                    message: e.to_string(),
-                }
-            })?;
+            let re = regex::Regex::new(&format!("^(?:{pattern})$"))
+                .map_err(|e| PlanError::InvalidRegex { pattern: pattern.clone(), message: e.to_string() })?;
             all.iter().filter(|t| re.is_match(t)).map(|s| s.to_string()).collect()
         }
     };
@@ -424,9 +411,8 @@ pub fn plan(state: &ClusterState, req: &PlanRequest) -> Result<Plan, PlanError> 
     let broker_by_id: HashMap<i32, &Broker> = state.brokers.iter().map(|b| (b.id, b)).collect();
 
     // Scope partitions in canonical order, split into planned and skipped.
-    let mut scope: Vec<usize> = (0..state.partitions.len())
-        .filter(|&i| topics.contains(&state.partitions[i].topic))
-        .collect();
+    let mut scope: Vec<usize> =
+        (0..state.partitions.len()).filter(|&i| topics.contains(&state.partitions[i].topic)).collect();
     scope.sort_by(|&a, &b| {
         let (pa, pb) = (&state.partitions[a], &state.partitions[b]);
         (&pa.topic, pa.partition).cmp(&(&pb.topic, pb.partition))
@@ -441,11 +427,9 @@ pub fn plan(state: &ClusterState, req: &PlanRequest) -> Result<Plan, PlanError> 
                 partition: p.partition,
                 reason: SkipReason::NoReplicas,
             }),
-            Some(reason) if !req.include_unhealthy => skipped.push(SkippedPartition {
-                topic: p.topic.clone(),
-                partition: p.partition,
-                reason,
-            }),
+            Some(reason) if !req.include_unhealthy => {
+                skipped.push(SkippedPartition { topic: p.topic.clone(), partition: p.partition, reason })
+            }
             _ => planned.push(i),
         }
     }
@@ -455,10 +439,7 @@ pub fn plan(state: &ClusterState, req: &PlanRequest) -> Result<Plan, PlanError> 
     let tpos: HashMap<i32, usize> = targets.iter().enumerate().map(|(i, &id)| (id, i)).collect();
     let mut rack_index: BTreeMap<RackKey, Vec<usize>> = BTreeMap::new();
     for (i, id) in targets.iter().enumerate() {
-        let key = broker_by_id
-            .get(id)
-            .map(|b| RackKey::of(b))
-            .unwrap_or(RackKey::Own(*id));
+        let key = broker_by_id.get(id).map(|b| RackKey::of(b)).unwrap_or(RackKey::Own(*id));
         rack_index.entry(key).or_default().push(i);
     }
     let rack_members: Vec<Vec<usize>> = rack_index.values().cloned().collect();
@@ -526,11 +507,7 @@ pub fn plan(state: &ClusterState, req: &PlanRequest) -> Result<Plan, PlanError> 
                 topic,
                 size: p.size_bytes.unwrap_or(0),
                 size_known: p.size_bytes.is_some(),
-                orig: p
-                    .replicas
-                    .iter()
-                    .map(|b| tpos.get(b).map(|&x| x as u32).unwrap_or(u32::MAX))
-                    .collect(),
+                orig: p.replicas.iter().map(|b| tpos.get(b).map(|&x| x as u32).unwrap_or(u32::MAX)).collect(),
                 rf: rfs[j],
                 h: targets::rack_limit(rfs[j], &caps),
             });
@@ -616,11 +593,7 @@ pub fn plan(state: &ClusterState, req: &PlanRequest) -> Result<Plan, PlanError> 
         let p = &state.partitions[i];
         let added: Vec<i32> = lists[j].iter().copied().filter(|b| !orig_lists[j].contains(b)).collect();
         let removed: Vec<i32> = orig_lists[j].iter().copied().filter(|b| !lists[j].contains(b)).collect();
-        let kind = if added.is_empty() && removed.is_empty() {
-            ChangeKind::LeaderOnly
-        } else {
-            ChangeKind::Reassign
-        };
+        let kind = if added.is_empty() && removed.is_empty() { ChangeKind::LeaderOnly } else { ChangeKind::Reassign };
         moves.push(PartitionMove {
             topic: p.topic.clone(),
             partition: p.partition,
@@ -655,7 +628,13 @@ pub fn plan(state: &ClusterState, req: &PlanRequest) -> Result<Plan, PlanError> 
 }
 
 /// The movement lower bound (module docs, "Minimal movement").
-fn compute_lower_bound(parts: &[BPart], rack_of: &[usize], rack_n: usize, current: &[usize], target: &[usize]) -> usize {
+fn compute_lower_bound(
+    parts: &[BPart],
+    rack_of: &[usize],
+    rack_n: usize,
+    current: &[usize],
+    target: &[usize],
+) -> usize {
     let none = u32::MAX;
     let mut caps = vec![0usize; rack_n];
     for &k in rack_of {
@@ -721,9 +700,8 @@ fn compute_lower_bound(parts: &[BPart], rack_of: &[usize], rack_n: usize, curren
     let sum_alpha: i64 = alpha.iter().sum();
     let best_rack = (0..rack_n).map(|k| alpha[k] + outside[k]).max().unwrap_or(0);
     // Excess that drops cannot absorb leaves by moves.
-    let undroppable: i64 = (0..current.len())
-        .map(|b| (current[b] as i64 - target[b] as i64 - droppable[b]).max(0))
-        .sum();
+    let undroppable: i64 =
+        (0..current.len()).map(|b| (current[b] as i64 - target[b] as i64 - droppable[b]).max(0)).sum();
     sum_alpha.max(best_rack).max(per_partition).max(undroppable).max(0) as usize
 }
 
@@ -831,16 +809,10 @@ fn build_summary(inp: SummaryInput<'_>) -> Summary {
     let mut unknown = 0usize;
     let mut dropped = 0usize;
     let mut racks: BTreeSet<String> = BTreeSet::new();
-    let size_of: HashMap<(&str, i32), Option<u64>> = state
-        .partitions
-        .iter()
-        .map(|p| ((p.topic.as_str(), p.partition), p.size_bytes))
-        .collect();
+    let size_of: HashMap<(&str, i32), Option<u64>> =
+        state.partitions.iter().map(|p| ((p.topic.as_str(), p.partition), p.size_bytes)).collect();
     let rack_name = |id: i32| -> String {
-        broker_by_id
-            .get(&id)
-            .map(|b| RackKey::of(b).display())
-            .unwrap_or_else(|| RackKey::Own(id).display())
+        broker_by_id.get(&id).map(|b| RackKey::of(b).display()).unwrap_or_else(|| RackKey::Own(id).display())
     };
     let mut leader_changes = 0usize;
     let mut leader_only = 0usize;
@@ -987,7 +959,8 @@ mod tests {
         assert_eq!(p.summary.moves, 2);
         let moved: Vec<(i32, Vec<i32>)> = p.moves.iter().map(|m| (m.partition, m.to.clone())).collect();
         assert_eq!(moved, vec![(1, vec![3]), (4, vec![3])]);
-        let bytes: Vec<(i32, u64, u64)> = p.summary.brokers.iter().map(|b| (b.id, b.bytes_before, b.bytes_after)).collect();
+        let bytes: Vec<(i32, u64, u64)> =
+            p.summary.brokers.iter().map(|b| (b.id, b.bytes_before, b.bytes_after)).collect();
         assert_eq!(bytes, vec![(1, 111, 101), (2, 111, 101), (3, 0, 20)]);
         assert_eq!(p.summary.bytes_to_move, 20);
     }
@@ -1062,7 +1035,8 @@ mod tests {
         let p = plan(&state, &req(Goal::Rebalance)).expect("plan");
         assert_eq!((p.summary.moves, p.summary.lower_bound), (96, 96));
         let mut per_topic: BTreeMap<(String, i32), usize> = BTreeMap::new();
-        let moved: BTreeMap<(&str, i32), &Vec<i32>> = p.moves.iter().map(|m| ((m.topic.as_str(), m.partition), &m.to)).collect();
+        let moved: BTreeMap<(&str, i32), &Vec<i32>> =
+            p.moves.iter().map(|m| ((m.topic.as_str(), m.partition), &m.to)).collect();
         for q in &state.partitions {
             let list = moved.get(&(q.topic.as_str(), q.partition)).copied().unwrap_or(&q.replicas);
             for b in list {
@@ -1070,7 +1044,8 @@ mod tests {
             }
         }
         for t in 0..6 {
-            let counts: Vec<usize> = (1..=3).map(|b| per_topic.get(&(format!("t{t}"), b)).copied().unwrap_or(0)).collect();
+            let counts: Vec<usize> =
+                (1..=3).map(|b| per_topic.get(&(format!("t{t}"), b)).copied().unwrap_or(0)).collect();
             assert_eq!(counts, vec![16, 16, 16], "topic t{t}");
         }
     }
@@ -1128,12 +1103,8 @@ mod tests {
             p.rollback_json(),
             r#"{"version":1,"partitions":[{"topic":"topic5","partition":0,"replicas":[0,3],"log_dirs":["any","any"]},{"topic":"topic5","partition":1,"replicas":[3,0],"log_dirs":["any","any"]}]}"#
         );
-        let after: Vec<(i32, usize, usize)> = p
-            .summary
-            .brokers
-            .iter()
-            .map(|b| (b.id, b.replicas_after, b.leaders_after))
-            .collect();
+        let after: Vec<(i32, usize, usize)> =
+            p.summary.brokers.iter().map(|b| (b.id, b.replicas_after, b.leaders_after)).collect();
         assert_eq!(after, vec![(0, 3, 1), (3, 3, 1), (5, 2, 2)]);
         assert_eq!(p.summary.leader_only_changes, 0);
     }
@@ -1337,8 +1308,10 @@ mod tests {
         );
         assert!(errs.to_string().contains("t-1: broker 9 is not part of the cluster"));
         // Two replicas in rack "a" although rack "b" exists: a warning only.
-        let r = parse_reassignment(r#"{"version":1,"partitions":[{"topic":"t","partition":0,"replicas":[1,2],"log_dirs":["any","/data"]}]}"#)
-            .expect("parse");
+        let r = parse_reassignment(
+            r#"{"version":1,"partitions":[{"topic":"t","partition":0,"replicas":[1,2],"log_dirs":["any","/data"]}]}"#,
+        )
+        .expect("parse");
         let w = validate(&state, &r, Some(2)).expect("valid");
         assert_eq!(
             w,
@@ -1353,7 +1326,8 @@ mod tests {
         );
         // RF 3 over racks a (two brokers) and b (one): two replicas in a are unavoidable, so no
         // rack warning. Without --rf the RF change 2 -> 3 is a warning; with --rf 3 it is not.
-        let r = parse_reassignment(r#"{"version":1,"partitions":[{"topic":"t","partition":0,"replicas":[3,1,2]}]}"#).expect("parse");
+        let r = parse_reassignment(r#"{"version":1,"partitions":[{"topic":"t","partition":0,"replicas":[3,1,2]}]}"#)
+            .expect("parse");
         assert_eq!(
             validate(&state, &r, None).expect("valid"),
             vec![Warning::ReplicationFactorChange { topic: "t".into(), partition: 0, from: 2, to: 3 }]

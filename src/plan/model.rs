@@ -118,21 +118,13 @@ impl Plan {
     /// Kafka reassignment JSON of the planned assignment (input of
     /// `kafka-reassign-partitions.sh --execute`).
     pub fn reassignment_json(&self) -> String {
-        super::json::write_reassignment(
-            self.moves
-                .iter()
-                .map(|m| (m.topic.as_str(), m.partition, m.to.as_slice())),
-        )
+        super::json::write_reassignment(self.moves.iter().map(|m| (m.topic.as_str(), m.partition, m.to.as_slice())))
     }
 
     /// Kafka reassignment JSON restoring the current assignment of exactly the
     /// partitions of the plan.
     pub fn rollback_json(&self) -> String {
-        super::json::write_reassignment(
-            self.moves
-                .iter()
-                .map(|m| (m.topic.as_str(), m.partition, m.from.as_slice())),
-        )
+        super::json::write_reassignment(self.moves.iter().map(|m| (m.topic.as_str(), m.partition, m.from.as_slice())))
     }
 
     /// Number of moves (brokers added to replica sets) in the plan.

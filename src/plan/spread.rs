@@ -114,13 +114,7 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<u32>])
     if b_n < 2 || per.len() < 2 || !per.values().any(uneven) {
         return out;
     }
-    let mut st = State {
-        parts,
-        rack_of,
-        slots,
-        topics_on: vec![BTreeMap::new(); b_n],
-        partners: Partners::new(),
-    };
+    let mut st = State { parts, rack_of, slots, topics_on: vec![BTreeMap::new(); b_n], partners: Partners::new() };
     for p in 0..parts.len() {
         st.index(p, true);
     }
@@ -141,7 +135,8 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<u32>])
             }
             for x in 0..b_n {
                 // The partitions of `a` on `x` (an exchange takes one off).
-                let mut on_x: Vec<usize> = of_topic[&a].iter().copied().filter(|&c| st.slots[c].contains(&(x as u32))).collect();
+                let mut on_x: Vec<usize> =
+                    of_topic[&a].iter().copied().filter(|&c| st.slots[c].contains(&(x as u32))).collect();
                 work += of_topic[&a].len();
                 for y in 0..b_n {
                     // Re-read after every exchange: counts change.

@@ -61,20 +61,10 @@ pub(crate) fn compute_targets(input: &TargetInput<'_>) -> Result<Vec<usize>, Pla
         }
         let room: usize = (0..k_n).map(|k| edge_cap[c * k_n + k]).sum();
         if room < supply[c] {
-            return Err(PlanError::ReplicationFactorTooHigh {
-                rf: r,
-                targets: caps.iter().sum(),
-            });
+            return Err(PlanError::ReplicationFactorTooHigh { rf: r, targets: caps.iter().sum() });
         }
     }
-    let mut net = Flow {
-        k_n,
-        c_n,
-        supply,
-        sent: vec![0; c_n],
-        cap: edge_cap,
-        flow: vec![0; c_n * k_n],
-    };
+    let mut net = Flow { k_n, c_n, supply, sent: vec![0; c_n], cap: edge_cap, flow: vec![0; c_n * k_n] };
     let mut rack_total = vec![0usize; k_n];
     let mut saturated = vec![false; k_n];
     let mut assigned = 0usize;
@@ -113,9 +103,7 @@ pub(crate) fn compute_targets(input: &TargetInput<'_>) -> Result<Vec<usize>, Pla
             }
         }
         if !progressed && assigned < total {
-            return Err(PlanError::Internal(
-                "target computation made no progress".to_string(),
-            ));
+            return Err(PlanError::Internal("target computation made no progress".to_string()));
         }
         level += 1;
     }
@@ -271,12 +259,8 @@ mod tests {
     #[test]
     fn unconstrained_targets_are_within_one() {
         let members = vec![vec![0], vec![1], vec![2]];
-        let t = compute_targets(&TargetInput {
-            rack_members: &members,
-            classes: &[(2, 6)],
-            current: &[6, 6, 0],
-        })
-        .expect("targets");
+        let t = compute_targets(&TargetInput { rack_members: &members, classes: &[(2, 6)], current: &[6, 6, 0] })
+            .expect("targets");
         assert_eq!(t, vec![4, 4, 4]);
     }
 
@@ -285,24 +269,16 @@ mod tests {
         // rack 0: broker 0; rack 1: brokers 1,2,3. RF 2 => every partition
         // has one replica in each rack.
         let members = vec![vec![0], vec![1, 2, 3]];
-        let t = compute_targets(&TargetInput {
-            rack_members: &members,
-            classes: &[(2, 6)],
-            current: &[0, 4, 4, 4],
-        })
-        .expect("targets");
+        let t = compute_targets(&TargetInput { rack_members: &members, classes: &[(2, 6)], current: &[0, 4, 4, 4] })
+            .expect("targets");
         assert_eq!(t, vec![6, 2, 2, 2]);
     }
 
     #[test]
     fn ceil_goes_to_fuller_brokers() {
         let members = vec![vec![0, 1, 2, 3]];
-        let t = compute_targets(&TargetInput {
-            rack_members: &members,
-            classes: &[(1, 6)],
-            current: &[0, 3, 0, 3],
-        })
-        .expect("targets");
+        let t = compute_targets(&TargetInput { rack_members: &members, classes: &[(1, 6)], current: &[0, 3, 0, 3] })
+            .expect("targets");
         assert_eq!(t, vec![1, 2, 1, 2]);
     }
 }

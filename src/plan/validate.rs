@@ -31,12 +31,8 @@ pub fn validate(
         return Err(ValidationErrors(vec![ValidationError::EmptyReassignment]));
     }
     let topics: BTreeSet<&str> = state.partitions.iter().map(|p| p.topic.as_str()).collect();
-    let parts: HashMap<(&str, i32), usize> = state
-        .partitions
-        .iter()
-        .enumerate()
-        .map(|(i, p)| ((p.topic.as_str(), p.partition), i))
-        .collect();
+    let parts: HashMap<(&str, i32), usize> =
+        state.partitions.iter().enumerate().map(|(i, p)| ((p.topic.as_str(), p.partition), i)).collect();
     let brokers: HashMap<i32, &super::model::Broker> = state.brokers.iter().map(|b| (b.id, b)).collect();
     let alive: HashMap<i32, bool> = state.brokers.iter().map(|b| (b.id, b.alive)).collect();
     // Rack capacities among alive brokers decide what is avoidable.
@@ -69,19 +65,11 @@ pub fn validate(
         let mut ok = true;
         for &b in &e.replicas {
             if !rs.insert(b) {
-                errors.push(ValidationError::DuplicateReplica {
-                    topic: topic.clone(),
-                    partition,
-                    broker: b,
-                });
+                errors.push(ValidationError::DuplicateReplica { topic: topic.clone(), partition, broker: b });
                 ok = false;
             }
             if !brokers.contains_key(&b) {
-                errors.push(ValidationError::UnknownBroker {
-                    topic: topic.clone(),
-                    partition,
-                    broker: b,
-                });
+                errors.push(ValidationError::UnknownBroker { topic: topic.clone(), partition, broker: b });
                 ok = false;
             }
         }
@@ -97,11 +85,7 @@ pub fn validate(
             }
             for d in dirs {
                 if d != ANY_LOG_DIR && !d.starts_with('/') {
-                    errors.push(ValidationError::InvalidLogDir {
-                        topic: topic.clone(),
-                        partition,
-                        log_dir: d.clone(),
-                    });
+                    errors.push(ValidationError::InvalidLogDir { topic: topic.clone(), partition, log_dir: d.clone() });
                     ok = false;
                 }
             }
@@ -132,11 +116,7 @@ pub fn validate(
         }
         for &b in &e.replicas {
             if !alive.get(&b).copied().unwrap_or(false) {
-                warnings.push(Warning::BrokerNotAlive {
-                    topic: topic.clone(),
-                    partition,
-                    broker: b,
-                });
+                warnings.push(Warning::BrokerNotAlive { topic: topic.clone(), partition, broker: b });
             }
         }
         if let Some(reason) = super::health(state, &alive, &state.partitions[pi]) {
@@ -147,11 +127,7 @@ pub fn validate(
                 }
                 SkipReason::NoReplicas => "without replicas".to_string(),
             };
-            warnings.push(Warning::UnhealthyPartition {
-                topic: topic.clone(),
-                partition,
-                reason: text,
-            });
+            warnings.push(Warning::UnhealthyPartition { topic: topic.clone(), partition, reason: text });
         }
         if !caps.is_empty() {
             let allowed = rack_limit(e.replicas.len(), &caps);

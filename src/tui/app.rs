@@ -447,9 +447,11 @@ impl App {
             }
             Action::Peek => return self.peek(),
             Action::Configs => return self.open_configs(),
-            Action::CreateTopic | Action::DeleteTopic | Action::AddPartitions | Action::SetConfig | Action::DeleteConfig => {
-                return self.operation(action)
-            }
+            Action::CreateTopic
+            | Action::DeleteTopic
+            | Action::AddPartitions
+            | Action::SetConfig
+            | Action::DeleteConfig => return self.operation(action),
             Action::Brokers => self.jump(View::Brokers),
             Action::Topics => self.jump(View::Topics),
             Action::Groups => self.jump(View::Groups),
@@ -521,7 +523,14 @@ impl App {
             _ => None,
         };
         if self.settings.read_only {
-            self.flash(format!("read-only: {} is off on {} (--read-only or read_only = true)", what(action), self.settings.cluster_name), Level::Warn);
+            self.flash(
+                format!(
+                    "read-only: {} is off on {} (--read-only or read_only = true)",
+                    what(action),
+                    self.settings.cluster_name
+                ),
+                Level::Warn,
+            );
             return match direct {
                 Some(m) if self.op == Op::Idle => {
                     self.op = Op::Preparing(m.clone()); // keeps the read-only flash up
@@ -538,7 +547,9 @@ impl App {
             return self.prepare(m);
         }
         match (action, topic, config) {
-            (Action::CreateTopic, _, _) => self.mode = Mode::Form(Box::new(Form::create_topic(self.snapshot.brokers.len().clamp(1, 3)))),
+            (Action::CreateTopic, _, _) => {
+                self.mode = Mode::Form(Box::new(Form::create_topic(self.snapshot.brokers.len().clamp(1, 3))))
+            }
             (Action::AddPartitions, Some(t), _) => {
                 let current = self.snapshot.topic(&t).map(|t| t.partitions.len()).unwrap_or(0);
                 self.mode = Mode::Form(Box::new(Form::add_partitions(t, current)));
@@ -547,9 +558,10 @@ impl App {
                 let value = if c.sensitive { None } else { c.value.as_deref() };
                 self.mode = Mode::Form(Box::new(Form::set_config(t, &c.name, value)));
             }
-            (Action::SetConfig | Action::DeleteConfig, _, _) => {
-                self.flash(format!("open a topic's configs ({}) and select a config first", self.keymap.hint(Action::Configs)), Level::Info)
-            }
+            (Action::SetConfig | Action::DeleteConfig, _, _) => self.flash(
+                format!("open a topic's configs ({}) and select a config first", self.keymap.hint(Action::Configs)),
+                Level::Info,
+            ),
             _ => self.flash(format!("{} works on a topic: select one first", what(action)), Level::Info),
         }
         Vec::new()
@@ -613,7 +625,8 @@ impl App {
                 if self.snapshot.topic(name).is_none() && self.last_refresh.is_some() {
                     self.flash(format!("no topic named {name:?}"), Level::Warn);
                 } else {
-                    self.stack = vec![Screen::new(View::Topics), Screen::new(View::Partitions { topic: name.to_string() })];
+                    self.stack =
+                        vec![Screen::new(View::Topics), Screen::new(View::Partitions { topic: name.to_string() })];
                 }
             }
             ("groups" | "group" | "g", "") => self.jump(View::Groups),
@@ -621,14 +634,18 @@ impl App {
                 if self.snapshot.group(name).is_none() && self.last_refresh.is_some() {
                     self.flash(format!("no consumer group named {name:?}"), Level::Warn);
                 } else {
-                    self.stack = vec![Screen::new(View::Groups), Screen::new(View::GroupDetail { group: name.to_string() })];
+                    self.stack =
+                        vec![Screen::new(View::Groups), Screen::new(View::GroupDetail { group: name.to_string() })];
                 }
             }
             ("brokers" | "broker" | "b", _) => self.jump(View::Brokers),
             ("q" | "quit", _) => self.quit = true,
             ("refresh" | "r", _) => return self.request_refresh(),
             ("", _) => {}
-            (other, _) => self.flash(format!("unknown command :{other} (try :topics :groups :brokers :t NAME :g NAME :q)"), Level::Warn),
+            (other, _) => self.flash(
+                format!("unknown command :{other} (try :topics :groups :brokers :t NAME :g NAME :q)"),
+                Level::Warn,
+            ),
         }
         Vec::new()
     }
@@ -640,7 +657,13 @@ impl App {
     fn refresh_table(&mut self) {
         let generation = self.generation;
         let i = self.stack.len() - 1;
-        let ctx = Ctx { snap: &self.snapshot, brokers: &self.broker_stats, theme: &self.theme, lag: &self.lag, now: self.now };
+        let ctx = Ctx {
+            snap: &self.snapshot,
+            brokers: &self.broker_stats,
+            theme: &self.theme,
+            lag: &self.lag,
+            now: self.now,
+        };
         let s = &mut self.stack[i];
         s.table.refresh_order(s.pane.as_ref(), &ctx, generation);
     }
@@ -648,17 +671,26 @@ impl App {
     pub fn draw(&mut self, f: &mut Frame) {
         self.refresh_table();
         let [header, crumbs, body, status] =
-            Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)]).areas(f.area());
+            Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)])
+                .areas(f.area());
         f.render_widget(Paragraph::new(self.header_line()), header);
         f.render_widget(Paragraph::new(self.crumb_line()), crumbs);
         let i = self.stack.len() - 1;
-        let ctx = Ctx { snap: &self.snapshot, brokers: &self.broker_stats, theme: &self.theme, lag: &self.lag, now: self.now };
+        let ctx = Ctx {
+            snap: &self.snapshot,
+            brokers: &self.broker_stats,
+            theme: &self.theme,
+            lag: &self.lag,
+            now: self.now,
+        };
         let s = &mut self.stack[i];
         let title = Line::from(Span::styled(format!(" {} ", s.pane.title(&ctx)), self.theme.accent));
         s.table.draw(f, body, s.pane.as_ref(), &ctx, title);
         f.render_widget(Paragraph::new(self.status_line()), status);
         match &self.mode {
-            Mode::Help => popups::help(f, f.area(), &self.keymap, &self.theme, self.settings.read_only, self.help_scroll),
+            Mode::Help => {
+                popups::help(f, f.area(), &self.keymap, &self.theme, self.settings.read_only, self.help_scroll)
+            }
             Mode::Form(form) => dialogs::draw_form(f, f.area(), form, &self.theme),
             Mode::Confirm(c) => dialogs::draw_confirm(f, f.area(), c, &self.theme),
             Mode::ErrorDetail => {
@@ -675,9 +707,13 @@ impl App {
         let total = self.known_brokers.len().max(up);
         let (urp, off, min) = self.health;
         let count = |label: &str, n: usize, bad: ratatui::style::Style| -> Vec<Span<'static>> {
-            vec![Span::styled(format!(" {label} "), t.dim), Span::styled(n.to_string(), if n > 0 { bad } else { t.text })]
+            vec![
+                Span::styled(format!(" {label} "), t.dim),
+                Span::styled(n.to_string(), if n > 0 { bad } else { t.text }),
+            ]
         };
-        let mut spans = vec![Span::styled(" kdeck ", t.badge), Span::styled(format!(" {}", self.settings.cluster_name), t.accent)];
+        let mut spans =
+            vec![Span::styled(" kdeck ", t.badge), Span::styled(format!(" {}", self.settings.cluster_name), t.accent)];
         spans.push(Span::styled(" ctrl ", t.dim));
         spans.push(Span::styled(snap.controller_id.map(|c| c.to_string()).unwrap_or_else(|| "?".into()), t.text));
         spans.push(Span::styled(" brokers ", t.dim));
@@ -687,7 +723,9 @@ impl App {
         spans.extend(count("<minISR", min, t.error));
         let age = match (self.last_refresh, self.refresh_in_flight) {
             (None, _) => "loading…".to_string(),
-            (Some(at), inflight) => format!("{}s ago{}", self.now.duration_since(at).as_secs(), if inflight { " ⟳" } else { "" }),
+            (Some(at), inflight) => {
+                format!("{}s ago{}", self.now.duration_since(at).as_secs(), if inflight { " ⟳" } else { "" })
+            }
         };
         spans.push(Span::styled(format!("  {age}"), t.dim));
         if self.settings.read_only {
@@ -725,7 +763,11 @@ impl App {
                 Level::Warn => t.warn,
                 Level::Error => t.error,
             };
-            let more = if *level == Level::Error { format!("  ({} for detail)", self.keymap.hint(Action::ErrorDetail)) } else { String::new() };
+            let more = if *level == Level::Error {
+                format!("  ({} for detail)", self.keymap.hint(Action::ErrorDetail))
+            } else {
+                String::new()
+            };
             return Line::from(vec![Span::styled(format!(" {text}"), style), Span::styled(more, t.dim)]);
         }
         if let Op::Preparing(m) | Op::Applying(m) = &self.op {

@@ -49,7 +49,13 @@ pub struct KafkaBackend {
 impl ClusterBackend for KafkaBackend {
     fn snapshot(&self) -> BoxFuture<'_, Result<Snapshot, String>> {
         Box::pin(async move {
-            let opts = LoadOptions { offsets: true, configs: true, groups: GroupScope::All, reassignments: true, ..Default::default() };
+            let opts = LoadOptions {
+                offsets: true,
+                configs: true,
+                groups: GroupScope::All,
+                reassignments: true,
+                ..Default::default()
+            };
             cluster::load(&self.client, &opts).await.map_err(|e| format!("{e:#}"))
         })
     }
@@ -74,7 +80,9 @@ impl ClusterBackend for KafkaBackend {
     }
 
     fn configs(&self, topic: String) -> BoxFuture<'_, Result<Vec<ConfigView>, String>> {
-        Box::pin(async move { ops::configs::describe(&self.client, &ConfigResource::Topic(topic)).await.map_err(|e| e.to_string()) })
+        Box::pin(async move {
+            ops::configs::describe(&self.client, &ConfigResource::Topic(topic)).await.map_err(|e| e.to_string())
+        })
     }
 
     fn decline(&self, preview: Preview) {

@@ -59,7 +59,11 @@ impl Form {
     pub fn create_topic(default_rf: usize) -> Form {
         Form::new(
             FormKind::CreateTopic,
-            vec![field("name", "", false), field("partitions", "3", true), field("replication factor", default_rf.to_string(), true)],
+            vec![
+                field("name", "", false),
+                field("partitions", "3", true),
+                field("replication factor", default_rf.to_string(), true),
+            ],
             0,
         )
     }
@@ -70,7 +74,11 @@ impl Form {
 
     /// Prefilled with the selected key and (unless secret) its value.
     pub fn set_config(topic: String, key: &str, value: Option<&str>) -> Form {
-        Form::new(FormKind::SetConfig { topic }, vec![field("key=value", format!("{key}={}", value.unwrap_or_default()), false)], 0)
+        Form::new(
+            FormKind::SetConfig { topic },
+            vec![field("key=value", format!("{key}={}", value.unwrap_or_default()), false)],
+            0,
+        )
     }
 
     pub fn title(&self) -> String {
@@ -84,7 +92,9 @@ impl Form {
     fn note(&self) -> Option<String> {
         match &self.kind {
             FormKind::CreateTopic => None,
-            FormKind::AddPartitions { topic, current } => Some(format!("{topic} has {current} partitions; partitions cannot be removed later")),
+            FormKind::AddPartitions { topic, current } => {
+                Some(format!("{topic} has {current} partitions; partitions cannot be removed later"))
+            }
             FormKind::SetConfig { .. } => Some("only this key changes (IncrementalAlterConfigs)".into()),
         }
     }
@@ -147,11 +157,17 @@ impl Form {
                     configs: Vec::new(),
                 }))
             }
-            FormKind::AddPartitions { topic, .. } => Ok(Mutation::AddPartitions { topic: topic.clone(), to: self.number(0)?, assignment: Vec::new() }),
+            FormKind::AddPartitions { topic, .. } => {
+                Ok(Mutation::AddPartitions { topic: topic.clone(), to: self.number(0)?, assignment: Vec::new() })
+            }
             FormKind::SetConfig { topic } => match self.fields[0].value.split_once('=') {
                 Some((k, v)) if !k.trim().is_empty() => Ok(Mutation::AlterConfigs {
                     resource: ConfigResource::Topic(topic.clone()),
-                    changes: vec![ConfigChange { key: k.trim().to_string(), op: AlterOp::Set, value: Some(v.to_string()) }],
+                    changes: vec![ConfigChange {
+                        key: k.trim().to_string(),
+                        op: AlterOp::Set,
+                        value: Some(v.to_string()),
+                    }],
                 }),
                 _ => Err("type key=value".into()),
             },
@@ -209,17 +225,31 @@ pub fn preview_lines(p: &Preview, t: &Theme) -> Vec<Line<'static>> {
         let messages = f.messages.map(|m| m.to_string()).unwrap_or_else(|| "?".into());
         lines.push(Line::from(vec![
             label("topic"),
-            Span::styled(format!("{}: {} partitions, RF {}, {messages} messages", f.name, f.partitions, f.replication_factor), t.text),
+            Span::styled(
+                format!("{}: {} partitions, RF {}, {messages} messages", f.name, f.partitions, f.replication_factor),
+                t.text,
+            ),
         ]));
     }
     if let Some(plan) = &p.partitions {
-        lines.push(Line::styled(format!("new partitions ({} → {}, RF {}; the first replica leads):", plan.current, plan.to, plan.replication_factor), t.accent));
+        lines.push(Line::styled(
+            format!(
+                "new partitions ({} → {}, RF {}; the first replica leads):",
+                plan.current, plan.to, plan.replication_factor
+            ),
+            t.accent,
+        ));
         for n in &plan.new_partitions {
             let leader = n.replicas.first().map(i32::to_string).unwrap_or_else(|| "-".into());
-            lines.push(Line::styled(format!("  partition {} → {} (leader {leader})", n.partition, ids(&n.replicas)), t.text));
+            lines.push(Line::styled(
+                format!("  partition {} → {} (leader {leader})", n.partition, ids(&n.replicas)),
+                t.text,
+            ));
         }
     }
-    let o = |v: &Option<String>, src: Option<&str>| format!("{} ({})", v.clone().unwrap_or_else(|| "-".into()), src.unwrap_or("not set"));
+    let o = |v: &Option<String>, src: Option<&str>| {
+        format!("{} ({})", v.clone().unwrap_or_else(|| "-".into()), src.unwrap_or("not set"))
+    };
     for c in &p.configs {
         let new = match (&c.new, c.op) {
             (None, AlterOp::Delete) => format!("(default) ({})", c.new_source.unwrap_or("default")),
@@ -236,7 +266,10 @@ pub fn preview_lines(p: &Preview, t: &Theme) -> Vec<Line<'static>> {
         for b in &plan.brokers {
             let rack = b.rack.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
             lines.push(Line::styled(
-                format!("  broker {}{rack}: {} → {}, {} → {}", b.id, b.replicas_before, b.replicas_after, b.leaders_before, b.leaders_after),
+                format!(
+                    "  broker {}{rack}: {} → {}, {} → {}",
+                    b.id, b.replicas_before, b.replicas_after, b.leaders_before, b.leaders_after
+                ),
                 t.text,
             ));
         }
@@ -288,7 +321,8 @@ pub fn draw_form(f: &mut Frame, area: Rect, form: &Form, t: &Theme) {
         (Some(e), false) => lines.push(Line::styled(e.clone(), t.error)),
         (None, false) => {}
     }
-    let hint = if form.fields.len() > 1 { "tab next field · enter check · esc cancel" } else { "enter check · esc cancel" };
+    let hint =
+        if form.fields.len() > 1 { "tab next field · enter check · esc cancel" } else { "enter check · esc cancel" };
     let width = 64;
     let height = wrapped_height(&lines, width - 2) + 3;
     let r = boxed(area, width, height);
@@ -311,8 +345,12 @@ pub fn draw_confirm(f: &mut Frame, area: Rect, c: &Confirm, t: &Theme) {
         }
     }
     if c.armed() {
-        let what = if c.dry_run { "validate only (dry run: nothing changes)".to_string() } else { c.preview.mutation.title() };
-        footer.push(Line::from(vec![Span::styled(format!("[ enter: {what} ]"), t.badge), Span::styled("  esc cancel", t.dim)]));
+        let what =
+            if c.dry_run { "validate only (dry run: nothing changes)".to_string() } else { c.preview.mutation.title() };
+        footer.push(Line::from(vec![
+            Span::styled(format!("[ enter: {what} ]"), t.badge),
+            Span::styled("  esc cancel", t.dim),
+        ]));
     }
     let width = area.width.saturating_sub(4).min(100);
     let inner = width.saturating_sub(2);
@@ -321,7 +359,8 @@ pub fn draw_confirm(f: &mut Frame, area: Rect, c: &Confirm, t: &Theme) {
     f.render_widget(Clear, r);
     let title = format!("confirm: {}", c.preview.mutation.title());
     let mut block = popup_block(title, if c.preview.type_to_confirm.is_some() { t.error } else { t.accent });
-    let [top, bottom] = Layout::vertical([Constraint::Min(1), Constraint::Length(footer.len() as u16 + 1)]).areas(block.inner(r));
+    let [top, bottom] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(footer.len() as u16 + 1)]).areas(block.inner(r));
     let total = wrapped_height(&body, inner);
     if total > top.height {
         block = block.title_bottom(Line::styled(" ↑↓ scroll ", t.dim).right_aligned());
@@ -361,7 +400,12 @@ mod tests {
         form.key(key(KeyCode::Tab));
         form.key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
         typed(&mut form, "2");
-        let want = Mutation::CreateTopic(NewTopic { name: "audit.v2".into(), partitions: 6, replication_factor: 2, ..Default::default() });
+        let want = Mutation::CreateTopic(NewTopic {
+            name: "audit.v2".into(),
+            partitions: 6,
+            replication_factor: 2,
+            ..Default::default()
+        });
         assert_eq!(form.key(key(KeyCode::Enter)), Reply::Submit(want));
         assert!(form.checking && form.error.is_none());
         assert_eq!(form.key(key(KeyCode::Char('z'))), Reply::Stay, "keys wait while checking");
@@ -376,9 +420,14 @@ mod tests {
             form.key(key(KeyCode::Backspace));
         }
         typed(&mut form, "3600000");
-        let Reply::Submit(Mutation::AlterConfigs { resource, changes }) = form.key(key(KeyCode::Enter)) else { panic!("submitted") };
+        let Reply::Submit(Mutation::AlterConfigs { resource, changes }) = form.key(key(KeyCode::Enter)) else {
+            panic!("submitted")
+        };
         assert_eq!(resource, ConfigResource::Topic("orders".into()));
-        assert_eq!(changes, vec![ConfigChange { key: "retention.ms".into(), op: AlterOp::Set, value: Some("3600000".into()) }]);
+        assert_eq!(
+            changes,
+            vec![ConfigChange { key: "retention.ms".into(), op: AlterOp::Set, value: Some("3600000".into()) }]
+        );
         let mut bad = Form::set_config("orders".into(), "", None);
         bad.fields[0].value = "no-equals".into();
         assert_eq!(bad.key(key(KeyCode::Enter)), Reply::Stay);

@@ -68,7 +68,14 @@ impl Action {
 
     /// Changes the cluster: hidden and refused in read-only mode.
     pub fn is_mutating(self) -> bool {
-        matches!(self, Action::CreateTopic | Action::DeleteTopic | Action::AddPartitions | Action::SetConfig | Action::DeleteConfig)
+        matches!(
+            self,
+            Action::CreateTopic
+                | Action::DeleteTopic
+                | Action::AddPartitions
+                | Action::SetConfig
+                | Action::DeleteConfig
+        )
     }
 
     pub fn from_name(name: &str) -> Option<Action> {
@@ -85,7 +92,11 @@ pub struct Key {
 
 impl Key {
     pub fn from_event(ev: &KeyEvent) -> Key {
-        Key { code: ev.code, ctrl: ev.modifiers.contains(KeyModifiers::CONTROL), alt: ev.modifiers.contains(KeyModifiers::ALT) }
+        Key {
+            code: ev.code,
+            ctrl: ev.modifiers.contains(KeyModifiers::CONTROL),
+            alt: ev.modifiers.contains(KeyModifiers::ALT),
+        }
     }
 
     pub fn parse(text: &str) -> Option<Key> {
@@ -225,7 +236,10 @@ mod tests {
         let (km, warnings) = Keymap::load(Some("quit = [\"x\"]\nfly = [\"f\"]\ndown = [\"ctrl-n\", \"bogus-key\"]\n"));
         assert_eq!(
             warnings,
-            vec!["keymap.toml: down: unknown key \"bogus-key\" ignored".to_string(), "keymap.toml: unknown action \"fly\" ignored".to_string()]
+            vec![
+                "keymap.toml: down: unknown key \"bogus-key\" ignored".to_string(),
+                "keymap.toml: unknown action \"fly\" ignored".to_string()
+            ]
         );
         assert_eq!(km.keys(Action::Quit), vec!["x"]);
         assert_eq!(km.keys(Action::Down), vec!["ctrl-n"]);

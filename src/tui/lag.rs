@@ -36,7 +36,11 @@ impl LagHistory {
             .iter()
             .map(|v| {
                 if hi == lo {
-                    if hi == 0 { BARS[0] } else { BARS[3] }
+                    if hi == 0 {
+                        BARS[0]
+                    } else {
+                        BARS[3]
+                    }
                 } else {
                     BARS[(((v - lo) as f64 / (hi - lo) as f64) * 7.0).round() as usize]
                 }

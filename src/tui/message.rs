@@ -28,14 +28,30 @@ pub enum Request {
 #[derive(Clone, Debug)]
 pub enum Event {
     /// A refresh finished (or failed), and how long it took.
-    Snapshot { result: Result<Box<Snapshot>, String>, took: Duration },
-    Peeked { topic: String, partition: i32, result: Result<Vec<PeekMessage>, String> },
+    Snapshot {
+        result: Result<Box<Snapshot>, String>,
+        took: Duration,
+    },
+    Peeked {
+        topic: String,
+        partition: i32,
+        result: Result<Vec<PeekMessage>, String>,
+    },
     /// A [`Request::Prepare`] finished: the preview to confirm, or why the change cannot be made.
     /// `request` is the mutation as asked, so a late answer can be matched (or dropped).
-    Prepared { request: Mutation, result: Result<Box<Preview>, String> },
+    Prepared {
+        request: Mutation,
+        result: Result<Box<Preview>, String>,
+    },
     /// A [`Request::Apply`] finished (applied or dry run), or failed.
-    Applied { mutation: Mutation, result: Result<Box<Outcome>, String> },
-    Configs { topic: String, result: Result<Vec<ConfigView>, String> },
+    Applied {
+        mutation: Mutation,
+        result: Result<Box<Outcome>, String>,
+    },
+    Configs {
+        topic: String,
+        result: Result<Vec<ConfigView>, String>,
+    },
     /// A [`Request::Decline`] was written to the audit log.
     Declined,
 }

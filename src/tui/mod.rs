@@ -72,7 +72,13 @@ pub async fn run(backend: Arc<dyn ClusterBackend>, opts: Options) -> anyhow::Res
     let (keymap, theme, warnings) = load_looks(opts.no_color);
     let mut app = App::new(opts.settings, keymap, theme, Instant::now());
     if let Some(w) = warnings.first() {
-        app.flash(format!("config: {w}{}", if warnings.len() > 1 { format!(" (+{} more in the log)", warnings.len() - 1) } else { String::new() }), Level::Warn);
+        app.flash(
+            format!(
+                "config: {w}{}",
+                if warnings.len() > 1 { format!(" (+{} more in the log)", warnings.len() - 1) } else { String::new() }
+            ),
+            Level::Warn,
+        );
         for w in &warnings {
             tracing::warn!("{w}");
         }

@@ -15,7 +15,10 @@ pub fn help(f: &mut Frame, area: Rect, keymap: &Keymap, theme: &Theme, read_only
         .filter(|(action, _, _)| !(read_only && action.is_mutating()))
         .map(|(action, _, what)| {
             let keys = keymap.keys(*action).join(" ");
-            Line::from(vec![Span::styled(format!("{keys:>14}  "), theme.accent), Span::styled(what.to_string(), theme.text)])
+            Line::from(vec![
+                Span::styled(format!("{keys:>14}  "), theme.accent),
+                Span::styled(what.to_string(), theme.text),
+            ])
         })
         .collect();
     let total = lines.len() as u16;
@@ -23,10 +26,12 @@ pub fn help(f: &mut Frame, area: Rect, keymap: &Keymap, theme: &Theme, read_only
     let area = super::app::centered(area, 72, (total + 2).min(area.height.saturating_sub(2)));
     let visible = area.height.saturating_sub(2);
     let scroll = scroll.min(total.saturating_sub(visible));
-    let title = if total > visible { " keys — ↑↓ scroll, any other key closes " } else { " keys — any key closes " };
+    let title =
+        if total > visible { " keys — ↑↓ scroll, any other key closes " } else { " keys — any key closes " };
     let mut block = Block::default().borders(Borders::ALL).border_style(theme.accent).title(title);
     if total > visible {
-        block = block.title_bottom(Line::from(format!(" {}-{} of {total} ", scroll + 1, scroll + visible)).right_aligned());
+        block =
+            block.title_bottom(Line::from(format!(" {}-{} of {total} ", scroll + 1, scroll + visible)).right_aligned());
     }
     f.render_widget(Clear, area);
     f.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);

@@ -48,7 +48,13 @@ fn lag_row(topic: &str, p: i32, committed: i64, end: i64, member: Option<(&str, 
 
 /// Broker 3 is down: it is in replica lists but not in the metadata.
 fn fixture(billing_lag_extra: i64) -> Snapshot {
-    let broker = |id: i32, rack: &str| Broker { id, host: format!("10.0.1.{id}"), port: 9092, rack: Some(rack.into()), is_controller: id == 1 };
+    let broker = |id: i32, rack: &str| Broker {
+        id,
+        host: format!("10.0.1.{id}"),
+        port: 9092,
+        rack: Some(rack.into()),
+        is_controller: id == 1,
+    };
     let b = billing_lag_extra;
     Snapshot {
         cluster_id: Some("MkU3OEVBNTcwNTJENDM2Qk".into()),
@@ -58,13 +64,21 @@ fn fixture(billing_lag_extra: i64) -> Snapshot {
             Topic {
                 name: "__consumer_offsets".into(),
                 internal: true,
-                partitions: (0..3).map(|p| part(p, Some(p % 2 + 1), &[p % 2 + 1, 2 - p % 2], &[p % 2 + 1, 2 - p % 2], 10)).collect(),
+                partitions: (0..3)
+                    .map(|p| part(p, Some(p % 2 + 1), &[p % 2 + 1, 2 - p % 2], &[p % 2 + 1, 2 - p % 2], 10))
+                    .collect(),
                 min_insync_replicas: Some(1),
             },
             Topic {
                 name: "audit.legacy".into(),
                 internal: false,
-                partitions: vec![Partition { leader: None, log_end_offset: None, log_start_offset: None, offline_replicas: vec![3], ..part(0, None, &[3], &[3], 0) }],
+                partitions: vec![Partition {
+                    leader: None,
+                    log_end_offset: None,
+                    log_start_offset: None,
+                    offline_replicas: vec![3],
+                    ..part(0, None, &[3], &[3], 0)
+                }],
                 min_insync_replicas: Some(1),
             },
             Topic {
@@ -77,7 +91,12 @@ fn fixture(billing_lag_extra: i64) -> Snapshot {
                 ],
                 min_insync_replicas: Some(2),
             },
-            Topic { name: "payments".into(), internal: false, partitions: vec![part(0, Some(2), &[2, 1], &[2, 1], 640)], min_insync_replicas: Some(1) },
+            Topic {
+                name: "payments".into(),
+                internal: false,
+                partitions: vec![part(0, Some(2), &[2, 1], &[2, 1], 640)],
+                min_insync_replicas: Some(1),
+            },
         ],
         groups: vec![
             Group {
@@ -86,8 +105,18 @@ fn fixture(billing_lag_extra: i64) -> Snapshot {
                 group_type: "classic".into(),
                 protocol_type: "consumer".into(),
                 members: vec![
-                    Member { member_id: "billing-1-0f3a".into(), client_id: "billing-1".into(), host: "/10.0.7.21".into(), assignment: vec![("orders".into(), vec![0, 1])] },
-                    Member { member_id: "billing-2-0f3a".into(), client_id: "billing-2".into(), host: "/10.0.7.22".into(), assignment: vec![("orders".into(), vec![2])] },
+                    Member {
+                        member_id: "billing-1-0f3a".into(),
+                        client_id: "billing-1".into(),
+                        host: "/10.0.7.21".into(),
+                        assignment: vec![("orders".into(), vec![0, 1])],
+                    },
+                    Member {
+                        member_id: "billing-2-0f3a".into(),
+                        client_id: "billing-2".into(),
+                        host: "/10.0.7.22".into(),
+                        assignment: vec![("orders".into(), vec![2])],
+                    },
                 ],
                 offsets: vec![
                     lag_row("orders", 0, 1100, 1200 + b, Some(("billing-1", "/10.0.7.21"))),
@@ -155,8 +184,17 @@ impl FakeBackend {
             }
             Mutation::DeleteTopic { topic } => {
                 let t = snap.topic(&topic).ok_or(format!("unknown topic: {topic}"))?;
-                p.topic = Some(ops::TopicFacts { name: topic.clone(), partitions: t.partitions.len(), replication_factor: t.replication_factor(), messages: t.messages() });
-                p.warnings = vec![format!("this permanently deletes {} messages in {} partitions", t.messages().unwrap_or(0), t.partitions.len())];
+                p.topic = Some(ops::TopicFacts {
+                    name: topic.clone(),
+                    partitions: t.partitions.len(),
+                    replication_factor: t.replication_factor(),
+                    messages: t.messages(),
+                });
+                p.warnings = vec![format!(
+                    "this permanently deletes {} messages in {} partitions",
+                    t.messages().unwrap_or(0),
+                    t.partitions.len()
+                )];
                 p.validation = "checked that the topic exists (DeleteTopics has no validate-only mode)".into();
                 p.type_to_confirm = Some(topic);
             }
@@ -167,11 +205,14 @@ impl FakeBackend {
                     return Err(format!("topic {topic} has {current} partitions and Kafka cannot remove partitions (asked for {to}); nothing was changed"));
                 }
                 // the real planner, over the fixture's three racks
-                let slots: Vec<ops::plan::BrokerSlot> = (1..=3).map(|id| ops::plan::BrokerSlot { id, rack: Some(format!("use1-az{id}")) }).collect();
-                let all: Vec<Vec<i32>> = snap.topics.iter().flat_map(|t| t.partitions.iter().map(|p| p.replicas.clone())).collect();
+                let slots: Vec<ops::plan::BrokerSlot> =
+                    (1..=3).map(|id| ops::plan::BrokerSlot { id, rack: Some(format!("use1-az{id}")) }).collect();
+                let all: Vec<Vec<i32>> =
+                    snap.topics.iter().flat_map(|t| t.partitions.iter().map(|p| p.replicas.clone())).collect();
                 let mine: Vec<Vec<i32>> = t.partitions.iter().map(|p| p.replicas.clone()).collect();
                 let rf = t.replication_factor();
-                let assignment = ops::plan::plan_new_partitions(&slots, &all, &mine, rf, (to - current) as usize).map_err(|e| e.to_string())?;
+                let assignment = ops::plan::plan_new_partitions(&slots, &all, &mine, rf, (to - current) as usize)
+                    .map_err(|e| e.to_string())?;
                 p.mutation = Mutation::AddPartitions { topic: topic.clone(), to, assignment: assignment.clone() };
                 p.summary = p.mutation.summary();
                 p.partitions = Some(ops::PartitionPlan {
@@ -182,7 +223,10 @@ impl FakeBackend {
                     new_partitions: assignment
                         .iter()
                         .enumerate()
-                        .map(|(i, r)| ops::partitions::NewPartition { partition: current + i as i32, replicas: r.clone() })
+                        .map(|(i, r)| ops::partitions::NewPartition {
+                            partition: current + i as i32,
+                            replicas: r.clone(),
+                        })
                         .collect(),
                     brokers: ops::plan::loads(&slots, &all, &assignment),
                     key_sample: Some(ops::sample::KeySample { sampled: 15, keyed: 15 }),
@@ -203,10 +247,18 @@ impl FakeBackend {
                             AlterOp::Delete => (Some("604800000".to_string()), Some("default")),
                             _ => (c.value.clone(), Some("dynamic")),
                         };
-                        ConfigDiff { key: c.key.clone(), op: c.op, current: cur.and_then(|e| e.value.clone()), current_source: cur.map(|e| e.source.kind()), new, new_source }
+                        ConfigDiff {
+                            key: c.key.clone(),
+                            op: c.op,
+                            current: cur.and_then(|e| e.value.clone()),
+                            current_source: cur.map(|e| e.source.kind()),
+                            new,
+                            new_source,
+                        }
                     })
                     .collect();
-                p.validation = format!("validated by the broker (IncrementalAlterConfigs on {resource}, validate-only)");
+                p.validation =
+                    format!("validated by the broker (IncrementalAlterConfigs on {resource}, validate-only)");
             }
         }
         Ok(p)
@@ -250,10 +302,16 @@ impl ClusterBackend for FakeBackend {
                 (AuditResult::DryRun, format!("dry run: nothing was changed ({})", preview.validation))
             } else {
                 let m = match &preview.mutation {
-                    Mutation::CreateTopic(t) => format!("created topic {} ({} partitions, replication factor {})", t.name, t.partitions, t.replication_factor),
+                    Mutation::CreateTopic(t) => format!(
+                        "created topic {} ({} partitions, replication factor {})",
+                        t.name, t.partitions, t.replication_factor
+                    ),
                     Mutation::DeleteTopic { topic } => format!("deleted topic {topic}"),
                     Mutation::AddPartitions { topic, to, assignment } => {
-                        format!("topic {topic} now has {to} partitions (new: {})", ops::assignment_text(to - assignment.len() as i32, assignment))
+                        format!(
+                            "topic {topic} now has {to} partitions (new: {})",
+                            ops::assignment_text(to - assignment.len() as i32, assignment)
+                        )
                     }
                     Mutation::AlterConfigs { resource, .. } => format!("updated {resource}"),
                 };
@@ -303,13 +361,29 @@ impl Harness {
 
     async fn with(read_only: bool, dry_run: bool) -> Harness {
         static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let state = std::env::temp_dir().join(format!("kdeck-tui-test-{}-{}", std::process::id(), N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)));
-        let ctx = ops::Context { cluster: "prod-msk".into(), read_only, dry_run, audit: AuditLog::at(state.join("audit.jsonl")), user: "tester".into() };
+        let state = std::env::temp_dir().join(format!(
+            "kdeck-tui-test-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        ));
+        let ctx = ops::Context {
+            cluster: "prod-msk".into(),
+            read_only,
+            dry_run,
+            audit: AuditLog::at(state.join("audit.jsonl")),
+            user: "tester".into(),
+        };
         let backend = Arc::new(FakeBackend { calls: Default::default(), ops: ctx, applied: Default::default() });
         let worker = Worker::spawn(backend.clone(), Duration::from_secs(5));
         let (keymap, _) = Keymap::load(None);
         let t0 = Instant::now();
-        let settings = Settings { cluster_name: "prod-msk".into(), bootstrap: "b-1:9096".into(), read_only, dry_run, refresh_every: Duration::from_secs(5) };
+        let settings = Settings {
+            cluster_name: "prod-msk".into(),
+            bootstrap: "b-1:9096".into(),
+            read_only,
+            dry_run,
+            refresh_every: Duration::from_secs(5),
+        };
         let app = App::new(settings, keymap, Theme::monochrome(), t0);
         let mut h = Harness { app, worker, backend, sent: Vec::new(), state, t0, elapsed: Duration::ZERO };
         for _ in 0..2 {
@@ -337,7 +411,10 @@ impl Harness {
             if pending == 0 {
                 return;
             }
-            let ev = tokio::time::timeout(Duration::from_secs(5), self.worker.events.recv()).await.expect("worker answered").expect("event");
+            let ev = tokio::time::timeout(Duration::from_secs(5), self.worker.events.recv())
+                .await
+                .expect("worker answered")
+                .expect("event");
             pending -= 1;
             queue = self.app.on_event(ev, self.t0 + self.elapsed);
         }
@@ -460,7 +537,8 @@ async fn refreshes_are_coalesced() {
     assert_eq!(h.app.tick(h.t0 + h.elapsed), vec![]);
     assert_eq!(h.app.on_key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::NONE)), vec![]);
     h.worker.requests.send(Request::Refresh).expect("send");
-    let ev = tokio::time::timeout(Duration::from_secs(5), h.worker.events.recv()).await.expect("answer").expect("event");
+    let ev =
+        tokio::time::timeout(Duration::from_secs(5), h.worker.events.recv()).await.expect("answer").expect("event");
     assert_eq!(h.app.on_event(ev, h.t0 + h.elapsed), vec![]);
     assert_eq!(h.app.on_key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::NONE)), vec![Request::Refresh]);
 }
@@ -468,7 +546,10 @@ async fn refreshes_are_coalesced() {
 #[tokio::test]
 async fn failed_refresh_keeps_data_and_shows_the_error() {
     let mut h = Harness::new(false).await;
-    h.app.on_event(Event::Snapshot { result: Err("broker 3 timed out".into()), took: Duration::from_secs(5) }, h.t0 + h.elapsed);
+    h.app.on_event(
+        Event::Snapshot { result: Err("broker 3 timed out".into()), took: Duration::from_secs(5) },
+        h.t0 + h.elapsed,
+    );
     let screen = h.screen(80, 24);
     assert!(screen.contains("refresh failed: broker 3 timed out"), "{screen}");
     assert!(screen.contains("orders"), "the last good data stays on screen:\n{screen}");
@@ -485,7 +566,12 @@ async fn create_topic_form_then_confirm_then_refresh() {
     // partitions is prefilled with 3: replace it with 6; RF defaults to the brokers up (2, max 3)
     h.keys("audit.v2\t\x086").await;
     insta::assert_snapshot!("create_form_80x24", h.screen(80, 24));
-    let want = Mutation::CreateTopic(NewTopic { name: "audit.v2".into(), partitions: 6, replication_factor: 2, ..Default::default() });
+    let want = Mutation::CreateTopic(NewTopic {
+        name: "audit.v2".into(),
+        partitions: 6,
+        replication_factor: 2,
+        ..Default::default()
+    });
     let reqs = h.press('\n');
     assert_eq!(reqs, vec![Request::Prepare(want.clone())]);
     assert_eq!(h.app.op, Op::Preparing(want));
@@ -508,7 +594,10 @@ async fn create_form_keeps_what_was_typed_when_the_check_fails() {
     assert!(h.sent.is_empty());
     h.keys("orders\n").await;
     let Mode::Form(form) = &h.app.mode else { panic!("the form stays open: {:?}", h.app.mode) };
-    assert_eq!((form.fields[0].value.as_str(), form.error.as_deref(), form.checking), ("orders", Some("topic orders already exists"), false));
+    assert_eq!(
+        (form.fields[0].value.as_str(), form.error.as_deref(), form.checking),
+        ("orders", Some("topic orders already exists"), false)
+    );
     assert_eq!(h.press('\x1b'), vec![], "esc sends nothing");
     assert_eq!((&h.app.mode, &h.app.op), (&Mode::Normal, &Op::Idle));
     assert!(h.backend.applied.lock().expect("lock").is_empty());
@@ -563,7 +652,10 @@ async fn add_partitions_shows_the_assignment_and_the_keyed_warning() {
     assert!(form.error.as_deref().is_some_and(|e| e.contains("Kafka cannot remove partitions")), "{form:?}");
     h.keys("\x086").await;
     let reqs = h.press('\n');
-    assert_eq!(reqs, vec![Request::Prepare(Mutation::AddPartitions { topic: "orders".into(), to: 6, assignment: vec![] })]);
+    assert_eq!(
+        reqs,
+        vec![Request::Prepare(Mutation::AddPartitions { topic: "orders".into(), to: 6, assignment: vec![] })]
+    );
     h.run(reqs).await;
     insta::assert_snapshot!("add_partitions_preview_80x24", h.screen(80, 24));
     insta::assert_snapshot!("add_partitions_preview_160x48", h.screen(160, 48));
@@ -575,7 +667,11 @@ async fn add_partitions_shows_the_assignment_and_the_keyed_warning() {
         assert!(screen.contains(&format!("partition {} → {} (leader {})", 3 + i, ids.join(","), r[0])), "{screen}");
     }
     assert!(screen.contains("⚠ topic orders looks keyed (15 of 15 sampled messages have keys)"));
-    assert_eq!(h.press('\n'), vec![Request::Apply(Box::new(previewed))], "enter sends exactly the previewed assignment");
+    assert_eq!(
+        h.press('\n'),
+        vec![Request::Apply(Box::new(previewed))],
+        "enter sends exactly the previewed assignment"
+    );
 }
 
 #[tokio::test]
@@ -600,11 +696,18 @@ async fn configs_view_masks_secrets_and_edits_through_previews() {
     let reqs = h.press('x');
     assert_eq!(reqs, vec![Request::Prepare(delete)]);
     h.run(reqs).await;
-    assert!(h.screen(80, 24).contains("retention.ms: 86400000 (dynamic) → (default) (default)") || h.screen(80, 24).contains("retention.ms: 86400000 (dynamic) → 604800000 (default)"));
+    assert!(
+        h.screen(80, 24).contains("retention.ms: 86400000 (dynamic) → (default) (default)")
+            || h.screen(80, 24).contains("retention.ms: 86400000 (dynamic) → 604800000 (default)")
+    );
     h.sent.clear();
     h.keys("\n").await;
     assert_eq!(h.sent[0], Request::Apply(Box::new(h.backend.applied.lock().expect("lock")[0].clone())));
-    assert!(h.sent.contains(&Request::Configs { topic: "orders".into() }) && h.sent.contains(&Request::Refresh), "{:?}", h.sent);
+    assert!(
+        h.sent.contains(&Request::Configs { topic: "orders".into() }) && h.sent.contains(&Request::Refresh),
+        "{:?}",
+        h.sent
+    );
 
     // enter on a config: set it, prefilled with key=current value
     h.keys("\n").await;
@@ -629,7 +732,12 @@ async fn read_only_hides_mutating_keys_and_refuses_them() {
     h.keys("?").await;
     insta::assert_snapshot!("help_read_only_80x24", h.screen(80, 24));
     let help = h.screen(160, 48);
-    assert!(help.contains("configs of the selected topic") && !help.contains("create a topic") && !help.contains("delete the selected"), "{help}");
+    assert!(
+        help.contains("configs of the selected topic")
+            && !help.contains("create a topic")
+            && !help.contains("delete the selected"),
+        "{help}"
+    );
     h.keys("\x1b").await;
 
     // keys that would open a form do nothing but flash
@@ -659,7 +767,8 @@ async fn read_only_hides_mutating_keys_and_refuses_them() {
     assert_eq!(h.app.mode, Mode::Normal);
     assert!(h.backend.applied.lock().expect("lock").is_empty());
     let audit = h.audit();
-    let got: Vec<(&str, &str)> = audit.iter().map(|e| (e["action"].as_str().unwrap_or(""), e["result"].as_str().unwrap_or(""))).collect();
+    let got: Vec<(&str, &str)> =
+        audit.iter().map(|e| (e["action"].as_str().unwrap_or(""), e["result"].as_str().unwrap_or(""))).collect();
     assert_eq!(got, vec![("topic delete", "refused"), ("config delete", "refused")]);
 }
 
@@ -668,9 +777,14 @@ async fn dry_run_says_so_and_applies_as_validation() {
     let mut h = Harness::with(false, true).await;
     h.keys("/payments\n+2\n").await;
     let screen = h.screen(80, 24);
-    assert!(screen.contains("DRY-RUN") && screen.contains("[ enter: validate only (dry run: nothing changes) ]"), "{screen}");
+    assert!(
+        screen.contains("DRY-RUN") && screen.contains("[ enter: validate only (dry run: nothing changes) ]"),
+        "{screen}"
+    );
     h.keys("\n").await;
-    assert!(h.screen(160, 48).contains("dry run: nothing was changed (validated by the broker (CreatePartitions, validate-only))"));
+    assert!(h
+        .screen(160, 48)
+        .contains("dry run: nothing was changed (validated by the broker (CreatePartitions, validate-only))"));
 }
 
 #[tokio::test]

@@ -52,7 +52,9 @@ impl Theme {
                             Some(Ok(c)) if KEYS.contains(&k.as_str()) => {
                                 colors.insert(k, c);
                             }
-                            _ if !KEYS.contains(&k.as_str()) => warnings.push(format!("{origin}: unknown colour slot {k:?} ignored")),
+                            _ if !KEYS.contains(&k.as_str()) => {
+                                warnings.push(format!("{origin}: unknown colour slot {k:?} ignored"))
+                            }
                             _ => warnings.push(format!("{origin}: {k}: {v} is not a colour")),
                         }
                     }
@@ -79,7 +81,8 @@ impl Theme {
     }
 }
 
-const KEYS: &[&str] = &["accent", "text", "dim", "selected_fg", "selected_bg", "ok", "warn", "error", "badge_fg", "badge_bg"];
+const KEYS: &[&str] =
+    &["accent", "text", "dim", "selected_fg", "selected_bg", "ok", "warn", "error", "badge_fg", "badge_bg"];
 
 #[cfg(test)]
 mod tests {

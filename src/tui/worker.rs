@@ -31,7 +31,9 @@ impl Worker {
                 let tx = ev_tx.clone();
                 tokio::spawn(async move {
                     let started = Instant::now();
-                    let late = |what: &str| format!("{what} did not finish within {deadline:?} (a broker may be down or unreachable)");
+                    let late = |what: &str| {
+                        format!("{what} did not finish within {deadline:?} (a broker may be down or unreachable)")
+                    };
                     let event = match req {
                         Request::Refresh => {
                             let result = match tokio::time::timeout(deadline, backend.snapshot()).await {
@@ -44,10 +46,13 @@ impl Worker {
                             Event::Snapshot { result, took: started.elapsed() }
                         }
                         Request::Peek { topic, partition, count } => {
-                            let result = match tokio::time::timeout(deadline, backend.peek(topic.clone(), partition, count)).await {
-                                Ok(r) => r,
-                                Err(_) => Err(late("peek")),
-                            };
+                            let result =
+                                match tokio::time::timeout(deadline, backend.peek(topic.clone(), partition, count))
+                                    .await
+                                {
+                                    Ok(r) => r,
+                                    Err(_) => Err(late("peek")),
+                                };
                             Event::Peeked { topic, partition, result }
                         }
                         Request::Prepare(request) => {
@@ -66,7 +71,9 @@ impl Worker {
                             let mutation = preview.mutation.clone();
                             let result = backend.apply(*preview).await.map(Box::new);
                             match &result {
-                                Ok(o) => tracing::info!(change = %mutation.summary(), result = ?o.result, "change applied"),
+                                Ok(o) => {
+                                    tracing::info!(change = %mutation.summary(), result = ?o.result, "change applied")
+                                }
                                 Err(e) => tracing::warn!(error = %e, change = %mutation.summary(), "change failed"),
                             }
                             Event::Applied { mutation, result }

@@ -16,9 +16,21 @@ fn props(name: &str, body: &str) -> PathBuf {
 /// Lists topics through `bootstrap` with a properties file and returns (success, stdout, stderr).
 fn topics_with(bootstrap: &str, file: &std::path::Path) -> (bool, String, String) {
     let out = kdeck_raw(&[
-        "--bootstrap", bootstrap, "--command-config", file.to_str().expect("path"), "--timeout", "10s", "topics", "--output", "json",
+        "--bootstrap",
+        bootstrap,
+        "--command-config",
+        file.to_str().expect("path"),
+        "--timeout",
+        "10s",
+        "topics",
+        "--output",
+        "json",
     ]);
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn assert_lists(topic: &str, (ok, stdout, stderr): (bool, String, String)) {
@@ -66,10 +78,28 @@ fn every_auth_mode_lists_topics() {
 
     // The same through -X overrides, as kcat users write them.
     let out = kdeck_raw(&[
-        "--bootstrap", &e.sasl_bootstrap, "-X", "security.protocol=SASL_PLAINTEXT", "-X", "sasl.mechanism=SCRAM-SHA-512",
-        "-X", "sasl.username=kdeck-user", "-X", "sasl.password=user-secret", "topics", "--output", "json",
+        "--bootstrap",
+        &e.sasl_bootstrap,
+        "-X",
+        "security.protocol=SASL_PLAINTEXT",
+        "-X",
+        "sasl.mechanism=SCRAM-SHA-512",
+        "-X",
+        "sasl.username=kdeck-user",
+        "-X",
+        "sasl.password=user-secret",
+        "topics",
+        "--output",
+        "json",
     ]);
-    assert_lists(&topic, (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into()));
+    assert_lists(
+        &topic,
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into(),
+            String::from_utf8_lossy(&out.stderr).into(),
+        ),
+    );
 }
 
 #[test]

@@ -35,7 +35,8 @@ fn malformed_properties_name_the_line() {
     let dir = std::env::temp_dir().join(unique("kdeck-bad"));
     std::fs::create_dir_all(&dir).expect("dir");
     let f = dir.join("client.properties");
-    std::fs::write(&f, "# client\nsecurity.protocol=SASL_SSL\nsasl.mechanism SCRAM-SHA-512\njust-a-word\n").expect("write");
+    std::fs::write(&f, "# client\nsecurity.protocol=SASL_SSL\nsasl.mechanism SCRAM-SHA-512\njust-a-word\n")
+        .expect("write");
     let path = f.to_str().expect("path");
     let err = fails(&["--bootstrap", "127.0.0.1:9", "--command-config", path, "topics"]);
     assert_eq!(err.trim(), format!("error: {path}:4: expected key=value, found only \"just-a-word\" (no `=`)"));
@@ -66,7 +67,10 @@ fn named_clusters_from_config_toml() {
     )
     .expect("write");
     let cfg = cfg.to_str().expect("path");
-    for args in [vec!["--config", cfg, "brokers", "-o", "json"], vec!["--config", cfg, "--cluster", "scram", "brokers", "-o", "json"]] {
+    for args in [
+        vec!["--config", cfg, "brokers", "-o", "json"],
+        vec!["--config", cfg, "--cluster", "scram", "brokers", "-o", "json"],
+    ] {
         let out = kdeck_raw(&args);
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");

@@ -195,7 +195,13 @@ pub mod data {
             match producer.send(record) {
                 Ok(()) => return,
                 Err((e, r)) => {
-                    assert!(matches!(e, rdkafka::error::KafkaError::MessageProduction(rdkafka::types::RDKafkaErrorCode::QueueFull)), "produce: {e}");
+                    assert!(
+                        matches!(
+                            e,
+                            rdkafka::error::KafkaError::MessageProduction(rdkafka::types::RDKafkaErrorCode::QueueFull)
+                        ),
+                        "produce: {e}"
+                    );
                     record = r;
                     producer.poll(Duration::from_millis(50));
                 }

@@ -53,7 +53,14 @@ fn lag_matches_committed_offsets_and_kafka_consumer_groups() {
         .lines()
         .map(|l| l.split_whitespace().collect::<Vec<_>>())
         .filter(|w| w.len() >= 6 && w[0] == group && w[1] == topic)
-        .map(|w| (w[2].parse().unwrap_or(-9), w[3].parse().unwrap_or(-9), w[4].parse().unwrap_or(-9), w[5].parse().unwrap_or(-9)))
+        .map(|w| {
+            (
+                w[2].parse().unwrap_or(-9),
+                w[3].parse().unwrap_or(-9),
+                w[4].parse().unwrap_or(-9),
+                w[5].parse().unwrap_or(-9),
+            )
+        })
         .collect();
     theirs.sort();
     let ours: Vec<(i64, i64, i64, i64)> = rows.iter().map(|r| (r.1, r.2, r.3, r.4)).collect();
@@ -65,7 +72,10 @@ fn lag_matches_committed_offsets_and_kafka_consumer_groups() {
     assert_eq!(mine["total_lag"], 60);
     let groups = kdeck_json(&["groups"]);
     let g = groups.as_array().expect("array").iter().find(|g| g["group"] == group.as_str()).expect("group listed");
-    assert_eq!((g["state"].as_str(), g["members"].as_i64(), g["total_lag"].as_i64()), (Some("Empty"), Some(0), Some(60)));
+    assert_eq!(
+        (g["state"].as_str(), g["members"].as_i64(), g["total_lag"].as_i64()),
+        (Some("Empty"), Some(0), Some(60))
+    );
 }
 
 /// Partition layout and offsets agree with kafka-topics --describe; racks and controller show.
@@ -83,13 +93,18 @@ fn describe_matches_kafka_topics() {
     assert_eq!(json["under_replicated"], 0);
     assert_eq!(json["messages"], 10);
     let parts = json["partitions"].as_array().expect("partitions");
-    let replicas: Vec<Vec<i64>> =
-        parts.iter().map(|p| p["replicas"].as_array().expect("replicas").iter().filter_map(|r| r.as_i64()).collect()).collect();
+    let replicas: Vec<Vec<i64>> = parts
+        .iter()
+        .map(|p| p["replicas"].as_array().expect("replicas").iter().filter_map(|r| r.as_i64()).collect())
+        .collect();
     assert_eq!(replicas, vec![vec![1, 2], vec![2, 3], vec![3, 1], vec![1, 3]]);
     let ends: Vec<i64> = parts.iter().map(|p| p["log_end_offset"].as_i64().expect("end")).collect();
     assert_eq!(ends, vec![3, 3, 2, 2]);
 
-    let oracle = kafka_tool("org.apache.kafka.tools.TopicCommand", &["--bootstrap-server", &env().bootstrap, "--describe", "--topic", &topic]);
+    let oracle = kafka_tool(
+        "org.apache.kafka.tools.TopicCommand",
+        &["--bootstrap-server", &env().bootstrap, "--describe", "--topic", &topic],
+    );
     // "Topic: t  Partition: 0  Leader: 1  Replicas: 1,2  Isr: 1,2 ..."
     let mut theirs = Vec::new();
     for line in oracle.lines().filter(|l| l.contains("Partition:")) {
@@ -100,20 +115,33 @@ fn describe_matches_kafka_topics() {
     let ours: Vec<(String, String, String, String)> = parts
         .iter()
         .map(|p| {
-            let list = |k: &str| p[k].as_array().expect("list").iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",");
+            let list =
+                |k: &str| p[k].as_array().expect("list").iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",");
             (p["partition"].to_string(), p["leader"].to_string(), list("replicas"), list("isr"))
         })
         .collect();
     assert_eq!(ours, theirs, "kafka-topics says:\n{oracle}");
 
     let table = kdeck(&["describe", &topic]);
-    assert!(table.starts_with(&format!("Topic: {topic}  Partitions: 4  RF: 2  Under-replicated: 0  Offline: 0  Messages: 10\n")), "{table}");
+    assert!(
+        table.starts_with(&format!(
+            "Topic: {topic}  Partitions: 4  RF: 2  Under-replicated: 0  Offline: 0  Messages: 10\n"
+        )),
+        "{table}"
+    );
 
     let topics = kdeck_json(&["topics"]);
     let row = topics.as_array().expect("array").iter().find(|t| t["name"] == topic.as_str()).expect("topic listed");
-    assert_eq!((row["partitions"].as_i64(), row["replication_factor"].as_i64(), row["messages"].as_i64()), (Some(4), Some(2), Some(10)));
+    assert_eq!(
+        (row["partitions"].as_i64(), row["replication_factor"].as_i64(), row["messages"].as_i64()),
+        (Some(4), Some(2), Some(10))
+    );
     assert!(!kdeck_json(&["topics"]).as_array().expect("array").iter().any(|t| t["name"] == "__consumer_offsets"));
-    assert!(kdeck_json(&["topics", "--internal"]).as_array().expect("array").iter().any(|t| t["name"] == "__consumer_offsets"));
+    assert!(kdeck_json(&["topics", "--internal"])
+        .as_array()
+        .expect("array")
+        .iter()
+        .any(|t| t["name"] == "__consumer_offsets"));
 }
 
 #[test]
@@ -123,14 +151,28 @@ fn brokers_show_racks_and_one_controller() {
     let brokers = json.as_array().expect("array");
     let ids: Vec<(i64, &str, i64, &str)> = brokers
         .iter()
-        .map(|b| (b["id"].as_i64().unwrap_or(-1), b["host"].as_str().unwrap_or(""), b["port"].as_i64().unwrap_or(-1), b["rack"].as_str().unwrap_or("")))
+        .map(|b| {
+            (
+                b["id"].as_i64().unwrap_or(-1),
+                b["host"].as_str().unwrap_or(""),
+                b["port"].as_i64().unwrap_or(-1),
+                b["rack"].as_str().unwrap_or(""),
+            )
+        })
         .collect();
-    assert_eq!(ids, vec![(1, "127.0.0.1", 19092, "az-a"), (2, "127.0.0.1", 29092, "az-b"), (3, "127.0.0.1", 39092, "az-c")]);
-    let controllers: Vec<i64> = brokers.iter().filter(|b| b["controller"] == true).map(|b| b["id"].as_i64().unwrap_or(-1)).collect();
+    assert_eq!(
+        ids,
+        vec![(1, "127.0.0.1", 19092, "az-a"), (2, "127.0.0.1", 29092, "az-b"), (3, "127.0.0.1", 39092, "az-c")]
+    );
+    let controllers: Vec<i64> =
+        brokers.iter().filter(|b| b["controller"] == true).map(|b| b["id"].as_i64().unwrap_or(-1)).collect();
     assert_eq!(controllers.len(), 1, "{json}");
 
     // The oracle for the controller: the metadata quorum's leader.
-    let quorum = kafka_tool("org.apache.kafka.tools.MetadataQuorumCommand", &["--bootstrap-server", &env().bootstrap, "describe", "--status"]);
+    let quorum = kafka_tool(
+        "org.apache.kafka.tools.MetadataQuorumCommand",
+        &["--bootstrap-server", &env().bootstrap, "describe", "--status"],
+    );
     let leader: i64 = quorum
         .lines()
         .find_map(|l| l.strip_prefix("LeaderId:"))

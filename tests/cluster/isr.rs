@@ -27,7 +27,14 @@ fn stopped_broker_shrinks_isr_and_recovers() {
         i.iter().all(|isr| !isr.contains(&3)).then_some(i)
     });
     let result = std::panic::catch_unwind(|| {
-        let mut sorted: Vec<Vec<i64>> = shrunk.iter().map(|v| { let mut v = v.clone(); v.sort(); v }).collect();
+        let mut sorted: Vec<Vec<i64>> = shrunk
+            .iter()
+            .map(|v| {
+                let mut v = v.clone();
+                v.sort();
+                v
+            })
+            .collect();
         sorted.dedup();
         assert_eq!(sorted, vec![vec![1, 2]]);
         let json = kdeck_json(&["describe", &topic]);

@@ -73,7 +73,11 @@ impl Ops {
     pub fn profiles(&self) -> PathBuf {
         let path = self.state.join("config.toml");
         let b = &env().bootstrap;
-        std::fs::write(&path, format!("[clusters.ro]\nbootstrap = \"{b}\"\nread_only = true\n\n[clusters.rw]\nbootstrap = \"{b}\"\n")).expect("write config");
+        std::fs::write(
+            &path,
+            format!("[clusters.ro]\nbootstrap = \"{b}\"\nread_only = true\n\n[clusters.rw]\nbootstrap = \"{b}\"\n"),
+        )
+        .expect("write config");
         path
     }
 }
@@ -128,7 +132,13 @@ pub fn wait_partitions(ops: &Ops, topic: &str, n: Option<usize>) -> Option<Vec<V
 /// One config's (value, source, kafka_source) from `kdeck config get topic`.
 pub fn topic_config(ops: &Ops, topic: &str, key: &str) -> (String, String, String) {
     let v = ops.ok_json(&["config", "get", "topic", topic]);
-    let c = v["configs"].as_array().expect("configs").iter().find(|c| c["name"] == key).unwrap_or_else(|| panic!("no {key} in {v}")).clone();
+    let c = v["configs"]
+        .as_array()
+        .expect("configs")
+        .iter()
+        .find(|c| c["name"] == key)
+        .unwrap_or_else(|| panic!("no {key} in {v}"))
+        .clone();
     (
         c["value"].as_str().unwrap_or("-").to_string(),
         c["source"].as_str().expect("source").to_string(),

@@ -49,7 +49,18 @@ fn unknown_config_keys() {
     assert_audit(&ops.last_audit(), &cluster_name(), "config set", "invalid");
     // the broker's validate-only check on create, worded the same way
     let new = unique("unknown-key-new");
-    let err = ops.fails(&["topic", "create", &new, "--partitions", "1", "--replication-factor", "1", "--config", "foo.bar=1", "--yes"]);
+    let err = ops.fails(&[
+        "topic",
+        "create",
+        &new,
+        "--partitions",
+        "1",
+        "--replication-factor",
+        "1",
+        "--config",
+        "foo.bar=1",
+        "--yes",
+    ]);
     assert_eq!(err, "error: unknown topic config \"foo.bar\"");
     assert_eq!(replicas(&ops, &new), None);
     let overrides = ops.ok_json(&["config", "get", "topic", &topic, "--overrides"]);
@@ -66,9 +77,23 @@ fn negative_retention() {
     wait_partitions(&ops, &topic, Some(1));
     let err = ops.fails(&["config", "set", "topic", &topic, "retention.ms=-5", "--yes"]);
     assert_eq!(err, "error: retention.ms must be -1 (unlimited) or a value >= 0, got -5");
-    assert_eq!(topic_config(&ops, &topic, "retention.ms"), ("604800000".into(), "default".into(), "DEFAULT_CONFIG".into()));
+    assert_eq!(
+        topic_config(&ops, &topic, "retention.ms"),
+        ("604800000".into(), "default".into(), "DEFAULT_CONFIG".into())
+    );
     let new = unique("neg-retention-new");
-    let err = ops.fails(&["topic", "create", &new, "--partitions", "1", "--replication-factor", "1", "--config", "retention.ms=-5", "--yes"]);
+    let err = ops.fails(&[
+        "topic",
+        "create",
+        &new,
+        "--partitions",
+        "1",
+        "--replication-factor",
+        "1",
+        "--config",
+        "retention.ms=-5",
+        "--yes",
+    ]);
     assert_eq!(err, "error: retention.ms must be -1 (unlimited) or a value >= 0, got -5");
     assert_eq!(replicas(&ops, &new), None);
     // -1 (keep forever) is fine
@@ -98,12 +123,34 @@ fn dry_run_validates_with_the_broker_and_changes_nothing() {
     let before = wait_partitions(&ops, &topic, Some(2));
 
     let new = unique("dry-new");
-    let out = ops.ok_json(&["--dry-run", "topic", "create", &new, "--partitions", "3", "--replication-factor", "3", "--config", "retention.ms=1000"]);
+    let out = ops.ok_json(&[
+        "--dry-run",
+        "topic",
+        "create",
+        &new,
+        "--partitions",
+        "3",
+        "--replication-factor",
+        "3",
+        "--config",
+        "retention.ms=1000",
+    ]);
     assert_eq!(out["result"], "dry-run");
     assert_eq!(out["validation"], "validated by the broker (CreateTopics, validate-only)");
     assert_eq!(out["mutation"]["name"], new.as_str());
     // a value only the broker knows to be wrong comes back from validate-only mode
-    let err = ops.fails(&["--dry-run", "topic", "create", &new, "--partitions", "1", "--replication-factor", "1", "--config", "cleanup.policy=bogus"]);
+    let err = ops.fails(&[
+        "--dry-run",
+        "topic",
+        "create",
+        &new,
+        "--partitions",
+        "1",
+        "--replication-factor",
+        "1",
+        "--config",
+        "cleanup.policy=bogus",
+    ]);
     assert_eq!(err, "error: invalid config: Invalid value bogus for configuration cleanup.policy: String must be one of: compact, delete");
 
     let grow = ops.ok_json(&["--dry-run", "topic", "add-partitions", &topic, "--to", "4"]);
@@ -113,15 +160,30 @@ fn dry_run_validates_with_the_broker_and_changes_nothing() {
     assert_eq!(set["configs"][0]["current"], "604800000");
     assert_eq!(set["configs"][0]["new"], "1000");
     let table = ops.ok(&["--dry-run", "topic", "delete", &topic]);
-    assert!(table.contains("dry run: nothing was changed (checked that the topic exists (DeleteTopics has no validate-only mode))"), "{table}");
+    assert!(
+        table.contains(
+            "dry run: nothing was changed (checked that the topic exists (DeleteTopics has no validate-only mode))"
+        ),
+        "{table}"
+    );
 
     assert_eq!(replicas(&ops, &new), None);
     assert_eq!(replicas(&ops, &topic), before);
     assert_eq!(topic_config(&ops, &topic, "retention.ms").1, "default");
-    let results: Vec<String> = ops.audit().iter().map(|e| format!("{} {}", e["action"].as_str().unwrap_or(""), e["result"].as_str().unwrap_or(""))).collect();
+    let results: Vec<String> = ops
+        .audit()
+        .iter()
+        .map(|e| format!("{} {}", e["action"].as_str().unwrap_or(""), e["result"].as_str().unwrap_or("")))
+        .collect();
     assert_eq!(
         results,
-        ["topic create dry-run", "topic create invalid", "topic add-partitions dry-run", "config set dry-run", "topic delete dry-run"]
+        [
+            "topic create dry-run",
+            "topic create invalid",
+            "topic add-partitions dry-run",
+            "config set dry-run",
+            "topic delete dry-run"
+        ]
     );
     ops.ok(&["topic", "delete", &topic, "--yes"]);
 }

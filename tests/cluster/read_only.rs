@@ -12,7 +12,9 @@ fn refused_both_ways(ops: &Ops, args: &[&str], what: &str, action: &str, request
     flag.extend_from_slice(args);
     flag.push("--yes");
     let err = ops.fails(&flag);
-    let msg = |cluster: &str| format!("refusing to {what}: cluster {cluster} is read-only (--read-only or read_only = true in its profile); nothing was sent");
+    let msg = |cluster: &str| {
+        format!("refusing to {what}: cluster {cluster} is read-only (--read-only or read_only = true in its profile); nothing was sent")
+    };
     assert_eq!(err, format!("error: {}", msg(&cluster_name())));
     let entry = ops.last_audit();
     assert_audit(&entry, &cluster_name(), action, "refused");
@@ -49,8 +51,23 @@ fn read_only_refuses_create() {
     );
     assert_eq!(replicas(&ops, &topic), None, "no topic was created");
     // refused before connecting: a dead address makes no difference
-    let err = ops.fails_raw(&["--read-only", "--bootstrap", "127.0.0.1:9", "topic", "create", &topic, "--partitions", "1", "--replication-factor", "1", "--yes"]);
-    assert!(err.starts_with(&format!("error: refusing to create topic {topic}: cluster 127.0.0.1:9 is read-only")), "{err}");
+    let err = ops.fails_raw(&[
+        "--read-only",
+        "--bootstrap",
+        "127.0.0.1:9",
+        "topic",
+        "create",
+        &topic,
+        "--partitions",
+        "1",
+        "--replication-factor",
+        "1",
+        "--yes",
+    ]);
+    assert!(
+        err.starts_with(&format!("error: refusing to create topic {topic}: cluster 127.0.0.1:9 is read-only")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -60,7 +77,13 @@ fn read_only_refuses_delete() {
     let topic = unique("ro-delete");
     data::create_topic(&topic, 2, 2);
     let before = wait_partitions(&ops, &topic, Some(2));
-    refused_both_ways(&ops, &["topic", "delete", &topic], &format!("delete topic {topic}"), "topic delete", &format!("delete topic {topic}"));
+    refused_both_ways(
+        &ops,
+        &["topic", "delete", &topic],
+        &format!("delete topic {topic}"),
+        "topic delete",
+        &format!("delete topic {topic}"),
+    );
     assert_eq!(replicas(&ops, &topic), before, "the topic is still there");
     ops.ok(&["topic", "delete", &topic, "--yes"]);
 }
@@ -97,7 +120,10 @@ fn read_only_refuses_config_set() {
         "config set",
         &format!("set retention.ms=1000 on topic {topic}"),
     );
-    assert_eq!(topic_config(&ops, &topic, "retention.ms"), ("604800000".into(), "default".into(), "DEFAULT_CONFIG".into()));
+    assert_eq!(
+        topic_config(&ops, &topic, "retention.ms"),
+        ("604800000".into(), "default".into(), "DEFAULT_CONFIG".into())
+    );
     ops.ok(&["topic", "delete", &topic, "--yes"]);
 }
 
@@ -110,7 +136,9 @@ fn read_only_refuses_config_delete() {
     wait_partitions(&ops, &topic, Some(1));
     ops.ok(&["config", "set", "topic", &topic, "retention.ms=7200000", "--yes"]);
     let set = ("7200000".to_string(), "dynamic".to_string(), "DYNAMIC_TOPIC_CONFIG".to_string());
-    crate::common::wait_for("the override", std::time::Duration::from_secs(30), || (topic_config(&ops, &topic, "retention.ms") == set).then_some(()));
+    crate::common::wait_for("the override", std::time::Duration::from_secs(30), || {
+        (topic_config(&ops, &topic, "retention.ms") == set).then_some(())
+    });
     refused_both_ways(
         &ops,
         &["config", "delete", "topic", &topic, "retention.ms"],

@@ -63,7 +63,18 @@ fn rebalance_onto_a_new_broker_moves_only_the_lower_bound() {
     std::fs::create_dir_all(&dir).expect("dir");
     let out = dir.join("plan.json");
     let topics = format!("{a},{b}");
-    let summary = kdeck_json(&["reassign", "plan", "--goal", "rebalance", "--topics", &topics, "--brokers", "1,2,3", "--out", out.to_str().expect("path")]);
+    let summary = kdeck_json(&[
+        "reassign",
+        "plan",
+        "--goal",
+        "rebalance",
+        "--topics",
+        &topics,
+        "--brokers",
+        "1,2,3",
+        "--out",
+        out.to_str().expect("path"),
+    ]);
     let s = &summary["summary"];
     // 30 replicas: before 1→16, 2→14, 3→0; balanced is 10 each, so at least 6 + 4 replicas move.
     assert_eq!(s["lower_bound"], 10, "{summary}");
@@ -72,13 +83,23 @@ fn rebalance_onto_a_new_broker_moves_only_the_lower_bound() {
         .as_array()
         .expect("brokers")
         .iter()
-        .map(|b| (b["id"].as_i64().unwrap_or(-1), b["planned_replicas_before"].as_i64().unwrap_or(-1), b["planned_replicas_after"].as_i64().unwrap_or(-1)))
+        .map(|b| {
+            (
+                b["id"].as_i64().unwrap_or(-1),
+                b["planned_replicas_before"].as_i64().unwrap_or(-1),
+                b["planned_replicas_after"].as_i64().unwrap_or(-1),
+            )
+        })
         .collect();
     assert_eq!(per_broker, vec![(1, 16, 10), (2, 14, 10), (3, 0, 10)]);
 
     // The files are Kafka's format; applying the plan to the current state gives 10/10/10.
     let (planned, before) = (read_assignment(&out), read_assignment(&dir.join("plan.rollback.json")));
-    assert_eq!(planned.keys().collect::<Vec<_>>(), before.keys().collect::<Vec<_>>(), "rollback covers exactly the planned partitions");
+    assert_eq!(
+        planned.keys().collect::<Vec<_>>(),
+        before.keys().collect::<Vec<_>>(),
+        "rollback covers exactly the planned partitions"
+    );
     assert_eq!(moves(&before, &planned), 10);
     let mut current: Assignment = BTreeMap::new();
     for (i, r) in pairs.iter().enumerate() {
@@ -95,7 +116,8 @@ fn rebalance_onto_a_new_broker_moves_only_the_lower_bound() {
     assert_eq!(counts(&after), BTreeMap::from([(1, 10), (2, 10), (3, 10)]));
     // Each topic is spread evenly too (reachable with the 10 moves here): a 8/8/8, b 2/2/2.
     for (topic, each) in [(&a, 8), (&b, 2)] {
-        let only: Assignment = after.iter().filter(|((t, _), _)| t == topic).map(|(k, v)| (k.clone(), v.clone())).collect();
+        let only: Assignment =
+            after.iter().filter(|((t, _), _)| t == topic).map(|(k, v)| (k.clone(), v.clone())).collect();
         assert_eq!(counts(&only), BTreeMap::from([(1, each), (2, each), (3, each)]), "spread of {topic}");
     }
     for (k, r) in &after {
@@ -104,13 +126,24 @@ fn rebalance_onto_a_new_broker_moves_only_the_lower_bound() {
 
     // Kafka's own planner on the same state, for comparison (it recomputes everything).
     let ttm = dir.join("topics.json");
-    std::fs::write(&ttm, format!("{{\"version\":1,\"topics\":[{{\"topic\":\"{a}\"}},{{\"topic\":\"{b}\"}}]}}")).expect("write");
+    std::fs::write(&ttm, format!("{{\"version\":1,\"topics\":[{{\"topic\":\"{a}\"}},{{\"topic\":\"{b}\"}}]}}"))
+        .expect("write");
     let generated = kafka_tool(
         "org.apache.kafka.tools.reassign.ReassignPartitionsCommand",
-        &["--bootstrap-server", &env().bootstrap, "--generate", "--topics-to-move-json-file", ttm.to_str().expect("path"), "--broker-list", "1,2,3"],
+        &[
+            "--bootstrap-server",
+            &env().bootstrap,
+            "--generate",
+            "--topics-to-move-json-file",
+            ttm.to_str().expect("path"),
+            "--broker-list",
+            "1,2,3",
+        ],
     );
-    let proposed_line = generated.lines().skip_while(|l| !l.starts_with("Proposed")).nth(1).expect("a proposed assignment");
-    let kafka_current_line = generated.lines().skip_while(|l| !l.starts_with("Current")).nth(1).expect("a current assignment");
+    let proposed_line =
+        generated.lines().skip_while(|l| !l.starts_with("Proposed")).nth(1).expect("a proposed assignment");
+    let kafka_current_line =
+        generated.lines().skip_while(|l| !l.starts_with("Current")).nth(1).expect("a current assignment");
     let kafka_current = assignment(&serde_json::from_str(kafka_current_line).expect("JSON"));
     assert_eq!(kafka_current, current, "Kafka sees the same starting state");
     let proposed = assignment(&serde_json::from_str(proposed_line).expect("JSON"));
@@ -178,12 +211,19 @@ fn plan_topic(topic: &str, args: &[&str]) -> (serde_json::Value, Assignment, Ass
 fn described(topic: &str, layout: &[&[i32]]) -> Assignment {
     let want: Vec<Vec<i64>> = layout.iter().map(|r| r.iter().map(|&b| i64::from(b)).collect()).collect();
     let ops = Ops::new();
-    wait_for(&format!("{topic} in metadata"), Duration::from_secs(30), || (replicas(&ops, topic).as_ref() == Some(&want)).then_some(()));
+    wait_for(&format!("{topic} in metadata"), Duration::from_secs(30), || {
+        (replicas(&ops, topic).as_ref() == Some(&want)).then_some(())
+    });
     want.into_iter().enumerate().map(|(i, r)| ((topic.to_string(), i as i64), r)).collect()
 }
 
 fn per_broker(v: &serde_json::Value, field: &str) -> BTreeMap<i64, i64> {
-    v["summary"]["brokers"].as_array().expect("brokers").iter().map(|b| (b["id"].as_i64().unwrap_or(-1), b[field].as_i64().unwrap_or(-1))).collect()
+    v["summary"]["brokers"]
+        .as_array()
+        .expect("brokers")
+        .iter()
+        .map(|b| (b["id"].as_i64().unwrap_or(-1), b[field].as_i64().unwrap_or(-1)))
+        .collect()
 }
 
 /// The other three goals end to end, with the other two ways to give topics: drain broker 3
@@ -201,7 +241,8 @@ fn drain_rf_and_leaders_goals_from_the_cli() {
     let before = described(&d, &layout);
     let ttm = dir.join("topics.json");
     std::fs::write(&ttm, format!("{{\"version\":1,\"topics\":[{{\"topic\":\"{d}\"}}]}}")).expect("write");
-    let (v, planned, rollback) = plan_topic(&d, &["--goal", "drain", "--drain", "3", "--topics-json", ttm.to_str().expect("path")]);
+    let (v, planned, rollback) =
+        plan_topic(&d, &["--goal", "drain", "--drain", "3", "--topics-json", ttm.to_str().expect("path")]);
     let s = &v["summary"];
     assert_eq!((s["moves"].as_u64(), s["lower_bound"].as_u64()), (Some(4), Some(4)), "{v}");
     assert_eq!(s["target_brokers"], serde_json::json!([1, 2]), "{v}");
@@ -222,9 +263,14 @@ fn drain_rf_and_leaders_goals_from_the_cli() {
     let layout: [&[i32]; 4] = [&[1], &[2], &[3], &[1]];
     data::create_topic_with_assignment(&r, &layout);
     let before = described(&r, &layout);
-    let (v, planned, _) = plan_topic(&r, &["--goal", "rf", "--rf", "2", "--topics-regex", &format!("{r}|no-such-topic-.*")]);
+    let (v, planned, _) =
+        plan_topic(&r, &["--goal", "rf", "--rf", "2", "--topics-regex", &format!("{r}|no-such-topic-.*")]);
     let s = &v["summary"];
-    assert_eq!((s["moves"].as_u64(), s["lower_bound"].as_u64(), s["reassigned_partitions"].as_u64()), (Some(4), Some(4), Some(4)), "{v}");
+    assert_eq!(
+        (s["moves"].as_u64(), s["lower_bound"].as_u64(), s["reassigned_partitions"].as_u64()),
+        (Some(4), Some(4), Some(4)),
+        "{v}"
+    );
     for (k, old) in &before {
         let new = &planned[k];
         assert_eq!(new.len(), 2, "{k:?}: {new:?}");
@@ -251,10 +297,15 @@ fn drain_rf_and_leaders_goals_from_the_cli() {
     let before = described(&l, &layout);
     let (v, planned, _) = plan_topic(&l, &["--goal", "leaders", "--topics", &l, "--brokers", "1,2,3"]);
     let s = &v["summary"];
-    assert_eq!((s["moves"].as_u64(), s["leader_only_changes"].as_u64(), s["preferred_leader_changes"].as_u64()), (Some(0), Some(4), Some(4)), "{v}");
+    assert_eq!(
+        (s["moves"].as_u64(), s["leader_only_changes"].as_u64(), s["preferred_leader_changes"].as_u64()),
+        (Some(0), Some(4), Some(4)),
+        "{v}"
+    );
     assert_eq!(planned.len(), 4, "{v}");
     for (k, new) in &planned {
-        let (a, b): (BTreeSet<i64>, BTreeSet<i64>) = (new.iter().copied().collect(), before[k].iter().copied().collect());
+        let (a, b): (BTreeSet<i64>, BTreeSet<i64>) =
+            (new.iter().copied().collect(), before[k].iter().copied().collect());
         assert_eq!(a, b, "{k:?}: same replicas, new order");
         assert_ne!(new[0], 1, "{k:?}: {new:?}");
     }
@@ -274,8 +325,12 @@ type Replicas = BTreeMap<(String, i64), BTreeMap<i64, LogDirReplica>>;
 
 /// Every replica in use of `topics` on every broker, from Kafka's own LogDirsCommand.
 fn log_dirs_oracle(topics: &str) -> Replicas {
-    let out = kafka_tool("org.apache.kafka.tools.LogDirsCommand", &["--bootstrap-server", &env().bootstrap, "--describe", "--topic-list", topics]);
-    let line = out.lines().find(|l| l.starts_with('{')).unwrap_or_else(|| panic!("LogDirsCommand printed no JSON:\n{out}"));
+    let out = kafka_tool(
+        "org.apache.kafka.tools.LogDirsCommand",
+        &["--bootstrap-server", &env().bootstrap, "--describe", "--topic-list", topics],
+    );
+    let line =
+        out.lines().find(|l| l.starts_with('{')).unwrap_or_else(|| panic!("LogDirsCommand printed no JSON:\n{out}"));
     let v: serde_json::Value = serde_json::from_str(line).expect("LogDirsCommand JSON");
     let mut replicas = Replicas::new();
     for b in v["brokers"].as_array().expect("brokers") {
@@ -283,13 +338,17 @@ fn log_dirs_oracle(topics: &str) -> Replicas {
         for d in b["logDirs"].as_array().expect("logDirs") {
             assert!(d["error"].is_null(), "broker {id}, log dir {}: {}", d["logDir"], d["error"]);
             for p in d["partitions"].as_array().expect("partitions").iter().filter(|p| p["isFuture"] == false) {
-                let (topic, partition) = p["partition"].as_str().and_then(|n| n.rsplit_once('-')).expect("TOPIC-PARTITION");
+                let (topic, partition) =
+                    p["partition"].as_str().and_then(|n| n.rsplit_once('-')).expect("TOPIC-PARTITION");
                 let replica = LogDirReplica {
                     log_dir: d["logDir"].as_str().expect("logDir").to_string(),
                     size: p["size"].as_u64().expect("size"),
                     offset_lag: p["offsetLag"].as_i64().expect("offsetLag"),
                 };
-                replicas.entry((topic.to_string(), partition.parse().expect("partition number"))).or_default().insert(id, replica);
+                replicas
+                    .entry((topic.to_string(), partition.parse().expect("partition number")))
+                    .or_default()
+                    .insert(id, replica);
             }
         }
     }
@@ -323,7 +382,9 @@ fn sized_topics(topics: &[TopicSpec]) -> (Assignment, Replicas, BTreeMap<(String
                 let Some(by_broker) = now.get(k) else { return false };
                 let brokers: BTreeSet<i64> = by_broker.keys().copied().collect();
                 let size = by_broker.values().next().map_or(0, |r| r.size);
-                brokers == replicas.iter().copied().collect() && by_broker.values().all(|r| r.size == size) && (size > 0) == (produced[k] > 0)
+                brokers == replicas.iter().copied().collect()
+                    && by_broker.values().all(|r| r.size == size)
+                    && (size > 0) == (produced[k] > 0)
             });
         let stable = settled && last.as_ref() == Some(&now);
         last = Some(now.clone());
@@ -342,7 +403,10 @@ fn describe_log_dirs_matches_kafkas_tool() {
     let (_, oracle, _) = sized_topics(&[(&t, &[(&[1, 2], 40), (&[2, 3], 3)])]);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let answers = rt.block_on(async {
-        let cfg = kdeck::kafka::ClientConfig { bootstrap: env().bootstrap.split(',').map(String::from).collect(), ..Default::default() };
+        let cfg = kdeck::kafka::ClientConfig {
+            bootstrap: env().bootstrap.split(',').map(String::from).collect(),
+            ..Default::default()
+        };
         let client = kdeck::kafka::Client::connect(cfg).await.expect("connect");
         client.describe_log_dirs(&[1, 2, 3, 99]).await
     });
@@ -385,7 +449,18 @@ fn plan_bytes_are_the_sizes_the_brokers_report() {
     let dir = std::env::temp_dir().join(unique("sized"));
     std::fs::create_dir_all(&dir).expect("dir");
     let out = dir.join("plan.json");
-    let args = ["reassign", "plan", "--goal", "rebalance", "--topics", &topics, "--brokers", "1,2,3", "--out", out.to_str().expect("path")];
+    let args = [
+        "reassign",
+        "plan",
+        "--goal",
+        "rebalance",
+        "--topics",
+        &topics,
+        "--brokers",
+        "1,2,3",
+        "--out",
+        out.to_str().expect("path"),
+    ];
     let v = kdeck_json(&args);
     assert_eq!(v["sizes_unavailable"], serde_json::json!([]), "{v}");
     let s = &v["summary"];
@@ -395,23 +470,35 @@ fn plan_bytes_are_the_sizes_the_brokers_report() {
     let mut after = current.clone();
     after.extend(planned.clone());
     // Bytes to move: each replica added carries its partition's size.
-    let to_move: u64 = planned
-        .iter()
-        .map(|(k, to)| to.iter().filter(|r| !current[k].contains(r)).count() as u64 * sizes[k])
-        .sum();
+    let to_move: u64 =
+        planned.iter().map(|(k, to)| to.iter().filter(|r| !current[k].contains(r)).count() as u64 * sizes[k]).sum();
     assert!(to_move > 0, "only one partition is empty, and broker 3 gains at least three replicas");
     assert_eq!(s["bytes_to_move"], to_move, "{v}");
 
     // Per broker: the figures cover every topic of the cluster (other tests' too), which the
     // plan leaves where they are; so before minus ours-before is the same as after minus
     // ours-after, and ours are the oracle's sizes on the current and the planned assignment.
-    let on = |assignment: &Assignment, broker: i64| -> u64 { assignment.iter().filter(|(_, r)| r.contains(&broker)).map(|(k, _)| sizes[k]).sum() };
+    let on = |assignment: &Assignment, broker: i64| -> u64 {
+        assignment.iter().filter(|(_, r)| r.contains(&broker)).map(|(k, _)| sizes[k]).sum()
+    };
     for broker in 1..=3i64 {
-        let report = s["brokers"].as_array().expect("brokers").iter().find(|x| x["id"] == broker).expect("broker in the summary");
-        let (before, after_b) = (report["bytes_before"].as_u64().expect("bytes_before"), report["bytes_after"].as_u64().expect("bytes_after"));
+        let report = s["brokers"]
+            .as_array()
+            .expect("brokers")
+            .iter()
+            .find(|x| x["id"] == broker)
+            .expect("broker in the summary");
+        let (before, after_b) = (
+            report["bytes_before"].as_u64().expect("bytes_before"),
+            report["bytes_after"].as_u64().expect("bytes_after"),
+        );
         let (ours_before, ours_after) = (on(&current, broker), on(&after, broker));
         assert!(before >= ours_before, "broker {broker}: {before} < ours {ours_before}");
-        assert_eq!(before - ours_before, after_b - ours_after, "broker {broker}: before {before}, after {after_b}, ours {ours_before}→{ours_after}");
+        assert_eq!(
+            before - ours_before,
+            after_b - ours_after,
+            "broker {broker}: before {before}, after {after_b}, ours {ours_before}→{ours_after}"
+        );
     }
     assert_eq!(on(&current, 3), 0);
     assert!(on(&after, 3) > 0);
@@ -419,13 +506,21 @@ fn plan_bytes_are_the_sizes_the_brokers_report() {
     // The table says the same, human-readable and exact.
     let table = kdeck(&args);
     println!("{table}");
-    let line = table.lines().find(|l| l.starts_with("Bytes to move:")).unwrap_or_else(|| panic!("no bytes line:\n{table}"));
+    let line =
+        table.lines().find(|l| l.starts_with("Bytes to move:")).unwrap_or_else(|| panic!("no bytes line:\n{table}"));
     let want = format!("Bytes to move: {} ({to_move} B)  ", kdeck::cli::output::bytes(to_move));
     assert!(line.starts_with(&want), "expected {want:?} in:\n{table}");
     // Per broker, bytes of the planned partitions before and after.
     for broker in 1..=3i64 {
-        let want = [broker.to_string(), kdeck::cli::output::bytes(on(&current, broker)), kdeck::cli::output::bytes(on(&after, broker))];
-        let row = table.lines().find(|l| l.split_whitespace().next() == Some(&broker.to_string())).unwrap_or_else(|| panic!("no row for {broker}:\n{table}"));
+        let want = [
+            broker.to_string(),
+            kdeck::cli::output::bytes(on(&current, broker)),
+            kdeck::cli::output::bytes(on(&after, broker)),
+        ];
+        let row = table
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(&broker.to_string()))
+            .unwrap_or_else(|| panic!("no row for {broker}:\n{table}"));
         let cells: Vec<&str> = row.split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
         assert_eq!([cells[0], cells[6], cells[7]], [want[0].as_str(), want[1].as_str(), want[2].as_str()], "{table}");
     }
@@ -439,7 +534,8 @@ fn plan_bytes_are_the_sizes_the_brokers_report() {
 fn rebalance_gives_the_new_broker_its_share_of_bytes() {
     let _g = common::shared();
     let t = unique("bytes");
-    let (current, _, sizes) = sized_topics(&[(&t, &[(&[1], 1000), (&[1], 300), (&[1], 10), (&[2], 1000), (&[2], 300), (&[2], 10)])]);
+    let (current, _, sizes) =
+        sized_topics(&[(&t, &[(&[1], 1000), (&[1], 300), (&[1], 10), (&[2], 1000), (&[2], 300), (&[2], 10)])]);
     let size = |p: i64| sizes[&(t.clone(), p)];
     println!("LogDirsCommand sizes: {sizes:?}");
     // The scenario needs big > middle > small with 2 x middle < big + small (true for 1000/300/10
@@ -449,7 +545,18 @@ fn rebalance_gives_the_new_broker_its_share_of_bytes() {
     let dir = std::env::temp_dir().join(unique("bytes"));
     std::fs::create_dir_all(&dir).expect("dir");
     let out = dir.join("plan.json");
-    let v = kdeck_json(&["reassign", "plan", "--goal", "rebalance", "--topics", &t, "--brokers", "1,2,3", "--out", out.to_str().expect("path")]);
+    let v = kdeck_json(&[
+        "reassign",
+        "plan",
+        "--goal",
+        "rebalance",
+        "--topics",
+        &t,
+        "--brokers",
+        "1,2,3",
+        "--out",
+        out.to_str().expect("path"),
+    ]);
     let s = &v["summary"];
     assert_eq!((s["moves"].as_u64(), s["lower_bound"].as_u64()), (Some(2), Some(2)), "{v}");
     assert_eq!(s["byte_balance"], "done", "{v}");
@@ -501,10 +608,24 @@ fn invalid_plans_are_refused_with_the_reason() {
     // RF 4 on 3 brokers is impossible: a clear error, no file written.
     let out_file = dir.join("rf4.json");
     let out = kdeck_raw(&[
-        "--bootstrap", &env().bootstrap, "reassign", "plan", "--goal", "rf", "--rf", "4", "--topics", &t, "--out", out_file.to_str().expect("path"),
+        "--bootstrap",
+        &env().bootstrap,
+        "reassign",
+        "plan",
+        "--goal",
+        "rf",
+        "--rf",
+        "4",
+        "--topics",
+        &t,
+        "--out",
+        out_file.to_str().expect("path"),
     ]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), "error: replication factor 4 is larger than the number of target brokers (3)");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "error: replication factor 4 is larger than the number of target brokers (3)"
+    );
     assert!(!out_file.exists());
 }
 
@@ -520,27 +641,42 @@ fn in_progress_reassignment_is_listed_until_cancelled() {
     let dir = std::env::temp_dir().join(unique("moving"));
     std::fs::create_dir_all(&dir).expect("dir");
     let plan = dir.join("move.json");
-    std::fs::write(&plan, format!("{{\"version\":1,\"partitions\":[{{\"topic\":\"{t}\",\"partition\":0,\"replicas\":[1,3]}}]}}")).expect("write");
+    std::fs::write(
+        &plan,
+        format!("{{\"version\":1,\"partitions\":[{{\"topic\":\"{t}\",\"partition\":0,\"replicas\":[1,3]}}]}}"),
+    )
+    .expect("write");
     let plan = plan.to_str().expect("path");
     let tool = "org.apache.kafka.tools.reassign.ReassignPartitionsCommand";
-    kafka_tool(tool, &["--bootstrap-server", &env().bootstrap, "--execute", "--reassignment-json-file", plan, "--throttle", "1"]);
+    kafka_tool(
+        tool,
+        &["--bootstrap-server", &env().bootstrap, "--execute", "--reassignment-json-file", plan, "--throttle", "1"],
+    );
     let outcome = std::panic::catch_unwind(|| {
         let ongoing = kdeck_json(&["reassign", "status"]);
-        let mine: Vec<&serde_json::Value> = ongoing.as_array().expect("array").iter().filter(|r| r["topic"] == t.as_str()).collect();
+        let mine: Vec<&serde_json::Value> =
+            ongoing.as_array().expect("array").iter().filter(|r| r["topic"] == t.as_str()).collect();
         assert_eq!(mine.len(), 1, "{ongoing}");
         assert_eq!(mine[0]["partition"], 0);
         assert_eq!(mine[0]["adding"], serde_json::json!([3]));
         assert_eq!(mine[0]["removing"], serde_json::json!([2]));
-        let mut all: Vec<i64> = mine[0]["replicas"].as_array().expect("replicas").iter().filter_map(|r| r.as_i64()).collect();
+        let mut all: Vec<i64> =
+            mine[0]["replicas"].as_array().expect("replicas").iter().filter_map(|r| r.as_i64()).collect();
         all.sort();
         assert_eq!(all, vec![1, 2, 3]);
         let table = kdeck(&["reassign", "status"]);
-        assert!(table.lines().any(|l| l.split_whitespace().collect::<Vec<_>>()[..] == [t.as_str(), "0", "1,3,2", "3", "2"]), "{table}");
+        assert!(
+            table.lines().any(|l| l.split_whitespace().collect::<Vec<_>>()[..] == [t.as_str(), "0", "1,3,2", "3", "2"]),
+            "{table}"
+        );
     });
     kafka_tool(tool, &["--bootstrap-server", &env().bootstrap, "--cancel", "--reassignment-json-file", plan]);
     if let Err(e) = outcome {
         std::panic::resume_unwind(e);
     }
     let ongoing = kdeck_json(&["reassign", "status"]);
-    assert!(!ongoing.as_array().expect("array").iter().any(|r| r["topic"] == t.as_str()), "cancelled but still listed: {ongoing}");
+    assert!(
+        !ongoing.as_array().expect("array").iter().any(|r| r["topic"] == t.as_str()),
+        "cancelled but still listed: {ongoing}"
+    );
 }

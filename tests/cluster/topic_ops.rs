@@ -51,9 +51,16 @@ fn add_partitions_3_to_6_follows_the_preview_and_keeps_every_message() {
     assert_eq!(preview["result"], "dry-run");
     assert_eq!(preview["action"], "topic add-partitions");
     let plan = &preview["partitions"];
-    assert_eq!((plan["current"].as_i64(), plan["to"].as_i64(), plan["replication_factor"].as_i64()), (Some(3), Some(6), Some(3)));
-    let new: Vec<(i64, Vec<i64>)> =
-        plan["new_partitions"].as_array().expect("new").iter().map(|p| (p["partition"].as_i64().expect("p"), ids(&p["replicas"]))).collect();
+    assert_eq!(
+        (plan["current"].as_i64(), plan["to"].as_i64(), plan["replication_factor"].as_i64()),
+        (Some(3), Some(6), Some(3))
+    );
+    let new: Vec<(i64, Vec<i64>)> = plan["new_partitions"]
+        .as_array()
+        .expect("new")
+        .iter()
+        .map(|p| (p["partition"].as_i64().expect("p"), ids(&p["replicas"])))
+        .collect();
     assert_eq!(new.iter().map(|p| p.0).collect::<Vec<_>>(), vec![3, 4, 5]);
     for (_, r) in &new {
         let set: BTreeSet<i64> = r.iter().copied().collect();
@@ -65,7 +72,9 @@ fn add_partitions_3_to_6_follows_the_preview_and_keeps_every_message() {
     assert_eq!(plan["key_sample"]["keyed"], 15);
     let warnings = preview["warnings"].as_array().expect("warnings");
     assert!(
-        warnings.iter().any(|w| w.as_str().is_some_and(|w| w.starts_with(&format!("topic {topic} looks keyed (15 of 15 sampled messages have keys)")))),
+        warnings.iter().any(|w| w.as_str().is_some_and(
+            |w| w.starts_with(&format!("topic {topic} looks keyed (15 of 15 sampled messages have keys)"))
+        )),
         "{warnings:?}"
     );
     assert_eq!(replicas(&ops, &topic).map(|r| r.len()), Some(3), "a dry run changes nothing");
@@ -75,8 +84,10 @@ fn add_partitions_3_to_6_follows_the_preview_and_keeps_every_message() {
     // Apply: the assignment sent is the one previewed in the same run, and it is what the cluster has.
     let applied = ops.ok_json(&["topic", "add-partitions", &topic, "--to", "6", "--yes"]);
     assert_eq!(applied["result"], "ok");
-    let assignment: Vec<Vec<i64>> = applied["mutation"]["assignment"].as_array().expect("assignment").iter().map(ids).collect();
-    let previewed: Vec<Vec<i64>> = applied["partitions"]["new_partitions"].as_array().expect("new").iter().map(|p| ids(&p["replicas"])).collect();
+    let assignment: Vec<Vec<i64>> =
+        applied["mutation"]["assignment"].as_array().expect("assignment").iter().map(ids).collect();
+    let previewed: Vec<Vec<i64>> =
+        applied["partitions"]["new_partitions"].as_array().expect("new").iter().map(|p| ids(&p["replicas"])).collect();
     assert_eq!(assignment, previewed);
     let after = wait_partitions(&ops, &topic, Some(6)).expect("grown");
     assert_eq!(after[..3], before[..], "existing partitions untouched");
@@ -86,7 +97,12 @@ fn add_partitions_3_to_6_follows_the_preview_and_keeps_every_message() {
     // Every message produced before is still there, with its hash; the new partitions are empty.
     data::consume_and_commit(&topic, &unique("grow-check"), &[34, 33, 33]);
     let described = ops.ok_json(&["describe", &topic]);
-    let ends: Vec<i64> = described["partitions"].as_array().expect("partitions").iter().map(|p| p["log_end_offset"].as_i64().expect("end")).collect();
+    let ends: Vec<i64> = described["partitions"]
+        .as_array()
+        .expect("partitions")
+        .iter()
+        .map(|p| p["log_end_offset"].as_i64().expect("end"))
+        .collect();
     assert_eq!(ends, vec![34, 33, 33, 0, 0, 0]);
 
     let audit = ops.audit();
@@ -95,7 +111,11 @@ fn add_partitions_3_to_6_follows_the_preview_and_keeps_every_message() {
     assert_eq!(audit[0]["request"], format!("create topic {topic}: 3 partitions, replication factor 3"));
     assert_audit(&audit[1], &cluster_name(), "topic add-partitions", "dry-run");
     assert_audit(&audit[2], &cluster_name(), "topic add-partitions", "ok");
-    let text: Vec<String> = assignment.iter().enumerate().map(|(i, r)| format!("{}=[{}]", i + 3, r.iter().map(i64::to_string).collect::<Vec<_>>().join(","))).collect();
+    let text: Vec<String> = assignment
+        .iter()
+        .enumerate()
+        .map(|(i, r)| format!("{}=[{}]", i + 3, r.iter().map(i64::to_string).collect::<Vec<_>>().join(",")))
+        .collect();
     assert_eq!(audit[2]["request"], format!("add partitions to topic {topic}: 3 -> 6, new {}", text.join(" ")));
 
     ops.ok(&["topic", "delete", &topic, "--yes"]);
@@ -106,14 +126,33 @@ fn create_with_configs_then_delete() {
     let _g = common::shared();
     let ops = Ops::new();
     let topic = unique("create-delete");
-    let out = ops.ok(&["topic", "create", &topic, "--partitions", "2", "--replication-factor", "2", "--config", "retention.ms=3600000", "--yes"]);
+    let out = ops.ok(&[
+        "topic",
+        "create",
+        &topic,
+        "--partitions",
+        "2",
+        "--replication-factor",
+        "2",
+        "--config",
+        "retention.ms=3600000",
+        "--yes",
+    ]);
     assert!(out.ends_with(&format!("created topic {topic} (2 partitions, replication factor 2)\n")), "{out}");
     let parts = wait_partitions(&ops, &topic, Some(2)).expect("created");
     assert!(parts.iter().all(|r| r.len() == 2), "{parts:?}");
-    assert_eq!(topic_config(&ops, &topic, "retention.ms"), ("3600000".into(), "dynamic".into(), "DYNAMIC_TOPIC_CONFIG".into()));
+    assert_eq!(
+        topic_config(&ops, &topic, "retention.ms"),
+        ("3600000".into(), "dynamic".into(), "DYNAMIC_TOPIC_CONFIG".into())
+    );
     let oracle = kafka_tool(TOPIC_COMMAND, &["--bootstrap-server", &env().bootstrap, "--describe", "--topic", &topic]);
     let header = oracle.lines().next().expect("header");
-    assert!(header.contains("PartitionCount: 2") && header.contains("ReplicationFactor: 2") && header.contains("retention.ms=3600000"), "{oracle}");
+    assert!(
+        header.contains("PartitionCount: 2")
+            && header.contains("ReplicationFactor: 2")
+            && header.contains("retention.ms=3600000"),
+        "{oracle}"
+    );
 
     let deleted = ops.ok_json(&["topic", "delete", &topic, "--yes"]);
     assert_eq!(deleted["result"], "ok");
@@ -128,7 +167,10 @@ fn create_with_configs_then_delete() {
     let audit = ops.audit();
     assert_eq!(audit.len(), 2, "{audit:?}");
     assert_audit(&audit[0], &cluster_name(), "topic create", "ok");
-    assert_eq!(audit[0]["request"], format!("create topic {topic}: 2 partitions, replication factor 2, configs retention.ms=3600000"));
+    assert_eq!(
+        audit[0]["request"],
+        format!("create topic {topic}: 2 partitions, replication factor 2, configs retention.ms=3600000")
+    );
     assert_audit(&audit[1], &cluster_name(), "topic delete", "ok");
     assert_eq!(audit[1]["request"], format!("delete topic {topic}"));
 }
@@ -143,9 +185,21 @@ fn without_a_terminal_and_without_yes_nothing_happens() {
     wait_partitions(&ops, &topic, Some(3));
     let cases: [(&[&str], String, &str); 4] = [
         (&["topic", "delete", &topic], format!("delete topic {topic}"), "topic delete"),
-        (&["topic", "add-partitions", &topic, "--to", "4"], format!("add partitions to topic {topic}"), "topic add-partitions"),
-        (&["config", "set", "topic", &topic, "retention.ms=1000"], format!("change configs of topic {topic}"), "config set"),
-        (&["topic", "create", &other, "--partitions", "1", "--replication-factor", "1"], format!("create topic {other}"), "topic create"),
+        (
+            &["topic", "add-partitions", &topic, "--to", "4"],
+            format!("add partitions to topic {topic}"),
+            "topic add-partitions",
+        ),
+        (
+            &["config", "set", "topic", &topic, "retention.ms=1000"],
+            format!("change configs of topic {topic}"),
+            "config set",
+        ),
+        (
+            &["topic", "create", &other, "--partitions", "1", "--replication-factor", "1"],
+            format!("create topic {other}"),
+            "topic create",
+        ),
     ];
     for (args, what, action) in cases {
         let err = ops.fails(args);

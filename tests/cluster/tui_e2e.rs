@@ -27,7 +27,8 @@ fn topics_filter_isr_and_group_lag_in_the_console() {
     let filtered = t.wait_screen("only the test topic", |s| s.contains(&format!("/{topic}")) && s.contains("1/1"));
     assert_eq!(row(&filtered, &topic)[1..], ["3", "3", "0", "0", "0", "100"], "{filtered}");
     t.keys(&["Enter"]);
-    let parts = t.wait_screen("the partitions of the test topic", |s| s.contains(&format!("{topic} — 3 partitions, RF 3")));
+    let parts =
+        t.wait_screen("the partitions of the test topic", |s| s.contains(&format!("{topic} — 3 partitions, RF 3")));
     assert_eq!(row(&parts, "0")[1..], ["1", "1,2,3", "1,2,3", "0", "34", "ok"]);
     assert_eq!(row(&parts, "1")[1..], ["2", "2,3,1", "2,3,1", "0", "33", "ok"]);
     assert_eq!(row(&parts, "2")[1..], ["3", "3,1,2", "3,1,2", "0", "33", "ok"]);
@@ -37,14 +38,19 @@ fn topics_filter_isr_and_group_lag_in_the_console() {
     t.keys(&[":"]);
     t.type_text(&format!("g {group}"));
     t.keys(&["Enter"]);
-    let detail = t.wait_screen("the group detail", |s| s.contains(&format!("{group} — Empty, 0 members, total lag 60")));
+    let detail =
+        t.wait_screen("the group detail", |s| s.contains(&format!("{group} — Empty, 0 members, total lag 60")));
     let lags: Vec<Vec<&str>> = detail
         .lines()
         .map(|l| l.trim_matches(|c| c == '│' || c == ' ').split_whitespace().collect::<Vec<_>>())
         .filter(|w| w.first() == Some(&topic.as_str()))
         .map(|w| w[1..5].to_vec())
         .collect();
-    assert_eq!(lags, vec![vec!["0", "20", "34", "14"], vec!["1", "15", "33", "18"], vec!["2", "5", "33", "28"]], "{detail}");
+    assert_eq!(
+        lags,
+        vec![vec!["0", "20", "34", "14"], vec!["1", "15", "33", "18"], vec!["2", "5", "33", "28"]],
+        "{detail}"
+    );
 
     // Esc goes back to the groups list, where the group shows its total.
     t.keys(&["Escape"]);
@@ -103,7 +109,9 @@ fn broker_down_shows_in_header_and_keys_still_work_while_requests_hang() {
         t.keys(&["/"]);
         t.type_text(&topic);
         t.keys(&["Enter", "Enter"]);
-        let parts = t.wait_screen("the shrunken ISR", |s| s.contains(&format!("{topic} — 3 partitions")) && s.matches("under-repl").count() == 3);
+        let parts = t.wait_screen("the shrunken ISR", |s| {
+            s.contains(&format!("{topic} — 3 partitions")) && s.matches("under-repl").count() == 3
+        });
         for p in ["0", "1", "2"] {
             let r = row(&parts, p);
             assert!(!r[3].contains('3'), "ISR of partition {p} still lists broker 3: {r:?}");
@@ -137,7 +145,8 @@ fn sigterm_restores_the_terminal() {
     t.wait_screen("the console up", |s| s.contains("Topics ("));
     let st = Command::new("pkill").args(["-TERM", "-f", &format!("client.id={marker}")]).status().expect("pkill");
     assert!(st.success(), "no kdeck process to signal");
-    let after_exit = |s: &str| s.lines().skip_while(|l| !l.starts_with("EXITED-")).nth(1).unwrap_or("").trim().to_string();
+    let after_exit =
+        |s: &str| s.lines().skip_while(|l| !l.starts_with("EXITED-")).nth(1).unwrap_or("").trim().to_string();
     let s = t.wait_screen("the shell back after SIGTERM, and stty's answer", |s| after_exit(s).ends_with("icanon"));
     assert!(s.contains("EXITED-0"), "{s}");
     let mode = after_exit(&s);
@@ -158,7 +167,10 @@ fn demo_runs_the_load_and_quits_cleanly() {
     t.type_text("demo-");
     t.keys(&["Enter"]);
     let lag_of = |s: &str, g: &str| -> Option<i64> {
-        s.lines().map(|l| l.trim_matches(|c| c == '│' || c == ' ').split_whitespace().collect::<Vec<_>>()).find(|w| w.first() == Some(&g)).and_then(|w| w.get(4)?.parse().ok())
+        s.lines()
+            .map(|l| l.trim_matches(|c| c == '│' || c == ' ').split_whitespace().collect::<Vec<_>>())
+            .find(|w| w.first() == Some(&g))
+            .and_then(|w| w.get(4)?.parse().ok())
     };
     // Billing reads a quarter of its topic's rate: its lag grows from one refresh to the next.
     let first = t.wait_screen("demo-billing behind", |s| lag_of(s, "demo-billing").is_some_and(|l| l > 0));

@@ -16,7 +16,12 @@ fn described(topic: &str) -> Option<Vec<Vec<i64>>> {
     }
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let parts = v["partitions"].as_array().expect("partitions");
-    Some(parts.iter().map(|p| p["replicas"].as_array().expect("replicas").iter().map(|r| r.as_i64().expect("id")).collect()).collect())
+    Some(
+        parts
+            .iter()
+            .map(|p| p["replicas"].as_array().expect("replicas").iter().map(|r| r.as_i64().expect("id")).collect())
+            .collect(),
+    )
 }
 
 fn wait_described(topic: &str, n: Option<usize>) -> Option<Vec<Vec<i64>>> {
@@ -66,7 +71,9 @@ fn create_grow_and_delete_a_topic_from_the_console() {
     assert!(confirm.contains("validated by the broker (CreateTopics, validate-only)"), "{confirm}");
     assert_eq!(described(&topic), None, "the preview creates nothing");
     t.keys(&["Enter"]);
-    t.wait_screen("the create outcome", |s| s.contains(&format!("created topic {topic} (3 partitions, replication factor 3)")));
+    t.wait_screen("the create outcome", |s| {
+        s.contains(&format!("created topic {topic} (3 partitions, replication factor 3)"))
+    });
     let before = wait_described(&topic, Some(3)).expect("created");
     assert!(before.iter().all(|r| r.len() == 3), "{before:?}");
     assert_eq!(data::produce(&topic, 100, 3), vec![34, 33, 33]);
@@ -77,7 +84,9 @@ fn create_grow_and_delete_a_topic_from_the_console() {
     t.wait_screen("the add-partitions form", |s| s.contains(&format!("{topic} has 3 partitions")));
     t.type_text("6");
     t.keys(&["Enter"]);
-    let preview = t.wait_screen("the add-partitions preview", |s| s.contains(&format!("confirm: add partitions to topic {topic}")) && s.contains("checked "));
+    let preview = t.wait_screen("the add-partitions preview", |s| {
+        s.contains(&format!("confirm: add partitions to topic {topic}")) && s.contains("checked ")
+    });
     assert!(preview.contains("looks keyed (15 of 15 sampled"), "{preview}");
     assert!(preview.contains("new partitions (3 → 6, RF 3"), "{preview}");
     let planned = previewed(&preview, 3..6);
@@ -91,10 +100,14 @@ fn create_grow_and_delete_a_topic_from_the_console() {
     data::consume_and_commit(&topic, &unique("tui-ops-check"), &[34, 33, 33]);
 
     // D: enter does nothing until the name is typed exactly
-    let parts = t.wait_screen("six partitions in the topics pane", |s| s.contains(&topic) && row(s, &topic).get(1) == Some(&"6"));
+    let parts = t.wait_screen("six partitions in the topics pane", |s| {
+        s.contains(&topic) && row(s, &topic).get(1) == Some(&"6")
+    });
     assert_eq!(row(&parts, &topic)[1..3], ["6", "3"]);
     t.keys(&["D"]);
-    t.wait_screen("the delete confirm", |s| s.contains(&format!("confirm: delete topic {topic}")) && s.contains("type the topic name"));
+    t.wait_screen("the delete confirm", |s| {
+        s.contains(&format!("confirm: delete topic {topic}")) && s.contains("type the topic name")
+    });
     t.type_text(&topic[..topic.len() - 1]);
     t.keys(&["Enter"]);
     t.wait_screen("enter still disabled", |s| s.contains(&format!("enter is disabled until you type {topic}")));
@@ -105,11 +118,30 @@ fn create_grow_and_delete_a_topic_from_the_console() {
     wait_described(&topic, None);
 
     let audit = t.audit();
-    let got: Vec<(&str, &str, &str)> =
-        audit.iter().map(|e| (e["action"].as_str().unwrap_or(""), e["result"].as_str().unwrap_or(""), e["cluster"].as_str().unwrap_or(""))).collect();
+    let got: Vec<(&str, &str, &str)> = audit
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap_or(""),
+                e["result"].as_str().unwrap_or(""),
+                e["cluster"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
     let c = cluster_name();
-    assert_eq!(got, vec![("topic create", "ok", c.as_str()), ("topic add-partitions", "ok", c.as_str()), ("topic delete", "ok", c.as_str())]);
-    let text: Vec<String> = planned.iter().enumerate().map(|(i, r)| format!("{}=[{}]", i + 3, r.iter().map(i64::to_string).collect::<Vec<_>>().join(","))).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("topic create", "ok", c.as_str()),
+            ("topic add-partitions", "ok", c.as_str()),
+            ("topic delete", "ok", c.as_str())
+        ]
+    );
+    let text: Vec<String> = planned
+        .iter()
+        .enumerate()
+        .map(|(i, r)| format!("{}=[{}]", i + 3, r.iter().map(i64::to_string).collect::<Vec<_>>().join(",")))
+        .collect();
     assert_eq!(audit[1]["request"], format!("add partitions to topic {topic}: 3 -> 6, new {}", text.join(" ")));
 
     t.keys(&["q"]);
@@ -133,18 +165,24 @@ fn read_only_console_hides_and_refuses_changes() {
     assert_eq!(status.trim_end(), " ? help  enter open  / filter  C configs  q quit");
     t.keys(&["?"]);
     // (wait for the whole popup: a capture can land in the middle of a redraw)
-    let help = t.wait_screen("the help", |s| s.contains("keys —") && s.contains("configs of the selected topic") && s.contains("quit"));
+    let help = t.wait_screen("the help", |s| {
+        s.contains("keys —") && s.contains("configs of the selected topic") && s.contains("quit")
+    });
     assert!(!help.contains("create a topic") && !help.contains("delete the selected topic"), "{help}");
     t.keys(&["Escape"]);
     filter_to(&t, &topic);
 
     t.keys(&["c"]);
-    t.wait_screen("create refused", |s| s.contains(&format!("read-only: creating topics is off on {}", cluster_name())));
+    t.wait_screen("create refused", |s| {
+        s.contains(&format!("read-only: creating topics is off on {}", cluster_name()))
+    });
     assert!(!t.screen().contains("tab next field"), "no form opens");
     t.keys(&["+"]);
     t.wait_screen("add partitions refused", |s| s.contains("read-only: adding partitions is off"));
     t.keys(&["D"]);
-    t.wait_screen("delete refused by ops", |s| s.contains(&format!("refusing to delete topic {topic}: cluster {} is read-only", cluster_name())));
+    t.wait_screen("delete refused by ops", |s| {
+        s.contains(&format!("refusing to delete topic {topic}: cluster {} is read-only", cluster_name()))
+    });
     assert!(!t.screen().contains("confirm:"), "no confirm dialog opens");
 
     // configs are readable; changing them is not
@@ -158,15 +196,28 @@ fn read_only_console_hides_and_refuses_changes() {
     t.keys(&["="]);
     t.wait_screen("set refused", |s| s.contains("read-only: setting configs is off"));
     t.keys(&["x"]);
-    t.wait_screen("delete override refused by ops", |s| s.contains(&format!("refusing to change configs of topic {topic}: cluster {} is read-only", cluster_name())));
+    t.wait_screen("delete override refused by ops", |s| {
+        s.contains(&format!("refusing to change configs of topic {topic}: cluster {} is read-only", cluster_name()))
+    });
     t.keys(&["q"]);
     wait_for("kdeck to exit on q", Duration::from_secs(20), || (!t.alive()).then_some(()));
 
     assert_eq!(described(&topic), Some(before), "nothing changed on the cluster");
-    assert_eq!(topic_config(&ops, &topic, "retention.ms"), ("3600000".into(), "dynamic".into(), "DYNAMIC_TOPIC_CONFIG".into()));
+    assert_eq!(
+        topic_config(&ops, &topic, "retention.ms"),
+        ("3600000".into(), "dynamic".into(), "DYNAMIC_TOPIC_CONFIG".into())
+    );
     let audit = t.audit();
-    let got: Vec<(&str, &str, &str)> =
-        audit.iter().map(|e| (e["action"].as_str().unwrap_or(""), e["result"].as_str().unwrap_or(""), e["request"].as_str().unwrap_or(""))).collect();
+    let got: Vec<(&str, &str, &str)> = audit
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap_or(""),
+                e["result"].as_str().unwrap_or(""),
+                e["request"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
     let delete = format!("delete topic {topic}");
     let unset = format!("delete retention.ms on topic {topic}");
     assert_eq!(got, vec![("topic delete", "refused", delete.as_str()), ("config delete", "refused", unset.as_str())]);

@@ -2,7 +2,6 @@
 //! `common::exact`), and regression cases where the documented lower bound
 //! is loose.
 
-
 use std::collections::BTreeMap;
 
 use crate::common::exact::{exact_for_plan, min_moves, ExactInput};
@@ -27,9 +26,17 @@ fn check_against_exact(g: &GenParams, goal_kind: usize) -> Option<(usize, usize,
     assert!(lb <= ex.opt, "lower bound {lb} > exact minimum {} for {g:?}", ex.opt);
     assert!(moves >= ex.opt, "moves {moves} below the exact minimum {}: oracle broken", ex.opt);
     let allowed = ex.opt + ex.opt.div_ceil(10);
-    assert!(moves <= allowed, "moves {moves} > 1.1 x exact minimum {} (lower bound {lb}, class {}) for {g:?}", ex.opt, ex.in_class);
+    assert!(
+        moves <= allowed,
+        "moves {moves} > 1.1 x exact minimum {} (lower bound {lb}, class {}) for {g:?}",
+        ex.opt,
+        ex.in_class
+    );
     if moves > ex.opt {
-        eprintln!("NOTE above the exact minimum: class={} moves {moves} minimum {} lower bound {lb} {g:?} goal {goal_kind}", ex.in_class, ex.opt);
+        eprintln!(
+            "NOTE above the exact minimum: class={} moves {moves} minimum {} lower bound {lb} {g:?} goal {goal_kind}",
+            ex.in_class, ex.opt
+        );
     }
     if ex.in_class && moves > p.summary.move_allowance {
         assert!(
@@ -169,7 +176,15 @@ proptest! {
 /// makes exactly the minimum, 128 moves; no plan can meet the allowance.
 #[test]
 fn drain_seed_1738609866107659699_is_optimal_but_over_allowance() {
-    let g = GenParams { brokers: 4, racks: 1, partitions: 201, max_rf: 3, seed: 1738609866107659699, dead_pct: 0, unhealthy_pct: 0 };
+    let g = GenParams {
+        brokers: 4,
+        racks: 1,
+        partitions: 201,
+        max_rf: 3,
+        seed: 1738609866107659699,
+        dead_pct: 0,
+        unhealthy_pct: 0,
+    };
     let state = gen_state(&g);
     let req = gen_request(&state, 1, g.seed);
     assert_eq!(req.goal, Goal::Drain { brokers: vec![5] });
@@ -184,14 +199,12 @@ fn drain_seed_1738609866107659699_is_optimal_but_over_allowance() {
     // Every balanced vector (145/144/144 in any order) needs >= 128 moves.
     let targets = &p.summary.target_brokers;
     let ids_pos = |id: i32| targets.iter().position(|&t| t == id);
-    let orig: Vec<Vec<usize>> = state
-        .partitions
-        .iter()
-        .map(|q| q.replicas.iter().filter_map(|&b| ids_pos(b)).collect())
-        .collect();
+    let orig: Vec<Vec<usize>> =
+        state.partitions.iter().map(|q| q.replicas.iter().filter_map(|&b| ids_pos(b)).collect()).collect();
     let rfs: Vec<usize> = state.partitions.iter().map(|q| q.replicas.len()).collect();
     for t in [[145, 144, 144], [144, 145, 144], [144, 144, 145]] {
-        let m = min_moves(&ExactInput { orig: &orig, rf: &rfs, rack_of: &[0, 0, 0], caps: &[3], target: &t }).expect("reachable");
+        let m = min_moves(&ExactInput { orig: &orig, rf: &rfs, rack_of: &[0, 0, 0], caps: &[3], target: &t })
+            .expect("reachable");
         assert!(m >= 128 && m > p.summary.move_allowance, "{t:?}: {m}");
     }
 }
@@ -200,7 +213,15 @@ fn drain_seed_1738609866107659699_is_optimal_but_over_allowance() {
 /// broker 3: RF-2 partitions on broker 3 have exactly one destination.
 #[test]
 fn drain_seed_12682414003253911499_is_optimal_but_over_allowance() {
-    let g = GenParams { brokers: 3, racks: 1, partitions: 115, max_rf: 2, seed: 12682414003253911499, dead_pct: 0, unhealthy_pct: 3 };
+    let g = GenParams {
+        brokers: 3,
+        racks: 1,
+        partitions: 115,
+        max_rf: 2,
+        seed: 12682414003253911499,
+        dead_pct: 0,
+        unhealthy_pct: 3,
+    };
     let state = gen_state(&g);
     let req = gen_request(&state, 1, g.seed);
     let p = plan(&state, &req).expect("plan");

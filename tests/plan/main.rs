@@ -185,10 +185,7 @@ proptest! {
 }
 
 fn counts(state: &ClusterState, targets: &[i32]) -> Vec<usize> {
-    targets
-        .iter()
-        .map(|t| state.partitions.iter().filter(|p| p.replicas.contains(t)).count())
-        .collect()
+    targets.iter().map(|t| state.partitions.iter().filter(|p| p.replicas.contains(t)).count()).collect()
 }
 
 /// (min sum of squares over every valid assignment, min moves among valid
@@ -316,7 +313,8 @@ fn skewed_sizes_give_the_byte_check_work() {
             unhealthy_pct: 0,
         };
         for goal in 0..3 {
-            tried += with_brute_bytes(|| run_state(&with_skewed_sizes(gen_state(&g), seed), goal, seed)).byte_exchanges_checked;
+            tried += with_brute_bytes(|| run_state(&with_skewed_sizes(gen_state(&g), seed), goal, seed))
+                .byte_exchanges_checked;
         }
     }
     assert!(tried > 0, "no pair of brokers was ever more than 1% apart");
@@ -329,10 +327,7 @@ fn skewed_sizes_give_the_byte_check_work() {
 #[should_panic(expected = "bytes not locally even")]
 fn byte_check_catches_an_improving_exchange() {
     let state = ClusterState {
-        brokers: vec![
-            Broker { id: 1, rack: None, alive: true },
-            Broker { id: 2, rack: None, alive: true },
-        ],
+        brokers: vec![Broker { id: 1, rack: None, alive: true }, Broker { id: 2, rack: None, alive: true }],
         partitions: [(0, 1u64), (1, 10), (2, 100)]
             .iter()
             .map(|&(p, size)| PartitionState {
@@ -352,7 +347,8 @@ fn byte_check_catches_an_improving_exchange() {
     fin.insert(("t", 1), vec![1]);
     fin.insert(("t", 2), vec![1]);
     let tidx: HashMap<i32, usize> = [(1, 0), (2, 1)].into_iter().collect();
-    let pl = Placed { planned: &planned, final_lists: &fin, tidx: &tidx, rack_of: &[0, 1], caps: &[1, 1], rf_goal: None };
+    let pl =
+        Placed { planned: &planned, final_lists: &fin, tidx: &tidx, rack_of: &[0, 1], caps: &[1, 1], rf_goal: None };
     check_bytes_local_optimum(&pl, true);
 }
 
@@ -383,7 +379,10 @@ fn conditional_checks_get_work() {
         }
     }
     eprintln!("oracle {oracle}, ±1 achievable {pm1}, rack-limited {rack_limited}, 1.1x checked {ratio}, topic pairs {topic_pairs}");
-    assert!(oracle > 0 && pm1 > 0 && rack_limited > 0, "balance oracle: {oracle} runs, {pm1} ±1, {rack_limited} rack-limited");
+    assert!(
+        oracle > 0 && pm1 > 0 && rack_limited > 0,
+        "balance oracle: {oracle} runs, {pm1} ±1, {rack_limited} rack-limited"
+    );
     assert!(ratio > 0, "the 1.1x rule was never checked with a positive lower bound");
     assert!(topic_pairs > 0, "the topic-spread check never had an exchange to look at");
 }
@@ -409,6 +408,13 @@ fn topic_check_catches_an_improving_exchange() {
     fin.insert(("b", 0), vec![2]);
     fin.insert(("b", 1), vec![2]);
     let tidx: HashMap<i32, usize> = [(1, 0), (2, 1), (3, 2)].into_iter().collect();
-    let pl = Placed { planned: &planned, final_lists: &fin, tidx: &tidx, rack_of: &[0, 1, 2], caps: &[1, 1, 1], rf_goal: None };
+    let pl = Placed {
+        planned: &planned,
+        final_lists: &fin,
+        tidx: &tidx,
+        rack_of: &[0, 1, 2],
+        caps: &[1, 1, 1],
+        rf_goal: None,
+    };
     check_topic_local_optimum(&pl);
 }

@@ -34,7 +34,10 @@ impl TablePane for BrokersPane {
         ctx.brokers.len()
     }
     fn filter_text(&self, ctx: &Ctx, i: usize) -> String {
-        ctx.brokers.get(i).map(|r| format!("{} {} {}", r.id, address(r).unwrap_or_default(), r.rack.clone().unwrap_or_default())).unwrap_or_default()
+        ctx.brokers
+            .get(i)
+            .map(|r| format!("{} {} {}", r.id, address(r).unwrap_or_default(), r.rack.clone().unwrap_or_default()))
+            .unwrap_or_default()
     }
     fn sort_key(&self, ctx: &Ctx, i: usize, column: usize) -> SortKey {
         let Some(r) = ctx.brokers.get(i) else { return SortKey::Num(0) };

@@ -18,7 +18,8 @@ impl ConfigsPane {
     }
 }
 
-const COLUMNS: &[Column] = &[col("KEY", Min(28)), col("VALUE", Min(12)), col("SOURCE", Length(7)), col("FROM", Length(17))];
+const COLUMNS: &[Column] =
+    &[col("KEY", Min(28)), col("VALUE", Min(12)), col("SOURCE", Length(7)), col("FROM", Length(17))];
 
 /// Set on the topic itself: what "delete override" removes.
 pub fn is_override(c: &ConfigView) -> bool {
@@ -37,7 +38,12 @@ impl TablePane for ConfigsPane {
     fn title(&self, _ctx: &Ctx) -> String {
         match &self.configs {
             None => format!("Configs of {} — reading…", self.topic),
-            Some(c) => format!("Configs of {} ({}, {} set on the topic)", self.topic, c.len(), c.iter().filter(|c| is_override(c)).count()),
+            Some(c) => format!(
+                "Configs of {} ({}, {} set on the topic)",
+                self.topic,
+                c.len(),
+                c.iter().filter(|c| is_override(c)).count()
+            ),
         }
     }
     fn columns(&self) -> &'static [Column] {

@@ -44,7 +44,14 @@ impl TablePane for GroupDetailPane {
     }
     fn filter_text(&self, ctx: &Ctx, i: usize) -> String {
         self.row_at(ctx, i)
-            .map(|r| format!("{} {} {}", r.topic, r.client_id.clone().unwrap_or_default(), r.host.clone().unwrap_or_default()))
+            .map(|r| {
+                format!(
+                    "{} {} {}",
+                    r.topic,
+                    r.client_id.clone().unwrap_or_default(),
+                    r.host.clone().unwrap_or_default()
+                )
+            })
             .unwrap_or_default()
     }
     fn sort_key(&self, ctx: &Ctx, i: usize, column: usize) -> SortKey {

@@ -143,8 +143,9 @@ impl TableView {
             return;
         }
         let needle = self.filter.to_lowercase();
-        let mut order: Vec<usize> =
-            (0..pane.count(ctx)).filter(|&i| needle.is_empty() || pane.filter_text(ctx, i).to_lowercase().contains(&needle)).collect();
+        let mut order: Vec<usize> = (0..pane.count(ctx))
+            .filter(|&i| needle.is_empty() || pane.filter_text(ctx, i).to_lowercase().contains(&needle))
+            .collect();
         if let Some(c) = self.sort {
             let mut keyed: Vec<(SortKey, usize)> = order.iter().map(|&i| (pane.sort_key(ctx, i, c), i)).collect();
             keyed.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
@@ -232,7 +233,11 @@ impl TableView {
                 .collect::<Vec<_>>(),
         )
         .style(ctx.theme.accent);
-        let position = if self.order.is_empty() { "0/0".to_string() } else { format!("{}/{}", self.selected + 1, self.order.len()) };
+        let position = if self.order.is_empty() {
+            "0/0".to_string()
+        } else {
+            format!("{}/{}", self.selected + 1, self.order.len())
+        };
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(ctx.theme.dim)
@@ -321,7 +326,8 @@ mod tests {
             pane.rendered.store(0, Ordering::Relaxed);
             term.draw(|f| view.draw(f, f.area(), &pane, &ctx, Line::from("big"))).expect("draw");
             let buf = term.backend().buffer().clone();
-            let text: Vec<String> = (0..24).map(|y| (0..20).map(|x| buf[(x, y)].symbol().to_string()).collect()).collect();
+            let text: Vec<String> =
+                (0..24).map(|y| (0..20).map(|x| buf[(x, y)].symbol().to_string()).collect()).collect();
             (pane.rendered.load(Ordering::Relaxed), text)
         };
         let (n, _) = draw(&mut view);

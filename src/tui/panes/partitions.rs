@@ -91,11 +91,14 @@ impl TablePane for PartitionsPane {
             id_list(&p.isr, &[], th.text, th.text),
             cell(opt_num(p.log_start_offset), th.text),
             cell(opt_num(p.log_end_offset), th.text),
-            cell(st, match st {
-                "OFFLINE" => th.error,
-                "ok" => th.ok,
-                _ => th.warn,
-            }),
+            cell(
+                st,
+                match st {
+                    "OFFLINE" => th.error,
+                    "ok" => th.ok,
+                    _ => th.warn,
+                },
+            ),
         ]
     }
     fn peek_target(&self, ctx: &Ctx, i: usize) -> Option<(String, i32)> {

@@ -41,7 +41,9 @@ impl TablePane for PeekPane {
     fn title(&self, _ctx: &Ctx) -> String {
         match &self.messages {
             None => format!("{}/{} — reading…", self.topic, self.partition),
-            Some(m) => format!("{}/{} — last {} messages (not committed, no group)", self.topic, self.partition, m.len()),
+            Some(m) => {
+                format!("{}/{} — last {} messages (not committed, no group)", self.topic, self.partition, m.len())
+            }
         }
     }
     fn columns(&self) -> &'static [Column] {
@@ -51,7 +53,9 @@ impl TablePane for PeekPane {
         self.messages.as_ref().map(Vec::len).unwrap_or(0)
     }
     fn filter_text(&self, _ctx: &Ctx, i: usize) -> String {
-        self.msg(i).map(|m| format!("{} {}", m.key.clone().unwrap_or_default(), m.value.clone().unwrap_or_default())).unwrap_or_default()
+        self.msg(i)
+            .map(|m| format!("{} {}", m.key.clone().unwrap_or_default(), m.value.clone().unwrap_or_default()))
+            .unwrap_or_default()
     }
     fn sort_key(&self, _ctx: &Ctx, i: usize, _column: usize) -> SortKey {
         SortKey::Num(self.msg(i).map(|m| m.offset).unwrap_or(0))

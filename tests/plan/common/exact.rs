@@ -106,11 +106,7 @@ pub fn min_moves(inp: &ExactInput<'_>) -> Option<usize> {
                     moved_edges.push(e);
                 }
                 // Zero-cost start: keep original replicas while capacities allow.
-                if is_orig
-                    && g.cap[se] > 0
-                    && g.cap[sink_e[b]] > 0
-                    && ke.is_none_or(|ke| g.cap[ke] > 0)
-                {
+                if is_orig && g.cap[se] > 0 && g.cap[sink_e[b]] > 0 && ke.is_none_or(|ke| g.cap[ke] > 0) {
                     g.push(se, 1);
                     if let Some(ke) = ke {
                         g.push(ke, 1);
@@ -279,7 +275,8 @@ pub fn exact_for_plan(
         }
     };
     let skipped: BTreeSet<(&str, i32)> = plan.summary.skipped.iter().map(|s| (s.topic.as_str(), s.partition)).collect();
-    let moved: HashMap<(&str, i32), &Vec<i32>> = plan.moves.iter().map(|m| ((m.topic.as_str(), m.partition), &m.to)).collect();
+    let moved: HashMap<(&str, i32), &Vec<i32>> =
+        plan.moves.iter().map(|m| ((m.topic.as_str(), m.partition), &m.to)).collect();
     let rf_goal = match &req.goal {
         Goal::ReplicationFactor { rf } => Some(*rf),
         _ => None,

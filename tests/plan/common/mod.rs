@@ -46,7 +46,11 @@ impl Rng {
         z ^ (z >> 31)
     }
     pub fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
     }
     pub fn chance(&mut self, percent: usize) -> bool {
         self.below(100) < percent
@@ -168,13 +172,8 @@ pub fn gen_state(g: &GenParams) -> ClusterState {
 pub fn gen_request(state: &ClusterState, goal_kind: usize, seed: u64) -> PlanRequest {
     let mut rng = Rng::new(seed.wrapping_mul(31).wrapping_add(7));
     let alive: Vec<i32> = state.brokers.iter().filter(|b| b.alive).map(|b| b.id).collect();
-    let topics: Vec<String> = state
-        .partitions
-        .iter()
-        .map(|p| p.topic.clone())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let topics: Vec<String> =
+        state.partitions.iter().map(|p| p.topic.clone()).collect::<BTreeSet<_>>().into_iter().collect();
     let scope = match rng.below(10) {
         0..=5 => Scope::All,
         6 | 7 => {
@@ -317,7 +316,12 @@ pub fn check_plan(state: &ClusterState, req: &PlanRequest, plan: &Plan) -> Facts
         final_lists.insert((p.topic.as_str(), p.partition), p.replicas.clone());
     }
     for m in &plan.moves {
-        assert!(planned_keys.contains(&(m.topic.as_str(), m.partition)), "move of an unplanned partition {}-{}", m.topic, m.partition);
+        assert!(
+            planned_keys.contains(&(m.topic.as_str(), m.partition)),
+            "move of an unplanned partition {}-{}",
+            m.topic,
+            m.partition
+        );
         let orig = &final_lists[&(m.topic.as_str(), m.partition)];
         assert_eq!(&m.from, orig, "from = current assignment");
         assert_ne!(m.from, m.to);
@@ -377,11 +381,7 @@ pub fn check_plan(state: &ClusterState, req: &PlanRequest, plan: &Plan) -> Facts
             }
         }
     }
-    let moves: usize = plan
-        .moves
-        .iter()
-        .map(|m| m.to.iter().filter(|b| !m.from.contains(b)).count())
-        .sum();
+    let moves: usize = plan.moves.iter().map(|m| m.to.iter().filter(|b| !m.from.contains(b)).count()).sum();
     facts.moves = moves;
     assert_eq!(plan.summary.moves, moves);
     if leaders_only {
@@ -405,7 +405,10 @@ pub fn check_plan(state: &ClusterState, req: &PlanRequest, plan: &Plan) -> Facts
         // (b)/(c) exact optimum by an independent oracle.
         if let Some((opt, opt_d)) = oracle(&racks, &caps, &rfs, &cur) {
             facts.oracle_checked = true;
-            assert_eq!(cost, opt, "balance not optimal (sum of squares {cost} vs {opt}); counts {fin:?} racks {racks:?}");
+            assert_eq!(
+                cost, opt,
+                "balance not optimal (sum of squares {cost} vs {opt}); counts {fin:?} racks {racks:?}"
+            );
             assert_eq!(d, opt_d, "target not the closest optimal one");
             let pm1 = opt == pm1_cost;
             facts.pm1_achievable = Some(pm1);
@@ -438,7 +441,11 @@ pub fn check_plan(state: &ClusterState, req: &PlanRequest, plan: &Plan) -> Facts
             facts.ratio_checked = lb > 0;
             if moves > allowed {
                 let ex = exact::exact_for_plan(state, req, plan).expect("the exact minimum of a plan with moves");
-                assert!(ex.opt > allowed, "moves {moves} > allowed {allowed} (lower bound {lb}) although {} moves suffice", ex.opt);
+                assert!(
+                    ex.opt > allowed,
+                    "moves {moves} > allowed {allowed} (lower bound {lb}) although {} moves suffice",
+                    ex.opt
+                );
                 assert!(moves <= ex.opt + ex.opt.div_ceil(10), "moves {moves} > 1.1 x the exact minimum {}", ex.opt);
             }
         } else {
@@ -452,7 +459,14 @@ pub fn check_plan(state: &ClusterState, req: &PlanRequest, plan: &Plan) -> Facts
     }
 
     if !leaders_only && b_n > 1 {
-        let pl = Placed { planned: &planned, final_lists: &final_lists, tidx: &tidx, rack_of: &rack_of, caps: &caps, rf_goal };
+        let pl = Placed {
+            planned: &planned,
+            final_lists: &final_lists,
+            tidx: &tidx,
+            rack_of: &rack_of,
+            caps: &caps,
+            rf_goal,
+        };
         facts.byte_exchanges_checked = check_bytes_local_optimum(&pl, brute_bytes());
         // The topic search has a work budget; its local optimum is checked when it ran to the end.
         facts.topic_search_complete = plan.summary.topic_search_complete;
@@ -596,7 +610,11 @@ pub fn check_bytes_local_optimum(pl: &Placed, brute: bool) -> usize {
                 }
                 tried += 1;
                 let gap = bytes[x] - bytes[y];
-                let (lo, hi) = if gap > 0 { (i128::from(sc) - gap, i128::from(sc)) } else { (i128::from(sc), i128::from(sc) - gap) };
+                let (lo, hi) = if gap > 0 {
+                    (i128::from(sc) - gap, i128::from(sc))
+                } else {
+                    (i128::from(sc), i128::from(sc) - gap)
+                };
                 let e_c = i32::from(added(c, y)) - i32::from(added(c, x));
                 let lists: Vec<&Vec<(u64, usize)>> = if brute {
                     vec![&all[y]]
@@ -613,7 +631,8 @@ pub fn check_bytes_local_optimum(pl: &Placed, brute: bool) -> usize {
                         continue;
                     }
                     let more_moves = e_c + i32::from(added(q, x)) - i32::from(added(q, y));
-                    let more_leaderless = i32::from(leader_on(c, x)) - i32::from(leader_on(c, y)) + i32::from(leader_on(q, y))
+                    let more_leaderless = i32::from(leader_on(c, x)) - i32::from(leader_on(c, y))
+                        + i32::from(leader_on(q, y))
                         - i32::from(leader_on(q, x));
                     if more_moves > 0 || more_leaderless > 0 {
                         continue;
@@ -664,11 +683,13 @@ pub fn check_topic_local_optimum(pl: &Placed) -> usize {
             }
             // An improving exchange needs g_A >= 2 for one of the two topics (take it as A)
             // and g_B >= 3 - g_A >= ... so g_B >= 0 at least when g_A >= 3, >= 1 when g_A = 2.
-            let heavy: Vec<(&str, i64)> = topics.iter().map(|&a| (a, cnt(a, x) - cnt(a, y))).filter(|&(_, g)| g >= 2).collect();
+            let heavy: Vec<(&str, i64)> =
+                topics.iter().map(|&a| (a, cnt(a, x) - cnt(a, y))).filter(|&(_, g)| g >= 2).collect();
             if heavy.is_empty() {
                 continue;
             }
-            let light: Vec<(&str, i64)> = topics.iter().map(|&b| (b, cnt(b, y) - cnt(b, x))).filter(|&(_, g)| g >= 0).collect();
+            let light: Vec<(&str, i64)> =
+                topics.iter().map(|&b| (b, cnt(b, y) - cnt(b, x))).filter(|&(_, g)| g >= 0).collect();
             for &(a, g_a) in &heavy {
                 for &(b, g_b) in &light {
                     if b == a || g_a + g_b < 3 {
@@ -683,9 +704,11 @@ pub fn check_topic_local_optimum(pl: &Placed) -> usize {
                                 continue;
                             }
                             pairs += 1;
-                            let more_moves = i32::from(!orig_has(c, y)) - i32::from(!orig_has(c, x)) + i32::from(!orig_has(q, x))
+                            let more_moves = i32::from(!orig_has(c, y)) - i32::from(!orig_has(c, x))
+                                + i32::from(!orig_has(q, x))
                                 - i32::from(!orig_has(q, y));
-                            let more_leaderless = i32::from(lead(c, x)) - i32::from(lead(c, y)) + i32::from(lead(q, y)) - i32::from(lead(q, x));
+                            let more_leaderless = i32::from(lead(c, x)) - i32::from(lead(c, y)) + i32::from(lead(q, y))
+                                - i32::from(lead(q, x));
                             assert!(
                                 more_moves > 0 || more_leaderless > 0,
                                 "topics not locally spread: {}-{} on broker index {x} ({a}: {} vs {}) and {}-{} on {y} ({b}: {} vs {}) could swap brokers",
@@ -854,7 +877,8 @@ pub fn lower_bound(
             must[k] += (rf as i64 - others - cnt[k]).max(0);
         }
     }
-    let alpha: Vec<i64> = (0..k_n).map(|k| (delta[k] + (excess[k] + forced_extra[k]).max(forced[k])).max(must[k]).max(0)).collect();
+    let alpha: Vec<i64> =
+        (0..k_n).map(|k| (delta[k] + (excess[k] + forced_extra[k]).max(forced[k])).max(must[k]).max(0)).collect();
     let a: i64 = alpha.iter().sum();
     let b = (0..k_n).map(|k| alpha[k] + outside[k]).max().unwrap_or(0);
     let undroppable: i64 = (0..cur.len()).map(|i| (cur[i] as i64 - fin[i] as i64 - droppable[i]).max(0)).sum();
@@ -876,7 +900,11 @@ pub fn check_leaders(
         let l = &finals[&(p.topic.as_str(), p.partition)];
         let cands: Vec<usize> = l.iter().filter_map(|b| tidx.get(b).copied()).collect();
         let Some(&first) = cands.first() else { continue };
-        assert_eq!(tidx.get(&l[0]).copied(), Some(first), "preferred leader not on a target broker while one is possible");
+        assert_eq!(
+            tidx.get(&l[0]).copied(),
+            Some(first),
+            "preferred leader not on a target broker while one is possible"
+        );
         load[first] += 1;
         for &c in &cands[1..] {
             adj[first][c] = true;
@@ -890,7 +918,12 @@ pub fn check_leaders(
             for y in 0..b_n {
                 if adj[u][y] && !seen[y] {
                     seen[y] = true;
-                    assert!(load[y] + 2 > load[x], "cost-reducing leader path from broker #{x} ({}) to #{y} ({})", load[x], load[y]);
+                    assert!(
+                        load[y] + 2 > load[x],
+                        "cost-reducing leader path from broker #{x} ({}) to #{y} ({})",
+                        load[x],
+                        load[y]
+                    );
                     q.push_back(y);
                 }
             }
