@@ -139,7 +139,36 @@ pub async fn run(client: &Client, format: Format, cmd: &ReassignCommand) -> anyh
     if let ReassignCommand::Status = cmd {
         return status(client, format).await;
     }
-    let snap = cluster::load(client, &LoadOptions { configs: true, ..Default::default() }).await?;
+    // What the command names is read first: a bad file changes nothing and needs no cluster, and
+    // the topics it names are looked for on every broker before one is called missing.
+    let scope = match cmd {
+        ReassignCommand::Plan { topics, topics_regex, topics_json, .. } => Some(if let Some(re) = topics_regex {
+            Scope::Regex(re.clone())
+        } else if let Some(f) = topics_json {
+            let text = std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
+            Scope::Topics(plan::parse_topics_to_move(&text).with_context(|| f.display().to_string())?)
+        } else if topics.is_empty() {
+            Scope::All
+        } else {
+            Scope::Topics(topics.clone())
+        }),
+        _ => None,
+    };
+    let to_validate = match cmd {
+        ReassignCommand::Validate { file, .. } => {
+            let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+            Some(plan::parse_reassignment(&text).with_context(|| file.display().to_string())?)
+        }
+        _ => None,
+    };
+    let mut expect_topics: Vec<String> = match (&scope, &to_validate) {
+        (Some(Scope::Topics(t)), _) => t.clone(),
+        (_, Some(r)) => r.partitions.iter().map(|p| p.topic.clone()).collect(),
+        _ => Vec::new(),
+    };
+    expect_topics.sort();
+    expect_topics.dedup();
+    let snap = cluster::load(client, &LoadOptions { configs: true, expect_topics, ..Default::default() }).await?;
     let sizes = match cmd {
         ReassignCommand::Plan { .. } => {
             cluster::replica_sizes(client, &snap.brokers.iter().map(|b| b.id).collect::<Vec<_>>()).await
@@ -151,27 +180,8 @@ pub async fn run(client: &Client, format: Format, cmd: &ReassignCommand) -> anyh
     }
     let state = cluster_state(&snap, &sizes);
     match cmd {
-        ReassignCommand::Plan {
-            goal,
-            topics,
-            topics_regex,
-            topics_json,
-            brokers,
-            drain,
-            rf,
-            include_unhealthy,
-            out,
-        } => {
-            let scope = if let Some(re) = topics_regex {
-                Scope::Regex(re.clone())
-            } else if let Some(f) = topics_json {
-                let text = std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
-                Scope::Topics(plan::parse_topics_to_move(&text).with_context(|| f.display().to_string())?)
-            } else if topics.is_empty() {
-                Scope::All
-            } else {
-                Scope::Topics(topics.clone())
-            };
+        ReassignCommand::Plan { goal, brokers, drain, rf, include_unhealthy, out, .. } => {
+            let scope = scope.unwrap_or(Scope::All);
             let goal = match (goal, rf, drain.is_empty()) {
                 (GoalArg::Rebalance, None, true) => Goal::Rebalance,
                 (GoalArg::Leaders, None, true) => Goal::LeadersOnly,
@@ -206,14 +216,21 @@ pub async fn run(client: &Client, format: Format, cmd: &ReassignCommand) -> anyh
         }
         ReassignCommand::Status => unreachable!("answered above"),
         ReassignCommand::Validate { file, rf } => {
-            let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-            let r = plan::parse_reassignment(&text).with_context(|| file.display().to_string())?;
+            let Some(r) = to_validate else { bail!("internal error: {} was not read", file.display()) };
             let warnings = plan::validate(&state, &r, *rf).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let lines: Vec<String> = warnings.iter().map(|w| format!("warning: {w}")).collect();
             Ok(match format {
-                Format::Json => json(&serde_json::json!({ "valid": true, "warnings": lines }))?,
+                Format::Json => json(&serde_json::json!({
+                    "valid": true,
+                    "partitions": r.partitions.len(),
+                    "warnings": lines,
+                }))?,
                 Format::Table => {
-                    let mut s = format!("{}: valid ({} partitions)\n", file.display(), r.partitions.len());
+                    let mut s = if r.partitions.is_empty() {
+                        format!("{}: valid, nothing to move (the plan lists no partition)\n", file.display())
+                    } else {
+                        format!("{}: valid ({} partitions)\n", file.display(), r.partitions.len())
+                    };
                     for l in lines {
                         s.push_str(&l);
                         s.push('\n');
@@ -320,6 +337,9 @@ fn render(v: &PlanOutput) -> String {
     out.push_str(&t.render());
     for sk in &s.skipped {
         out.push_str(&format!("skipped {}-{}: {:?}\n", sk.topic, sk.partition, sk.reason));
+    }
+    if s.moves == 0 && s.leader_only_changes == 0 && s.replicas_dropped == 0 {
+        out.push_str("Nothing to move: the plan lists no partition (valid; executing it changes nothing)\n");
     }
     out.push_str(&format!("Wrote {} and {}\n", v.plan_file, v.rollback_file));
     out

@@ -28,10 +28,15 @@ pub struct LoadOptions {
     pub configs: bool,
     pub groups: GroupScope,
     pub reassignments: bool,
+    /// Topics the user named that must be in the snapshot (besides `topics`): a broker that has
+    /// not caught up with a new topic yet is not taken as the last word on it.
+    pub expect_topics: Vec<String>,
 }
 
 pub async fn load(client: &Client, opts: &LoadOptions) -> Result<Snapshot> {
-    let meta = client.metadata(opts.topics.as_deref()).await?;
+    let mut named = opts.expect_topics.clone();
+    named.extend(opts.topics.iter().flatten().cloned());
+    let meta = client.metadata_knowing(opts.topics.as_deref(), &named).await?;
     let mut snap = Snapshot { cluster_id: meta.cluster_id.as_ref().map(|c| c.to_string()), ..Default::default() };
 
     snap.controller_id = match client.quorum_leader().await {

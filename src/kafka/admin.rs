@@ -16,9 +16,9 @@ use kafka_protocol::messages::{
 };
 use kafka_protocol::protocol::StrBytes;
 
-use super::client::{backoff, Client, Target};
+use super::client::{Client, Target};
 use super::error::{KafkaError, Result};
-use super::proto::{error_name, is_retriable};
+use super::proto::{error_name, is_transient};
 
 pub type TopicPartition = (String, i32);
 
@@ -80,7 +80,8 @@ pub struct LogDir {
     pub replicas: Vec<ReplicaLog>,
 }
 
-const ROUNDS: usize = 4;
+/// UNKNOWN_TOPIC_OR_PARTITION: see [`is_transient`] for why it is not simply retried.
+const UNKNOWN_TOPIC_OR_PARTITION: i16 = 3;
 
 fn s(v: &str) -> StrBytes {
     StrBytes::from_string(v.to_string())
@@ -88,7 +89,9 @@ fn s(v: &str) -> StrBytes {
 
 impl Client {
     /// Log start or end offsets, one ListOffsets per partition leader (sent concurrently).
-    /// `leaders` maps each partition to its current leader (None: offline).
+    /// `leaders` maps each partition to its current leader (None: offline). Partitions answered
+    /// with a transient error (leader moving, offsets not yet available after an election) are
+    /// retried on their leader from fresh metadata until the call's budget is spent.
     pub async fn list_offsets(
         &self,
         leaders: &[(TopicPartition, Option<i32>)],
@@ -96,7 +99,8 @@ impl Client {
     ) -> HashMap<TopicPartition, std::result::Result<i64, String>> {
         let mut out = HashMap::new();
         let mut todo: Vec<(TopicPartition, Option<i32>)> = leaders.to_vec();
-        for round in 0..ROUNDS {
+        let mut budget = self.retry();
+        loop {
             let mut by_leader: BTreeMap<i32, Vec<TopicPartition>> = BTreeMap::new();
             for (tp, leader) in todo.drain(..) {
                 match leader {
@@ -110,13 +114,18 @@ impl Client {
                 let res = self.list_offsets_on(leader, &tps, spec).await;
                 (leader, tps, res)
             });
-            let mut retry = Vec::new();
+            // partitions to ask again, with the error to report if the budget runs out
+            let mut retry: Vec<(TopicPartition, String)> = Vec::new();
             for (leader, tps, res) in join_all(calls).await {
                 match res {
                     Ok(per_partition) => {
                         for (tp, r) in per_partition {
                             match r {
-                                Err(code) if is_retriable(code) && round + 1 < ROUNDS => retry.push(tp),
+                                // UNKNOWN_TOPIC_OR_PARTITION: the leader may not have caught up
+                                // yet; fresh metadata below tells whether the partition exists.
+                                Err(code) if is_transient(code) || code == UNKNOWN_TOPIC_OR_PARTITION => {
+                                    retry.push((tp, error_name(code)))
+                                }
                                 Err(code) => {
                                     out.insert(tp, Err(error_name(code)));
                                 }
@@ -125,6 +134,9 @@ impl Client {
                                 }
                             }
                         }
+                    }
+                    Err(e) if e.is_connection() => {
+                        retry.extend(tps.into_iter().map(|tp| (tp, format!("leader {leader}: {e}"))))
                     }
                     Err(e) => {
                         for tp in tps {
@@ -136,22 +148,33 @@ impl Client {
             if retry.is_empty() {
                 break;
             }
-            tokio::time::sleep(backoff(round)).await;
-            let topics: Vec<String> = {
-                let mut t: Vec<String> = retry.iter().map(|(t, _)| t.clone()).collect();
-                t.dedup();
-                t
+            if !budget.again().await {
+                out.extend(retry.into_iter().map(|(tp, e)| (tp, Err(e))));
+                break;
+            }
+            let mut topics: Vec<String> = retry.iter().map(|((t, _), _)| t.clone()).collect();
+            topics.sort();
+            topics.dedup();
+            let fresh = match self.metadata(Some(&topics)).await {
+                Ok(m) => m,
+                Err(e) => {
+                    out.extend(retry.into_iter().map(|(tp, _)| (tp, Err(format!("metadata: {e}")))));
+                    break;
+                }
             };
-            let fresh = self.metadata(Some(&topics)).await.ok();
-            for tp in retry {
-                let leader = fresh.as_ref().and_then(|m| {
-                    m.topics
-                        .iter()
-                        .find(|t| t.name.as_ref().is_some_and(|n| n.0.as_str() == tp.0))
-                        .and_then(|t| t.partitions.iter().find(|p| p.partition_index == tp.1))
-                        .map(|p| p.leader_id.0)
-                });
-                todo.push((tp, leader));
+            for (tp, last) in retry {
+                let partition = fresh
+                    .topics
+                    .iter()
+                    .find(|t| t.name.as_ref().is_some_and(|n| n.0.as_str() == tp.0) && t.error_code == 0)
+                    .and_then(|t| t.partitions.iter().find(|p| p.partition_index == tp.1));
+                match partition {
+                    Some(p) => todo.push((tp, Some(p.leader_id.0))),
+                    // gone from the cluster: the last answer stands
+                    None => {
+                        out.insert(tp, Err(last));
+                    }
+                }
             }
         }
         out
@@ -200,12 +223,19 @@ impl Client {
     }
 
     /// Groups from every broker (each lists only the groups it coordinates). Unreachable brokers
-    /// are reported next to the groups that could be listed.
+    /// are reported next to the groups that could be listed; a broker whose coordinator is still
+    /// loading is asked again within the call's budget.
     pub async fn list_groups(&self) -> (Vec<ListedGroup>, Vec<String>) {
         let ids = self.broker_ids();
-        let calls = ids
-            .iter()
-            .map(|&id| async move { (id, self.send(Target::Broker(id), &ListGroupsRequest::default()).await) });
+        let calls = ids.iter().map(|&id| async move {
+            let mut budget = self.retry();
+            loop {
+                match self.send(Target::Broker(id), &ListGroupsRequest::default()).await {
+                    Ok(r) if is_transient(r.error_code) && budget.again().await => continue,
+                    res => return (id, res),
+                }
+            }
+        });
         let mut groups: BTreeMap<String, ListedGroup> = BTreeMap::new();
         let mut errors = Vec::new();
         for (id, res) in join_all(calls).await {
@@ -272,26 +302,27 @@ impl Client {
         out
     }
 
-    /// Runs a per-coordinator batch operation for many groups, re-finding coordinators and
-    /// retrying the groups that got a retriable coordinator error.
+    /// Runs a per-coordinator batch operation for many groups. Groups answered with a transient
+    /// error (a coordinator still loading its partition of __consumer_offsets after a restart, or
+    /// one that moved) are retried, coordinators looked up again, until the call's budget is spent.
     async fn per_coordinator<T, F, Fut>(&self, groups: &[String], op: F) -> HashMap<String, Result<T>>
     where
         F: Fn(i32, Vec<String>) -> Fut,
         Fut: std::future::Future<Output = Result<Vec<(String, std::result::Result<T, KafkaError>)>>>,
     {
+        let transient = |e: &KafkaError| e.code().is_some_and(is_transient);
         let mut out = HashMap::new();
         let mut todo: Vec<String> = groups.to_vec();
-        for round in 0..ROUNDS {
-            if todo.is_empty() {
-                break;
-            }
+        let mut budget = self.retry();
+        while !todo.is_empty() {
             let coords = self.find_coordinators(&todo).await;
             let mut by_coord: BTreeMap<i32, Vec<String>> = BTreeMap::new();
-            let mut retry = Vec::new();
+            // groups to ask again, with the error to report if the budget runs out
+            let mut retry: Vec<(String, KafkaError)> = Vec::new();
             for g in todo.drain(..) {
                 match coords.get(&g) {
                     Some(Ok(c)) => by_coord.entry(*c).or_default().push(g),
-                    Some(Err(e)) if e.code().is_some_and(is_retriable) && round + 1 < ROUNDS => retry.push(g),
+                    Some(Err(e)) if transient(e) => retry.push((g, KafkaError::Other(e.to_string()))),
                     Some(Err(e)) => {
                         out.insert(g, Err(KafkaError::Other(e.to_string())));
                     }
@@ -309,14 +340,17 @@ impl Client {
                     Ok(items) => {
                         for (g, r) in items {
                             match r {
-                                Err(e) if e.code().is_some_and(is_retriable) && round + 1 < ROUNDS => retry.push(g),
+                                Err(e) if transient(&e) => retry.push((g, e)),
                                 r => {
                                     out.insert(g, r);
                                 }
                             }
                         }
                     }
-                    Err(e) if e.is_connection() && round + 1 < ROUNDS => retry.extend(gs),
+                    Err(e) if e.is_connection() || transient(&e) => {
+                        let msg = e.to_string();
+                        retry.extend(gs.into_iter().map(|g| (g, KafkaError::Other(msg.clone()))));
+                    }
                     Err(e) => {
                         let msg = e.to_string();
                         for g in gs {
@@ -325,10 +359,14 @@ impl Client {
                     }
                 }
             }
-            if !retry.is_empty() {
-                tokio::time::sleep(backoff(round)).await;
+            if retry.is_empty() {
+                break;
             }
-            todo = retry;
+            if !budget.again().await {
+                out.extend(retry.into_iter().map(|(g, e)| (g, Err(e))));
+                break;
+            }
+            todo = retry.into_iter().map(|(g, _)| g).collect();
         }
         out
     }
@@ -440,7 +478,14 @@ impl Client {
     }
 
     async fn describe_log_dirs_on(&self, broker: i32) -> Result<Vec<LogDir>> {
-        let resp = self.send(Target::Broker(broker), &DescribeLogDirsRequest::default().with_topics(None)).await?;
+        let req = DescribeLogDirsRequest::default().with_topics(None);
+        let mut budget = self.retry();
+        let resp = loop {
+            let resp = self.send(Target::Broker(broker), &req).await?;
+            if !(is_transient(resp.error_code) && budget.again().await) {
+                break resp;
+            }
+        };
         // v3+ has a top-level error; before that a broker that refuses (no DESCRIBE on the
         // cluster) answers with no directories at all, and every broker has at least one.
         if resp.error_code != 0 {
@@ -486,13 +531,11 @@ impl Client {
         let req = ListPartitionReassignmentsRequest::default()
             .with_timeout_ms(self.config().request_timeout.as_millis() as i32)
             .with_topics(None);
-        let mut round = 0;
+        let mut budget = self.retry();
         loop {
             let resp = self.send(Target::Controller, &req).await?;
-            if resp.error_code == 41 && round + 1 < ROUNDS {
+            if is_transient(resp.error_code) && budget.again().await {
                 self.invalidate().await?;
-                tokio::time::sleep(backoff(round)).await;
-                round += 1;
                 continue;
             }
             if resp.error_code != 0 {

@@ -17,12 +17,11 @@ use kafka_protocol::messages::{
 use kafka_protocol::protocol::StrBytes;
 use serde::Serialize;
 
-use super::client::{backoff, Client, Target};
+use super::client::{Client, Target};
 use super::error::{KafkaError, Result};
-use super::proto::KafkaRequest;
+use super::proto::{is_transient, KafkaRequest};
 
 const NOT_CONTROLLER: i16 = 41;
-const ROUNDS: usize = 4;
 
 fn s(v: &str) -> StrBytes {
     StrBytes::from_string(v.to_string())
@@ -221,20 +220,19 @@ pub struct CreatedTopic {
 }
 
 impl Client {
-    /// Sends to the controller; when `not_controller` says the answer was NOT_CONTROLLER, re-reads
-    /// metadata and tries again.
+    /// Sends to the controller; while `again` says the answer is worth retrying (NOT_CONTROLLER for
+    /// a change: the controller moved and nothing was applied), re-reads metadata and tries again
+    /// within the call's budget.
     async fn to_controller<R: KafkaRequest>(
         &self,
         req: &R,
-        not_controller: impl Fn(&R::Response) -> bool,
+        again: impl Fn(&R::Response) -> bool,
     ) -> Result<R::Response> {
-        let mut round = 0;
+        let mut budget = self.retry();
         loop {
             let resp = self.send(Target::Controller, req).await?;
-            if not_controller(&resp) && round + 1 < ROUNDS {
+            if again(&resp) && budget.again().await {
                 self.invalidate().await?;
-                tokio::time::sleep(backoff(round)).await;
-                round += 1;
                 continue;
             }
             return Ok(resp);
@@ -356,8 +354,9 @@ impl Client {
                 .with_configuration_keys(None)])
             .with_include_synonyms(true);
         let resp = match resource.target() {
+            // a read: every transient answer is worth another try
             Target::Controller => {
-                self.to_controller(&req, |r| r.results.iter().any(|t| t.error_code == NOT_CONTROLLER)).await?
+                self.to_controller(&req, |r| r.results.iter().any(|t| is_transient(t.error_code))).await?
             }
             target => self.send(target, &req).await?,
         };

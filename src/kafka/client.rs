@@ -125,6 +125,11 @@ impl Client {
 
     /// Metadata for all topics (None) or the named ones; also refreshes the broker map.
     pub async fn metadata(&self, topics: Option<&[String]>) -> Result<MetadataResponse> {
+        self.metadata_from(Target::Any, topics).await
+    }
+
+    /// Metadata as one broker (or any) sees it.
+    pub async fn metadata_from(&self, target: Target, topics: Option<&[String]>) -> Result<MetadataResponse> {
         let req = MetadataRequest::default()
             .with_topics(topics.map(|ts| {
                 ts.iter()
@@ -135,9 +140,65 @@ impl Client {
                     .collect()
             }))
             .with_allow_auto_topic_creation(false);
-        let resp = self.send(Target::Any, &req).await?;
+        let resp = self.send(target, &req).await?;
         self.absorb_metadata(&resp);
         Ok(resp)
+    }
+
+    /// Metadata (all topics, or `topics`) in which every topic of `named` exists, if any broker's
+    /// metadata has them. Brokers learn of a new topic from the controller one by one, so a topic
+    /// created a moment ago may be missing from the broker asked first: before kdeck says a topic
+    /// the user named does not exist, every broker is asked. Returns the first answer that knows
+    /// them all, else the first answer (and the caller reports what is missing).
+    pub async fn metadata_knowing(&self, topics: Option<&[String]>, named: &[String]) -> Result<MetadataResponse> {
+        let first = self.metadata(topics).await?;
+        if missing_topics(&first, named).is_empty() {
+            return Ok(first);
+        }
+        let asks = self.broker_ids().into_iter().map(|id| self.metadata_from(Target::Broker(id), topics));
+        let answers = futures::future::join_all(asks).await;
+        match answers.into_iter().flatten().find(|m| missing_topics(m, named).is_empty()) {
+            Some(m) => {
+                self.absorb_metadata(&m);
+                Ok(m)
+            }
+            None => Ok(first),
+        }
+    }
+
+    /// Waits until every broker's metadata shows `topic` with `partitions` partitions, each with
+    /// a leader (None: until no broker lists it), within the call's budget: after kdeck creates,
+    /// grows or deletes a topic, the next command (or another tool) may ask any broker. Returns
+    /// the brokers that had not caught up when the budget ran out.
+    pub async fn await_topic_everywhere(&self, topic: &str, partitions: Option<usize>) -> Vec<i32> {
+        let named = [topic.to_string()];
+        let caught_up = |m: &MetadataResponse| {
+            let t =
+                m.topics.iter().find(|t| t.name.as_ref().is_some_and(|n| n.0.as_str() == topic) && t.error_code == 0);
+            match (t, partitions) {
+                (None, None) => true,
+                (Some(t), Some(n)) => t.partitions.len() == n && t.partitions.iter().all(|p| p.leader_id.0 >= 0),
+                _ => false,
+            }
+        };
+        let mut budget = self.retry();
+        let mut behind = self.broker_ids();
+        loop {
+            let named = &named;
+            let asks = behind.iter().map(|&id| async move {
+                let seen = self.metadata_from(Target::Broker(id), Some(named)).await;
+                (id, seen)
+            });
+            behind = futures::future::join_all(asks)
+                .await
+                .into_iter()
+                .filter(|(_, seen)| !seen.as_ref().is_ok_and(caught_up))
+                .map(|(id, _)| id)
+                .collect();
+            if behind.is_empty() || !budget.again().await {
+                return behind;
+            }
+        }
     }
 
     pub async fn refresh_brokers(&self) -> Result<()> {
@@ -321,6 +382,11 @@ impl Client {
         Err(last.unwrap_or(KafkaError::Bootstrap(vec![])))
     }
 
+    /// A retry budget for one call (see [`Retry`]).
+    pub fn retry(&self) -> Retry {
+        Retry::within(self.inner.cfg.request_timeout)
+    }
+
     /// Version the target broker would use for a request (for choosing request shapes).
     pub async fn version_for<R: KafkaRequest>(&self, target: &Target) -> Result<i16> {
         self.connection_for(target).await?.version_for::<R>()
@@ -336,7 +402,53 @@ impl Client {
     }
 }
 
+/// The topics of `named` that a metadata answer does not know.
+pub fn missing_topics<'a>(meta: &MetadataResponse, named: &'a [String]) -> Vec<&'a String> {
+    named
+        .iter()
+        .filter(|n| {
+            !meta
+                .topics
+                .iter()
+                .any(|t| t.error_code == 0 && t.name.as_ref().is_some_and(|x| x.0.as_str() == n.as_str()))
+        })
+        .collect()
+}
+
 /// Exponential backoff with a ceiling: 100 ms, 200 ms, 400 ms … 2 s.
 pub fn backoff(attempt: usize) -> Duration {
     Duration::from_millis((100u64 << attempt.min(5)).min(2000))
+}
+
+/// The retry budget of one call: transient answers (a coordinator still loading after a restart,
+/// a leader or controller moving) are retried with backoff until the call's time is spent, as
+/// Kafka's AdminClient does until `default.api.timeout.ms`. The budget is the request timeout, so
+/// a call never takes much longer than one request could.
+#[derive(Debug)]
+pub struct Retry {
+    deadline: Instant,
+    attempt: usize,
+}
+
+impl Retry {
+    pub fn within(budget: Duration) -> Retry {
+        Retry { deadline: Instant::now() + budget, attempt: 0 }
+    }
+
+    /// Waits out the next backoff and returns true, or returns false at once when the wait would
+    /// end past the budget (the caller then reports the last error).
+    pub async fn again(&mut self) -> bool {
+        let wait = backoff(self.attempt);
+        if Instant::now() + wait >= self.deadline {
+            return false;
+        }
+        self.attempt += 1;
+        tokio::time::sleep(wait).await;
+        true
+    }
+
+    /// How many retries have been made so far.
+    pub fn attempts(&self) -> usize {
+        self.attempt
+    }
 }

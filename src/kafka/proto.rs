@@ -64,9 +64,34 @@ pub fn error_name(code: i16) -> String {
     }
 }
 
-/// Whether a response error code is worth retrying after refreshing routing or backing off.
-pub fn is_retriable(code: i16) -> bool {
-    kafka_protocol::ResponseError::try_from_code(code).is_some_and(|e| e.is_retriable())
+/// Whether an error code in a response means "not now": the broker, coordinator or controller is
+/// loading, moving or electing, and the same request will succeed after a backoff (re-finding the
+/// coordinator or leader where the code says so). Kafka's AdminClient retries these until its
+/// timeout. Narrower than the protocol's "retriable" flag: UNKNOWN_TOPIC_OR_PARTITION is retriable
+/// there, but for an admin tool it usually means the topic is gone, so callers decide about it
+/// (see `Client::list_offsets`), and REQUEST_TIMED_OUT on a mutation may mean it was applied.
+pub fn is_transient(code: i16) -> bool {
+    matches!(
+        code,
+        5   // LEADER_NOT_AVAILABLE
+        | 6  // NOT_LEADER_OR_FOLLOWER
+        | 9  // REPLICA_NOT_AVAILABLE
+        | 13 // NETWORK_EXCEPTION
+        | 14 // COORDINATOR_LOAD_IN_PROGRESS
+        | 15 // COORDINATOR_NOT_AVAILABLE
+        | 16 // NOT_COORDINATOR
+        | 41 // NOT_CONTROLLER
+        | 74 // FENCED_LEADER_EPOCH
+        | 75 // UNKNOWN_LEADER_EPOCH
+        | 78 // OFFSET_NOT_AVAILABLE
+        | 88 // UNSTABLE_OFFSET_COMMIT
+        | 89 // THROTTLING_QUOTA_EXCEEDED
+    )
+}
+
+/// Codes after which the coordinator must be looked up again before retrying.
+pub fn coordinator_moved(code: i16) -> bool {
+    matches!(code, 15 | 16)
 }
 
 #[cfg(test)]
@@ -79,7 +104,10 @@ mod tests {
         assert_eq!(error_name(3), "UNKNOWN_TOPIC_OR_PARTITION");
         assert_eq!(error_name(6), "NOT_LEADER_OR_FOLLOWER");
         assert_eq!(error_name(58), "SASL_AUTHENTICATION_FAILED");
-        assert!(is_retriable(6));
-        assert!(!is_retriable(58));
+        assert!(is_transient(6));
+        assert!(is_transient(14), "COORDINATOR_LOAD_IN_PROGRESS is what a just-started cluster answers");
+        assert!(!is_transient(58), "bad credentials do not get better");
+        assert!(!is_transient(3), "an unknown topic is the caller's call");
+        assert!(coordinator_moved(16) && !coordinator_moved(14));
     }
 }

@@ -142,7 +142,7 @@ fn check_given(given: &[Vec<i32>], count: usize, rf: usize, brokers: &[BrokerSlo
 pub async fn apply(client: &Client, topic: &str, to: i32, assignment: &[Vec<i32>]) -> Result<String, OpsError> {
     let cx = ErrorContext { topic: Some(topic.to_string()), ..Default::default() };
     client.create_partitions(topic, to, assignment, false).await.map_err(|e| explain(e, &cx))?;
-    settle(client, topic, Some(to.max(0) as usize)).await;
+    let behind = settle(client, topic, Some(to.max(0) as usize)).await;
     let first = to - assignment.len() as i32;
-    Ok(format!("topic {topic} now has {to} partitions (new: {})", assignment_text(first, assignment)))
+    Ok(format!("topic {topic} now has {to} partitions (new: {}){behind}", assignment_text(first, assignment)))
 }

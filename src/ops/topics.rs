@@ -54,14 +54,16 @@ pub(crate) async fn partition_count(client: &Client, topic: &str) -> Result<Opti
         .map(|t| t.partitions.len()))
 }
 
-/// Waits briefly until the broker we talk to sees the change, so the next command does too.
-/// Not seeing it in time is not an error: the controller has accepted it.
-pub(crate) async fn settle(client: &Client, topic: &str, want: Option<usize>) {
-    for attempt in 0..20 {
-        if matches!(partition_count(client, topic).await, Ok(n) if n == want) {
-            return;
-        }
-        tokio::time::sleep(crate::kafka::client::backoff(attempt.min(2))).await;
+/// Waits until every broker's metadata shows the change, so the next command (ours or another
+/// tool's, on whichever broker it asks) sees it too. Not seeing it in time is not an error (the
+/// controller has accepted the change), but it is said: the words to append to the result.
+pub(crate) async fn settle(client: &Client, topic: &str, want: Option<usize>) -> String {
+    match client.await_topic_everywhere(topic, want).await.as_slice() {
+        [] => String::new(),
+        behind => format!(
+            " (brokers {} do not show it yet; they will once they catch up with the controller)",
+            behind.iter().map(|b| b.to_string()).collect::<Vec<_>>().join(",")
+        ),
     }
 }
 
@@ -135,9 +137,9 @@ pub async fn apply_create(client: &Client, t: &NewTopic) -> Result<String, OpsEr
         resource: None,
     };
     let created = client.create_topic(t, false).await.map_err(|e| explain(e, &cx))?;
-    settle(client, &t.name, Some(created.partitions.max(0) as usize)).await;
+    let behind = settle(client, &t.name, Some(created.partitions.max(0) as usize)).await;
     Ok(format!(
-        "created topic {} ({} partitions, replication factor {})",
+        "created topic {} ({} partitions, replication factor {}){behind}",
         t.name, created.partitions, created.replication_factor
     ))
 }
@@ -176,8 +178,8 @@ pub async fn prepare_delete(client: &Client, ctx: &Context, topic: &str) -> Resu
 pub async fn apply_delete(client: &Client, topic: &str) -> Result<String, OpsError> {
     let cx = ErrorContext { topic: Some(topic.to_string()), ..Default::default() };
     client.delete_topic(topic).await.map_err(|e| explain(e, &cx))?;
-    settle(client, topic, None).await;
-    Ok(format!("deleted topic {topic}"))
+    let behind = settle(client, topic, None).await;
+    Ok(format!("deleted topic {topic}{behind}"))
 }
 
 #[cfg(test)]

@@ -48,8 +48,6 @@ pub enum PlanError {
 #[derive(Debug, Clone, PartialEq, Eq, Error, Serialize)]
 #[serde(tag = "error", rename_all = "snake_case")]
 pub enum ValidationError {
-    #[error("the reassignment contains no partition")]
-    EmptyReassignment,
     #[error("topic '{topic}' does not exist in the cluster")]
     UnknownTopic { topic: String },
     #[error("partition {topic}-{partition} does not exist in the cluster")]

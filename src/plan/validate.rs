@@ -27,9 +27,6 @@ pub fn validate(
 ) -> Result<Vec<Warning>, ValidationErrors> {
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
-    if r.partitions.is_empty() {
-        return Err(ValidationErrors(vec![ValidationError::EmptyReassignment]));
-    }
     let topics: BTreeSet<&str> = state.partitions.iter().map(|p| p.topic.as_str()).collect();
     let parts: HashMap<(&str, i32), usize> =
         state.partitions.iter().enumerate().map(|(i, p)| ((p.topic.as_str(), p.partition), i)).collect();

@@ -303,6 +303,32 @@ impl App {
     }
 
     pub fn on_key(&mut self, key: KeyEvent) -> Vec<Request> {
+        self.as_typed(key).into_iter().flat_map(|k| self.on_one_key(k)).collect()
+    }
+
+    /// The keys a person typed, from what the terminal parsed. Two cases differ when keys are typed
+    /// ahead (while the console starts, or faster than a busy console or a slow link reads them):
+    /// - Esc is one byte, so Esc followed by a key in the same read parses as Alt+key; unless
+    ///   Alt+key is bound, it was two keys.
+    /// - Enter typed before the console put the terminal in raw mode was turned into a line feed
+    ///   by the terminal, which parses as Ctrl-J; unless Ctrl-J is bound, it was Enter.
+    fn as_typed(&self, key: KeyEvent) -> Vec<KeyEvent> {
+        if self.keymap.action(&key).is_some() {
+            return vec![key];
+        }
+        if key.modifiers.contains(KeyModifiers::ALT) && matches!(key.code, KeyCode::Char(_)) {
+            return vec![
+                KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE),
+                KeyEvent::new(key.code, key.modifiers - KeyModifiers::ALT),
+            ];
+        }
+        if key.code == KeyCode::Char('j') && key.modifiers == KeyModifiers::CONTROL {
+            return vec![KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)];
+        }
+        vec![key]
+    }
+
+    fn on_one_key(&mut self, key: KeyEvent) -> Vec<Request> {
         if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
             self.quit = true;
             return Vec::new();
@@ -589,7 +615,8 @@ impl App {
             KeyCode::Backspace => {
                 t.filter.pop();
             }
-            KeyCode::Char(c) => {
+            // a control character is a key, not text
+            KeyCode::Char(c) if !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => {
                 t.filter.push(c);
                 t.selected = 0;
             }
@@ -604,7 +631,7 @@ impl App {
                 text.pop();
                 self.mode = Mode::Command(text);
             }
-            KeyCode::Char(c) => {
+            KeyCode::Char(c) if !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => {
                 text.push(c);
                 self.mode = Mode::Command(text);
             }

@@ -799,3 +799,32 @@ async fn a_preview_that_arrives_after_esc_is_dropped() {
     assert_eq!((&h.app.mode, &h.app.op), (&Mode::Normal, &Op::Idle), "no dialog pops up uninvited");
     assert!(h.backend.applied.lock().expect("lock").is_empty());
 }
+
+/// Keys typed ahead reach the console as the terminal parsed them: Esc and the next key in one
+/// read come as Alt+key, and Enter typed before raw mode as a line feed (Ctrl-J). The console
+/// must act on them as the keys the person typed.
+#[tokio::test]
+async fn keys_typed_ahead_act_as_typed() {
+    let mut typed = Harness::new(false).await;
+    typed.keys("?\x1b/ord\n").await;
+    let want = typed.screen(80, 24);
+    assert!(want.contains("/ord") && want.contains("orders"), "{want}");
+
+    let mut ahead = Harness::new(false).await;
+    let mut reqs = ahead.press('?');
+    reqs.extend(ahead.app.on_key(KeyEvent::new(KeyCode::Char('/'), KeyModifiers::ALT)));
+    for c in "ord".chars() {
+        reqs.extend(ahead.press(c));
+    }
+    reqs.extend(ahead.app.on_key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::CONTROL)));
+    ahead.run(reqs).await;
+    assert_eq!(ahead.screen(80, 24), want);
+    assert_eq!(ahead.app.mode, Mode::Normal, "Ctrl-J ended the filter like Enter");
+
+    // a control key inside the filter is not text
+    let mut h = Harness::new(false).await;
+    h.keys("/or").await;
+    h.app.on_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    h.keys("d\n").await;
+    assert_eq!(h.screen(80, 24), want);
+}

@@ -184,3 +184,23 @@ fn demo_runs_the_load_and_quits_cleanly() {
     let s = t.wait_screen("the demo's exit", |s| s.contains("DEMO-EXITED-"));
     assert!(s.contains("kdeck demo: load stopped") && s.contains("DEMO-EXITED-0"), "{s}");
 }
+
+/// Keys typed while the console starts (before raw mode and the first frame: the terminal turns
+/// Enter into a line feed then) and Esc typed together with the next key are acted on as typed.
+#[test]
+fn keys_typed_ahead_of_the_console_are_kept() {
+    let _g = common::shared();
+    let topic = unique("tui-ahead");
+    data::create_topic_with_assignment(&topic, &[&[1, 2], &[2, 3]]);
+
+    let t = Tmux::start(&["--bootstrap", &env().bootstrap, "--refresh", "2s"], 120, 40);
+    // no wait: the console is still starting
+    t.keys(&["?"]);
+    t.keys(&["Escape", "/"]); // one write: Esc and / arrive in one read
+    t.type_text(&topic);
+    t.keys(&["Enter"]);
+    let filtered = t.wait_screen("the typed-ahead filter", |s| s.contains(&format!("/{topic}")) && s.contains("1/1"));
+    assert!(!filtered.contains("keys —"), "Esc closed the help:\n{filtered}");
+    assert_eq!(row(&filtered, &topic)[1..3], ["2", "2"], "{filtered}");
+    assert!(!filtered.contains(&format!("/{topic}j")), "Enter is not text:\n{filtered}");
+}
