@@ -10,6 +10,7 @@
 #   scripts/kafka-cluster.sh env             print KDECK_* assignments for `eval`
 #   scripts/kafka-cluster.sh start-node N    start node N (1..3), wait until it answers
 #   scripts/kafka-cluster.sh stop-node N     stop node N (controlled shutdown)
+#   scripts/kafka-cluster.sh kill-node N     kill node N at once (SIGKILL: a crash, leaders not moved)
 #
 # Nodes: 3 combined KRaft nodes (process.roles=broker,controller), static quorum.
 #
@@ -574,6 +575,19 @@ cmd_start_node() {
   echo "node $1 up in $((SECONDS - t0))s: 127.0.0.1:$(port "$1" 9092)"
 }
 
+cmd_kill_node() {
+  check_node_arg "${1:-}"
+  take_lock
+  local pid
+  if pid="$(node_pid "$1")"; then
+    log "killing node $1 (pid $pid)"
+    kill -KILL "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+  fi
+  rm -f "$(pid_file "$1")"
+  echo "node $1 killed"
+}
+
 cmd_stop_node() {
   check_node_arg "${1:-}"
   take_lock
@@ -582,7 +596,7 @@ cmd_stop_node() {
 }
 
 usage() {
-  sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 main() {
@@ -595,6 +609,7 @@ main() {
     env)        cmd_env "$@" ;;
     start-node) cmd_start_node "$@" ;;
     stop-node)  cmd_stop_node "$@" ;;
+    kill-node)  cmd_kill_node "$@" ;;
     -h|--help|help) usage ;;
     *) usage >&2; exit 2 ;;
   esac

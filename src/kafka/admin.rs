@@ -148,7 +148,8 @@ impl Client {
             if retry.is_empty() {
                 break;
             }
-            if !budget.again().await {
+            let why = format!("{} partitions, e.g. {}-{}: {}", retry.len(), retry[0].0 .0, retry[0].0 .1, retry[0].1);
+            if !budget.again(why).await {
                 out.extend(retry.into_iter().map(|(tp, e)| (tp, Err(e))));
                 break;
             }
@@ -231,7 +232,12 @@ impl Client {
             let mut budget = self.retry();
             loop {
                 match self.send(Target::Broker(id), &ListGroupsRequest::default()).await {
-                    Ok(r) if is_transient(r.error_code) && budget.again().await => continue,
+                    Ok(r)
+                        if is_transient(r.error_code)
+                            && budget.again(format!("broker {id}: ListGroups {}", error_name(r.error_code))).await =>
+                    {
+                        continue
+                    }
                     res => return (id, res),
                 }
             }
@@ -362,7 +368,8 @@ impl Client {
             if retry.is_empty() {
                 break;
             }
-            if !budget.again().await {
+            let why = format!("{} groups, e.g. {}: {}", retry.len(), retry[0].0, retry[0].1);
+            if !budget.again(why).await {
                 out.extend(retry.into_iter().map(|(g, e)| (g, Err(e))));
                 break;
             }
@@ -482,7 +489,9 @@ impl Client {
         let mut budget = self.retry();
         let resp = loop {
             let resp = self.send(Target::Broker(broker), &req).await?;
-            if !(is_transient(resp.error_code) && budget.again().await) {
+            if !(is_transient(resp.error_code)
+                && budget.again(format!("broker {broker}: DescribeLogDirs {}", error_name(resp.error_code))).await)
+            {
                 break resp;
             }
         };
@@ -534,7 +543,9 @@ impl Client {
         let mut budget = self.retry();
         loop {
             let resp = self.send(Target::Controller, &req).await?;
-            if is_transient(resp.error_code) && budget.again().await {
+            if is_transient(resp.error_code)
+                && budget.again(format!("ListPartitionReassignments {}", error_name(resp.error_code))).await
+            {
                 self.invalidate().await?;
                 continue;
             }

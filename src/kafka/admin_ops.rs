@@ -231,7 +231,7 @@ impl Client {
         let mut budget = self.retry();
         loop {
             let resp = self.send(Target::Controller, req).await?;
-            if again(&resp) && budget.again().await {
+            if again(&resp) && budget.again(format!("{:?}: the controller asked to try again", R::KEY)).await {
                 self.invalidate().await?;
                 continue;
             }

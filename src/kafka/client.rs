@@ -195,7 +195,7 @@ impl Client {
                 .filter(|(_, seen)| !seen.as_ref().is_ok_and(caught_up))
                 .map(|(id, _)| id)
                 .collect();
-            if behind.is_empty() || !budget.again().await {
+            if behind.is_empty() || !budget.again(format!("brokers {behind:?} do not show {topic} yet")).await {
                 return behind;
             }
         }
@@ -437,11 +437,13 @@ impl Retry {
 
     /// Waits out the next backoff and returns true, or returns false at once when the wait would
     /// end past the budget (the caller then reports the last error).
-    pub async fn again(&mut self) -> bool {
+    pub async fn again(&mut self, why: impl std::fmt::Display) -> bool {
         let wait = backoff(self.attempt);
         if Instant::now() + wait >= self.deadline {
+            tracing::debug!(attempts = self.attempt, "giving up: {why}");
             return false;
         }
+        tracing::debug!(attempt = self.attempt + 1, ?wait, "asking again: {why}");
         self.attempt += 1;
         tokio::time::sleep(wait).await;
         true

@@ -34,7 +34,7 @@ pub enum KafkaError {
     Bootstrap(Vec<String>),
     #[error("broker {id} is not in the cluster metadata")]
     UnknownBroker { id: i32 },
-    #[error("broker {id} advertises {addr}, which kdeck cannot reach: {source}\n  hint: the bootstrap server answered, so this is usually advertised.listeners pointing at an address that is only valid inside the broker's network (docker/k8s/VPC); run `kdeck doctor`")]
+    #[error("broker {id} advertises {addr}, which kdeck cannot reach: {source}\n  hint: the bootstrap server answered, so either broker {id} is down or restarting, or its advertised.listeners point at an address that is only valid inside the broker's network (docker/k8s/VPC)")]
     Advertised {
         id: i32,
         addr: String,
@@ -57,9 +57,14 @@ impl KafkaError {
         KafkaError::Broker { api: format!("{api:?}"), code, name: super::proto::error_name(code), message }
     }
 
-    /// The connection is gone or never came up: the request can be retried on a new connection.
+    /// The connection is gone or never came up: the request can be retried on a new connection
+    /// (to the same broker once it is back, or to the one that took over its partitions).
     pub fn is_connection(&self) -> bool {
-        matches!(self, KafkaError::Connect { .. } | KafkaError::ConnectTimeout { .. } | KafkaError::Disconnected { .. })
+        match self {
+            KafkaError::Connect { .. } | KafkaError::ConnectTimeout { .. } | KafkaError::Disconnected { .. } => true,
+            KafkaError::Advertised { source, .. } => source.is_connection(),
+            _ => false,
+        }
     }
 
     /// The broker's error code, if this error came from a response.

@@ -7,6 +7,7 @@ mod ops_fixture;
 mod auth;
 mod bad_input;
 mod config_ops;
+mod failover;
 mod inspect;
 mod isr;
 mod ops_invalid;
