@@ -3,7 +3,7 @@
 
 pub mod peek;
 
-pub use peek::peek;
+pub use peek::{peek, PeekMessage};
 
 use rdkafka::config::ClientConfig as RdConfig;
 

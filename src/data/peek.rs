@@ -9,7 +9,18 @@ use rdkafka::message::{Headers, Message};
 use rdkafka::{Offset, TopicPartitionList};
 
 use super::DataConfig;
-use crate::tui::backend::PeekMessage;
+
+/// One message read by peek.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct PeekMessage {
+    pub partition: i32,
+    pub offset: i64,
+    /// Milliseconds since the epoch, if the message has a timestamp.
+    pub timestamp_ms: Option<i64>,
+    pub key: Option<String>,
+    pub value: Option<String>,
+    pub headers: Vec<(String, String)>,
+}
 
 const PREVIEW: usize = 2048;
 

@@ -9,25 +9,19 @@ use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::{Buf, BufMut, Bytes, BytesMut};
-use kafka_protocol::messages::{ApiKey, ApiVersionsRequest, RequestHeader, ResponseHeader};
-use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, StrBytes};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use bytes::{Buf, Bytes};
+use kafka_protocol::messages::ApiKey;
+use kafka_protocol::protocol::StrBytes;
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::error::{KafkaError, Result};
+use super::frame::{decode_response, encode_request, negotiate, read_frame, Handshake, Io};
 use super::proto::KafkaRequest;
 use super::sasl;
 use super::security::Security;
-
-/// Largest response we accept; protects against reading garbage (e.g. a TLS alert on a
-/// plaintext port) as a gigantic length.
-const MAX_FRAME: usize = 256 * 1024 * 1024;
-
-pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 
 type Pending = Arc<Mutex<HashMap<i32, oneshot::Sender<Result<Bytes>>>>>;
 
@@ -80,13 +74,12 @@ impl Connection {
             }
         };
         let client_id = StrBytes::from_string(opts.client_id.to_string());
-        let mut handshake =
-            Handshake { io: &mut io, addr, client_id: &client_id, correlation: 0, timeout: opts.request_timeout };
+        let mut handshake = Handshake::new(&mut io, addr, &client_id, opts.request_timeout);
         let versions = handshake.api_versions().await?;
         if let Some(mechanism) = &opts.security.sasl {
             sasl::authenticate(&mut handshake, &versions, mechanism).await?;
         }
-        let next = handshake.correlation;
+        let next = handshake.next_correlation();
         Ok(Self::start(addr, client_id, versions, io, next, opts.request_timeout))
     }
 
@@ -227,81 +220,6 @@ impl Connection {
     }
 }
 
-pub(crate) fn negotiate<R: KafkaRequest>(versions: &HashMap<i16, (i16, i16)>, addr: &str) -> Result<i16> {
-    let ours = R::VERSIONS;
-    let Some(&(bmin, bmax)) = versions.get(&(R::KEY as i16)) else {
-        return Err(KafkaError::UnsupportedVersion {
-            addr: addr.to_string(),
-            api: format!("{:?}", R::KEY),
-            broker_min: -1,
-            broker_max: -1,
-            ours_min: ours.min,
-            ours_max: ours.max,
-        });
-    };
-    let max = ours.max.min(bmax);
-    if max < ours.min.max(bmin) {
-        return Err(KafkaError::UnsupportedVersion {
-            addr: addr.to_string(),
-            api: format!("{:?}", R::KEY),
-            broker_min: bmin,
-            broker_max: bmax,
-            ours_min: ours.min,
-            ours_max: ours.max,
-        });
-    }
-    Ok(max)
-}
-
-fn encode_request<R: KafkaRequest>(
-    req: &R,
-    version: i16,
-    correlation: i32,
-    client_id: &StrBytes,
-    addr: &str,
-) -> Result<Bytes> {
-    let header = RequestHeader::default()
-        .with_request_api_key(R::KEY as i16)
-        .with_request_api_version(version)
-        .with_correlation_id(correlation)
-        .with_client_id(Some(client_id.clone()));
-    let header_version = R::header_version(version);
-    let proto = |e: anyhow::Error| KafkaError::Protocol {
-        addr: addr.to_string(),
-        api: format!("{:?}", R::KEY),
-        message: e.to_string(),
-    };
-    let size = header.compute_size(header_version).map_err(proto)? + req.compute_size(version).map_err(proto)?;
-    let mut buf = BytesMut::with_capacity(size + 4);
-    buf.put_i32(size as i32);
-    header.encode(&mut buf, header_version).map_err(proto)?;
-    req.encode(&mut buf, version).map_err(proto)?;
-    Ok(buf.freeze())
-}
-
-fn decode_response<R: KafkaRequest>(mut bytes: Bytes, version: i16, addr: &str) -> Result<R::Response> {
-    let proto = |e: anyhow::Error| KafkaError::Protocol {
-        addr: addr.to_string(),
-        api: format!("{:?}", R::KEY),
-        message: e.to_string(),
-    };
-    ResponseHeader::decode(&mut bytes, R::Response::header_version(version)).map_err(proto)?;
-    R::Response::decode(&mut bytes, version).map_err(proto)
-}
-
-async fn read_frame<T: AsyncRead + Unpin>(rd: &mut T) -> std::io::Result<Bytes> {
-    let len = rd.read_u32().await? as usize;
-    if len > MAX_FRAME {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("frame of {len} bytes: not a Kafka response (TLS port spoken to in plaintext, or the wrong port?)"),
-        ));
-    }
-    let mut buf = BytesMut::zeroed(len);
-    rd.read_exact(&mut buf).await?;
-    Ok(buf.freeze())
-}
-
 fn tls_hint(e: &std::io::Error) -> String {
     let text = e.to_string();
     if text.contains("UnknownIssuer") {
@@ -312,60 +230,5 @@ fn tls_hint(e: &std::io::Error) -> String {
         format!("{text} (the port did not answer TLS: is it a PLAINTEXT or SASL_PLAINTEXT listener?)")
     } else {
         text
-    }
-}
-
-/// Request/response on the raw stream before pipelining starts (ApiVersions, SASL).
-pub struct Handshake<'a> {
-    io: &'a mut Box<dyn Io>,
-    pub addr: &'a str,
-    client_id: &'a StrBytes,
-    correlation: i32,
-    timeout: Duration,
-}
-
-impl Handshake<'_> {
-    pub async fn roundtrip<R: KafkaRequest>(&mut self, req: &R, version: i16) -> Result<R::Response> {
-        let correlation = self.correlation;
-        self.correlation += 1;
-        let frame = encode_request(req, version, correlation, self.client_id, self.addr)?;
-        let addr = self.addr.to_string();
-        let io = &mut *self.io;
-        let exchange = async move {
-            io.write_all(&frame).await?;
-            io.flush().await?;
-            read_frame(io).await
-        };
-        let bytes = match tokio::time::timeout(self.timeout, exchange).await {
-            Err(_) => return Err(KafkaError::Timeout { addr, api: format!("{:?}", R::KEY), after: self.timeout }),
-            Ok(Err(e)) => {
-                let reason = if e.kind() == std::io::ErrorKind::UnexpectedEof {
-                    "the broker closed the connection (wrong security protocol for this port? e.g. PLAINTEXT client on a SASL or SSL listener)".to_string()
-                } else {
-                    e.to_string()
-                };
-                return Err(KafkaError::Disconnected { addr, reason: Some(reason) });
-            }
-            Ok(Ok(b)) => b,
-        };
-        decode_response::<R>(bytes, version, self.addr)
-    }
-
-    async fn api_versions(&mut self) -> Result<HashMap<i16, (i16, i16)>> {
-        let req = ApiVersionsRequest::default()
-            .with_client_software_name(StrBytes::from_static_str("kdeck"))
-            .with_client_software_version(StrBytes::from_static_str(env!("CARGO_PKG_VERSION")));
-        // v3 is understood by every broker since 2.4; older ones answer UNSUPPORTED_VERSION in v0 form.
-        let resp = match self.roundtrip(&req, 3).await {
-            Ok(r) if r.error_code == 0 => r,
-            Ok(r) if r.error_code == 35 => self.roundtrip(&req, 0).await?,
-            Ok(r) => return Err(KafkaError::broker(ApiKey::ApiVersions, r.error_code, None)),
-            Err(KafkaError::Protocol { .. }) => self.roundtrip(&req, 0).await?,
-            Err(e) => return Err(e),
-        };
-        if resp.error_code != 0 {
-            return Err(KafkaError::broker(ApiKey::ApiVersions, resp.error_code, None));
-        }
-        Ok(resp.api_keys.iter().map(|k| (k.api_key, (k.min_version, k.max_version))).collect())
     }
 }

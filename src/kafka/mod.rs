@@ -1,11 +1,12 @@
-//! Control plane: an async Kafka client on the `kafka-protocol` codec (see DEVELOPERS.md for why
-//! not rdkafka's admin API).
+//! Control plane: an async Kafka client on the `kafka-protocol` codec (the README's architecture section says
+//! why not rdkafka's admin API).
 
 pub mod admin;
 pub mod admin_ops;
 pub mod client;
 pub mod conn;
 pub mod error;
+pub mod frame;
 pub mod proto;
 pub mod sasl;
 pub mod security;

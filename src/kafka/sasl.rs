@@ -9,8 +9,8 @@ use kafka_protocol::messages::{SaslAuthenticateRequest, SaslHandshakeRequest};
 use kafka_protocol::protocol::StrBytes;
 use rsasl::prelude::{Mechname, SASLClient, SASLConfig, State};
 
-use super::conn::{negotiate, Handshake};
 use super::error::{KafkaError, Result};
+use super::frame::{negotiate, Handshake};
 use super::security::SaslMechanism;
 
 pub async fn authenticate(

@@ -5,8 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::errors::{explain, ErrorContext};
-use super::topics::as_invalid;
+use super::errors::{as_invalid, explain, ErrorContext};
 use super::{Context, Mutation, OpsError, Preview};
 use crate::kafka::admin_ops::{AlterOp, ConfigChange, ConfigEntry, ConfigResource, ConfigSource};
 use crate::kafka::{Client, KafkaError};

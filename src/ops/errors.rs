@@ -33,6 +33,14 @@ pub struct ErrorContext {
     pub resource: Option<String>,
 }
 
+/// Broker rejections during validation are "invalid", like kdeck's own checks.
+pub(crate) fn as_invalid(e: OpsError) -> OpsError {
+    match e {
+        OpsError::Rejected(s) => OpsError::Invalid(s),
+        other => other,
+    }
+}
+
 /// A broker error in words. Errors that are not from a broker response pass through unchanged.
 pub fn explain(e: KafkaError, cx: &ErrorContext) -> OpsError {
     let KafkaError::Broker { name, message, .. } = &e else {

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::errors::{explain, ErrorContext};
+use super::errors::{as_invalid, explain, ErrorContext};
 use super::plan::{self, BrokerLoad, BrokerSlot};
 use super::sample::{self, KeySample};
-use super::topics::{as_invalid, settle};
+use super::topics::settle;
 use super::{assignment_text, Context, Mutation, OpsError, Preview};
 use crate::cluster::{self, LoadOptions};
 use crate::kafka::Client;
@@ -45,7 +45,9 @@ pub async fn prepare(
     given: &[Vec<i32>],
 ) -> Result<Preview, OpsError> {
     let cx = ErrorContext { topic: Some(topic.to_string()), ..Default::default() };
-    let snap = cluster::load(client, &LoadOptions::default()).await.map_err(|e| explain(e, &cx))?;
+    let snap = cluster::load(client, &LoadOptions { expect_topics: vec![topic.to_string()], ..Default::default() })
+        .await
+        .map_err(|e| explain(e, &cx))?;
     let t = snap.topic(topic).ok_or_else(|| OpsError::Invalid(format!("unknown topic: {topic}")))?;
     if t.internal {
         return Err(OpsError::Invalid(format!(

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::errors::{explain, ErrorContext};
+use super::errors::{as_invalid, explain, ErrorContext};
 use super::plan::PlanError;
 use super::{configs, Context, Mutation, OpsError, Preview};
 use crate::cluster::{self, LoadOptions};
@@ -16,14 +16,6 @@ pub struct TopicFacts {
     pub partitions: usize,
     pub replication_factor: usize,
     pub messages: Option<i64>,
-}
-
-/// Broker rejections during validation are "invalid", like kdeck's own checks.
-pub(crate) fn as_invalid(e: OpsError) -> OpsError {
-    match e {
-        OpsError::Rejected(s) => OpsError::Invalid(s),
-        other => other,
-    }
 }
 
 pub fn check_topic_name(name: &str) -> Result<(), OpsError> {
@@ -45,7 +37,8 @@ pub fn check_topic_name(name: &str) -> Result<(), OpsError> {
 
 /// Exists (Some(partition count)), or not (None).
 pub(crate) async fn partition_count(client: &Client, topic: &str) -> Result<Option<usize>, KafkaError> {
-    let meta = client.metadata(Some(&[topic.to_string()])).await?;
+    let named = [topic.to_string()];
+    let meta = client.metadata_knowing(Some(&named), &named).await?;
     Ok(meta
         .topics
         .iter()

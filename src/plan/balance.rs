@@ -17,6 +17,12 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, VecDeque};
 /// Empty slot marker.
 pub(crate) const EMPTY: u32 = u32::MAX;
 
+/// Change in moves (brokers not in the original set) when `part` replaces
+/// `from` by `to`.
+pub(crate) fn move_delta(part: &BPart, from: usize, to: usize) -> i32 {
+    i32::from(!part.orig.contains(&(to as u32))) - i32::from(!part.orig.contains(&(from as u32)))
+}
+
 /// One planned partition inside the balancer.
 pub(crate) struct BPart {
     pub topic: u32,
@@ -501,7 +507,7 @@ impl<'a> Balancer<'a> {
     /// decrease keeps `y` instead of `x`), -1 (an added replica goes back to
     /// an original broker).
     fn hop_cost(&self, pi: usize, x: u32, y: u32) -> i32 {
-        super::exchange::move_delta(&self.parts[pi], x as usize, y as usize)
+        move_delta(&self.parts[pi], x as usize, y as usize)
     }
 
     /// Witness buckets per broker: one per destination rack when there are

@@ -28,8 +28,9 @@
 
 use std::ops::Bound;
 
+use super::balance::move_delta;
 use super::balance::BPart;
-use super::exchange::{can_leave, leader_delta, move_delta, partner_slot, Partners};
+use super::exchange::{can_leave, leader_delta, partner_slot, Partners};
 use super::report::ByteBalance;
 
 /// Exchanges made and how the pass ended.

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::balance::{BPart, EMPTY};
+use super::balance::{move_delta, BPart, EMPTY};
 
 /// Whether `part` (now on `slots`) may replace its replica in slot `si` by
 /// broker `y` under the rack rule.
@@ -13,12 +13,6 @@ pub(crate) fn rack_ok(part: &BPart, slots: &[u32], rack_of: &[usize], si: usize,
     let k = rack_of[y];
     let same = slots.iter().enumerate().filter(|&(i, &b)| i != si && rack_of[b as usize] == k).count();
     same < part.h
-}
-
-/// Change in moves (brokers not in the original set) when `part` replaces
-/// `from` by `to`.
-pub(crate) fn move_delta(part: &BPart, from: usize, to: usize) -> i32 {
-    i32::from(!part.orig.contains(&(to as u32))) - i32::from(!part.orig.contains(&(from as u32)))
 }
 
 /// Change in partitions without their preferred leader (first original

@@ -24,8 +24,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use super::balance::move_delta;
 use super::balance::BPart;
-use super::exchange::{can_leave, leader_delta, move_delta, partner_slot, Partners};
+use super::exchange::{can_leave, leader_delta, partner_slot, Partners};
 
 /// Look-ups allowed per planned partition before the pass gives up.
 const WORK_PER_PARTITION: usize = 200;

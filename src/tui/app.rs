@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Layout};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
@@ -720,9 +720,12 @@ impl App {
             }
             Mode::Form(form) => dialogs::draw_form(f, f.area(), form, &self.theme),
             Mode::Confirm(c) => dialogs::draw_confirm(f, f.area(), c, &self.theme),
-            Mode::ErrorDetail => {
-                popups::error(f, centered(f.area(), 76, 14), self.last_error.as_deref().unwrap_or(""), &self.theme)
-            }
+            Mode::ErrorDetail => popups::error(
+                f,
+                popups::centered(f.area(), 76, 14),
+                self.last_error.as_deref().unwrap_or(""),
+                &self.theme,
+            ),
             _ => {}
         }
     }
@@ -861,11 +864,4 @@ fn what(action: Action) -> &'static str {
         Action::DeleteConfig => "deleting config overrides",
         _ => "this",
     }
-}
-
-/// A rectangle of at most `w`×`h` in the middle of `area`.
-pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(area.width);
-    let h = h.min(area.height);
-    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
 }

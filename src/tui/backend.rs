@@ -4,24 +4,12 @@
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use serde::Serialize;
 
 use crate::cluster::{self, GroupScope, LoadOptions, Snapshot};
+pub use crate::data::PeekMessage;
 use crate::kafka::admin_ops::ConfigResource;
 use crate::kafka::Client;
 use crate::ops::{self, ConfigView, Mutation, Outcome, Preview};
-
-/// One message read by peek.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct PeekMessage {
-    pub partition: i32,
-    pub offset: i64,
-    /// Milliseconds since the epoch, if the message has a timestamp.
-    pub timestamp_ms: Option<i64>,
-    pub key: Option<String>,
-    pub value: Option<String>,
-    pub headers: Vec<(String, String)>,
-}
 
 pub trait ClusterBackend: Send + Sync + 'static {
     /// Everything the panes show: brokers, topics with offsets and min ISR, groups with lag.

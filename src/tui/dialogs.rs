@@ -295,7 +295,7 @@ fn popup_block(title: String, style: Style) -> Block<'static> {
 
 /// A box `width` wide (at most) and `height` tall (at most), centred in `area`.
 fn boxed(area: Rect, width: u16, height: u16) -> Rect {
-    super::app::centered(area, width.min(area.width.saturating_sub(2)), height.min(area.height.saturating_sub(2)))
+    super::popups::centered(area, width.min(area.width.saturating_sub(2)), height.min(area.height.saturating_sub(2)))
 }
 
 pub fn draw_form(f: &mut Frame, area: Rect, form: &Form, t: &Theme) {

@@ -8,6 +8,13 @@ use ratatui::Frame;
 use super::keymap::{Action, Keymap};
 use super::theme::Theme;
 
+/// A rectangle of at most `w`×`h` in the middle of `area`: where popups and dialogs go.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+}
+
 /// The keymap table; mutating actions left out in read-only mode. Scrolls when it does not fit.
 pub fn help(f: &mut Frame, area: Rect, keymap: &Keymap, theme: &Theme, read_only: bool, scroll: u16) {
     let lines: Vec<Line> = Action::ALL
@@ -23,7 +30,7 @@ pub fn help(f: &mut Frame, area: Rect, keymap: &Keymap, theme: &Theme, read_only
         .collect();
     let total = lines.len() as u16;
     // keep the header and status line visible; scroll instead
-    let area = super::app::centered(area, 72, (total + 2).min(area.height.saturating_sub(2)));
+    let area = centered(area, 72, (total + 2).min(area.height.saturating_sub(2)));
     let visible = area.height.saturating_sub(2);
     let scroll = scroll.min(total.saturating_sub(visible));
     let title =

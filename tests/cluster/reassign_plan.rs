@@ -680,3 +680,27 @@ fn in_progress_reassignment_is_listed_until_cancelled() {
         "cancelled but still listed: {ongoing}"
     );
 }
+
+/// A topic that is already balanced: the plan moves nothing and says so, writes a plan with no
+/// partition, and `validate` accepts that plan as valid (nothing to do) rather than refusing it.
+#[test]
+fn nothing_to_move_is_a_valid_plan() {
+    let _g = common::shared();
+    let t = unique("plan-even");
+    data::create_topic_with_assignment(&t, &[&[1, 2], &[2, 3], &[3, 1]]);
+    let dir = std::env::temp_dir().join(unique("plan-even"));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let out = dir.join("plan.json");
+    let path = out.to_str().expect("path");
+    let table =
+        kdeck(&["reassign", "plan", "--goal", "rebalance", "--topics", &t, "--brokers", "1,2,3", "--out", path]);
+    assert!(table.contains("Moves: 0 (lower bound 0"), "{table}");
+    assert!(table.contains("Nothing to move: the plan lists no partition"), "{table}");
+    let written: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).expect("plan")).expect("json");
+    assert_eq!(written, serde_json::json!({ "version": 1, "partitions": [] }));
+
+    let valid = kdeck(&["reassign", "validate", path]);
+    assert_eq!(valid.trim(), format!("{path}: valid, nothing to move (the plan lists no partition)"));
+    let json = kdeck_json(&["reassign", "validate", path]);
+    assert_eq!(json, serde_json::json!({ "valid": true, "partitions": 0, "warnings": [] }));
+}
