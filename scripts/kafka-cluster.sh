@@ -310,7 +310,10 @@ format_nodes() {
   for u in "${SCRAM_USERS[@]}"; do
     read -r name pw <<<"$u"
     for mech in SCRAM-SHA-256 SCRAM-SHA-512; do
-      args+=(--add-scram "$mech=[name=$name,password=$pw]")
+      # A fixed salt per user and mechanism: every node's bootstrap records are then the same
+      # credential. With a random salt per node (the default) each node formats a different
+      # one, and after restarts brokers were seen to disagree on them and refuse the password.
+      args+=(--add-scram "$mech=[name=$name,password=$pw,salt=\"$(printf 'kdeck-%s-%s' "$name" "$mech" | base64 -w0)\",iterations=4096]")
     done
   done
   log "formatting storage of node(s) ${todo[*]} (cluster id $cid)"
