@@ -3,12 +3,13 @@
 //! `client.properties:4: …` or `-X sasl.mechanism=…: …`.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use thiserror::Error;
 
-use crate::kafka::{ClientConfig, PemSource, SaslMechanism, TlsOptions};
+use crate::kafka::{redact, ClientConfig, PemSource, SaslMechanism, TlsOptions};
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
@@ -20,19 +21,36 @@ pub enum ConfigError {
     Other(String),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One setting's value and where it came from. Its Debug form leaves the value out, since a
+/// setting does not know whether its key is a secret (see [`Settings`]'s Debug).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Setting {
     pub value: String,
-    /// "client.properties:4", "-X", "config.toml [clusters.prod]".
+    /// "client.properties:4", "-X security.protocol=SSL", "config.toml [clusters.prod]"; never a
+    /// secret value (`-X sasl.password` names only the key).
     pub origin: String,
 }
 
+impl fmt::Debug for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Setting {{ value: <{} chars>, origin: {:?} }}", self.value.chars().count(), self.origin)
+    }
+}
+
 /// Settings merged from all sources; later inserts win.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Settings {
     pub map: BTreeMap<String, Setting>,
     /// Relative file paths in a properties file are resolved against its folder.
     base_dirs: BTreeMap<String, PathBuf>,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown: BTreeMap<&str, (&str, &str)> =
+            self.map.iter().map(|(k, s)| (k.as_str(), (redact::mask(k, &s.value), s.origin.as_str()))).collect();
+        f.debug_struct("Settings").field("map", &shown).finish_non_exhaustive()
+    }
 }
 
 impl Settings {
@@ -56,10 +74,14 @@ impl Settings {
 
     /// `-X key=value` as kcat takes it.
     pub fn apply_override(&mut self, kv: &str) -> Result<(), ConfigError> {
-        let (k, v) = kv
-            .split_once('=')
-            .ok_or_else(|| ConfigError::Setting { origin: format!("-X {kv}"), message: "expected key=value".into() })?;
-        self.set(k.trim(), v.trim(), &format!("-X {kv}"));
+        let Some((k, v)) = kv.split_once('=') else {
+            // `-X sasl.password:s3cr3t` would echo the password
+            let origin = if redact::is_sensitive_key(kv) { "-X".to_string() } else { format!("-X {kv}") };
+            return Err(ConfigError::Setting { origin, message: "expected key=value".into() });
+        };
+        let key = k.trim();
+        let origin = if redact::is_sensitive_key(key) { format!("-X {key}") } else { format!("-X {kv}") };
+        self.set(key, v.trim(), &origin);
         Ok(())
     }
 
@@ -330,16 +352,26 @@ pub struct Jaas {
     pub options: BTreeMap<String, String>,
 }
 
+/// Errors name options by key and quote nothing else from the text: it holds a password, and a
+/// stray word in it may be one.
 pub fn parse_jaas(text: &str) -> Result<Jaas, String> {
     let text = text.trim();
-    let body = text.strip_suffix(';').ok_or("sasl.jaas.config must end with `;`")?.trim();
+    let body = text
+        .strip_suffix(';')
+        .ok_or("sasl.jaas.config must end with `;` (a value spread over lines needs `\\` at the end of each line)")?
+        .trim();
     let mut words = body.splitn(3, char::is_whitespace);
     let module = words.next().filter(|m| !m.is_empty()).ok_or("sasl.jaas.config has no login module")?.to_string();
     let flag = words.next().unwrap_or("");
     if !matches!(flag, "required" | "requisite" | "sufficient" | "optional") {
-        return Err(format!("sasl.jaas.config: expected `required` after {module}, found {flag:?}"));
+        // Kafka's login modules are all *LoginModule; anything else may be a misplaced secret
+        let named = if module.ends_with("LoginModule") { format!(" {module}") } else { String::new() };
+        return Err(format!(
+            "sasl.jaas.config: expected `required` after the login module{named} (Module required key=\"value\" …;)"
+        ));
     }
     let mut options = BTreeMap::new();
+    let mut last_key: Option<String> = None;
     let rest: Vec<char> = words.next().unwrap_or("").chars().collect();
     let mut i = 0;
     while i < rest.len() {
@@ -353,10 +385,11 @@ pub fn parse_jaas(text: &str) -> Result<Jaas, String> {
         while i < rest.len() && rest[i] != '=' && !rest[i].is_whitespace() {
             i += 1;
         }
-        let key: String = rest[start..i].iter().collect();
         if i >= rest.len() || rest[i] != '=' {
-            return Err(format!("sasl.jaas.config: option {key:?} has no `=value`"));
+            let after = last_key.as_ref().map(|k| format!("option {k:?}")).unwrap_or_else(|| format!("`{flag}`"));
+            return Err(format!("sasl.jaas.config: expected key=value after {after}"));
         }
+        let key: String = rest[start..i].iter().collect();
         i += 1;
         let value = if rest.get(i) == Some(&'"') {
             i += 1;
@@ -386,7 +419,8 @@ pub fn parse_jaas(text: &str) -> Result<Jaas, String> {
             }
             rest[start..i].iter().collect()
         };
-        options.insert(key, value);
+        options.insert(key.clone(), value);
+        last_key = Some(key);
     }
     Ok(Jaas { module, options })
 }
@@ -411,6 +445,21 @@ mod tests {
         assert_eq!(j.options["password"], "s3cr\"et;x");
         assert!(parse_jaas("Module required username=\"a\"").unwrap_err().contains("end with `;`"));
         assert!(parse_jaas("Module username=\"a\";").unwrap_err().contains("expected `required`"));
+    }
+
+    #[test]
+    fn jaas_errors_quote_no_secret() {
+        let cases = [
+            ("Module password=\"s3cr3t-1\";", "sasl.jaas.config: expected `required` after the login module (Module required key=\"value\" …;)"),
+            ("s3cr3t-1;", "sasl.jaas.config: expected `required` after the login module (Module required key=\"value\" …;)"),
+            ("x.ScramLoginModule s3cr3t-1;", "sasl.jaas.config: expected `required` after the login module x.ScramLoginModule (Module required key=\"value\" …;)"),
+            ("M required username=\"u\" password= s3cr3t-1;", "sasl.jaas.config: expected key=value after option \"password\""),
+            ("M required s3cr3t-1;", "sasl.jaas.config: expected key=value after `required`"),
+            ("M required password=\"s3cr3t-1;", "sasl.jaas.config: unterminated quote in option \"password\""),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse_jaas(text).unwrap_err(), want, "{text}");
+        }
     }
 
     #[test]

@@ -47,15 +47,19 @@ pub fn parse(text: &str, source_name: &str) -> Result<BTreeMap<String, Prop>, Pr
                 None => return Err(err(start, "line continuation (`\\`) at the end of the file".into())),
             }
         }
+        // Errors quote keys but never the rest of a line: it may be (part of) a password.
         let (raw_key, raw_value) = split_key_value(&logical);
         if raw_key.is_empty() {
-            return Err(err(start, format!("expected key=value, found {:?}", logical.trim())));
+            return Err(err(start, "expected key=value, found a line that starts with `=` or `:` (no key)".into()));
         }
-        if raw_value.is_none() {
-            return Err(err(start, format!("expected key=value, found only {:?} (no `=`)", raw_key)));
-        }
-        let key = unescape(raw_key).map_err(|m| err(start, m))?;
-        let value = unescape(raw_value.unwrap_or_default()).map_err(|m| err(start, m))?;
+        let Some(raw_value) = raw_value else {
+            return Err(err(start, "expected key=value, found a line with no `=`".into()));
+        };
+        let key = unescape(raw_key).map_err(|m| err(start, format!("in the key: {m}")))?;
+        let value = unescape(raw_value).map_err(|m| {
+            let m = if crate::kafka::redact::is_sensitive_key(&key) { "malformed \\u escape".into() } else { m };
+            err(start, format!("in the value of {key}: {m}"))
+        })?;
         out.insert(key, Prop { value, line: start });
     }
     Ok(out)
@@ -102,9 +106,10 @@ fn unescape(s: &str) -> Result<String, String> {
             Some('f') => out.push('\x0c'),
             Some('u') => {
                 let hex: String = chars.by_ref().take(4).collect();
-                let code = u32::from_str_radix(&hex, 16)
-                    .ok()
-                    .filter(|_| hex.len() == 4)
+                // from_str_radix alone would take "+123"
+                let code = Some(&hex)
+                    .filter(|h| h.len() == 4 && h.chars().all(|c| c.is_ascii_hexdigit()))
+                    .and_then(|h| u32::from_str_radix(h, 16).ok())
                     .ok_or_else(|| format!("malformed \\u escape: \\u{hex}"))?;
                 out.push(char::from_u32(code).ok_or_else(|| format!("\\u{hex} is not a character"))?);
             }
@@ -140,12 +145,13 @@ mod tests {
     fn errors_name_the_line() {
         let e = parse("security.protocol=SSL\n\nthis-line-has-no-value\n", "bad.properties").unwrap_err();
         assert_eq!(e.line, 3);
-        assert_eq!(
-            e.to_string(),
-            "bad.properties:3: expected key=value, found only \"this-line-has-no-value\" (no `=`)"
-        );
+        assert_eq!(e.to_string(), "bad.properties:3: expected key=value, found a line with no `=`");
         let e = parse("a=1\nb=\\u12x4\n", "x").unwrap_err();
-        assert_eq!((e.line, e.message.as_str()), (2, "malformed \\u escape: \\u12x4"));
+        assert_eq!((e.line, e.message.as_str()), (2, "in the value of b: malformed \\u escape: \\u12x4"));
+        let e = parse("a=1\nsasl.password=s3cr3t\\u12x4\n", "x").unwrap_err();
+        assert_eq!((e.line, e.message.as_str()), (2, "in the value of sasl.password: malformed \\u escape"));
+        let e = parse("s3cr3t-on-its-own-line\n", "x").unwrap_err();
+        assert!(!e.to_string().contains("s3cr3t"), "{e}");
         let e = parse("a=1\nb=2\\", "x").unwrap_err();
         assert_eq!(e.line, 2);
         let e = parse("=value\n", "x").unwrap_err();

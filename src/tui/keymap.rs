@@ -185,7 +185,7 @@ impl Keymap {
         let table: toml::Table = match toml::from_str(text) {
             Ok(t) => t,
             Err(e) => {
-                warnings.push(format!("{origin}: {e}"));
+                warnings.push(crate::config::profile::toml_error(origin, text, &e));
                 return;
             }
         };
@@ -254,7 +254,7 @@ mod tests {
     fn broken_user_file_is_a_warning() {
         let (km, warnings) = Keymap::load(Some("quit = \n"));
         assert_eq!(warnings.len(), 1);
-        assert!(warnings[0].starts_with("keymap.toml: "));
+        assert_eq!(warnings[0], "keymap.toml:1:8: string values must be quoted, expected literal string");
         assert_eq!(km.keys(Action::Quit), vec!["q", "ctrl-c"]);
     }
 }

@@ -59,7 +59,7 @@ impl Theme {
                         }
                     }
                 }
-                Err(e) => warnings.push(format!("{origin}: {e}")),
+                Err(e) => warnings.push(crate::config::profile::toml_error(origin, text, &e)),
             }
         }
         let c = |k: &str| colors.get(k).copied().unwrap_or(Color::Reset);
