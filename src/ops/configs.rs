@@ -217,7 +217,11 @@ pub async fn prepare(
                     closest(&c.key, known.keys().copied()).map(|k| format!(" (did you mean {k}?)")).unwrap_or_default();
                 return Err(OpsError::Invalid(format!("unknown topic config {:?}{hint}", c.key)));
             }
-            (ConfigResource::Broker(_) | ConfigResource::BrokerDefault, Some(e)) if e.read_only => {
+            // Kafka calls keys it does not know (a plugin's) read-only, yet stores them
+            // dynamically: one already set on this resource can be changed and deleted again.
+            (ConfigResource::Broker(_) | ConfigResource::BrokerDefault, Some(e))
+                if e.read_only && by_name.get(c.key.as_str()).is_none_or(|cur| cur.source != own_source(resource)) =>
+            {
                 return Err(OpsError::Invalid(format!(
                     "{} cannot be changed while the broker runs: set it in server.properties and restart the broker",
                     c.key

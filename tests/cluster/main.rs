@@ -12,6 +12,7 @@ mod isr;
 mod ops_invalid;
 mod read_only;
 mod reassign_plan;
+mod secrets;
 mod tmux;
 mod topic_ops;
 mod tui_e2e;
