@@ -162,7 +162,10 @@ impl Settings {
             None => ("GSSAPI".to_string(), None), // Java's default
         };
         let (mut user, mut pass) = (None, None);
+        // missing credentials are blamed on the JAAS config when there is one: they belong in it
+        let mut creds_origin = None;
         if let Some((_, s)) = self.get(&["sasl.jaas.config"]) {
+            creds_origin = Some(s.origin.clone());
             let jaas = parse_jaas(&s.value).map_err(|m| bad(s, m))?;
             user = jaas.options.get("username").cloned();
             pass = jaas.options.get("password").cloned();
@@ -178,7 +181,7 @@ impl Settings {
             match (user, pass) {
             (Some(u), Some(p)) => Ok((u, p)),
             _ => Err(ConfigError::Setting {
-                origin: origin.clone(),
+                origin: creds_origin.clone().unwrap_or_else(|| origin.clone()),
                 message: format!(
                     "{mech} needs a username and password: sasl.jaas.config=... required username=\"...\" password=\"...\"; (or -X sasl.username=… -X sasl.password=…)"
                 ),
@@ -500,5 +503,65 @@ mod tests {
         assert_eq!(parse_bootstrap("a:1, [::1]:9092,SSL://b:2").unwrap(), vec!["a:1", "[::1]:9092", "b:2"]);
         assert!(parse_bootstrap("nohost").unwrap_err().contains("no port"));
         assert!(parse_bootstrap("").is_err());
+    }
+
+    mod props {
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        const PASSWORD: &str = "s3cr3t-prop";
+
+        /// A working SASL_SSL setup as -X flags.
+        fn valid() -> Vec<(&'static str, String)> {
+            vec![
+                ("security.protocol", "SASL_SSL".into()),
+                ("sasl.mechanism", "SCRAM-SHA-512".into()),
+                (
+                    "sasl.jaas.config",
+                    format!("org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\" password=\"{PASSWORD}\";"),
+                ),
+                ("request.timeout.ms", "30000".into()),
+                ("socket.connection.setup.timeout.ms", "5000".into()),
+                ("ssl.endpoint.identification.algorithm", "https".into()),
+                ("enable.ssl.certificate.verification", "true".into()),
+                ("client.id", "kdeck".into()),
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn arbitrary_overrides_never_panic(kv in "\\PC{0,40}", servers in "\\PC{0,40}", jaas in "\\PC{0,80}") {
+                let mut s = Settings::default();
+                if let Err(e) = s.apply_override(&kv) {
+                    prop_assert!(e.to_string().starts_with("-X"), "{}", e);
+                }
+                let _ = s.client_config(None);
+                let _ = parse_bootstrap(&servers);
+                let _ = parse_jaas(&jaas);
+            }
+
+            #[test]
+            fn one_bad_value_is_named_by_its_flag_and_never_shows_the_password(
+                at in 0..8usize,
+                value in prop_oneof!["\\PC{0,30}", "[A-Z_-]{0,12}", "-?[0-9]{0,12}", "[a-zA-Z.]{1,20} (required|optional)? ?[a-z]{0,8}=?\"?[a-z]{0,8};?"],
+            ) {
+                let mut settings = valid();
+                let key = settings[at].0;
+                settings[at].1 = value;
+                let mut s = Settings::default();
+                for (k, v) in &settings {
+                    s.apply_override(&format!("{k}={v}")).expect("key=value");
+                }
+                match s.client_config(Some("h:9096")) {
+                    Ok(_) => {}
+                    Err(ConfigError::Setting { origin, message }) => {
+                        prop_assert!(origin.starts_with(&format!("-X {key}")), "{} / {}: {}", key, origin, message);
+                        prop_assert!(!origin.contains(PASSWORD) && !message.contains(PASSWORD), "{}: {}", origin, message);
+                    }
+                    Err(e) => prop_assert!(false, "not named by its flag: {}", e),
+                }
+            }
+        }
     }
 }

@@ -157,4 +157,60 @@ mod tests {
         let e = parse("=value\n", "x").unwrap_err();
         assert_eq!(e.line, 1);
     }
+
+    mod props {
+        use proptest::prelude::*;
+
+        use super::super::parse;
+
+        /// A line a client config could hold: key=value with a plain key and a printable value.
+        fn good_line() -> impl Strategy<Value = (String, String)> {
+            ("[a-z][a-z0-9.]{0,20}", "[ -~&&[^\\\\]]{0,30}").prop_map(|(k, v)| (k, v.trim().to_string()))
+        }
+
+        /// A line the parser must refuse, whatever precedes it.
+        fn bad_line() -> impl Strategy<Value = String> {
+            prop_oneof![
+                // no `=`
+                "[a-z][a-z0-9.]{0,20}",
+                // no key
+                "[=:][ -~]{0,10}",
+                // a \u escape that is not four hex digits
+                ("[a-z]{1,8}", "[g-z+][0-9a-f]{3}").prop_map(|(k, h)| format!("{k}=\\u{h}")),
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn arbitrary_text_never_panics_and_errors_name_a_line(text in "\\PC{0,200}") {
+                let lines = text.lines().count();
+                if let Err(e) = parse(&text, "f.properties") {
+                    prop_assert!(e.line >= 1 && e.line <= lines, "line {} of {lines}: {e}", e.line);
+                    prop_assert!(e.to_string().starts_with(&format!("f.properties:{}: ", e.line)), "{e}");
+                }
+            }
+
+            #[test]
+            fn good_documents_parse_exactly(lines in prop::collection::vec(good_line(), 0..20)) {
+                let text: String = lines.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+                let parsed = parse(&text, "f").expect("a document of key=value lines parses");
+                for (i, (k, v)) in lines.iter().enumerate() {
+                    // the last line with a key wins
+                    if lines.iter().rposition(|(k2, _)| k2 == k) == Some(i) {
+                        prop_assert_eq!(&parsed[k].value, v);
+                        prop_assert_eq!(parsed[k].line, i + 1);
+                    }
+                }
+            }
+
+            #[test]
+            fn one_broken_line_is_named(lines in prop::collection::vec(good_line(), 1..20), at in any::<prop::sample::Index>(), bad in bad_line()) {
+                let at = at.index(lines.len());
+                let mut text: Vec<String> = lines.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                text[at] = bad;
+                let e = parse(&(text.join("\n") + "\n"), "f").expect_err("the broken line is refused");
+                prop_assert_eq!(e.line, at + 1, "{}", e);
+            }
+        }
+    }
 }
