@@ -10,6 +10,7 @@ mod config_ops;
 mod inspect;
 mod isr;
 mod ops_invalid;
+mod partial_failure;
 mod read_only;
 mod reassign_plan;
 mod secrets;
