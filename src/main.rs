@@ -49,7 +49,14 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            if let Some(partial) = e.downcast_ref::<cli::output::Incomplete>() {
+                let _ = std::io::stdout().lock().write_all(partial.output.as_bytes());
+                for p in &partial.problems {
+                    eprintln!("error: {p}");
+                }
+            } else {
+                eprintln!("error: {e:#}");
+            }
             ExitCode::FAILURE
         }
     }

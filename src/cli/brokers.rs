@@ -6,6 +6,7 @@ use crate::kafka::Client;
 
 pub async fn run(client: &Client, format: Format) -> anyhow::Result<String> {
     let snap = cluster::load(client, &LoadOptions::default()).await?;
+    super::output::warn_down_brokers(&snap);
     // Only brokers the metadata lists: the CLI answers "who is up", describe shows the rest.
     let rows: Vec<_> = snap.broker_stats().into_iter().filter(|b| b.host.is_some()).collect();
     Ok(match format {

@@ -35,6 +35,7 @@ pub async fn run(client: &Client, format: Format, topic: &str) -> anyhow::Result
     )
     .await?;
     let t = snap.topic(topic).ok_or_else(|| anyhow::anyhow!("unknown topic: {topic}"))?;
+    super::output::warn_down_brokers(&snap);
     let view = TopicView {
         name: &t.name,
         internal: t.internal,
@@ -55,7 +56,7 @@ pub async fn run(client: &Client, format: Format, topic: &str) -> anyhow::Result
             })
             .collect(),
     };
-    Ok(match format {
+    let out = match format {
         Format::Json => json(&view)?,
         Format::Table => {
             let mut out = format!(
@@ -93,5 +94,6 @@ pub async fn run(client: &Client, format: Format, topic: &str) -> anyhow::Result
             out.push_str(&tab.render());
             out
         }
-    })
+    };
+    super::output::complete(out, super::output::offset_problems(&snap))
 }

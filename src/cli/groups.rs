@@ -39,21 +39,24 @@ pub async fn run(client: &Client, format: Format) -> anyhow::Result<String> {
             }
         })
         .collect();
-    Ok(match format {
+    let out = match format {
         Format::Json => json(&rows)?,
         Format::Table => {
             let mut t = Table::new(["GROUP", "STATE", "TYPE", "MEMBERS", "TOPICS", "LAG"]);
             for r in rows {
+                // a group whose offsets did not come has no lag to show, not 0
+                let lag = if r.error.is_some() { "-".into() } else { r.total_lag.to_string() };
                 t.row(vec![
                     r.group,
                     if r.state.is_empty() { opt(r.error) } else { r.state },
                     if r.group_type.is_empty() { "-".into() } else { r.group_type },
                     r.members.to_string(),
                     r.topics.join(","),
-                    r.total_lag.to_string(),
+                    lag,
                 ]);
             }
             t.render()
         }
-    })
+    };
+    super::output::complete(out, super::output::group_problems(&snap))
 }

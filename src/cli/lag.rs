@@ -13,6 +13,8 @@ struct GroupLag<'a> {
     state: &'a str,
     total_lag: i64,
     partitions: &'a [PartitionLag],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
 }
 
 pub async fn run(client: &Client, format: Format, group: Option<&str>, all: bool) -> anyhow::Result<String> {
@@ -31,7 +33,7 @@ pub async fn run(client: &Client, format: Format, group: Option<&str>, all: bool
         }
     }
     let views: Vec<GroupLag> = snap.groups.iter().map(view).collect();
-    Ok(match format {
+    let out = match format {
         Format::Json if group.is_some() => json(&views[0])?,
         Format::Json => json(&views)?,
         Format::Table => {
@@ -63,13 +65,23 @@ pub async fn run(client: &Client, format: Format, group: Option<&str>, all: bool
             }
             let mut out = t.render();
             for g in &views {
-                out.push_str(&format!("TOTAL LAG {}: {} ({})\n", g.group, g.total_lag, g.state));
+                match g.error {
+                    Some(_) => out.push_str(&format!("TOTAL LAG {}: unknown ({})\n", g.group, g.state)),
+                    None => out.push_str(&format!("TOTAL LAG {}: {} ({})\n", g.group, g.total_lag, g.state)),
+                }
             }
             out
         }
-    })
+    };
+    super::output::complete(out, super::output::group_problems(&snap))
 }
 
 fn view(g: &Group) -> GroupLag<'_> {
-    GroupLag { group: &g.group_id, state: &g.state, total_lag: g.total_lag, partitions: &g.offsets }
+    GroupLag {
+        group: &g.group_id,
+        state: &g.state,
+        total_lag: g.total_lag,
+        partitions: &g.offsets,
+        error: g.error.as_deref(),
+    }
 }

@@ -169,9 +169,17 @@ pub async fn run(client: &Client, format: Format, cmd: &ReassignCommand) -> anyh
     expect_topics.sort();
     expect_topics.dedup();
     let snap = cluster::load(client, &LoadOptions { configs: true, expect_topics, ..Default::default() }).await?;
+    super::output::warn_down_brokers(&snap);
+    super::output::warn(snap.warnings.iter().cloned());
     let sizes = match cmd {
         ReassignCommand::Plan { .. } => {
-            cluster::replica_sizes(client, &snap.brokers.iter().map(|b| b.id).collect::<Vec<_>>()).await
+            let mut sizes =
+                cluster::replica_sizes(client, &snap.brokers.iter().map(|b| b.id).collect::<Vec<_>>()).await;
+            // a down broker cannot be asked, and its replicas' sizes are as unknown as a timeout's
+            for d in snap.down_brokers() {
+                sizes.unavailable.insert(d.id, "not asked: the broker is down (not in the cluster metadata)".into());
+            }
+            sizes
         }
         _ => ReplicaSizes::default(),
     };

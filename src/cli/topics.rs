@@ -19,6 +19,7 @@ struct TopicRow {
 
 pub async fn run(client: &Client, format: Format, internal: bool) -> anyhow::Result<String> {
     let snap = cluster::load(client, &LoadOptions { offsets: true, ..Default::default() }).await?;
+    super::output::warn_down_brokers(&snap);
     let rows: Vec<TopicRow> = snap
         .topics
         .iter()
@@ -33,7 +34,7 @@ pub async fn run(client: &Client, format: Format, internal: bool) -> anyhow::Res
             messages: t.messages(),
         })
         .collect();
-    Ok(match format {
+    let out = match format {
         Format::Json => json(&rows)?,
         Format::Table => {
             let mut t = Table::new(["TOPIC", "PARTITIONS", "RF", "URP", "OFFLINE", "MESSAGES"]);
@@ -49,5 +50,6 @@ pub async fn run(client: &Client, format: Format, internal: bool) -> anyhow::Res
             }
             t.render()
         }
-    })
+    };
+    super::output::complete(out, super::output::offset_problems(&snap))
 }

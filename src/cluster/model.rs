@@ -148,6 +148,26 @@ pub struct BrokerStats {
     pub out_of_sync: usize,
 }
 
+/// A broker the replicas name but the metadata does not list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DownBroker {
+    pub id: i32,
+    /// Partitions with a replica on it.
+    pub partitions: usize,
+    /// Of those, the ones with no leader.
+    pub offline: usize,
+}
+
+impl DownBroker {
+    /// The warning line the CLI prints.
+    pub fn warning(&self) -> String {
+        format!(
+            "broker {} is down (not in the cluster metadata): {} partitions have a replica on it, {} of them offline",
+            self.id, self.partitions, self.offline
+        )
+    }
+}
+
 impl Snapshot {
     /// One pass over all partitions.
     pub fn broker_stats(&self) -> Vec<BrokerStats> {
@@ -189,6 +209,21 @@ impl Snapshot {
             }
         }
         stats.into_values().collect()
+    }
+
+    /// Brokers that replicas name but the metadata does not list (stopped, or fenced by the
+    /// controller), with how many partitions have a replica on each and how many of those are
+    /// offline. Only what the snapshot's topics show.
+    pub fn down_brokers(&self) -> Vec<DownBroker> {
+        let mut down: std::collections::BTreeMap<i32, DownBroker> = std::collections::BTreeMap::new();
+        for p in self.topics.iter().flat_map(|t| &t.partitions) {
+            for r in p.replicas.iter().filter(|r| !self.brokers.iter().any(|b| b.id == **r)) {
+                let d = down.entry(*r).or_insert(DownBroker { id: *r, partitions: 0, offline: 0 });
+                d.partitions += 1;
+                d.offline += usize::from(p.is_offline());
+            }
+        }
+        down.into_values().collect()
     }
 
     pub fn topic(&self, name: &str) -> Option<&Topic> {

@@ -3,12 +3,13 @@
 //! `client.properties:4: …` or `-X sasl.mechanism=…: …`.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use thiserror::Error;
 
-use crate::kafka::{ClientConfig, PemSource, SaslMechanism, TlsOptions};
+use crate::kafka::{redact, ClientConfig, PemSource, SaslMechanism, TlsOptions};
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
@@ -20,19 +21,36 @@ pub enum ConfigError {
     Other(String),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One setting's value and where it came from. Its Debug form leaves the value out, since a
+/// setting does not know whether its key is a secret (see [`Settings`]'s Debug).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Setting {
     pub value: String,
-    /// "client.properties:4", "-X", "config.toml [clusters.prod]".
+    /// "client.properties:4", "-X security.protocol=SSL", "config.toml [clusters.prod]"; never a
+    /// secret value (`-X sasl.password` names only the key).
     pub origin: String,
 }
 
+impl fmt::Debug for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Setting {{ value: <{} chars>, origin: {:?} }}", self.value.chars().count(), self.origin)
+    }
+}
+
 /// Settings merged from all sources; later inserts win.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Settings {
     pub map: BTreeMap<String, Setting>,
     /// Relative file paths in a properties file are resolved against its folder.
     base_dirs: BTreeMap<String, PathBuf>,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown: BTreeMap<&str, (&str, &str)> =
+            self.map.iter().map(|(k, s)| (k.as_str(), (redact::mask(k, &s.value), s.origin.as_str()))).collect();
+        f.debug_struct("Settings").field("map", &shown).finish_non_exhaustive()
+    }
 }
 
 impl Settings {
@@ -56,10 +74,14 @@ impl Settings {
 
     /// `-X key=value` as kcat takes it.
     pub fn apply_override(&mut self, kv: &str) -> Result<(), ConfigError> {
-        let (k, v) = kv
-            .split_once('=')
-            .ok_or_else(|| ConfigError::Setting { origin: format!("-X {kv}"), message: "expected key=value".into() })?;
-        self.set(k.trim(), v.trim(), &format!("-X {kv}"));
+        let Some((k, v)) = kv.split_once('=') else {
+            // `-X sasl.password:s3cr3t` would echo the password
+            let origin = if redact::is_sensitive_key(kv) { "-X".to_string() } else { format!("-X {kv}") };
+            return Err(ConfigError::Setting { origin, message: "expected key=value".into() });
+        };
+        let key = k.trim();
+        let origin = if redact::is_sensitive_key(key) { format!("-X {key}") } else { format!("-X {kv}") };
+        self.set(key, v.trim(), &origin);
         Ok(())
     }
 
@@ -140,7 +162,10 @@ impl Settings {
             None => ("GSSAPI".to_string(), None), // Java's default
         };
         let (mut user, mut pass) = (None, None);
+        // missing credentials are blamed on the JAAS config when there is one: they belong in it
+        let mut creds_origin = None;
         if let Some((_, s)) = self.get(&["sasl.jaas.config"]) {
+            creds_origin = Some(s.origin.clone());
             let jaas = parse_jaas(&s.value).map_err(|m| bad(s, m))?;
             user = jaas.options.get("username").cloned();
             pass = jaas.options.get("password").cloned();
@@ -156,7 +181,7 @@ impl Settings {
             match (user, pass) {
             (Some(u), Some(p)) => Ok((u, p)),
             _ => Err(ConfigError::Setting {
-                origin: origin.clone(),
+                origin: creds_origin.clone().unwrap_or_else(|| origin.clone()),
                 message: format!(
                     "{mech} needs a username and password: sasl.jaas.config=... required username=\"...\" password=\"...\"; (or -X sasl.username=… -X sasl.password=…)"
                 ),
@@ -330,16 +355,26 @@ pub struct Jaas {
     pub options: BTreeMap<String, String>,
 }
 
+/// Errors name options by key and quote nothing else from the text: it holds a password, and a
+/// stray word in it may be one.
 pub fn parse_jaas(text: &str) -> Result<Jaas, String> {
     let text = text.trim();
-    let body = text.strip_suffix(';').ok_or("sasl.jaas.config must end with `;`")?.trim();
+    let body = text
+        .strip_suffix(';')
+        .ok_or("sasl.jaas.config must end with `;` (a value spread over lines needs `\\` at the end of each line)")?
+        .trim();
     let mut words = body.splitn(3, char::is_whitespace);
     let module = words.next().filter(|m| !m.is_empty()).ok_or("sasl.jaas.config has no login module")?.to_string();
     let flag = words.next().unwrap_or("");
     if !matches!(flag, "required" | "requisite" | "sufficient" | "optional") {
-        return Err(format!("sasl.jaas.config: expected `required` after {module}, found {flag:?}"));
+        // Kafka's login modules are all *LoginModule; anything else may be a misplaced secret
+        let named = if module.ends_with("LoginModule") { format!(" {module}") } else { String::new() };
+        return Err(format!(
+            "sasl.jaas.config: expected `required` after the login module{named} (Module required key=\"value\" …;)"
+        ));
     }
     let mut options = BTreeMap::new();
+    let mut last_key: Option<String> = None;
     let rest: Vec<char> = words.next().unwrap_or("").chars().collect();
     let mut i = 0;
     while i < rest.len() {
@@ -353,10 +388,11 @@ pub fn parse_jaas(text: &str) -> Result<Jaas, String> {
         while i < rest.len() && rest[i] != '=' && !rest[i].is_whitespace() {
             i += 1;
         }
-        let key: String = rest[start..i].iter().collect();
         if i >= rest.len() || rest[i] != '=' {
-            return Err(format!("sasl.jaas.config: option {key:?} has no `=value`"));
+            let after = last_key.as_ref().map(|k| format!("option {k:?}")).unwrap_or_else(|| format!("`{flag}`"));
+            return Err(format!("sasl.jaas.config: expected key=value after {after}"));
         }
+        let key: String = rest[start..i].iter().collect();
         i += 1;
         let value = if rest.get(i) == Some(&'"') {
             i += 1;
@@ -386,7 +422,8 @@ pub fn parse_jaas(text: &str) -> Result<Jaas, String> {
             }
             rest[start..i].iter().collect()
         };
-        options.insert(key, value);
+        options.insert(key.clone(), value);
+        last_key = Some(key);
     }
     Ok(Jaas { module, options })
 }
@@ -411,6 +448,21 @@ mod tests {
         assert_eq!(j.options["password"], "s3cr\"et;x");
         assert!(parse_jaas("Module required username=\"a\"").unwrap_err().contains("end with `;`"));
         assert!(parse_jaas("Module username=\"a\";").unwrap_err().contains("expected `required`"));
+    }
+
+    #[test]
+    fn jaas_errors_quote_no_secret() {
+        let cases = [
+            ("Module password=\"s3cr3t-1\";", "sasl.jaas.config: expected `required` after the login module (Module required key=\"value\" …;)"),
+            ("s3cr3t-1;", "sasl.jaas.config: expected `required` after the login module (Module required key=\"value\" …;)"),
+            ("x.ScramLoginModule s3cr3t-1;", "sasl.jaas.config: expected `required` after the login module x.ScramLoginModule (Module required key=\"value\" …;)"),
+            ("M required username=\"u\" password= s3cr3t-1;", "sasl.jaas.config: expected key=value after option \"password\""),
+            ("M required s3cr3t-1;", "sasl.jaas.config: expected key=value after `required`"),
+            ("M required password=\"s3cr3t-1;", "sasl.jaas.config: unterminated quote in option \"password\""),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse_jaas(text).unwrap_err(), want, "{text}");
+        }
     }
 
     #[test]
@@ -451,5 +503,65 @@ mod tests {
         assert_eq!(parse_bootstrap("a:1, [::1]:9092,SSL://b:2").unwrap(), vec!["a:1", "[::1]:9092", "b:2"]);
         assert!(parse_bootstrap("nohost").unwrap_err().contains("no port"));
         assert!(parse_bootstrap("").is_err());
+    }
+
+    mod props {
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        const PASSWORD: &str = "s3cr3t-prop";
+
+        /// A working SASL_SSL setup as -X flags.
+        fn valid() -> Vec<(&'static str, String)> {
+            vec![
+                ("security.protocol", "SASL_SSL".into()),
+                ("sasl.mechanism", "SCRAM-SHA-512".into()),
+                (
+                    "sasl.jaas.config",
+                    format!("org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\" password=\"{PASSWORD}\";"),
+                ),
+                ("request.timeout.ms", "30000".into()),
+                ("socket.connection.setup.timeout.ms", "5000".into()),
+                ("ssl.endpoint.identification.algorithm", "https".into()),
+                ("enable.ssl.certificate.verification", "true".into()),
+                ("client.id", "kdeck".into()),
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn arbitrary_overrides_never_panic(kv in "\\PC{0,40}", servers in "\\PC{0,40}", jaas in "\\PC{0,80}") {
+                let mut s = Settings::default();
+                if let Err(e) = s.apply_override(&kv) {
+                    prop_assert!(e.to_string().starts_with("-X"), "{}", e);
+                }
+                let _ = s.client_config(None);
+                let _ = parse_bootstrap(&servers);
+                let _ = parse_jaas(&jaas);
+            }
+
+            #[test]
+            fn one_bad_value_is_named_by_its_flag_and_never_shows_the_password(
+                at in 0..8usize,
+                value in prop_oneof!["\\PC{0,30}", "[A-Z_-]{0,12}", "-?[0-9]{0,12}", "[a-zA-Z.]{1,20} (required|optional)? ?[a-z]{0,8}=?\"?[a-z]{0,8};?"],
+            ) {
+                let mut settings = valid();
+                let key = settings[at].0;
+                settings[at].1 = value;
+                let mut s = Settings::default();
+                for (k, v) in &settings {
+                    s.apply_override(&format!("{k}={v}")).expect("key=value");
+                }
+                match s.client_config(Some("h:9096")) {
+                    Ok(_) => {}
+                    Err(ConfigError::Setting { origin, message }) => {
+                        prop_assert!(origin.starts_with(&format!("-X {key}")), "{} / {}: {}", key, origin, message);
+                        prop_assert!(!origin.contains(PASSWORD) && !message.contains(PASSWORD), "{}: {}", origin, message);
+                    }
+                    Err(e) => prop_assert!(false, "not named by its flag: {}", e),
+                }
+            }
+        }
     }
 }

@@ -47,15 +47,19 @@ pub fn parse(text: &str, source_name: &str) -> Result<BTreeMap<String, Prop>, Pr
                 None => return Err(err(start, "line continuation (`\\`) at the end of the file".into())),
             }
         }
+        // Errors quote keys but never the rest of a line: it may be (part of) a password.
         let (raw_key, raw_value) = split_key_value(&logical);
         if raw_key.is_empty() {
-            return Err(err(start, format!("expected key=value, found {:?}", logical.trim())));
+            return Err(err(start, "expected key=value, found a line that starts with `=` or `:` (no key)".into()));
         }
-        if raw_value.is_none() {
-            return Err(err(start, format!("expected key=value, found only {:?} (no `=`)", raw_key)));
-        }
-        let key = unescape(raw_key).map_err(|m| err(start, m))?;
-        let value = unescape(raw_value.unwrap_or_default()).map_err(|m| err(start, m))?;
+        let Some(raw_value) = raw_value else {
+            return Err(err(start, "expected key=value, found a line with no `=`".into()));
+        };
+        let key = unescape(raw_key).map_err(|m| err(start, format!("in the key: {m}")))?;
+        let value = unescape(raw_value).map_err(|m| {
+            let m = if crate::kafka::redact::is_sensitive_key(&key) { "malformed \\u escape".into() } else { m };
+            err(start, format!("in the value of {key}: {m}"))
+        })?;
         out.insert(key, Prop { value, line: start });
     }
     Ok(out)
@@ -102,9 +106,10 @@ fn unescape(s: &str) -> Result<String, String> {
             Some('f') => out.push('\x0c'),
             Some('u') => {
                 let hex: String = chars.by_ref().take(4).collect();
-                let code = u32::from_str_radix(&hex, 16)
-                    .ok()
-                    .filter(|_| hex.len() == 4)
+                // from_str_radix alone would take "+123"
+                let code = Some(&hex)
+                    .filter(|h| h.len() == 4 && h.chars().all(|c| c.is_ascii_hexdigit()))
+                    .and_then(|h| u32::from_str_radix(h, 16).ok())
                     .ok_or_else(|| format!("malformed \\u escape: \\u{hex}"))?;
                 out.push(char::from_u32(code).ok_or_else(|| format!("\\u{hex} is not a character"))?);
             }
@@ -140,15 +145,72 @@ mod tests {
     fn errors_name_the_line() {
         let e = parse("security.protocol=SSL\n\nthis-line-has-no-value\n", "bad.properties").unwrap_err();
         assert_eq!(e.line, 3);
-        assert_eq!(
-            e.to_string(),
-            "bad.properties:3: expected key=value, found only \"this-line-has-no-value\" (no `=`)"
-        );
+        assert_eq!(e.to_string(), "bad.properties:3: expected key=value, found a line with no `=`");
         let e = parse("a=1\nb=\\u12x4\n", "x").unwrap_err();
-        assert_eq!((e.line, e.message.as_str()), (2, "malformed \\u escape: \\u12x4"));
+        assert_eq!((e.line, e.message.as_str()), (2, "in the value of b: malformed \\u escape: \\u12x4"));
+        let e = parse("a=1\nsasl.password=s3cr3t\\u12x4\n", "x").unwrap_err();
+        assert_eq!((e.line, e.message.as_str()), (2, "in the value of sasl.password: malformed \\u escape"));
+        let e = parse("s3cr3t-on-its-own-line\n", "x").unwrap_err();
+        assert!(!e.to_string().contains("s3cr3t"), "{e}");
         let e = parse("a=1\nb=2\\", "x").unwrap_err();
         assert_eq!(e.line, 2);
         let e = parse("=value\n", "x").unwrap_err();
         assert_eq!(e.line, 1);
+    }
+
+    mod props {
+        use proptest::prelude::*;
+
+        use super::super::parse;
+
+        /// A line a client config could hold: key=value with a plain key and a printable value.
+        fn good_line() -> impl Strategy<Value = (String, String)> {
+            ("[a-z][a-z0-9.]{0,20}", "[ -~&&[^\\\\]]{0,30}").prop_map(|(k, v)| (k, v.trim().to_string()))
+        }
+
+        /// A line the parser must refuse, whatever precedes it.
+        fn bad_line() -> impl Strategy<Value = String> {
+            prop_oneof![
+                // no `=`
+                "[a-z][a-z0-9.]{0,20}",
+                // no key
+                "[=:][ -~]{0,10}",
+                // a \u escape that is not four hex digits
+                ("[a-z]{1,8}", "[g-z+][0-9a-f]{3}").prop_map(|(k, h)| format!("{k}=\\u{h}")),
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn arbitrary_text_never_panics_and_errors_name_a_line(text in "\\PC{0,200}") {
+                let lines = text.lines().count();
+                if let Err(e) = parse(&text, "f.properties") {
+                    prop_assert!(e.line >= 1 && e.line <= lines, "line {} of {lines}: {e}", e.line);
+                    prop_assert!(e.to_string().starts_with(&format!("f.properties:{}: ", e.line)), "{e}");
+                }
+            }
+
+            #[test]
+            fn good_documents_parse_exactly(lines in prop::collection::vec(good_line(), 0..20)) {
+                let text: String = lines.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+                let parsed = parse(&text, "f").expect("a document of key=value lines parses");
+                for (i, (k, v)) in lines.iter().enumerate() {
+                    // the last line with a key wins
+                    if lines.iter().rposition(|(k2, _)| k2 == k) == Some(i) {
+                        prop_assert_eq!(&parsed[k].value, v);
+                        prop_assert_eq!(parsed[k].line, i + 1);
+                    }
+                }
+            }
+
+            #[test]
+            fn one_broken_line_is_named(lines in prop::collection::vec(good_line(), 1..20), at in any::<prop::sample::Index>(), bad in bad_line()) {
+                let at = at.index(lines.len());
+                let mut text: Vec<String> = lines.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                text[at] = bad;
+                let e = parse(&(text.join("\n") + "\n"), "f").expect_err("the broken line is refused");
+                prop_assert_eq!(e.line, at + 1, "{}", e);
+            }
+        }
     }
 }

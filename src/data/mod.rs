@@ -7,12 +7,19 @@ pub use peek::{peek, PeekMessage};
 
 use rdkafka::config::ClientConfig as RdConfig;
 
-use crate::kafka::{ClientConfig, PemSource, SaslMechanism};
+use crate::kafka::{redact, ClientConfig, PemSource, SaslMechanism};
 
-/// librdkafka settings derived from the control-plane configuration.
-#[derive(Clone, Debug, Default)]
+/// librdkafka settings derived from the control-plane configuration. Debug masks the secrets.
+#[derive(Clone, Default)]
 pub struct DataConfig {
     pub settings: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for DataConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown: Vec<(&str, &str)> = self.settings.iter().map(|(k, v)| (k.as_str(), redact::mask(k, v))).collect();
+        f.debug_struct("DataConfig").field("settings", &shown).finish()
+    }
 }
 
 impl DataConfig {
@@ -58,6 +65,31 @@ impl DataConfig {
         Ok(DataConfig { settings: s })
     }
 
+    /// Creates a librdkafka client. rdkafka's error for a rejected setting quotes its value, so
+    /// the value of a secret key is taken out of it.
+    pub fn create<T: rdkafka::config::FromClientConfig>(&self, extra: &[(&str, &str)]) -> anyhow::Result<T> {
+        let mut c = self.rdkafka();
+        for (k, v) in extra {
+            c.set(*k, *v);
+        }
+        c.create().map_err(|e| anyhow::anyhow!("{}", self.scrub(&e)))
+    }
+
+    fn scrub(&self, e: &rdkafka::error::KafkaError) -> String {
+        match e {
+            rdkafka::error::KafkaError::ClientConfig(_, desc, key, value) => {
+                format!("librdkafka rejected {key}={}: {desc}", redact::mask(key, value))
+            }
+            other => self.scrub_text(&other.to_string()),
+        }
+    }
+
+    /// `text` without the values of this configuration's secret settings.
+    pub fn scrub_text(&self, text: &str) -> String {
+        let secrets = self.settings.iter().filter(|(k, _)| redact::is_sensitive_key(k)).map(|(_, v)| v.as_str());
+        redact::scrub(text, secrets)
+    }
+
     pub fn rdkafka(&self) -> RdConfig {
         let mut c = RdConfig::new();
         for (k, v) in &self.settings {
@@ -65,5 +97,33 @@ impl DataConfig {
         }
         c.set("log_level", "3");
         c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_stay_out_of_debug_and_errors() {
+        let cfg = DataConfig {
+            settings: vec![
+                ("sasl.username".into(), "alice".into()),
+                ("sasl.password".into(), "s3cr3t-data".into()),
+                ("ssl.key.pem".into(), "-----BEGIN PRIVATE KEY-----s3cr3t-pem".into()),
+            ],
+        };
+        let debug = format!("{cfg:?}");
+        assert!(debug.contains("alice") && !debug.contains("s3cr3t"), "{debug}");
+        let rejected = rdkafka::error::KafkaError::ClientConfig(
+            rdkafka::types::RDKafkaConfRes::RD_KAFKA_CONF_INVALID,
+            "Invalid value".into(),
+            "sasl.password".into(),
+            "s3cr3t-data".into(),
+        );
+        assert!(rejected.to_string().contains("s3cr3t-data"), "rdkafka quotes the value: {rejected}");
+        assert_eq!(cfg.scrub(&rejected), "librdkafka rejected sasl.password=[hidden]: Invalid value");
+        let other = rdkafka::error::KafkaError::ClientCreation("ssl.key.pem s3cr3t-data failed".into());
+        assert_eq!(cfg.scrub(&other), "Client creation error: ssl.key.pem [hidden] failed");
     }
 }

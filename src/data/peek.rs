@@ -31,15 +31,26 @@ pub fn peek(
     count: usize,
     timeout: Duration,
 ) -> anyhow::Result<Vec<PeekMessage>> {
+    // librdkafka's messages go to the screen: none may quote a secret setting back
+    read_last(cfg, topic, partition, count, timeout).map_err(|e| anyhow::anyhow!(cfg.scrub_text(&format!("{e:#}"))))
+}
+
+fn read_last(
+    cfg: &DataConfig,
+    topic: &str,
+    partition: i32,
+    count: usize,
+    timeout: Duration,
+) -> anyhow::Result<Vec<PeekMessage>> {
     let consumer: BaseConsumer = cfg
-        .rdkafka()
-        .set("enable.auto.commit", "false")
-        .set("enable.auto.offset.store", "false")
-        .set("enable.partition.eof", "true")
-        // librdkafka wants a group id even for assign(); with no commit and no subscribe the
-        // group never comes into existence on the broker.
-        .set("group.id", "kdeck-peek")
-        .create()
+        .create(&[
+            ("enable.auto.commit", "false"),
+            ("enable.auto.offset.store", "false"),
+            ("enable.partition.eof", "true"),
+            // librdkafka wants a group id even for assign(); with no commit and no subscribe the
+            // group never comes into existence on the broker.
+            ("group.id", "kdeck-peek"),
+        ])
         .context("creating the peek consumer")?;
     let (low, high) = consumer
         .fetch_watermarks(topic, partition, timeout)

@@ -20,6 +20,7 @@ use serde::Serialize;
 use super::client::{Client, Target};
 use super::error::{KafkaError, Result};
 use super::proto::{is_transient, KafkaRequest};
+use super::redact;
 
 const NOT_CONTROLLER: i16 = 41;
 
@@ -191,12 +192,43 @@ impl AlterOp {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// One key's change. Serialized and debug-printed with the value masked when the key is a secret
+/// (JSON output and logs show what changes, never a password).
+#[derive(Clone, PartialEq, Eq)]
 pub struct ConfigChange {
     pub key: String,
     pub op: AlterOp,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+}
+
+impl ConfigChange {
+    fn shown_value(&self) -> Option<&str> {
+        self.value.as_deref().map(|v| redact::mask(&self.key, v))
+    }
+}
+
+impl Serialize for ConfigChange {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let shown = self.shown_value();
+        let mut st = s.serialize_struct("ConfigChange", 2 + usize::from(shown.is_some()))?;
+        st.serialize_field("key", &self.key)?;
+        st.serialize_field("op", &self.op)?;
+        if let Some(v) = shown {
+            st.serialize_field("value", v)?;
+        }
+        st.end()
+    }
+}
+
+impl std::fmt::Debug for ConfigChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfigChange")
+            .field("key", &self.key)
+            .field("op", &self.op)
+            .field("value", &self.shown_value())
+            .finish()
+    }
 }
 
 /// A topic to create. No partitions/RF with an assignment; the controller places replicas otherwise.
@@ -208,7 +240,13 @@ pub struct NewTopic {
     /// Explicit replicas per partition (partition i gets assignment[i]); empty: the controller decides.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub assignment: Vec<Vec<i32>>,
+    /// Serialized with secret values masked, like [`ConfigChange`].
+    #[serde(serialize_with = "masked_pairs")]
     pub configs: Vec<(String, String)>,
+}
+
+fn masked_pairs<S: serde::Serializer>(pairs: &[(String, String)], s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_seq(pairs.iter().map(|(k, v)| (k, redact::mask(k, v))))
 }
 
 /// What the controller reports for a created (or validated) topic.

@@ -81,10 +81,20 @@ pub struct TlsOptions {
     pub verify_hostname: bool,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub enum PemSource {
     File(PathBuf),
     Inline(String),
+}
+
+impl fmt::Debug for PemSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PemSource::File(p) => f.debug_tuple("File").field(p).finish(),
+            // inline PEM may be a private key
+            PemSource::Inline(text) => write!(f, "Inline(<{} bytes>)", text.len()),
+        }
+    }
 }
 
 impl PemSource {

@@ -10,7 +10,7 @@ use super::{Context, Mutation, OpsError, Preview};
 use crate::kafka::admin_ops::{AlterOp, ConfigChange, ConfigEntry, ConfigResource, ConfigSource};
 use crate::kafka::{Client, KafkaError};
 
-pub const HIDDEN: &str = "[hidden]";
+pub use crate::kafka::redact::{is_sensitive_key, mask, HIDDEN};
 
 /// One config for display.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -49,26 +49,9 @@ pub struct ConfigDiff {
     pub new_source: Option<&'static str>,
 }
 
-/// Keys whose values must not be printed or logged even when the broker does not say so (new
-/// keys have not been described yet).
-pub fn looks_sensitive(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    ["password", "secret", "jaas", "credential", "token"].iter().any(|w| k.contains(w))
-        || k.ends_with(".key")
-        || k.contains("keystore.key")
-}
-
-pub fn mask(key: &str, value: &str) -> String {
-    if looks_sensitive(key) {
-        HIDDEN.into()
-    } else {
-        value.into()
-    }
-}
-
 /// A described entry for display, secrets masked.
 pub fn view(e: &ConfigEntry) -> ConfigView {
-    let hide = e.sensitive || looks_sensitive(&e.name);
+    let hide = e.sensitive || is_sensitive_key(&e.name);
     ConfigView {
         name: e.name.clone(),
         value: if hide { Some(HIDDEN.into()) } else { e.value.clone() },
@@ -122,7 +105,7 @@ pub async fn describe(client: &Client, resource: &ConfigResource) -> Result<Vec<
 }
 
 fn parse_long(key: &str, value: &str) -> Result<i64, String> {
-    value.trim().parse::<i64>().map_err(|_| format!("{key} takes a whole number, got {value:?}"))
+    value.trim().parse::<i64>().map_err(|_| format!("{key} takes a whole number, got {:?}", mask(key, value)))
 }
 
 /// Cheap checks of values Kafka would reject anyway, with a clearer message.
@@ -233,7 +216,11 @@ pub async fn prepare(
                     closest(&c.key, known.keys().copied()).map(|k| format!(" (did you mean {k}?)")).unwrap_or_default();
                 return Err(OpsError::Invalid(format!("unknown topic config {:?}{hint}", c.key)));
             }
-            (ConfigResource::Broker(_) | ConfigResource::BrokerDefault, Some(e)) if e.read_only => {
+            // Kafka calls keys it does not know (a plugin's) read-only, yet stores them
+            // dynamically: one already set on this resource can be changed and deleted again.
+            (ConfigResource::Broker(_) | ConfigResource::BrokerDefault, Some(e))
+                if e.read_only && by_name.get(c.key.as_str()).is_none_or(|cur| cur.source != own_source(resource)) =>
+            {
                 return Err(OpsError::Invalid(format!(
                     "{} cannot be changed while the broker runs: set it in server.properties and restart the broker",
                     c.key
@@ -281,7 +268,7 @@ pub async fn prepare(
         let entry = by_name.get(c.key.as_str()).copied();
         let hide = entry.is_some_and(|e| e.sensitive)
             || known.get(c.key.as_str()).is_some_and(|e| e.sensitive)
-            || looks_sensitive(&c.key);
+            || is_sensitive_key(&c.key);
         let shown = |v: Option<String>| if hide { v.map(|_| HIDDEN.to_string()) } else { v };
         let (cur, cur_src) = match entry {
             Some(e) => (shown(e.value.clone()), Some(e.source.kind())),

@@ -24,7 +24,7 @@ pub use partitions::PartitionPlan;
 pub use topics::TopicFacts;
 
 use crate::kafka::admin_ops::{AlterOp, ConfigChange, ConfigResource, NewTopic};
-use crate::kafka::Client;
+use crate::kafka::{redact, Client};
 
 /// Who is acting on which cluster, and how carefully.
 #[derive(Clone, Debug)]
@@ -161,6 +161,35 @@ impl Mutation {
     }
 }
 
+impl Mutation {
+    /// The values this mutation carries for secret keys, to scrub from anything said back.
+    fn secret_values(&self) -> Vec<&str> {
+        let pairs: Vec<(&str, Option<&str>)> = match self {
+            Mutation::CreateTopic(t) => t.configs.iter().map(|(k, v)| (k.as_str(), Some(v.as_str()))).collect(),
+            Mutation::AlterConfigs { changes, .. } => {
+                changes.iter().map(|c| (c.key.as_str(), c.value.as_deref())).collect()
+            }
+            Mutation::DeleteTopic { .. } | Mutation::AddPartitions { .. } => Vec::new(),
+        };
+        pairs.into_iter().filter(|(k, _)| redact::is_sensitive_key(k)).filter_map(|(_, v)| v).collect()
+    }
+
+    /// An error about this mutation with its secret values taken out: a broker's or kdeck's
+    /// message may quote a value back, and it goes to the screen and the audit log.
+    fn scrub(&self, e: OpsError) -> OpsError {
+        let secrets = self.secret_values();
+        let text = e.to_string();
+        if !secrets.iter().any(|s| !s.is_empty() && text.contains(s)) {
+            return e;
+        }
+        let text = redact::scrub(&text, secrets);
+        match e {
+            OpsError::Invalid(_) => OpsError::Invalid(text),
+            _ => OpsError::Rejected(text),
+        }
+    }
+}
+
 fn op_word(op: AlterOp) -> &'static str {
     match op {
         AlterOp::Set => "set",
@@ -245,6 +274,7 @@ pub async fn prepare(client: &Client, ctx: &Context, mutation: Mutation) -> Resu
     match res {
         Ok(p) => Ok(p),
         Err(e) => {
+            let e = mutation.scrub(e);
             let result = if matches!(e, OpsError::Invalid(_)) { AuditResult::Invalid } else { AuditResult::Failed };
             ctx.record(&mutation, result, Some(e.to_string()));
             Err(e)
@@ -273,6 +303,7 @@ pub async fn apply(client: &Client, ctx: &Context, preview: Preview) -> Result<O
             Ok(Outcome { preview, result: AuditResult::Ok, message })
         }
         Err(e) => {
+            let e = preview.mutation.scrub(e);
             ctx.record(&preview.mutation, AuditResult::Failed, Some(e.to_string()));
             Err(e)
         }

@@ -267,4 +267,71 @@ mod tests {
         assert!(matches!(parse_topics_to_move(r#"{"version":1,"topics":[{"name":"foo"}]}"#), Err(PlanError::Json(_))));
         assert!(matches!(parse_topics_to_move(r#"{"version":3,"topics":[]}"#), Err(PlanError::UnsupportedVersion(3))));
     }
+
+    mod props {
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        fn entry() -> impl Strategy<Value = (String, i32, Vec<i32>)> {
+            ("[a-zA-Z0-9._-]{1,20}", 0..1000i32, prop::collection::vec(0..100i32, 1..4))
+        }
+
+        /// One field of a partition entry spoiled, and the word the error must contain.
+        fn spoil() -> impl Strategy<Value = (&'static str, &'static str, &'static str)> {
+            prop::sample::select(vec![
+                ("\"partition\":", "\"partition\":\"x\",\"was\":", "invalid type"),
+                ("\"replicas\":[", "\"replicas\":[\"1\",", "invalid type"),
+                ("\"log_dirs\":", "\"log_dir\":", "unknown field `log_dir`"),
+                ("\"topic\":", "\"name\":", "unknown field `name`"),
+                ("\"replicas\":", "\"replica\":", "unknown field `replica`"),
+            ])
+        }
+
+        proptest! {
+            #[test]
+            fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
+                let _ = parse_reassignment(&text);
+                let _ = parse_topics_to_move(&text);
+            }
+
+            #[test]
+            fn arbitrary_json_values_never_panic(text in r#"\{("(version|partitions|topics|topic|partition|replicas|log_dirs)":(-?[0-9]{1,12}|"[a-z]{0,3}"|\[[0-9,"a-z\[\]\{\}:]{0,20}\]|null|true),?){0,6}\}"#) {
+                let _ = parse_reassignment(&text);
+                let _ = parse_topics_to_move(&text);
+            }
+
+            #[test]
+            fn written_files_read_back(entries in prop::collection::vec(entry(), 0..20)) {
+                let text = write_reassignment(entries.iter().map(|(t, p, r)| (t.as_str(), *p, r.as_slice())));
+                let back = parse_reassignment(&text).expect("kdeck reads what it writes");
+                prop_assert_eq!(back.partitions.len(), entries.len());
+                prop_assert_eq!(back.to_json(), text);
+                let topics: Vec<&str> = entries.iter().map(|(t, _, _)| t.as_str()).collect();
+                prop_assert_eq!(parse_topics_to_move(&write_topics_to_move(&topics)).expect("topics"), topics);
+            }
+
+            #[test]
+            fn one_spoiled_field_is_named_with_its_place(
+                entries in prop::collection::vec(entry(), 1..20),
+                at in any::<prop::sample::Index>(),
+                (from, to, says) in spoil(),
+            ) {
+                let at = at.index(entries.len());
+                // one entry per line, as people lay these files out
+                let lines: Vec<String> = write_reassignment(entries.iter().map(|(t, p, r)| (t.as_str(), *p, r.as_slice())))
+                    .replace("[{", "[\n{")
+                    .replace("},{", "},\n{")
+                    .lines()
+                    .map(str::to_string)
+                    .collect();
+                let mut spoiled = lines.clone();
+                spoiled[at + 1] = spoiled[at + 1].replacen(from, to, 1);
+                let e = parse_reassignment(&spoiled.join("\n")).expect_err("the spoiled entry is refused");
+                let text = e.to_string();
+                prop_assert!(text.contains(says), "{}", text);
+                prop_assert!(text.contains(&format!("line {}", at + 2)), "{}", text);
+            }
+        }
+    }
 }

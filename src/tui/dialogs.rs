@@ -298,6 +298,15 @@ fn boxed(area: Rect, width: u16, height: u16) -> Rect {
     super::popups::centered(area, width.min(area.width.saturating_sub(2)), height.min(area.height.saturating_sub(2)))
 }
 
+/// A `key=value` field as typed, the value of a secret key shown as dots (someone may be looking
+/// over the shoulder, and screens get shared).
+fn shown_value(text: &str) -> String {
+    match text.split_once('=') {
+        Some((k, v)) if crate::kafka::redact::is_sensitive_key(k) => format!("{k}={}", "•".repeat(v.chars().count())),
+        _ => text.to_string(),
+    }
+}
+
 pub fn draw_form(f: &mut Frame, area: Rect, form: &Form, t: &Theme) {
     let mut lines = Vec::new();
     if let Some(note) = form.note() {
@@ -308,7 +317,7 @@ pub fn draw_form(f: &mut Frame, area: Rect, form: &Form, t: &Theme) {
         let mut spans = vec![
             Span::styled(if focused { "› " } else { "  " }, t.accent),
             Span::styled(format!("{:<19}", fld.label), if focused { t.accent } else { t.text }),
-            Span::styled(fld.value.clone(), t.text),
+            Span::styled(shown_value(&fld.value), t.text),
         ];
         if focused && !form.checking {
             spans.push(Span::styled("▏", t.accent));

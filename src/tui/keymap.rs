@@ -185,7 +185,7 @@ impl Keymap {
         let table: toml::Table = match toml::from_str(text) {
             Ok(t) => t,
             Err(e) => {
-                warnings.push(format!("{origin}: {e}"));
+                warnings.push(crate::config::profile::toml_error(origin, text, &e));
                 return;
             }
         };
@@ -254,7 +254,49 @@ mod tests {
     fn broken_user_file_is_a_warning() {
         let (km, warnings) = Keymap::load(Some("quit = \n"));
         assert_eq!(warnings.len(), 1);
-        assert!(warnings[0].starts_with("keymap.toml: "));
+        assert_eq!(warnings[0], "keymap.toml:1:8: string values must be quoted, expected literal string");
         assert_eq!(km.keys(Action::Quit), vec!["q", "ctrl-c"]);
+    }
+
+    mod props {
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        fn action_name() -> impl Strategy<Value = &'static str> {
+            prop::sample::select(Action::ALL.iter().map(|(_, n, _)| *n).collect::<Vec<_>>())
+        }
+
+        proptest! {
+            #[test]
+            fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
+                let (_, warnings) = Keymap::load(Some(&text));
+                for w in warnings {
+                    prop_assert!(w.starts_with("keymap.toml") && !w.contains('\n'), "{}", w);
+                }
+            }
+
+            #[test]
+            fn arbitrary_keys_never_panic(key in "\\PC{0,12}", action in action_name()) {
+                let _ = Key::parse(&key);
+                let text = format!("{action} = [{}]\n", toml::Value::String(key));
+                let (_, warnings) = Keymap::load(Some(&text));
+                for w in warnings {
+                    prop_assert!(w.starts_with(&format!("keymap.toml: {action}: unknown key ")), "{}", w);
+                }
+            }
+
+            #[test]
+            fn a_spoiled_entry_is_named(action in action_name(), spoil in prop_oneof![
+                Just("\"no-such-key\"".to_string()),
+                "[1-9][0-9]{0,3}",
+                "\\[[1-9][0-9]{0,2}\\]",
+                Just("{ a = 1 }".to_string()),
+            ]) {
+                let (_, warnings) = Keymap::load(Some(&format!("{action} = {spoil}\n")));
+                prop_assert_eq!(warnings.len(), 1, "{:?}", warnings);
+                prop_assert!(warnings[0].starts_with(&format!("keymap.toml: {action}")), "{:?}", warnings);
+            }
+        }
     }
 }

@@ -59,7 +59,7 @@ impl Theme {
                         }
                     }
                 }
-                Err(e) => warnings.push(format!("{origin}: {e}")),
+                Err(e) => warnings.push(crate::config::profile::toml_error(origin, text, &e)),
             }
         }
         let c = |k: &str| colors.get(k).copied().unwrap_or(Color::Reset);
@@ -103,5 +103,32 @@ mod tests {
         let (mono, w) = Theme::load(None, true);
         assert!(w.is_empty());
         assert_eq!(mono.warn.fg, None);
+    }
+
+    mod props {
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        proptest! {
+            #[test]
+            fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
+                let (_, warnings) = Theme::load(Some(&text), false);
+                for w in warnings {
+                    prop_assert!(w.starts_with("theme.toml") && !w.contains('\n'), "{}", w);
+                }
+            }
+
+            #[test]
+            fn a_bad_colour_is_named(slot in prop::sample::select(KEYS.to_vec()), colour in "\\PC{0,10}") {
+                let text = format!("{slot} = {}\n", toml::Value::String(colour.clone()));
+                let (_, warnings) = Theme::load(Some(&text), false);
+                if Color::from_str(&colour).is_err() {
+                    prop_assert_eq!(warnings, vec![format!("theme.toml: {slot}: {} is not a colour", toml::Value::String(colour))]);
+                } else {
+                    prop_assert!(warnings.is_empty(), "{:?}", warnings);
+                }
+            }
+        }
     }
 }

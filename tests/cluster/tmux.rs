@@ -18,7 +18,17 @@ pub struct Tmux {
 impl Tmux {
     /// Starts `kdeck ARGS` in a detached session of the given size, with a private state dir.
     pub fn start(args: &[&str], width: u16, height: u16) -> Tmux {
-        let mut cmd = format!("KDECK_CONFIG=/nonexistent/kdeck.toml NO_COLOR=1 {}", env!("CARGO_BIN_EXE_kdeck"));
+        Tmux::start_with_env(&[], args, width, height)
+    }
+
+    /// Like [`Tmux::start`], with extra environment variables (`KDECK_LOG=trace`).
+    pub fn start_with_env(vars: &[(&str, &str)], args: &[&str], width: u16, height: u16) -> Tmux {
+        let mut cmd = String::from("KDECK_CONFIG=/nonexistent/kdeck.toml NO_COLOR=1");
+        for (k, v) in vars {
+            cmd.push_str(&format!(" {k}={v}"));
+        }
+        cmd.push(' ');
+        cmd.push_str(env!("CARGO_BIN_EXE_kdeck"));
         for a in args {
             cmd.push(' ');
             cmd.push_str(a);
