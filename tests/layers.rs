@@ -7,6 +7,8 @@
 //! structure, not a dependency; tests (`#[cfg(test)]` to the end of a file, `src/tui/tests.rs`)
 //! may reach anything.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test (or tool) fails by panicking
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 

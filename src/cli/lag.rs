@@ -73,6 +73,12 @@ pub async fn run(client: &Client, format: Format, group: Option<&str>, all: bool
             out
         }
     };
+    if group.is_some() {
+        // A named group's figures come from its coordinator (its error stopped us above); a broker
+        // that did not list its groups leaves nothing of it out.
+        super::output::warn(snap.warnings.iter().cloned());
+        return Ok(out);
+    }
     super::output::complete(out, super::output::group_problems(&snap))
 }
 

@@ -193,7 +193,7 @@ pub async fn run(global: &Global, command: &Command) -> anyhow::Result<String> {
         Command::Topic(cmd) => topic::run(global, &resolved, cmd).await,
         Command::Config(cmd) => configs::run(global, &resolved, cmd).await,
         Command::Reassign(cmd) => reassign::run(&connect().await?, f, cmd).await,
-        Command::Demo { .. } => unreachable!("main runs the demo"),
+        Command::Demo { rate } => run_demo(global, *rate).await.map(|_| String::new()),
     }
 }
 

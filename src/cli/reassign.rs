@@ -222,7 +222,7 @@ pub async fn run(client: &Client, format: Format, cmd: &ReassignCommand) -> anyh
                 Format::Table => render(&view),
             })
         }
-        ReassignCommand::Status => unreachable!("answered above"),
+        ReassignCommand::Status => status(client, format).await,
         ReassignCommand::Validate { file, rf } => {
             let Some(r) = to_validate else { bail!("internal error: {} was not read", file.display()) };
             let warnings = plan::validate(&state, &r, *rf).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;

@@ -39,18 +39,16 @@ pub async fn authenticate(
     }
     let av = negotiate::<SaslAuthenticateRequest>(versions, hs.addr)?;
 
-    if let SaslMechanism::OAuthBearer(provider) = mech {
-        let token = provider.token().map_err(|e| auth_err(hs.addr, format!("could not obtain a token: {e}")))?;
-        let first = format!("n,,\x01auth=Bearer {token}\x01\x01");
-        send_step(hs, av, first.into_bytes(), name).await?;
-        return Ok(());
-    }
-
     let (user, pass) = match mech {
+        SaslMechanism::OAuthBearer(provider) => {
+            let token = provider.token().map_err(|e| auth_err(hs.addr, format!("could not obtain a token: {e}")))?;
+            let first = format!("n,,\x01auth=Bearer {token}\x01\x01");
+            send_step(hs, av, first.into_bytes(), name).await?;
+            return Ok(());
+        }
         SaslMechanism::Plain { username, password }
         | SaslMechanism::ScramSha256 { username, password }
         | SaslMechanism::ScramSha512 { username, password } => (username.clone(), password.clone()),
-        SaslMechanism::OAuthBearer(_) => unreachable!("handled above"),
     };
     let config = SASLConfig::with_credentials(None, user, pass).map_err(|e| auth_err(hs.addr, e.to_string()))?;
     let mechname = Mechname::parse(name.as_bytes()).map_err(|e| auth_err(hs.addr, e.to_string()))?;

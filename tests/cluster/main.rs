@@ -1,6 +1,8 @@
 //! Integration tests against the real 3-node KRaft cluster (scripts/kafka-cluster.sh).
 //! One test binary so the cluster is brought up once and rdkafka is linked once.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test (or tool) fails by panicking
+
 mod common;
 mod ops_fixture;
 

@@ -6,6 +6,8 @@
 //! is checked by `common::check_plan` against the definitions in the
 //! module docs of `kdeck::plan`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test (or tool) fails by panicking
+
 mod common;
 mod exact_checks;
 
