@@ -223,9 +223,9 @@ impl<'a> Balancer<'a> {
             let mut witness = vec![EMPTY; b_n];
             let mut seen = vec![false; b_n];
             let mut queue = VecDeque::new();
-            for b in 0..b_n {
+            for (b, seen_b) in seen.iter_mut().enumerate() {
                 if self.over(b) {
-                    seen[b] = true;
+                    *seen_b = true;
                     queue.push_back(b);
                 }
             }

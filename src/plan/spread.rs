@@ -28,6 +28,11 @@ use super::balance::move_delta;
 use super::balance::BPart;
 use super::exchange::{can_leave, leader_delta, partner_slot, Partners};
 
+/// What moving a partition from x to y does: (change in moves, change in lost preferred leaders).
+type Effect = (i32, i32);
+/// A partner found for an exchange: (partition, its slot on y).
+type Partner = (usize, usize);
+
 /// Look-ups allowed per planned partition before the pass gives up.
 const WORK_PER_PARTITION: usize = 200;
 
@@ -145,7 +150,7 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<u32>])
                         let g_a = st.n(a, x) - st.n(a, y);
                         // A partner depends on `c` only through its move and leader effects:
                         // one search per effect until the next exchange.
-                        let mut searched: Vec<((i32, i32), Option<(usize, usize)>)> = Vec::new();
+                        let mut searched: Vec<(Effect, Option<Partner>)> = Vec::new();
                         let mut found = None;
                         for (k, &c) in on_x.iter().enumerate() {
                             work += 1;

@@ -174,9 +174,9 @@ impl Flow {
         let mut parent = vec![none; n];
         let mut seen = vec![false; n];
         let mut queue = std::collections::VecDeque::new();
-        for c in 0..self.c_n {
+        for (c, seen_c) in seen.iter_mut().enumerate().take(self.c_n) {
             if self.sent[c] < self.supply[c] {
-                seen[c] = true;
+                *seen_c = true;
                 queue.push_back(c);
             }
         }

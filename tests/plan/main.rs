@@ -402,7 +402,7 @@ fn topic_check_catches_an_improving_exchange() {
         leader: Some(3),
         size_bytes: None,
     };
-    let partitions = vec![part("a", 0), part("a", 1), part("b", 0), part("b", 1)];
+    let partitions = [part("a", 0), part("a", 1), part("b", 0), part("b", 1)];
     let planned: Vec<&PartitionState> = partitions.iter().collect();
     let mut fin: BTreeMap<(&str, i32), Vec<i32>> = BTreeMap::new();
     fin.insert(("a", 0), vec![1]);

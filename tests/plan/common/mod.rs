@@ -247,6 +247,8 @@ pub fn rack_key(b: &Broker) -> String {
 
 /// Checks every documented rule of `plan` for `state`/`req`. Panics with a
 /// message on the first violation.
+// `b_n > 0` guards the whole balance check, not only its division
+#[allow(clippy::manual_checked_ops)]
 pub fn check_plan(state: &ClusterState, req: &PlanRequest, plan: &Plan) -> Facts {
     let mut facts = Facts::default();
     let by_id: HashMap<i32, &Broker> = state.brokers.iter().map(|b| (b.id, b)).collect();
