@@ -2,6 +2,7 @@
 //! settings as the control plane, translated to librdkafka's names.
 
 pub mod peek;
+pub mod sample;
 
 pub use peek::{peek, PeekMessage};
 

@@ -10,6 +10,9 @@ use rdkafka::{Offset, TopicPartitionList};
 
 use super::DataConfig;
 
+/// The group id librdkafka needs for assign(); it never joins, commits or shows in the cluster.
+pub const PEEK_GROUP: &str = "kdeck-peek";
+
 /// One message read by peek.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct PeekMessage {
@@ -49,7 +52,7 @@ fn read_last(
             ("enable.partition.eof", "true"),
             // librdkafka wants a group id even for assign(); with no commit and no subscribe the
             // group never comes into existence on the broker.
-            ("group.id", "kdeck-peek"),
+            ("group.id", PEEK_GROUP),
         ])
         .context("creating the peek consumer")?;
     let (low, high) = consumer

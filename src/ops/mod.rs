@@ -11,7 +11,6 @@ pub mod errors;
 pub mod guard;
 pub mod partitions;
 pub mod plan;
-pub mod sample;
 pub mod topics;
 
 use serde::Serialize;

@@ -8,10 +8,11 @@ use serde::Serialize;
 
 use super::errors::{as_invalid, explain, ErrorContext};
 use super::plan::{self, BrokerLoad, BrokerSlot};
-use super::sample::{self, KeySample};
 use super::topics::settle;
 use super::{assignment_text, Context, Mutation, OpsError, Preview};
 use crate::cluster::{self, LoadOptions};
+use crate::data::sample::{self, KeySample};
+use crate::data::DataConfig;
 use crate::kafka::Client;
 
 /// Messages read per partition to tell whether the topic is keyed.
@@ -76,13 +77,15 @@ pub async fn prepare(
     };
     client.create_partitions(topic, to, &assignment, true).await.map_err(|e| as_invalid(explain(e, &cx)))?;
 
-    let cfg = client.config().clone();
     let (name, ids) = (topic.to_string(), (0..current).collect::<Vec<i32>>());
-    let sampled = tokio::task::spawn_blocking(move || {
-        sample::sample_keys(&cfg, &name, &ids, SAMPLE_PER_PARTITION, SAMPLE_TIMEOUT)
-    })
-    .await
-    .unwrap_or_else(|e| Err(e.to_string()));
+    let sampled = match DataConfig::from_client(client.config()) {
+        Ok(cfg) => tokio::task::spawn_blocking(move || {
+            sample::sample_keys(&cfg, &name, &ids, SAMPLE_PER_PARTITION, SAMPLE_TIMEOUT)
+        })
+        .await
+        .unwrap_or_else(|e| Err(e.to_string())),
+        Err(e) => Err(e),
+    };
     let mut warnings = Vec::new();
     match &sampled {
         Ok(s) if s.looks_keyed() => warnings.push(format!(

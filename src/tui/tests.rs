@@ -229,7 +229,7 @@ impl FakeBackend {
                         })
                         .collect(),
                     brokers: ops::plan::loads(&slots, &all, &assignment),
-                    key_sample: Some(ops::sample::KeySample { sampled: 15, keyed: 15 }),
+                    key_sample: Some(crate::data::sample::KeySample { sampled: 15, keyed: 15 }),
                 });
                 p.warnings = vec![
                     format!("topic {topic} looks keyed (15 of 15 sampled messages have keys): adding partitions changes which partition each key maps to, so a key's new messages land on a different partition than its old ones and per-key ordering breaks"),
