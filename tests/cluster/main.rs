@@ -3,10 +3,13 @@
 
 mod common;
 mod ops_fixture;
+#[path = "../support/mod.rs"]
+mod support;
 
 mod auth;
 mod bad_input;
 mod config_ops;
+mod controller;
 mod inspect;
 mod isr;
 mod ops_invalid;
