@@ -72,6 +72,7 @@ node_command() { echo "kafka.Kafka $(node_dir "$1")/server.properties"; }
 node_ports() { local s; for s in 9092 9093 9094 9095 9096; do port "$1" "$s"; done; }
 node_port() { port "$1" 9092; }
 node_heap() { echo "$HEAP_OPTS"; }
+node_note() { echo ", rack ${RACKS[$1]}"; }
 
 bootstrap_for() {                     # bootstrap_for 9092 -> 127.0.0.1:19092,...
   local suffix=$1 out="" n
@@ -166,23 +167,9 @@ ssl.truststore.location=$CERTS/ca.pem
 listener.name.ssl.ssl.client.auth=requested
 listener.name.mtls.ssl.client.auth=required
 
-# Small and fast
-num.network.threads=2
-num.io.threads=2
-num.recovery.threads.per.data.dir=1
-num.replica.fetchers=1
-background.threads=2
-log.cleaner.threads=1
-log.cleaner.dedupe.buffer.size=16777216
-offsets.topic.replication.factor=3
-offsets.topic.num.partitions=6
-transaction.state.log.replication.factor=3
-transaction.state.log.min.isr=1
-transaction.state.log.num.partitions=6
+$(small_broker_settings 3 6)
 share.coordinator.state.topic.replication.factor=3
 share.coordinator.state.topic.num.partitions=6
-group.initial.rebalance.delay.ms=0
-auto.create.topics.enable=false
 EOF
   write_node_logging "$dir"
 }
@@ -248,16 +235,11 @@ check_node_arg() {
 }
 
 # ---------------------------------------------------------------- commands ---
+start_all() { start_nodes "${NODES[@]}"; }
+
 cmd_up() {
   [[ $# == 0 ]] || die "usage: $0 up   (single nodes: start-node N)"
-  # Checked before and after the lock: a concurrent `up` may have done the work.
-  if all_up || { take_lock && all_up; }; then
-    echo "kafka cluster already up: $(bootstrap_for 9092)"
-    return 0
-  fi
-  local t0=$SECONDS
-  start_nodes "${NODES[@]}"
-  echo "kafka cluster up in $((SECONDS - t0))s: $(bootstrap_for 9092)"
+  up_cluster "kafka cluster" "$(bootstrap_for 9092)" start_all
 }
 
 cmd_down() {
@@ -277,22 +259,6 @@ cmd_down() {
   else
     echo "kafka cluster down"
   fi
-}
-
-cmd_status() {
-  local n pid rc=0
-  for n in "${NODES[@]}"; do
-    if pid="$(node_pid "$n")"; then
-      if port_open "$(port "$n" 9092)"; then
-        echo "node $n: up (pid $pid, 127.0.0.1:$(port "$n" 9092), rack ${RACKS[$n]})"
-      else
-        echo "node $n: starting (pid $pid, port $(port "$n" 9092) not answering)"; rc=1
-      fi
-    else
-      echo "node $n: down"; rc=1
-    fi
-  done
-  return $rc
 }
 
 cmd_env() {

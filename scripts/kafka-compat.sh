@@ -102,6 +102,12 @@ node_port() {
 
 node_ports() { node_port "$1"; }
 
+node_note() {
+  local rack
+  rack="$(broker_rack "$1")"
+  if [[ -n $rack && $1 != zk && $1 != 3000 ]]; then echo ", rack $rack"; fi
+}
+
 node_heap() {
   case "$1" in
     zk) echo "-Xms64m -Xmx128m" ;;
@@ -114,26 +120,6 @@ bootstrap() {
   local out="" b
   for b in "${BROKERS[@]}"; do out+="${out:+,}127.0.0.1:$(broker_port "$b")"; done
   echo "$out"
-}
-
-# Small and fast, as for the main cluster.
-small_broker_settings() {
-  cat <<EOF
-num.network.threads=2
-num.io.threads=2
-num.recovery.threads.per.data.dir=1
-num.replica.fetchers=1
-background.threads=2
-log.cleaner.threads=1
-log.cleaner.dedupe.buffer.size=16777216
-offsets.topic.replication.factor=${#BROKERS[@]}
-offsets.topic.num.partitions=3
-transaction.state.log.replication.factor=${#BROKERS[@]}
-transaction.state.log.min.isr=1
-transaction.state.log.num.partitions=3
-group.initial.rebalance.delay.ms=0
-auto.create.topics.enable=false
-EOF
 }
 
 write_node_config() {
@@ -166,7 +152,7 @@ zookeeper.connection.timeout.ms=30000
 listeners=PLAINTEXT://127.0.0.1:$port
 advertised.listeners=PLAINTEXT://127.0.0.1:$port
 EOF
-        small_broker_settings
+        small_broker_settings "${#BROKERS[@]}" 3
         ;;
       kraft39:3000)
         cat <<EOF
@@ -195,7 +181,7 @@ advertised.listeners=PLAINTEXT://127.0.0.1:$port
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
 EOF
-        small_broker_settings
+        small_broker_settings "${#BROKERS[@]}" 3
         ;;
     esac
   } >"$dir/server.properties"
@@ -240,14 +226,7 @@ start_cluster() {
 # ---------------------------------------------------------------- commands ---
 cmd_up() {
   [[ $# == 0 ]] || die "usage: $0 $CLUSTER up"
-  # Checked before and after the lock: a concurrent `up` may have done the work.
-  if all_up || { take_lock && all_up; }; then
-    echo "kafka $VERSION ($CLUSTER) already up: $(bootstrap)"
-    return 0
-  fi
-  local t0=$SECONDS
-  start_cluster
-  echo "kafka $VERSION ($CLUSTER) up in $((SECONDS - t0))s: $(bootstrap)"
+  up_cluster "kafka $VERSION ($CLUSTER)" "$(bootstrap)" start_cluster
 }
 
 cmd_down() {
@@ -270,22 +249,6 @@ cmd_down() {
   else
     echo "kafka $VERSION ($CLUSTER) down"
   fi
-}
-
-cmd_status() {
-  local n pid rc=0
-  for n in "${NODES[@]}"; do
-    if pid="$(node_pid "$n")"; then
-      if port_open "$(node_port "$n")"; then
-        echo "node $n: up (pid $pid, 127.0.0.1:$(node_port "$n"))"
-      else
-        echo "node $n: starting (pid $pid, port $(node_port "$n") not answering)"; rc=1
-      fi
-    else
-      echo "node $n: down"; rc=1
-    fi
-  done
-  return $rc
 }
 
 cmd_env() {

@@ -17,6 +17,7 @@
 #   node_ports N      the ports it listens on (must be free before it starts)
 #   node_port N       the port that answers once it is up
 #   node_heap N       JVM heap options
+#   node_note N       what `status` adds after the address (e.g. ", rack az-a"; may be empty)
 # shellcheck shell=bash
 
 if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then
@@ -171,6 +172,28 @@ log4j.appender.server.MaxBackupIndex=3
 log4j.appender.server.layout=org.apache.log4j.PatternLayout
 log4j.appender.server.layout.ConversionPattern=[%d] %p %m (%c)%n
 log4j.logger.kafka.request.logger=WARN
+EOF
+}
+
+# small_broker_settings RF PARTITIONS — broker settings of a small, fast test cluster whose
+# internal topics have replication factor RF and PARTITIONS partitions.
+small_broker_settings() {
+  cat <<EOF
+# Small and fast
+num.network.threads=2
+num.io.threads=2
+num.recovery.threads.per.data.dir=1
+num.replica.fetchers=1
+background.threads=2
+log.cleaner.threads=1
+log.cleaner.dedupe.buffer.size=16777216
+offsets.topic.replication.factor=$1
+offsets.topic.num.partitions=$2
+transaction.state.log.replication.factor=$1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=$2
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=false
 EOF
 }
 
@@ -356,4 +379,35 @@ check_tools() {
   "$JAVA" -version >/dev/null 2>&1 || die "$JAVA does not run"
   need flock "util-linux"
   need setsid "util-linux"
+}
+
+# ---------------------------------------------------------------- commands ---
+# up_cluster NAME BOOTSTRAP START_FN — `up`: nothing to do when every node is up
+# (checked before and after the lock: a concurrent `up` may have done the work),
+# else START_FN starts what is missing and waits for it.
+up_cluster() {
+  local name=$1 bootstrap=$2 start=$3 t0=$SECONDS
+  if all_up || { take_lock && all_up; }; then
+    echo "$name already up: $bootstrap"
+    return 0
+  fi
+  "$start"
+  echo "$name up in $((SECONDS - t0))s: $bootstrap"
+}
+
+# Every node, up or not; exit 0 iff all are up.
+cmd_status() {
+  local n pid rc=0
+  for n in "${NODES[@]}"; do
+    if pid="$(node_pid "$n")"; then
+      if port_open "$(node_port "$n")"; then
+        echo "node $n: up (pid $pid, 127.0.0.1:$(node_port "$n")$(node_note "$n"))"
+      else
+        echo "node $n: starting (pid $pid, port $(node_port "$n") not answering)"; rc=1
+      fi
+    else
+      echo "node $n: down"; rc=1
+    fi
+  done
+  return $rc
 }
