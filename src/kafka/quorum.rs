@@ -16,11 +16,12 @@ impl Client {
     /// The leader of the KRaft metadata quorum (the active controller), or None when the cluster
     /// runs in ZooKeeper mode (its brokers do not offer DescribeQuorum).
     ///
-    /// One broker is asked; if it cannot answer (down, hung, or the controller unreachable from
-    /// it), the others are asked at once, and once more after a backoff if they only said that
-    /// the quorum has no leader yet (an election). All of it within one request timeout. A
-    /// broker whose forwarded DescribeQuorum times out is not marked unresponsive: the
-    /// controller behind it is what did not answer. The error names each broker's answer.
+    /// One broker is asked, for half a request timeout; if it cannot answer (down, hung, or the
+    /// controller unreachable from it), the others are asked at once, and once more after a
+    /// backoff if they only said that the quorum has no leader yet (an election). All of it
+    /// within one request timeout. A broker whose forwarded DescribeQuorum times out is not
+    /// marked unresponsive: the controller behind it is what did not answer. The error names
+    /// each broker's answer.
     pub async fn quorum_leader(&self) -> Result<Option<i32>> {
         let budget = self.config().request_timeout;
         let mut failures = Vec::new();
@@ -39,9 +40,11 @@ impl Client {
 
     /// The answer of the first broker that has one; what the others said goes to `failures`.
     async fn ask_quorum(&self, failures: &mut Vec<String>) -> Option<Option<i32>> {
-        let first = match self.quorum_leader_from(&Target::Any).await {
-            Ok(answer) => return Some(answer),
-            Err(e) => {
+        let patience = self.config().request_timeout / 2;
+        let first = match tokio::time::timeout(patience, self.quorum_leader_from(&Target::Any)).await {
+            Ok(Ok(answer)) => return Some(answer),
+            Err(_) => format!("first broker asked: no answer within {patience:?}"),
+            Ok(Err(e)) => {
                 tracing::debug!(error = %e, "DescribeQuorum failed; asking the other brokers");
                 format!("first broker asked: {e}")
             }
