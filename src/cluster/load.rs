@@ -39,10 +39,11 @@ pub async fn load(client: &Client, opts: &LoadOptions) -> Result<Snapshot> {
     let meta = client.metadata_knowing(opts.topics.as_deref(), &named).await?;
     let mut snap = Snapshot { cluster_id: meta.cluster_id.as_ref().map(|c| c.to_string()), ..Default::default() };
 
-    snap.controller_id = match client.quorum_leader().await {
-        Ok(Some(id)) => Some(id),
-        _ => (meta.controller_id.0 >= 0).then_some(meta.controller_id.0),
-    };
+    let broker_ids: Vec<i32> = meta.brokers.iter().map(|b| b.node_id.0).collect();
+    snap.controller = Controller::load(client, meta.controller_id.0, &broker_ids).await;
+    if let Controller::Unknown { reason } = &snap.controller {
+        snap.warnings.push(format!("controller: {reason}"));
+    }
     snap.brokers = meta
         .brokers
         .iter()
@@ -51,7 +52,7 @@ pub async fn load(client: &Client, opts: &LoadOptions) -> Result<Snapshot> {
             host: b.host.to_string(),
             port: b.port,
             rack: b.rack.as_ref().map(|r| r.to_string()),
-            is_controller: Some(b.node_id.0) == snap.controller_id,
+            is_controller: Some(b.node_id.0) == snap.controller.broker_id(),
         })
         .collect();
     snap.brokers.sort_by_key(|b| b.id);

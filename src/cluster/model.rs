@@ -2,13 +2,14 @@
 
 use serde::Serialize;
 
+pub use super::controller::Controller;
 pub use crate::kafka::admin::OngoingReassignment;
 
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Snapshot {
     pub cluster_id: Option<String>,
     /// The active controller: the KRaft quorum leader, or the ZooKeeper-mode controller.
-    pub controller_id: Option<i32>,
+    pub controller: Controller,
     pub brokers: Vec<Broker>,
     pub topics: Vec<Topic>,
     pub groups: Vec<Group>,

@@ -10,9 +10,8 @@ use kafka_protocol::messages::list_groups_response::ListedGroup;
 use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
 use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestGroup;
 use kafka_protocol::messages::{
-    describe_quorum_request, ApiKey, BrokerId, DescribeConfigsRequest, DescribeGroupsRequest, DescribeLogDirsRequest,
-    DescribeQuorumRequest, FindCoordinatorRequest, GroupId, ListGroupsRequest, ListOffsetsRequest,
-    ListPartitionReassignmentsRequest, OffsetFetchRequest, TopicName,
+    ApiKey, BrokerId, DescribeConfigsRequest, DescribeGroupsRequest, DescribeLogDirsRequest, FindCoordinatorRequest,
+    GroupId, ListGroupsRequest, ListOffsetsRequest, ListPartitionReassignmentsRequest, OffsetFetchRequest, TopicName,
 };
 use kafka_protocol::protocol::StrBytes;
 
@@ -598,27 +597,5 @@ impl Client {
             }
         }
         Ok(out)
-    }
-
-    /// The active KRaft controller (the metadata quorum's leader), if the cluster runs KRaft
-    /// and the broker forwards DescribeQuorum; None on ZooKeeper clusters.
-    pub async fn quorum_leader(&self) -> Result<Option<i32>> {
-        let conn = self.connection_for(&Target::Any).await?;
-        if conn.supports(ApiKey::DescribeQuorum).is_none() {
-            return Ok(None);
-        }
-        let req = DescribeQuorumRequest::default().with_topics(vec![describe_quorum_request::TopicData::default()
-            .with_topic_name(TopicName(StrBytes::from_static_str("__cluster_metadata")))
-            .with_partitions(vec![describe_quorum_request::PartitionData::default().with_partition_index(0)])]);
-        let resp = self.send(Target::Any, &req).await?;
-        if resp.error_code != 0 {
-            return Ok(None);
-        }
-        Ok(resp
-            .topics
-            .first()
-            .and_then(|t| t.partitions.first())
-            .filter(|p| p.error_code == 0 && p.leader_id.0 >= 0)
-            .map(|p| p.leader_id.0))
     }
 }

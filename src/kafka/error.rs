@@ -41,6 +41,8 @@ pub enum KafkaError {
         #[source]
         source: Box<KafkaError>,
     },
+    #[error("the KRaft metadata quorum has no leader (an election is in progress)")]
+    NoQuorumLeader,
     #[error("unknown topic: {0}")]
     UnknownTopic(String),
     #[error("consumer group {0:?} does not exist")]

@@ -8,6 +8,7 @@ pub mod conn;
 pub mod error;
 pub mod frame;
 pub mod proto;
+pub mod quorum;
 pub mod redact;
 pub mod sasl;
 pub mod security;

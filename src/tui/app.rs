@@ -700,7 +700,7 @@ impl App {
         let [header, crumbs, body, status] =
             Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)])
                 .areas(f.area());
-        f.render_widget(Paragraph::new(self.header_line()), header);
+        f.render_widget(Paragraph::new(self.header_line(header.width)), header);
         f.render_widget(Paragraph::new(self.crumb_line()), crumbs);
         let i = self.stack.len() - 1;
         let ctx = Ctx {
@@ -730,7 +730,18 @@ impl App {
         }
     }
 
-    fn header_line(&self) -> Line<'static> {
+    /// The header; a controller that is not a broker is said so where the width allows (at 80
+    /// columns the data's age matters more; the brokers pane title says it then).
+    fn header_line(&self, width: u16) -> Line<'static> {
+        let line = self.header_with(&self.snapshot.controller.short());
+        if line.width() <= usize::from(width) {
+            return line;
+        }
+        let id = self.snapshot.controller.id().map(|id| id.to_string()).unwrap_or_else(|| "?".into());
+        self.header_with(&id)
+    }
+
+    fn header_with(&self, controller: &str) -> Line<'static> {
         let t = &self.theme;
         let snap = &self.snapshot;
         let up = snap.brokers.len();
@@ -745,7 +756,7 @@ impl App {
         let mut spans =
             vec![Span::styled(" kdeck ", t.badge), Span::styled(format!(" {}", self.settings.cluster_name), t.accent)];
         spans.push(Span::styled(" ctrl ", t.dim));
-        spans.push(Span::styled(snap.controller_id.map(|c| c.to_string()).unwrap_or_else(|| "?".into()), t.text));
+        spans.push(Span::styled(controller.to_string(), t.text));
         spans.push(Span::styled(" brokers ", t.dim));
         spans.push(Span::styled(format!("{up}/{total}"), if up < total { t.error } else { t.text }));
         spans.extend(count("URP", urp, t.warn));

@@ -58,7 +58,7 @@ fn fixture(billing_lag_extra: i64) -> Snapshot {
     let b = billing_lag_extra;
     Snapshot {
         cluster_id: Some("MkU3OEVBNTcwNTJENDM2Qk".into()),
-        controller_id: Some(1),
+        controller: Controller::Kraft { id: 1, broker: true },
         brokers: vec![broker(1, "use1-az1"), broker(2, "use1-az2")],
         topics: vec![
             Topic {
@@ -149,6 +149,8 @@ struct FakeBackend {
     ops: ops::Context,
     /// Every preview that reached apply.
     applied: std::sync::Mutex<Vec<Preview>>,
+    /// The controller the next snapshots report instead of the fixture's (broker 1).
+    controller: std::sync::Mutex<Option<Controller>>,
 }
 
 /// The configs of every fixture topic. The secret is a plugin's; it must never reach the screen.
@@ -272,7 +274,17 @@ impl ClusterBackend for FakeBackend {
 
     fn snapshot(&self) -> BoxFuture<'_, Result<Snapshot, String>> {
         let n = self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        Box::pin(async move { Ok(fixture(n * 10)) })
+        let controller = self.controller.lock().expect("lock").clone();
+        Box::pin(async move {
+            let mut snap = fixture(n * 10);
+            if let Some(c) = controller {
+                for b in &mut snap.brokers {
+                    b.is_controller = Some(b.id) == c.broker_id();
+                }
+                snap.controller = c;
+            }
+            Ok(snap)
+        })
     }
     fn peek(&self, topic: String, partition: i32, count: usize) -> BoxFuture<'_, Result<Vec<PeekMessage>, String>> {
         Box::pin(async move {
@@ -373,7 +385,12 @@ impl Harness {
             audit: AuditLog::at(state.join("audit.jsonl")),
             user: "tester".into(),
         };
-        let backend = Arc::new(FakeBackend { calls: Default::default(), ops: ctx, applied: Default::default() });
+        let backend = Arc::new(FakeBackend {
+            calls: Default::default(),
+            ops: ctx,
+            applied: Default::default(),
+            controller: Default::default(),
+        });
         let worker = Worker::spawn(backend.clone(), Duration::from_secs(5));
         let (keymap, _) = Keymap::load(None);
         let t0 = Instant::now();
@@ -471,6 +488,31 @@ async fn topics_pane() {
 #[tokio::test]
 async fn brokers_pane() {
     both_sizes("brokers", "1").await;
+}
+
+/// A KRaft controller on a node of its own (as on MSK): the header and the brokers pane say that
+/// it is not a broker, and no broker row has the CTRL mark; a controller nobody could name is `?`.
+#[tokio::test]
+async fn a_controller_that_is_not_a_broker_is_named_so() {
+    let mut h = Harness::new(false).await;
+    *h.backend.controller.lock().expect("lock") = Some(Controller::Kraft { id: 3000, broker: false });
+    h.keys("r1").await;
+    // at 80 columns the header keeps the data's age and leaves the explanation to the pane title
+    insta::assert_snapshot!("separate_controller_80x24", h.screen(80, 24));
+    let wide = h.screen(120, 24);
+    assert!(wide.starts_with(" kdeck  prod-msk ctrl 3000 (not a broker) brokers 2/3 URP 3 "), "{wide}");
+
+    *h.backend.controller.lock().expect("lock") =
+        Some(Controller::Unknown { reason: "no broker named the KRaft quorum leader".into() });
+    h.keys("r").await;
+    let screen = h.screen(120, 24);
+    let lines: Vec<&str> = screen.lines().collect();
+    assert!(lines[0].starts_with(" kdeck  prod-msk ctrl ? brokers 2/3 "), "{screen}");
+    assert!(
+        lines[2].contains("Brokers (2) · controller unknown (no broker named the KRaft quorum leader)"),
+        "{screen}"
+    );
+    assert!(!lines.iter().any(|l| l.contains('●')), "no broker is marked controller:\n{screen}");
 }
 
 #[tokio::test]

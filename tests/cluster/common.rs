@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::{Duration, Instant};
+
+pub use crate::support::{unique, wait_for};
 
 pub struct Env {
     pub bootstrap: String,
@@ -64,13 +64,6 @@ pub fn exclusive() -> RwLockWriteGuard<'static, ()> {
     NODES.write().unwrap_or_else(|e| e.into_inner())
 }
 
-/// A topic/group name no other test (or earlier run) uses.
-pub fn unique(prefix: &str) -> String {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    format!("{prefix}-{}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed), nanos % 1_000_000_000)
-}
-
 /// Runs the kdeck binary with the given arguments (no bootstrap added).
 pub fn kdeck_raw(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kdeck"))
@@ -99,30 +92,7 @@ pub fn kdeck_json(args: &[&str]) -> serde_json::Value {
 
 /// Runs one of Kafka's own tools from the cluster's jars (the oracle).
 pub fn kafka_tool(class: &str, args: &[&str]) -> String {
-    let out = Command::new("java")
-        .args(["-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", &env().classpath, class])
-        .args(args)
-        .output()
-        .expect("run java");
-    assert!(
-        out.status.success(),
-        "{class} {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Polls `check` until it returns Some or the deadline passes (then fails with `what`).
-pub fn wait_for<T>(what: &str, limit: Duration, mut check: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = check() {
-            return v;
-        }
-        assert!(start.elapsed() < limit, "gave up waiting for {what} after {limit:?}");
-        std::thread::sleep(Duration::from_millis(250));
-    }
+    crate::support::java_tool(&env().classpath, class, args)
 }
 
 pub fn script(args: &[&str]) {
@@ -140,6 +110,8 @@ pub mod data {
     use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
     use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
     use rdkafka::{Message, Offset, TopicPartitionList};
+
+    use crate::support::send;
 
     fn base() -> ClientConfig {
         let mut c = ClientConfig::new();
@@ -187,26 +159,6 @@ pub mod data {
 
     fn producer() -> ThreadedProducer<DefaultProducerContext> {
         base().set("acks", "all").set("linger.ms", "5").create().expect("producer")
-    }
-
-    /// Queues a record, waiting while the producer's queue is full.
-    fn send(producer: &ThreadedProducer<DefaultProducerContext>, mut record: BaseRecord<'_, String, String>) {
-        loop {
-            match producer.send(record) {
-                Ok(()) => return,
-                Err((e, r)) => {
-                    assert!(
-                        matches!(
-                            e,
-                            rdkafka::error::KafkaError::MessageProduction(rdkafka::types::RDKafkaErrorCode::QueueFull)
-                        ),
-                        "produce: {e}"
-                    );
-                    record = r;
-                    producer.poll(Duration::from_millis(50));
-                }
-            }
-        }
     }
 
     /// Produces `n` messages, message i to partition i % partitions, acks=all; returns the count

@@ -1,6 +1,7 @@
 //! Lag, topics, describe and brokers against the real cluster, checked with Kafka's own tools.
 
 use crate::common::{self, data, env, kafka_tool, kdeck, kdeck_json, unique};
+use crate::support::{consumer_groups_rows, kafka_topics_layout, kdeck_lag_rows, kdeck_layout};
 
 /// 100 messages over 3 partitions (34/33/33), the group commits 20/15/5 = 40:
 /// lag is 14/18/28 = 60, in kdeck's table, in its JSON, and in kafka-consumer-groups.
@@ -17,20 +18,7 @@ fn lag_matches_committed_offsets_and_kafka_consumer_groups() {
     let json = kdeck_json(&["lag", &group]);
     assert_eq!(json["group"], group.as_str());
     assert_eq!(json["total_lag"], 60);
-    let rows: Vec<(String, i64, i64, i64, i64)> = json["partitions"]
-        .as_array()
-        .expect("partitions")
-        .iter()
-        .map(|p| {
-            (
-                p["topic"].as_str().expect("topic").to_string(),
-                p["partition"].as_i64().expect("partition"),
-                p["committed_offset"].as_i64().expect("committed"),
-                p["log_end_offset"].as_i64().expect("end"),
-                p["lag"].as_i64().expect("lag"),
-            )
-        })
-        .collect();
+    let rows = kdeck_lag_rows(&json);
     assert_eq!(
         rows,
         vec![(topic.clone(), 0, 20, 34, 14), (topic.clone(), 1, 15, 33, 18), (topic.clone(), 2, 5, 33, 28)]
@@ -49,22 +37,7 @@ fn lag_matches_committed_offsets_and_kafka_consumer_groups() {
         "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
         &["--bootstrap-server", &env().bootstrap, "--describe", "--group", &group],
     );
-    let mut theirs: Vec<(i64, i64, i64, i64)> = oracle
-        .lines()
-        .map(|l| l.split_whitespace().collect::<Vec<_>>())
-        .filter(|w| w.len() >= 6 && w[0] == group && w[1] == topic)
-        .map(|w| {
-            (
-                w[2].parse().unwrap_or(-9),
-                w[3].parse().unwrap_or(-9),
-                w[4].parse().unwrap_or(-9),
-                w[5].parse().unwrap_or(-9),
-            )
-        })
-        .collect();
-    theirs.sort();
-    let ours: Vec<(i64, i64, i64, i64)> = rows.iter().map(|r| (r.1, r.2, r.3, r.4)).collect();
-    assert_eq!(ours, theirs, "kafka-consumer-groups says:\n{oracle}");
+    assert_eq!(rows, consumer_groups_rows(&oracle, &group), "kafka-consumer-groups says:\n{oracle}");
 
     // `lag --all` includes the group with the same total, and `groups` lists it.
     let all = kdeck_json(&["lag", "--all"]);
@@ -105,21 +78,7 @@ fn describe_matches_kafka_topics() {
         "org.apache.kafka.tools.TopicCommand",
         &["--bootstrap-server", &env().bootstrap, "--describe", "--topic", &topic],
     );
-    // "Topic: t  Partition: 0  Leader: 1  Replicas: 1,2  Isr: 1,2 ..."
-    let mut theirs = Vec::new();
-    for line in oracle.lines().filter(|l| l.contains("Partition:")) {
-        let w: Vec<&str> = line.split_whitespace().collect();
-        let field = |name: &str| w.iter().position(|x| *x == name).map(|i| w[i + 1].to_string()).unwrap_or_default();
-        theirs.push((field("Partition:"), field("Leader:"), field("Replicas:"), field("Isr:")));
-    }
-    let ours: Vec<(String, String, String, String)> = parts
-        .iter()
-        .map(|p| {
-            let list =
-                |k: &str| p[k].as_array().expect("list").iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",");
-            (p["partition"].to_string(), p["leader"].to_string(), list("replicas"), list("isr"))
-        })
-        .collect();
+    let (ours, theirs) = (kdeck_layout(parts), kafka_topics_layout(&oracle));
     assert_eq!(ours, theirs, "kafka-topics says:\n{oracle}");
 
     let table = kdeck(&["describe", &topic]);
@@ -179,4 +138,5 @@ fn brokers_show_racks_and_one_controller() {
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or_else(|| panic!("no LeaderId in:\n{quorum}"));
     assert_eq!(controllers[0], leader);
+    assert!(brokers.iter().all(|b| b["role"] == "broker"), "{json}");
 }

@@ -5,10 +5,13 @@
 
 mod common;
 mod ops_fixture;
+#[path = "../support/mod.rs"]
+mod support;
 
 mod auth;
 mod bad_input;
 mod config_ops;
+mod controller;
 mod failover;
 mod inspect;
 mod isr;

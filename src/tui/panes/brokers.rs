@@ -5,7 +5,7 @@ use ratatui::layout::Constraint::{Length, Min};
 use ratatui::widgets::Cell;
 
 use super::{cell, col, Column, Ctx, SortKey, TablePane};
-use crate::cluster::BrokerStats;
+use crate::cluster::{BrokerStats, Controller};
 
 pub struct BrokersPane;
 
@@ -25,7 +25,14 @@ fn address(b: &BrokerStats) -> Option<String> {
 
 impl TablePane for BrokersPane {
     fn title(&self, ctx: &Ctx) -> String {
-        format!("Brokers ({})", ctx.snap.brokers.len())
+        let brokers = format!("Brokers ({})", ctx.snap.brokers.len());
+        // With a controller of its own no row has the CTRL mark: say where it is.
+        match &ctx.snap.controller {
+            c @ (Controller::Kraft { broker: false, .. } | Controller::Unknown { .. }) => {
+                format!("{brokers} · controller {}", c.describe())
+            }
+            _ => brokers,
+        }
     }
     fn columns(&self) -> &'static [Column] {
         COLUMNS
