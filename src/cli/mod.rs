@@ -149,7 +149,6 @@ async fn console(
     use std::sync::Arc;
     let data = crate::data::DataConfig::from_client(&cfg).map_err(anyhow::Error::msg)?;
     let deadline = crate::tui::backend::refresh_deadline(cfg.request_timeout);
-    let bootstrap = cfg.bootstrap.join(",");
     // Connect before taking over the screen, so a wrong address is an ordinary error message.
     let client = Client::connect(cfg).await?;
     // the same context the CLI's mutating commands build: one guard, one audit log
@@ -157,7 +156,6 @@ async fn console(
     let backend = Arc::new(crate::tui::backend::KafkaBackend { client, data, ops });
     let settings = crate::tui::app::Settings {
         cluster_name: name,
-        bootstrap,
         read_only,
         dry_run: global.dry_run,
         refresh_every: global.refresh,

@@ -26,7 +26,6 @@ pub const PEEK_COUNT: usize = 50;
 
 pub struct Settings {
     pub cluster_name: String,
-    pub bootstrap: String,
     pub read_only: bool,
     /// Changes are only validated (the ops context has it too); shown as a badge.
     pub dry_run: bool,

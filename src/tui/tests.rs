@@ -396,7 +396,6 @@ impl Harness {
         let t0 = Instant::now();
         let settings = Settings {
             cluster_name: "prod-msk".into(),
-            bootstrap: "b-1:9096".into(),
             read_only,
             dry_run,
             refresh_every: Duration::from_secs(5),

@@ -117,9 +117,6 @@ pub trait TablePane: Send {
     /// Panes that hold their own data (peek, configs) receive it here.
     fn set_messages(&mut self, _messages: Vec<super::backend::PeekMessage>) {}
     fn set_configs(&mut self, _configs: Vec<crate::ops::ConfigView>) {}
-    fn status(&self) -> Option<String> {
-        None
-    }
 }
 
 /// Selection, scroll, filter and sort of one table, with the filtered+sorted order cached until
