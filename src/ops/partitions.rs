@@ -49,6 +49,32 @@ pub async fn prepare(
     let snap = cluster::load(client, &LoadOptions { expect_topics: vec![topic.to_string()], ..Default::default() })
         .await
         .map_err(|e| explain(e, &cx))?;
+    let growth = plan_growth(&snap, topic, to, given)?;
+    client
+        .create_partitions(topic, to, &growth.mutation_assignment(), true)
+        .await
+        .map_err(|e| as_invalid(explain(e, &cx)))?;
+
+    let (name, ids) = (topic.to_string(), (0..growth.current).collect::<Vec<i32>>());
+    let sampled = match DataConfig::from_client(client.config()) {
+        Ok(cfg) => tokio::task::spawn_blocking(move || {
+            sample::sample_keys(&cfg, &name, &ids, SAMPLE_PER_PARTITION, SAMPLE_TIMEOUT)
+        })
+        .await
+        .unwrap_or_else(|e| Err(e.to_string())),
+        Err(e) => Err(e),
+    };
+    Ok(growth_preview(ctx, growth, sampled))
+}
+
+/// Growing `topic` of `snap` to `to` partitions: the checks and the new partitions' placement
+/// (balanced and rack-aware against every broker's current load), or `given` checked. Pure.
+pub fn plan_growth(
+    snap: &cluster::Snapshot,
+    topic: &str,
+    to: i32,
+    given: &[Vec<i32>],
+) -> Result<PartitionPlan, OpsError> {
     let t = snap.topic(topic).ok_or_else(|| OpsError::Invalid(format!("unknown topic: {topic}")))?;
     if t.internal {
         return Err(OpsError::Invalid(format!(
@@ -75,17 +101,32 @@ pub async fn prepare(
         check_given(given, count, rf, &brokers)?;
         given.to_vec()
     };
-    client.create_partitions(topic, to, &assignment, true).await.map_err(|e| as_invalid(explain(e, &cx)))?;
+    Ok(PartitionPlan {
+        topic: topic.to_string(),
+        current,
+        to,
+        replication_factor: rf,
+        new_partitions: assignment
+            .iter()
+            .enumerate()
+            .map(|(i, r)| NewPartition { partition: current + i as i32, replicas: r.clone() })
+            .collect(),
+        brokers: plan::loads(&brokers, &all, &assignment),
+        key_sample: None,
+    })
+}
 
-    let (name, ids) = (topic.to_string(), (0..current).collect::<Vec<i32>>());
-    let sampled = match DataConfig::from_client(client.config()) {
-        Ok(cfg) => tokio::task::spawn_blocking(move || {
-            sample::sample_keys(&cfg, &name, &ids, SAMPLE_PER_PARTITION, SAMPLE_TIMEOUT)
-        })
-        .await
-        .unwrap_or_else(|e| Err(e.to_string())),
-        Err(e) => Err(e),
-    };
+impl PartitionPlan {
+    /// The replicas of each new partition, in order: what CreatePartitions is sent.
+    pub fn mutation_assignment(&self) -> Vec<Vec<i32>> {
+        self.new_partitions.iter().map(|p| p.replicas.clone()).collect()
+    }
+}
+
+/// The preview of a growth the broker has validated, with what sampling the topic's newest
+/// messages found (keys are remapped by new partitions). Pure: the console's tests build it too.
+pub fn growth_preview(ctx: &Context, mut growth: PartitionPlan, sampled: Result<KeySample, String>) -> Preview {
+    let topic = growth.topic.clone();
     let mut warnings = Vec::new();
     match &sampled {
         Ok(s) if s.looks_keyed() => warnings.push(format!(
@@ -99,25 +140,12 @@ pub async fn prepare(
         )),
     }
     warnings.push("partitions cannot be removed later: this cannot be undone".into());
-
-    let mutation = Mutation::AddPartitions { topic: topic.to_string(), to, assignment: assignment.clone() };
-    let new_layout = PartitionPlan {
-        topic: topic.to_string(),
-        current,
-        to,
-        replication_factor: rf,
-        new_partitions: assignment
-            .iter()
-            .enumerate()
-            .map(|(i, r)| NewPartition { partition: current + i as i32, replicas: r.clone() })
-            .collect(),
-        brokers: plan::loads(&brokers, &all, &assignment),
-        key_sample: sampled.ok(),
-    };
-    Ok(Preview {
-        partitions: Some(new_layout),
+    growth.key_sample = sampled.ok();
+    let mutation = Mutation::AddPartitions { topic, to: growth.to, assignment: growth.mutation_assignment() };
+    Preview {
+        partitions: Some(growth),
         ..Preview::of(ctx, mutation, "validated by the broker (CreatePartitions, validate-only)", warnings)
-    })
+    }
 }
 
 /// An assignment handed in (from an earlier preview or by hand) must still fit the topic.

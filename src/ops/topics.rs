@@ -83,7 +83,7 @@ pub async fn prepare_create(client: &Client, ctx: &Context, t: &NewTopic) -> Res
         ));
     }
     if partition_count(client, &t.name).await?.is_some() {
-        return Err(OpsError::Invalid(format!("topic {} already exists", t.name)));
+        return Err(already_exists(&t.name));
     }
     let cx = ErrorContext {
         topic: Some(t.name.clone()),
@@ -92,7 +92,15 @@ pub async fn prepare_create(client: &Client, ctx: &Context, t: &NewTopic) -> Res
         resource: None,
     };
     client.create_topic(t, true).await.map_err(|e| as_invalid(explain(e, &cx)))?;
+    Ok(create_preview(ctx, t))
+}
 
+pub fn already_exists(name: &str) -> OpsError {
+    OpsError::Invalid(format!("topic {name} already exists"))
+}
+
+/// The preview of a create the broker has validated (pure: the console's tests build it too).
+pub fn create_preview(ctx: &Context, t: &NewTopic) -> Preview {
     let mut warnings = Vec::new();
     if t.replication_factor == 1 {
         warnings.push("replication factor 1: each partition goes offline whenever its one broker is down".into());
@@ -100,8 +108,12 @@ pub async fn prepare_create(client: &Client, ctx: &Context, t: &NewTopic) -> Res
     if t.name.contains('.') && t.name.contains('_') {
         warnings.push("topic names with both '.' and '_' can collide in metric names (Kafka maps '.' to '_')".into());
     }
-    let mutation = Mutation::CreateTopic(t.clone());
-    Ok(Preview::of(ctx, mutation, "validated by the broker (CreateTopics, validate-only)", warnings))
+    Preview::of(
+        ctx,
+        Mutation::CreateTopic(t.clone()),
+        "validated by the broker (CreateTopics, validate-only)",
+        warnings,
+    )
 }
 
 /// An explicit placement: one replication factor, distinct replicas, brokers that exist.
@@ -145,6 +157,11 @@ pub async fn prepare_delete(client: &Client, ctx: &Context, topic: &str) -> Resu
     )
     .await
     .map_err(|e| explain(e, &cx))?;
+    delete_preview(ctx, &snap, topic)
+}
+
+/// The preview of deleting `topic` as `snap` shows it (pure: the console's tests build it too).
+pub fn delete_preview(ctx: &Context, snap: &cluster::Snapshot, topic: &str) -> Result<Preview, OpsError> {
     let t = snap.topic(topic).ok_or_else(|| OpsError::Invalid(format!("unknown topic: {topic}")))?;
     if t.internal {
         return Err(OpsError::Invalid(format!("{topic} is an internal Kafka topic; kdeck will not delete it")));

@@ -174,73 +174,35 @@ fn config_entries() -> Vec<ConfigEntry> {
 }
 
 impl FakeBackend {
+    /// What ops would answer on the fixture, built with ops' own pure preview functions so the
+    /// wording and the checks cannot drift (what stands in for the cluster: the fixture is the
+    /// snapshot, the broker's validate-only passes, sampling finds every message keyed).
     fn canned(&self, m: Mutation) -> Result<Preview, String> {
         let snap = fixture(0);
-        let mut p = Preview::of(&self.ops, m.clone(), "", Vec::new());
+        let err = |e: ops::OpsError| e.to_string();
         match m {
             Mutation::CreateTopic(t) => {
                 if snap.topic(&t.name).is_some() {
-                    return Err(format!("topic {} already exists", t.name));
+                    return Err(err(ops::topics::already_exists(&t.name)));
                 }
-                p.validation = "validated by the broker (CreateTopics, validate-only)".into();
+                Ok(ops::topics::create_preview(&self.ops, &t))
             }
-            Mutation::DeleteTopic { topic } => {
-                let t = snap.topic(&topic).ok_or(format!("unknown topic: {topic}"))?;
-                p.topic = Some(ops::TopicFacts {
-                    name: topic.clone(),
-                    partitions: t.partitions.len(),
-                    replication_factor: t.replication_factor(),
-                    messages: t.messages(),
-                });
-                p.warnings = vec![format!(
-                    "this permanently deletes {} messages in {} partitions",
-                    t.messages().unwrap_or(0),
-                    t.partitions.len()
-                )];
-                p.validation = "checked that the topic exists (DeleteTopics has no validate-only mode)".into();
-                p.type_to_confirm = Some(topic);
-            }
-            Mutation::AddPartitions { topic, to, .. } => {
-                let t = snap.topic(&topic).ok_or(format!("unknown topic: {topic}"))?;
-                let current = t.partitions.len() as i32;
-                if to <= current {
-                    return Err(format!("topic {topic} has {current} partitions and Kafka cannot remove partitions (asked for {to}); nothing was changed"));
-                }
-                // the real planner, over the fixture's three racks
-                let slots: Vec<ops::plan::BrokerSlot> =
-                    (1..=3).map(|id| ops::plan::BrokerSlot { id, rack: Some(format!("use1-az{id}")) }).collect();
-                let all: Vec<Vec<i32>> =
-                    snap.topics.iter().flat_map(|t| t.partitions.iter().map(|p| p.replicas.clone())).collect();
-                let mine: Vec<Vec<i32>> = t.partitions.iter().map(|p| p.replicas.clone()).collect();
-                let rf = t.replication_factor();
-                let assignment = ops::plan::plan_new_partitions(&slots, &all, &mine, rf, (to - current) as usize)
-                    .map_err(|e| e.to_string())?;
-                p.mutation = Mutation::AddPartitions { topic: topic.clone(), to, assignment: assignment.clone() };
-                p.summary = p.mutation.summary();
-                p.partitions = Some(ops::PartitionPlan {
-                    topic: topic.clone(),
-                    current,
-                    to,
-                    replication_factor: rf,
-                    new_partitions: assignment
-                        .iter()
-                        .enumerate()
-                        .map(|(i, r)| ops::partitions::NewPartition {
-                            partition: current + i as i32,
-                            replicas: r.clone(),
-                        })
-                        .collect(),
-                    brokers: ops::plan::loads(&slots, &all, &assignment),
-                    key_sample: Some(crate::data::sample::KeySample { sampled: 15, keyed: 15 }),
-                });
-                p.warnings = vec![
-                    format!("topic {topic} looks keyed (15 of 15 sampled messages have keys): adding partitions changes which partition each key maps to, so a key's new messages land on a different partition than its old ones and per-key ordering breaks"),
-                    "partitions cannot be removed later: this cannot be undone".into(),
-                ];
-                p.validation = "validated by the broker (CreatePartitions, validate-only)".into();
+            Mutation::DeleteTopic { topic } => ops::topics::delete_preview(&self.ops, &snap, &topic).map_err(err),
+            Mutation::AddPartitions { topic, to, assignment } => {
+                let growth = ops::partitions::plan_growth(&snap, &topic, to, &assignment).map_err(err)?;
+                let keyed = crate::data::sample::KeySample { sampled: 15, keyed: 15 };
+                Ok(ops::partitions::growth_preview(&self.ops, growth, Ok(keyed)))
             }
             Mutation::AlterConfigs { resource, changes } => {
                 let entries = config_entries();
+                let validation =
+                    format!("validated by the broker (IncrementalAlterConfigs on {resource}, validate-only)");
+                let mut p = Preview::of(
+                    &self.ops,
+                    Mutation::AlterConfigs { resource: resource.clone(), changes: changes.clone() },
+                    &validation,
+                    Vec::new(),
+                );
                 p.configs = changes
                     .iter()
                     .map(|c| {
@@ -259,11 +221,9 @@ impl FakeBackend {
                         }
                     })
                     .collect();
-                p.validation =
-                    format!("validated by the broker (IncrementalAlterConfigs on {resource}, validate-only)");
+                Ok(p)
             }
         }
-        Ok(p)
     }
 }
 
@@ -394,12 +354,8 @@ impl Harness {
         let worker = Worker::spawn(backend.clone(), Duration::from_secs(5));
         let (keymap, _) = Keymap::load(None);
         let t0 = Instant::now();
-        let settings = Settings {
-            cluster_name: "prod-msk".into(),
-            read_only,
-            dry_run,
-            refresh_every: Duration::from_secs(5),
-        };
+        let settings =
+            Settings { cluster_name: "prod-msk".into(), read_only, dry_run, refresh_every: Duration::from_secs(5) };
         let app = App::new(settings, keymap, Theme::monochrome(), t0);
         let mut h = Harness { app, worker, backend, sent: Vec::new(), state, t0, elapsed: Duration::ZERO };
         for _ in 0..2 {
@@ -698,6 +654,18 @@ async fn add_partitions_shows_the_assignment_and_the_keyed_warning() {
         vec![Request::Prepare(Mutation::AddPartitions { topic: "orders".into(), to: 6, assignment: vec![] })]
     );
     h.run(reqs).await;
+    // broker 3 is down in the fixture: ops cannot place three replicas on two brokers
+    let Mode::Form(form) = &h.app.mode else { panic!("ops' refusal keeps the form open") };
+    assert_eq!(form.error.as_deref(), Some("replication factor 3 is larger than the 2 available brokers"), "{form:?}");
+    h.keys("\x1b\x1b/payments\n+").await;
+    assert!(h.screen(80, 24).contains("payments has 1 partition"), "{}", h.screen(80, 24));
+    h.keys("\x083").await;
+    let reqs = h.press('\n');
+    assert_eq!(
+        reqs,
+        vec![Request::Prepare(Mutation::AddPartitions { topic: "payments".into(), to: 3, assignment: vec![] })]
+    );
+    h.run(reqs).await;
     insta::assert_snapshot!("add_partitions_preview_80x24", h.screen(80, 24));
     insta::assert_snapshot!("add_partitions_preview_160x48", h.screen(160, 48));
     let previewed = h.confirm().preview.clone();
@@ -705,9 +673,9 @@ async fn add_partitions_shows_the_assignment_and_the_keyed_warning() {
     let screen = h.screen(160, 48);
     for (i, r) in assignment.iter().enumerate() {
         let ids: Vec<String> = r.iter().map(i32::to_string).collect();
-        assert!(screen.contains(&format!("partition {} → {} (leader {})", 3 + i, ids.join(","), r[0])), "{screen}");
+        assert!(screen.contains(&format!("partition {} → {} (leader {})", 1 + i, ids.join(","), r[0])), "{screen}");
     }
-    assert!(screen.contains("⚠ topic orders looks keyed (15 of 15 sampled messages have keys)"));
+    assert!(screen.contains("⚠ topic payments looks keyed (15 of 15 sampled messages have keys)"));
     assert_eq!(
         h.press('\n'),
         vec![Request::Apply(Box::new(previewed))],
