@@ -10,16 +10,6 @@ fn fails(args: &[&str]) -> String {
 }
 
 #[test]
-fn dead_bootstrap_is_a_clear_error() {
-    // Port 9 on loopback: nothing listens there.
-    let err = fails(&["--bootstrap", "127.0.0.1:9", "--timeout", "2s", "brokers"]);
-    assert_eq!(
-        err.trim(),
-        "error: none of the bootstrap servers answered:\n  127.0.0.1:9: could not connect to 127.0.0.1:9: Connection refused (os error 111)"
-    );
-}
-
-#[test]
 fn unknown_topic_and_group_are_named() {
     let _g = common::shared();
     let topic = unique("no-such-topic");
@@ -28,29 +18,6 @@ fn unknown_topic_and_group_are_named() {
     let group = unique("no-such-group");
     let err = fails(&["--bootstrap", &env().bootstrap, "lag", &group]);
     assert_eq!(err.trim(), format!("error: consumer group \"{group}\" does not exist"));
-}
-
-#[test]
-fn malformed_properties_name_the_line() {
-    let dir = std::env::temp_dir().join(unique("kdeck-bad"));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let f = dir.join("client.properties");
-    std::fs::write(&f, "# client\nsecurity.protocol=SASL_SSL\nsasl.mechanism SCRAM-SHA-512\njust-a-word\n")
-        .expect("write");
-    let path = f.to_str().expect("path");
-    let err = fails(&["--bootstrap", "127.0.0.1:9", "--command-config", path, "topics"]);
-    // the line is named, its text is not quoted (it may be a password)
-    assert_eq!(err.trim(), format!("error: {path}:4: expected key=value, found a line with no `=`"));
-
-    std::fs::write(&f, "security.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-512\nsasl.jaas.config=ScramLoginModule required username=\"u\"\n").expect("write");
-    let err = fails(&["--bootstrap", "127.0.0.1:9", "--command-config", path, "topics"]);
-    assert_eq!(
-        err.trim(),
-        format!("error: {path}:3: sasl.jaas.config must end with `;` (a value spread over lines needs `\\` at the end of each line)")
-    );
-
-    let err = fails(&["--bootstrap", "127.0.0.1:9", "--command-config", "/nonexistent/kdeck.properties", "topics"]);
-    assert!(err.starts_with("error: cannot read /nonexistent/kdeck.properties:"), "{err}");
 }
 
 #[test]
