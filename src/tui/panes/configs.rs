@@ -4,8 +4,9 @@
 use ratatui::layout::Constraint::{Length, Min};
 use ratatui::widgets::Cell;
 
-use super::{cell, col, Column, Ctx, SortKey, TablePane};
+use super::{cell, col, Column, Ctx, Hints, SortKey, TablePane};
 use crate::ops::ConfigView;
+use crate::tui::action::Action;
 
 pub struct ConfigsPane {
     pub topic: String,
@@ -35,6 +36,23 @@ pub fn value_text(c: &ConfigView) -> String {
 }
 
 impl TablePane for ConfigsPane {
+    fn crumb(&self) -> String {
+        "configs".into()
+    }
+    fn hints(&self) -> Hints {
+        &[
+            (Action::Help, "help"),
+            (Action::Back, "back"),
+            (Action::Filter, "filter"),
+            (Action::SetConfig, "set"),
+            (Action::DeleteConfig, "delete override"),
+            (Action::Refresh, "reload"),
+            (Action::Quit, "quit"),
+        ]
+    }
+    fn enter_action(&self) -> Option<Action> {
+        Some(Action::SetConfig)
+    }
     fn title(&self, _ctx: &Ctx) -> String {
         match &self.configs {
             None => format!("Configs of {} — reading…", self.topic),

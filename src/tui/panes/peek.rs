@@ -3,7 +3,7 @@
 use ratatui::layout::Constraint::{Length, Min};
 use ratatui::widgets::Cell;
 
-use super::{cell, col, Column, Ctx, SortKey, TablePane};
+use super::{cell, col, Column, Ctx, Hints, SortKey, TablePane, BROWSE_HINTS};
 use crate::tui::backend::PeekMessage;
 
 pub struct PeekPane {
@@ -38,6 +38,12 @@ pub fn utc(ms: i64) -> String {
 }
 
 impl TablePane for PeekPane {
+    fn crumb(&self) -> String {
+        format!("peek p{}", self.partition)
+    }
+    fn hints(&self) -> Hints {
+        BROWSE_HINTS
+    }
     fn title(&self, _ctx: &Ctx) -> String {
         match &self.messages {
             None => format!("{}/{} — reading…", self.topic, self.partition),
