@@ -14,6 +14,7 @@ pub mod group_detail;
 pub mod groups;
 pub mod partitions;
 pub mod peek;
+pub mod reassignments;
 pub mod topics;
 
 use std::time::Instant;
@@ -54,6 +55,12 @@ pub const REGISTRY: &[Entry] = &[
         aliases: &["groups", "group", "g"],
         help: "consumer groups",
         pane: || Box::new(groups::GroupsPane),
+    },
+    Entry {
+        name: "reassignments",
+        aliases: &["reassign", "reassignments", "ra"],
+        help: "reassignments in progress",
+        pane: || Box::new(reassignments::ReassignmentsPane),
     },
 ];
 
