@@ -14,7 +14,7 @@ use super::dialogs::{self, Confirm, Form, Reply};
 use super::keymap::{Action, Keymap};
 use super::lag::LagHistory;
 use super::message::{Event, Request};
-use super::panes::{self, Ctx, TablePane, TableView, View};
+use super::panes::{self, Ctx, Loaded, TablePane, TableView, View};
 use super::popups;
 use super::theme::Theme;
 use crate::cluster::{BrokerStats, Snapshot};
@@ -210,7 +210,7 @@ impl App {
                     match result {
                         Ok(msgs) => {
                             let n = msgs.len();
-                            self.stack[top].pane.set_messages(msgs);
+                            self.stack[top].pane.load(Loaded::Messages(msgs));
                             self.stack[top].table.invalidate();
                             self.refresh_table();
                             self.top().table.bottom(); // newest message under the cursor
@@ -226,7 +226,7 @@ impl App {
                 if self.stack[top].view == (View::Configs { topic: topic.clone() }) {
                     match result {
                         Ok(configs) => {
-                            self.stack[top].pane.set_configs(configs);
+                            self.stack[top].pane.load(Loaded::Configs(configs));
                             self.stack[top].table.invalidate();
                         }
                         Err(e) => self.flash(format!("configs of {topic}: {e}"), Level::Error),

@@ -4,7 +4,7 @@
 use ratatui::layout::Constraint::{Length, Min};
 use ratatui::widgets::Cell;
 
-use super::{cell, col, Column, Ctx, Hints, SortKey, TablePane};
+use super::{cell, col, Column, Ctx, Hints, Loaded, SortKey, TablePane};
 use crate::ops::ConfigView;
 use crate::tui::action::Action;
 
@@ -99,7 +99,8 @@ impl TablePane for ConfigsPane {
     fn config_at(&self, i: usize) -> Option<&ConfigView> {
         self.configs.as_ref().and_then(|c| c.get(i))
     }
-    fn set_configs(&mut self, configs: Vec<ConfigView>) {
+    fn load(&mut self, data: Loaded) {
+        let Loaded::Configs(configs) = data else { return };
         self.configs = Some(configs);
     }
 }

@@ -113,6 +113,12 @@ impl View {
     }
 }
 
+/// What the worker read for a pane that holds its own data rather than reading the snapshot.
+pub enum Loaded {
+    Messages(Vec<super::backend::PeekMessage>),
+    Configs(Vec<crate::ops::ConfigView>),
+}
+
 /// Status-line hints: an action and what it does here.
 pub type Hints = &'static [(Action, &'static str)];
 
@@ -192,9 +198,8 @@ pub trait TablePane: Send {
     fn config_at(&self, _i: usize) -> Option<&crate::ops::ConfigView> {
         None
     }
-    /// Panes that hold their own data (peek, configs) receive it here.
-    fn set_messages(&mut self, _messages: Vec<super::backend::PeekMessage>) {}
-    fn set_configs(&mut self, _configs: Vec<crate::ops::ConfigView>) {}
+    /// Panes that hold their own data (peek, configs) receive the worker's answer here.
+    fn load(&mut self, _data: Loaded) {}
 }
 
 /// Selection, scroll, filter and sort of one table, with the filtered+sorted order cached until
