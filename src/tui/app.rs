@@ -14,7 +14,7 @@ use super::dialogs::{self, Confirm, Form, Reply};
 use super::keymap::{Action, Keymap};
 use super::lag::LagHistory;
 use super::message::{Event, Request};
-use super::panes::{Ctx, TablePane, TableView, View};
+use super::panes::{self, Ctx, Loaded, TablePane, TableView, View};
 use super::popups;
 use super::theme::Theme;
 use crate::cluster::{BrokerStats, Snapshot};
@@ -145,7 +145,7 @@ impl App {
     }
 
     pub fn breadcrumbs(&self) -> Vec<String> {
-        self.stack.iter().map(|s| s.view.crumb()).collect()
+        self.stack.iter().map(|s| s.pane.crumb()).collect()
     }
 
     /// Time passes: expire the flash; ask for a refresh when one is due and none is in flight.
@@ -210,7 +210,7 @@ impl App {
                     match result {
                         Ok(msgs) => {
                             let n = msgs.len();
-                            self.stack[top].pane.set_messages(msgs);
+                            self.stack[top].pane.load(Loaded::Messages(msgs));
                             self.stack[top].table.invalidate();
                             self.refresh_table();
                             self.top().table.bottom(); // newest message under the cursor
@@ -226,7 +226,7 @@ impl App {
                 if self.stack[top].view == (View::Configs { topic: topic.clone() }) {
                     match result {
                         Ok(configs) => {
-                            self.stack[top].pane.set_configs(configs);
+                            self.stack[top].pane.load(Loaded::Configs(configs));
                             self.stack[top].table.invalidate();
                         }
                         Err(e) => self.flash(format!("configs of {topic}: {e}"), Level::Error),
@@ -420,8 +420,10 @@ impl App {
             Action::PageDown => self.top().table.move_by(page),
             Action::Top => self.top().table.top(),
             Action::Bottom => self.top().table.bottom(),
-            Action::Enter if matches!(self.view(), View::Configs { .. }) => return self.operation(Action::SetConfig),
             Action::Enter => {
+                if let Some(instead) = self.top().pane.enter_action() {
+                    return self.act(instead);
+                }
                 let next = {
                     let s = &self.stack[self.stack.len() - 1];
                     let ctx = self.ctx();
@@ -477,9 +479,7 @@ impl App {
             | Action::AddPartitions
             | Action::SetConfig
             | Action::DeleteConfig => return self.operation(action),
-            Action::Brokers => self.jump(View::Brokers),
-            Action::Topics => self.jump(View::Topics),
-            Action::Groups => self.jump(View::Groups),
+            Action::Open(name) => self.jump(View::Named(name)),
         }
         Vec::new()
     }
@@ -646,8 +646,7 @@ impl App {
     fn run_command(&mut self, cmd: &str) -> Vec<Request> {
         let (word, arg) = cmd.split_once(' ').map(|(w, a)| (w, a.trim())).unwrap_or((cmd, ""));
         match (word, arg) {
-            ("topics" | "topic" | "t", "") => self.jump(View::Topics),
-            ("t" | "topic" | "topics", name) => {
+            ("t" | "topic" | "topics", name) if !name.is_empty() => {
                 if self.snapshot.topic(name).is_none() && self.last_refresh.is_some() {
                     self.flash(format!("no topic named {name:?}"), Level::Warn);
                 } else {
@@ -655,8 +654,7 @@ impl App {
                         vec![Screen::new(View::Topics), Screen::new(View::Partitions { topic: name.to_string() })];
                 }
             }
-            ("groups" | "group" | "g", "") => self.jump(View::Groups),
-            ("g" | "group" | "groups", name) => {
+            ("g" | "group" | "groups", name) if !name.is_empty() => {
                 if self.snapshot.group(name).is_none() && self.last_refresh.is_some() {
                     self.flash(format!("no consumer group named {name:?}"), Level::Warn);
                 } else {
@@ -664,14 +662,20 @@ impl App {
                         vec![Screen::new(View::Groups), Screen::new(View::GroupDetail { group: name.to_string() })];
                 }
             }
-            ("brokers" | "broker" | "b", _) => self.jump(View::Brokers),
             ("q" | "quit", _) => self.quit = true,
             ("refresh" | "r", _) => return self.request_refresh(),
             ("", _) => {}
-            (other, _) => self.flash(
-                format!("unknown command :{other} (try :topics :groups :brokers :t NAME :g NAME :q)"),
-                Level::Warn,
-            ),
+            (word, _) => match panes::by_alias(word) {
+                Some(entry) => self.jump(View::Named(entry.name)),
+                None => {
+                    let views: Vec<String> =
+                        panes::REGISTRY.iter().filter_map(|e| e.aliases.first()).map(|a| format!(":{a}")).collect();
+                    self.flash(
+                        format!("unknown command :{word} (try {} :t NAME :g NAME :q)", views.join(" ")),
+                        Level::Warn,
+                    )
+                }
+            },
         }
         Vec::new()
     }
@@ -817,45 +821,7 @@ impl App {
         let k = |a: Action, what: &str| -> Vec<Span<'static>> {
             vec![Span::styled(format!(" {}", self.keymap.hint(a)), t.accent), Span::styled(format!(" {what} "), t.dim)]
         };
-        let hints: &[(Action, &str)] = match self.view() {
-            View::Topics => &[
-                (Action::Help, "help"),
-                (Action::Enter, "open"),
-                (Action::Filter, "filter"),
-                (Action::CreateTopic, "create"),
-                (Action::DeleteTopic, "delete"),
-                (Action::AddPartitions, "parts"),
-                (Action::Configs, "configs"),
-                (Action::Quit, "quit"),
-            ],
-            View::Partitions { .. } => &[
-                (Action::Help, "help"),
-                (Action::Back, "back"),
-                (Action::Filter, "filter"),
-                (Action::Peek, "peek"),
-                (Action::AddPartitions, "parts"),
-                (Action::Configs, "configs"),
-                (Action::Quit, "quit"),
-            ],
-            View::Configs { .. } => &[
-                (Action::Help, "help"),
-                (Action::Back, "back"),
-                (Action::Filter, "filter"),
-                (Action::SetConfig, "set"),
-                (Action::DeleteConfig, "delete override"),
-                (Action::Refresh, "reload"),
-                (Action::Quit, "quit"),
-            ],
-            _ => &[
-                (Action::Help, "help"),
-                (Action::Enter, "open"),
-                (Action::Back, "back"),
-                (Action::Filter, "filter"),
-                (Action::Command, "cmd"),
-                (Action::Peek, "peek"),
-                (Action::Quit, "quit"),
-            ],
-        };
+        let hints = self.stack[self.stack.len() - 1].pane.hints();
         let mut spans = Vec::new();
         for (a, what) in hints.iter().filter(|(a, _)| !(self.settings.read_only && a.is_mutating())) {
             spans.extend(k(*a, what));

@@ -5,82 +5,24 @@ use std::collections::BTreeMap;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-/// What a key asks the UI to do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Action {
-    Quit,
-    Up,
-    Down,
-    PageUp,
-    PageDown,
-    Top,
-    Bottom,
-    Enter,
-    Back,
-    Filter,
-    Command,
-    Help,
-    Refresh,
-    Sort,
-    Reverse,
-    Peek,
-    Configs,
-    CreateTopic,
-    DeleteTopic,
-    AddPartitions,
-    SetConfig,
-    DeleteConfig,
-    ErrorDetail,
-    Brokers,
-    Topics,
-    Groups,
+pub use super::action::Action;
+use super::action::{CHANGES, NAVIGATION};
+use super::panes::REGISTRY;
+
+/// Every action with its keymap.toml name and help line, in the order help lists them: moving
+/// around, the registry's views, then changes.
+pub fn actions() -> Vec<(Action, &'static str, String)> {
+    let fixed = |list: &'static [super::action::Described]| list.iter().map(|(a, n, h)| (*a, *n, h.to_string()));
+    let views = REGISTRY.iter().map(|e| {
+        let alias = e.aliases.first().map(|a| format!(" (:{a})")).unwrap_or_default();
+        (Action::Open(e.name), e.name, format!("{}{alias}", e.help))
+    });
+    fixed(NAVIGATION).chain(views).chain(fixed(CHANGES)).collect()
 }
 
-impl Action {
-    pub const ALL: [(Action, &'static str, &'static str); 26] = [
-        (Action::Up, "up", "move up"),
-        (Action::Down, "down", "move down"),
-        (Action::PageUp, "page_up", "page up"),
-        (Action::PageDown, "page_down", "page down"),
-        (Action::Top, "top", "first row"),
-        (Action::Bottom, "bottom", "last row"),
-        (Action::Enter, "enter", "open (topic → partitions, group → detail)"),
-        (Action::Back, "back", "back / close"),
-        (Action::Filter, "filter", "filter rows"),
-        (Action::Command, "command", "command: :topics :groups :brokers :t NAME :g NAME :q"),
-        (Action::Sort, "sort", "sort by next column"),
-        (Action::Reverse, "reverse", "reverse sort"),
-        (Action::Peek, "peek", "peek at the last messages of a partition"),
-        (Action::Refresh, "refresh", "refresh now"),
-        (Action::ErrorDetail, "error_detail", "show the last error in full"),
-        (Action::Brokers, "brokers", "brokers"),
-        (Action::Topics, "topics", "topics"),
-        (Action::Groups, "groups", "consumer groups"),
-        (Action::Configs, "configs", "configs of the selected topic"),
-        (Action::CreateTopic, "create_topic", "create a topic (name, partitions, replication factor)"),
-        (Action::DeleteTopic, "delete_topic", "delete the selected topic (type its name to confirm)"),
-        (Action::AddPartitions, "add_partitions", "add partitions to the selected topic (preview first)"),
-        (Action::SetConfig, "set_config", "configs view: set the selected config (also enter)"),
-        (Action::DeleteConfig, "delete_config", "configs view: delete the selected override"),
-        (Action::Help, "help", "this help"),
-        (Action::Quit, "quit", "quit"),
-    ];
-
-    /// Changes the cluster: hidden and refused in read-only mode.
-    pub fn is_mutating(self) -> bool {
-        matches!(
-            self,
-            Action::CreateTopic
-                | Action::DeleteTopic
-                | Action::AddPartitions
-                | Action::SetConfig
-                | Action::DeleteConfig
-        )
-    }
-
-    pub fn from_name(name: &str) -> Option<Action> {
-        Action::ALL.iter().find(|(_, n, _)| *n == name).map(|(a, _, _)| *a)
-    }
+/// The action a keymap.toml name stands for.
+pub fn action_named(name: &str) -> Option<Action> {
+    actions().into_iter().find(|(_, n, _)| *n == name).map(|(a, _, _)| a)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -190,7 +132,7 @@ impl Keymap {
             }
         };
         for (name, value) in table {
-            let Some(action) = Action::from_name(&name) else {
+            let Some(action) = action_named(&name) else {
                 warnings.push(format!("{origin}: unknown action {name:?} ignored"));
                 continue;
             };
@@ -251,6 +193,23 @@ mod tests {
     }
 
     #[test]
+    fn every_action_has_a_default_key_and_no_key_is_bound_twice() {
+        let (km, warnings) = Keymap::load(None);
+        assert_eq!(warnings, Vec::<String>::new());
+        let mut bound_to: std::collections::HashMap<Key, &str> = std::collections::HashMap::new();
+        for (action, name, _) in actions() {
+            let keys = km.bindings.get(&action).cloned().unwrap_or_default();
+            assert!(!keys.is_empty(), "{name} has no key in assets/keymap.toml");
+            for key in keys {
+                if let Some(other) = bound_to.insert(key, name) {
+                    panic!("{} is bound to both {other} and {name}", key.label());
+                }
+            }
+        }
+        assert_eq!(km.bindings.len(), actions().len(), "one entry per action");
+    }
+
+    #[test]
     fn broken_user_file_is_a_warning() {
         let (km, warnings) = Keymap::load(Some("quit = \n"));
         assert_eq!(warnings.len(), 1);
@@ -264,7 +223,7 @@ mod tests {
         use super::super::*;
 
         fn action_name() -> impl Strategy<Value = &'static str> {
-            prop::sample::select(Action::ALL.iter().map(|(_, n, _)| *n).collect::<Vec<_>>())
+            prop::sample::select(actions().into_iter().map(|(_, n, _)| n).collect::<Vec<_>>())
         }
 
         proptest! {

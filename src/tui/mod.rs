@@ -1,6 +1,7 @@
 //! The interactive console. The UI task draws and handles keys; a worker task owns the client and
 //! answers requests with events, so no key press ever waits on the network.
 
+pub mod action;
 pub mod app;
 pub mod backend;
 pub mod dialogs;

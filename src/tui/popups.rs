@@ -5,7 +5,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::keymap::{Action, Keymap};
+use super::keymap::{actions, Keymap};
 use super::theme::Theme;
 
 /// A rectangle of at most `w`×`h` in the middle of `area`: where popups and dialogs go.
@@ -17,15 +17,12 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
 
 /// The keymap table; mutating actions left out in read-only mode. Scrolls when it does not fit.
 pub fn help(f: &mut Frame, area: Rect, keymap: &Keymap, theme: &Theme, read_only: bool, scroll: u16) {
-    let lines: Vec<Line> = Action::ALL
-        .iter()
+    let lines: Vec<Line> = actions()
+        .into_iter()
         .filter(|(action, _, _)| !(read_only && action.is_mutating()))
         .map(|(action, _, what)| {
-            let keys = keymap.keys(*action).join(" ");
-            Line::from(vec![
-                Span::styled(format!("{keys:>14}  "), theme.accent),
-                Span::styled(what.to_string(), theme.text),
-            ])
+            let keys = keymap.keys(action).join(" ");
+            Line::from(vec![Span::styled(format!("{keys:>14}  "), theme.accent), Span::styled(what, theme.text)])
         })
         .collect();
     let total = lines.len() as u16;

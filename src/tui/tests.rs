@@ -9,7 +9,7 @@ use futures::future::BoxFuture;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
-use super::app::{App, Mode, Op, Settings};
+use super::app::{App, Mode, Op, Settings, PEEK_COUNT};
 use super::backend::{ClusterBackend, PeekMessage};
 use super::keymap::Keymap;
 use super::message::{Event, Request};
@@ -43,6 +43,16 @@ fn lag_row(topic: &str, p: i32, committed: i64, end: i64, member: Option<(&str, 
         member_id: member.map(|(c, _)| format!("{c}-0f3a")),
         client_id: member.map(|(c, _)| c.to_string()),
         host: member.map(|(_, h)| h.to_string()),
+    }
+}
+
+fn reassigning(topic: &str, partition: i32, replicas: &[i32], adding: &[i32], removing: &[i32]) -> OngoingReassignment {
+    OngoingReassignment {
+        topic: topic.into(),
+        partition,
+        replicas: replicas.to_vec(),
+        adding: adding.to_vec(),
+        removing: removing.to_vec(),
     }
 }
 
@@ -137,7 +147,15 @@ fn fixture(billing_lag_extra: i64) -> Snapshot {
                 error: None,
             },
         ],
-        reassignments: vec![],
+        // as ListPartitionReassignments reports them: `replicas` is the set during the move
+        reassignments: vec![
+            // stuck: the replica it adds is on broker 3, which is down
+            reassigning("orders", 0, &[1, 2, 3], &[3], &[]),
+            // moving off broker 3
+            reassigning("orders", 2, &[3, 1, 2], &[], &[3]),
+            // done copying: broker 1 is in the ISR
+            reassigning("payments", 0, &[2, 1], &[1], &[]),
+        ],
         warnings: vec![],
     }
 }
@@ -522,6 +540,29 @@ async fn navigation_and_breadcrumbs() {
     assert_eq!(h.app.mode, Mode::Normal);
     h.keys("q").await;
     assert!(h.app.quit);
+}
+
+#[tokio::test]
+async fn reassignments_pane() {
+    both_sizes("reassignments", "4").await;
+}
+
+#[tokio::test]
+async fn reassignments_open_by_key_and_by_command_and_peek_their_partition() {
+    let mut h = Harness::new(false).await;
+    h.keys("4").await;
+    assert_eq!(h.app.breadcrumbs(), vec!["reassignments"]);
+    h.keys("2:reassign\n").await;
+    assert_eq!(h.app.view(), &View::Named("reassignments"));
+    assert_eq!(h.app.breadcrumbs(), vec!["reassignments"], ": replaces the trail");
+    h.keys("j").await;
+    assert_eq!(h.press('p'), vec![Request::Peek { topic: "orders".into(), partition: 2, count: PEEK_COUNT }]);
+    assert_eq!(h.app.breadcrumbs(), vec!["reassignments", "peek p2"]);
+    h.keys("\x1b:nope\n").await;
+    assert!(
+        h.screen(160, 48).contains("unknown command :nope (try :brokers :topics :groups :reassign :t NAME :g NAME :q)"),
+        "the : list comes from the registry"
+    );
 }
 
 #[tokio::test]

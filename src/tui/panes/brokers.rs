@@ -4,7 +4,7 @@
 use ratatui::layout::Constraint::{Length, Min};
 use ratatui::widgets::Cell;
 
-use super::{cell, col, Column, Ctx, SortKey, TablePane};
+use super::{cell, col, Column, Ctx, Hints, SortKey, TablePane, BROWSE_HINTS};
 use crate::cluster::{BrokerStats, Controller};
 
 pub struct BrokersPane;
@@ -24,6 +24,12 @@ fn address(b: &BrokerStats) -> Option<String> {
 }
 
 impl TablePane for BrokersPane {
+    fn crumb(&self) -> String {
+        "brokers".into()
+    }
+    fn hints(&self) -> Hints {
+        BROWSE_HINTS
+    }
     fn title(&self, ctx: &Ctx) -> String {
         let brokers = format!("Brokers ({})", ctx.snap.brokers.len());
         // With a controller of its own no row has the CTRL mark: say where it is.

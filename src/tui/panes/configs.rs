@@ -4,8 +4,9 @@
 use ratatui::layout::Constraint::{Length, Min};
 use ratatui::widgets::Cell;
 
-use super::{cell, col, Column, Ctx, SortKey, TablePane};
+use super::{cell, col, Column, Ctx, Hints, Loaded, SortKey, TablePane};
 use crate::ops::ConfigView;
+use crate::tui::action::Action;
 
 pub struct ConfigsPane {
     pub topic: String,
@@ -35,6 +36,23 @@ pub fn value_text(c: &ConfigView) -> String {
 }
 
 impl TablePane for ConfigsPane {
+    fn crumb(&self) -> String {
+        "configs".into()
+    }
+    fn hints(&self) -> Hints {
+        &[
+            (Action::Help, "help"),
+            (Action::Back, "back"),
+            (Action::Filter, "filter"),
+            (Action::SetConfig, "set"),
+            (Action::DeleteConfig, "delete override"),
+            (Action::Refresh, "reload"),
+            (Action::Quit, "quit"),
+        ]
+    }
+    fn enter_action(&self) -> Option<Action> {
+        Some(Action::SetConfig)
+    }
     fn title(&self, _ctx: &Ctx) -> String {
         match &self.configs {
             None => format!("Configs of {} — reading…", self.topic),
@@ -81,7 +99,8 @@ impl TablePane for ConfigsPane {
     fn config_at(&self, i: usize) -> Option<&ConfigView> {
         self.configs.as_ref().and_then(|c| c.get(i))
     }
-    fn set_configs(&mut self, configs: Vec<ConfigView>) {
+    fn load(&mut self, data: Loaded) {
+        let Loaded::Configs(configs) = data else { return };
         self.configs = Some(configs);
     }
 }

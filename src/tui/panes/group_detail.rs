@@ -3,7 +3,7 @@
 use ratatui::layout::Constraint::{Length, Min};
 use ratatui::widgets::Cell;
 
-use super::{cell, col, num_key, opt_num, Column, Ctx, SortKey, TablePane};
+use super::{cell, col, num_key, opt_num, Column, Ctx, Hints, SortKey, TablePane, BROWSE_HINTS};
 use crate::cluster::{Group, PartitionLag};
 
 pub struct GroupDetailPane {
@@ -30,6 +30,12 @@ impl GroupDetailPane {
 }
 
 impl TablePane for GroupDetailPane {
+    fn crumb(&self) -> String {
+        self.group.clone()
+    }
+    fn hints(&self) -> Hints {
+        BROWSE_HINTS
+    }
     fn title(&self, ctx: &Ctx) -> String {
         match self.group(ctx) {
             Some(g) => format!("{} — {}, {} members, total lag {}", g.group_id, g.state, g.members.len(), g.total_lag),

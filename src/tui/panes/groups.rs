@@ -4,7 +4,7 @@
 use ratatui::layout::Constraint::{Length, Min};
 use ratatui::widgets::Cell;
 
-use super::{cell, col, Column, Ctx, SortKey, TablePane, View};
+use super::{cell, col, Column, Ctx, Hints, SortKey, TablePane, View, BROWSE_HINTS};
 use crate::cluster::Group;
 use crate::tui::lag::format_rate;
 
@@ -33,6 +33,12 @@ fn topics(g: &Group) -> String {
 }
 
 impl TablePane for GroupsPane {
+    fn crumb(&self) -> String {
+        "groups".into()
+    }
+    fn hints(&self) -> Hints {
+        BROWSE_HINTS
+    }
     fn title(&self, ctx: &Ctx) -> String {
         format!("Consumer groups ({})", ctx.snap.groups.len())
     }

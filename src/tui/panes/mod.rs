@@ -2,8 +2,11 @@
 //! render one row; [`TableView`] keeps selection, filter and sort and renders only the rows that
 //! fit on screen (10k partitions cost the same per frame as 10).
 //!
-//! Adding a pane: write `panes/NAME.rs` implementing [`TablePane`], add its [`View`] variant and
-//! a line in [`View::pane`], and (if it gets a key) an action in assets/keymap.toml.
+//! Adding a pane: write `panes/NAME.rs` implementing [`TablePane`] (its crumb, status hints and
+//! rows), declare the module and add its line to [`REGISTRY`] (its keymap name, `:` aliases and
+//! help line), and give it a key in assets/keymap.toml. The app opens it, lists it in help and
+//! accepts its `:` aliases from the registry; a pane opened from another (Enter on a row) needs a
+//! [`View`] variant instead.
 
 pub mod brokers;
 pub mod configs;
@@ -11,6 +14,7 @@ pub mod group_detail;
 pub mod groups;
 pub mod partitions;
 pub mod peek;
+pub mod reassignments;
 pub mod topics;
 
 use std::time::Instant;
@@ -21,47 +25,117 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 use ratatui::Frame;
 
+use super::action::Action;
 use super::lag::LagHistory;
 use super::theme::Theme;
 use crate::cluster::Snapshot;
 
+/// A view the number keys and `:` open, replacing the trail (k9s' `:pods`).
+pub struct Entry {
+    /// Its action's name in keymap.toml, and its crumb.
+    pub name: &'static str,
+    /// What `:` accepts for it; the first is the one help shows.
+    pub aliases: &'static [&'static str],
+    /// Its line in the help screen.
+    pub help: &'static str,
+    pub pane: fn() -> Box<dyn TablePane>,
+}
+
+/// Every view `:` and the keymap can open, in the order help lists them.
+pub const REGISTRY: &[Entry] = &[
+    Entry {
+        name: "brokers",
+        aliases: &["brokers", "broker", "b"],
+        help: "brokers",
+        pane: || Box::new(brokers::BrokersPane),
+    },
+    Entry { name: "topics", aliases: &["topics", "topic", "t"], help: "topics", pane: || Box::new(topics::TopicsPane) },
+    Entry {
+        name: "groups",
+        aliases: &["groups", "group", "g"],
+        help: "consumer groups",
+        pane: || Box::new(groups::GroupsPane),
+    },
+    Entry {
+        name: "reassignments",
+        aliases: &["reassign", "reassignments", "ra"],
+        help: "reassignments in progress",
+        pane: || Box::new(reassignments::ReassignmentsPane),
+    },
+];
+
+/// The registry entry a `:` word names.
+pub fn by_alias(word: &str) -> Option<&'static Entry> {
+    REGISTRY.iter().find(|e| e.aliases.contains(&word))
+}
+
 /// Where the user is. The breadcrumb trail is a stack of these.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum View {
-    Brokers,
-    Topics,
-    Partitions { topic: String },
-    Groups,
-    GroupDetail { group: String },
-    Peek { topic: String, partition: i32 },
-    Configs { topic: String },
+    /// A [`REGISTRY`] view, by name.
+    Named(&'static str),
+    Partitions {
+        topic: String,
+    },
+    GroupDetail {
+        group: String,
+    },
+    Peek {
+        topic: String,
+        partition: i32,
+    },
+    Configs {
+        topic: String,
+    },
 }
 
+#[allow(non_upper_case_globals)] // read as the views they name, like the variants beside them
 impl View {
+    pub const Brokers: View = View::Named("brokers");
+    pub const Topics: View = View::Named("topics");
+    pub const Groups: View = View::Named("groups");
+
     pub fn pane(&self) -> Box<dyn TablePane> {
         match self {
-            View::Brokers => Box::new(brokers::BrokersPane),
-            View::Topics => Box::new(topics::TopicsPane),
+            View::Named(name) => {
+                // names come from the registry (a test checks the constants above are in it)
+                REGISTRY
+                    .iter()
+                    .find(|e| e.name == *name)
+                    .map(|e| (e.pane)())
+                    .unwrap_or_else(|| Box::new(topics::TopicsPane))
+            }
             View::Partitions { topic } => Box::new(partitions::PartitionsPane { topic: topic.clone() }),
-            View::Groups => Box::new(groups::GroupsPane),
             View::GroupDetail { group } => Box::new(group_detail::GroupDetailPane { group: group.clone() }),
             View::Peek { topic, partition } => Box::new(peek::PeekPane::new(topic.clone(), *partition)),
             View::Configs { topic } => Box::new(configs::ConfigsPane::new(topic.clone())),
         }
     }
-
-    pub fn crumb(&self) -> String {
-        match self {
-            View::Brokers => "brokers".into(),
-            View::Topics => "topics".into(),
-            View::Partitions { topic } => topic.clone(),
-            View::Groups => "groups".into(),
-            View::GroupDetail { group } => group.clone(),
-            View::Peek { partition, .. } => format!("peek p{partition}"),
-            View::Configs { .. } => "configs".into(),
-        }
-    }
 }
+
+/// What the worker read for a pane that holds its own data rather than reading the snapshot.
+pub enum Loaded {
+    Messages(Vec<super::backend::PeekMessage>),
+    Configs(Vec<crate::ops::ConfigView>),
+}
+
+/// Status-line hints: an action and what it does here.
+pub type Hints = &'static [(Action, &'static str)];
+
+/// Hints of a pane that declares none.
+pub const PLAIN_HINTS: Hints =
+    &[(Action::Help, "help"), (Action::Filter, "filter"), (Action::Command, "cmd"), (Action::Quit, "quit")];
+
+/// Hints of panes whose rows open something or can be peeked at.
+pub const BROWSE_HINTS: Hints = &[
+    (Action::Help, "help"),
+    (Action::Enter, "open"),
+    (Action::Back, "back"),
+    (Action::Filter, "filter"),
+    (Action::Command, "cmd"),
+    (Action::Peek, "peek"),
+    (Action::Quit, "quit"),
+];
 
 /// What panes read while drawing.
 pub struct Ctx<'a> {
@@ -89,6 +163,16 @@ pub enum SortKey {
 }
 
 pub trait TablePane: Send {
+    /// Its level in the breadcrumb trail.
+    fn crumb(&self) -> String;
+    /// The status line when nothing else is shown there.
+    fn hints(&self) -> Hints {
+        PLAIN_HINTS
+    }
+    /// What Enter does when it is not opening a row's view (the configs pane edits).
+    fn enter_action(&self) -> Option<Action> {
+        None
+    }
     fn title(&self, ctx: &Ctx) -> String;
     fn columns(&self) -> &'static [Column];
     fn count(&self, ctx: &Ctx) -> usize;
@@ -114,9 +198,8 @@ pub trait TablePane: Send {
     fn config_at(&self, _i: usize) -> Option<&crate::ops::ConfigView> {
         None
     }
-    /// Panes that hold their own data (peek, configs) receive it here.
-    fn set_messages(&mut self, _messages: Vec<super::backend::PeekMessage>) {}
-    fn set_configs(&mut self, _configs: Vec<crate::ops::ConfigView>) {}
+    /// Panes that hold their own data (peek, configs) receive the worker's answer here.
+    fn load(&mut self, _data: Loaded) {}
 }
 
 /// Selection, scroll, filter and sort of one table, with the filtered+sorted order cached until
@@ -288,6 +371,9 @@ mod tests {
     const COLS: &[Column] = &[col("N", Length(8))];
 
     impl TablePane for Big {
+        fn crumb(&self) -> String {
+            "big".into()
+        }
         fn title(&self, _: &Ctx) -> String {
             "big".into()
         }
@@ -306,6 +392,26 @@ mod tests {
         fn row(&self, _: &Ctx, i: usize) -> Vec<Cell<'static>> {
             self.rendered.fetch_add(1, Ordering::Relaxed);
             vec![Cell::from(i.to_string())]
+        }
+    }
+
+    #[test]
+    fn the_registry_names_each_view_once_and_its_panes_say_so() {
+        for view in [View::Brokers, View::Topics, View::Groups] {
+            let View::Named(name) = view else { panic!("{view:?} is not a registry view") };
+            assert!(REGISTRY.iter().any(|e| e.name == name), "{name} is not in the registry");
+        }
+        let mut names = std::collections::BTreeSet::new();
+        let mut aliases = std::collections::BTreeSet::new();
+        for e in REGISTRY {
+            assert!(names.insert(e.name), "{} is registered twice", e.name);
+            assert_eq!((e.pane)().crumb(), e.name, "the crumb of a registry view is its name");
+            assert!(!e.aliases.is_empty(), "{} has no : alias", e.name);
+            for a in e.aliases {
+                assert!(aliases.insert(*a), ":{a} names two views");
+                // the app's own commands come first in run_command, so a view could never get these
+                assert!(!["q", "quit", "r", "refresh"].contains(a), ":{a} is a command");
+            }
         }
     }
 

@@ -4,8 +4,9 @@
 use ratatui::layout::Constraint::{Length, Min};
 use ratatui::widgets::Cell;
 
-use super::{cell, col, id_list, num_key, opt_num, Column, Ctx, SortKey, TablePane};
+use super::{cell, col, id_list, num_key, opt_num, Column, Ctx, Hints, SortKey, TablePane};
 use crate::cluster::{Partition, Topic};
+use crate::tui::action::Action;
 
 pub struct PartitionsPane {
     pub topic: String,
@@ -41,6 +42,20 @@ fn status(p: &Partition) -> &'static str {
 }
 
 impl TablePane for PartitionsPane {
+    fn crumb(&self) -> String {
+        self.topic.clone()
+    }
+    fn hints(&self) -> Hints {
+        &[
+            (Action::Help, "help"),
+            (Action::Back, "back"),
+            (Action::Filter, "filter"),
+            (Action::Peek, "peek"),
+            (Action::AddPartitions, "parts"),
+            (Action::Configs, "configs"),
+            (Action::Quit, "quit"),
+        ]
+    }
     fn title(&self, ctx: &Ctx) -> String {
         match self.topic(ctx) {
             Some(t) => format!(

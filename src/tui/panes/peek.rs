@@ -3,7 +3,7 @@
 use ratatui::layout::Constraint::{Length, Min};
 use ratatui::widgets::Cell;
 
-use super::{cell, col, Column, Ctx, SortKey, TablePane};
+use super::{cell, col, Column, Ctx, Hints, Loaded, SortKey, TablePane, BROWSE_HINTS};
 use crate::tui::backend::PeekMessage;
 
 pub struct PeekPane {
@@ -38,6 +38,12 @@ pub fn utc(ms: i64) -> String {
 }
 
 impl TablePane for PeekPane {
+    fn crumb(&self) -> String {
+        format!("peek p{}", self.partition)
+    }
+    fn hints(&self) -> Hints {
+        BROWSE_HINTS
+    }
     fn title(&self, _ctx: &Ctx) -> String {
         match &self.messages {
             None => format!("{}/{} — reading…", self.topic, self.partition),
@@ -75,8 +81,10 @@ impl TablePane for PeekPane {
     fn topic_target(&self, _ctx: &Ctx, _i: Option<usize>) -> Option<String> {
         Some(self.topic.clone())
     }
-    fn set_messages(&mut self, messages: Vec<PeekMessage>) {
-        self.messages = Some(messages);
+    fn load(&mut self, data: Loaded) {
+        if let Loaded::Messages(messages) = data {
+            self.messages = Some(messages);
+        }
     }
 }
 

@@ -3,8 +3,9 @@
 use ratatui::layout::Constraint::{Length, Min};
 use ratatui::widgets::Cell;
 
-use super::{cell, col, num_key, opt_num, Column, Ctx, SortKey, TablePane, View};
+use super::{cell, col, num_key, opt_num, Column, Ctx, Hints, SortKey, TablePane, View};
 use crate::cluster::Topic;
+use crate::tui::action::Action;
 
 pub struct TopicsPane;
 
@@ -23,6 +24,21 @@ fn topic<'a>(ctx: &'a Ctx, i: usize) -> Option<&'a Topic> {
 }
 
 impl TablePane for TopicsPane {
+    fn crumb(&self) -> String {
+        "topics".into()
+    }
+    fn hints(&self) -> Hints {
+        &[
+            (Action::Help, "help"),
+            (Action::Enter, "open"),
+            (Action::Filter, "filter"),
+            (Action::CreateTopic, "create"),
+            (Action::DeleteTopic, "delete"),
+            (Action::AddPartitions, "parts"),
+            (Action::Configs, "configs"),
+            (Action::Quit, "quit"),
+        ]
+    }
     fn title(&self, ctx: &Ctx) -> String {
         format!("Topics ({})", ctx.snap.topics.len())
     }

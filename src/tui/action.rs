@@ -1,0 +1,80 @@
+//! What a key asks the UI to do. Its own file so that panes (which name the actions their status
+//! line hints at) and the keymap (which lists the panes' open-actions) do not import each other.
+
+/// What a key asks the UI to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Action {
+    Quit,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Enter,
+    Back,
+    Filter,
+    Command,
+    Help,
+    Refresh,
+    Sort,
+    Reverse,
+    Peek,
+    Configs,
+    CreateTopic,
+    DeleteTopic,
+    AddPartitions,
+    SetConfig,
+    DeleteConfig,
+    ErrorDetail,
+    /// Open the view a pane registry entry names (`panes::REGISTRY`); the name is its keymap name.
+    Open(&'static str),
+}
+
+/// An action, its name in keymap.toml and its line in the help screen.
+pub type Described = (Action, &'static str, &'static str);
+
+/// Moving around; the help screen lists these, then the views, then [`CHANGES`].
+pub const NAVIGATION: &[Described] = &[
+    (Action::Up, "up", "move up"),
+    (Action::Down, "down", "move down"),
+    (Action::PageUp, "page_up", "page up"),
+    (Action::PageDown, "page_down", "page down"),
+    (Action::Top, "top", "first row"),
+    (Action::Bottom, "bottom", "last row"),
+    (Action::Enter, "enter", "open (topic → partitions, group → detail)"),
+    (Action::Back, "back", "back / close"),
+    (Action::Filter, "filter", "filter rows"),
+    (Action::Command, "command", "command: :VIEW (as below), :t NAME, :g NAME, :q"),
+    (Action::Sort, "sort", "sort by next column"),
+    (Action::Reverse, "reverse", "reverse sort"),
+    (Action::Peek, "peek", "peek at the last messages of a partition"),
+    (Action::Refresh, "refresh", "refresh now"),
+    (Action::ErrorDetail, "error_detail", "show the last error in full"),
+];
+
+/// Topic operations and the rest, after the views in the help screen.
+pub const CHANGES: &[Described] = &[
+    (Action::Configs, "configs", "configs of the selected topic"),
+    (Action::CreateTopic, "create_topic", "create a topic (name, partitions, replication factor)"),
+    (Action::DeleteTopic, "delete_topic", "delete the selected topic (type its name to confirm)"),
+    (Action::AddPartitions, "add_partitions", "add partitions to the selected topic (preview first)"),
+    (Action::SetConfig, "set_config", "configs view: set the selected config (also enter)"),
+    (Action::DeleteConfig, "delete_config", "configs view: delete the selected override"),
+    (Action::Help, "help", "this help"),
+    (Action::Quit, "quit", "quit"),
+];
+
+impl Action {
+    /// Changes the cluster: hidden and refused in read-only mode.
+    pub fn is_mutating(self) -> bool {
+        matches!(
+            self,
+            Action::CreateTopic
+                | Action::DeleteTopic
+                | Action::AddPartitions
+                | Action::SetConfig
+                | Action::DeleteConfig
+        )
+    }
+}
