@@ -23,6 +23,7 @@ use super::proto::{is_transient, KafkaRequest};
 use super::redact;
 
 const NOT_CONTROLLER: i16 = 41;
+const UNKNOWN_TOPIC_OR_PARTITION: i16 = 3;
 
 fn s(v: &str) -> StrBytes {
     StrBytes::from_string(v.to_string())
@@ -391,18 +392,34 @@ impl Client {
                 .with_resource_name(s(&resource.name()))
                 .with_configuration_keys(None)])
             .with_include_synonyms(true);
-        let resp = match resource.target() {
-            // a read: every transient answer is worth another try
-            Target::Controller => {
-                self.to_controller(&req, |r| r.results.iter().any(|t| is_transient(t.error_code))).await?
+        let mut budget = self.retry();
+        let r = loop {
+            let resp = match resource.target() {
+                // a read: every transient answer is worth another try
+                Target::Controller => {
+                    self.to_controller(&req, |r| r.results.iter().any(|t| is_transient(t.error_code))).await?
+                }
+                target => self.send(target, &req).await?,
+            };
+            let r = resp
+                .results
+                .into_iter()
+                .next()
+                .ok_or_else(|| KafkaError::Other(format!("no configs returned for {resource}")))?;
+            // The broker asked answers from its own metadata, which may not have caught up with a
+            // topic created a moment ago: ask again while another broker knows the topic.
+            if let (UNKNOWN_TOPIC_OR_PARTITION, ConfigResource::Topic(topic)) = (r.error_code, resource) {
+                let named = [topic.clone()];
+                let known_elsewhere = self
+                    .metadata_knowing(Some(&named), &named)
+                    .await
+                    .is_ok_and(|m| super::client::missing_topics(&m, &named).is_empty());
+                if known_elsewhere && budget.again(format!("{resource}: the broker asked does not know it yet")).await {
+                    continue;
+                }
             }
-            target => self.send(target, &req).await?,
+            break r;
         };
-        let r = resp
-            .results
-            .into_iter()
-            .next()
-            .ok_or_else(|| KafkaError::Other(format!("no configs returned for {resource}")))?;
         if r.error_code != 0 {
             return Err(broker_err(ApiKey::DescribeConfigs, r.error_code, r.error_message.as_ref()));
         }
