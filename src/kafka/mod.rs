@@ -7,6 +7,7 @@ pub mod client;
 pub mod conn;
 pub mod error;
 pub mod proto;
+pub mod reassign;
 pub mod sasl;
 pub mod security;
 

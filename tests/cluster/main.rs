@@ -11,6 +11,7 @@ mod inspect;
 mod isr;
 mod ops_invalid;
 mod read_only;
+mod reassign_exec;
 mod reassign_plan;
 mod tmux;
 mod topic_ops;
