@@ -14,8 +14,23 @@ pub fn context(global: &Global, resolved: &Resolved) -> Context {
 }
 
 pub async fn run(global: &Global, resolved: &Resolved, mutation: Mutation, yes: bool) -> anyhow::Result<String> {
+    let (client, ctx, preview) = connect_and_prepare(global, resolved, mutation).await?;
+    let asked = !ctx.dry_run && !yes;
+    if asked {
+        confirm(&ctx, &preview)?;
+    }
+    let outcome = ops::apply(&client, &ctx, preview).await?;
+    render_outcome(&outcome, global.output, !asked)
+}
+
+/// The read-only guard (before connecting: a read-only cluster is not even contacted), the
+/// connection and the preview.
+pub async fn connect_and_prepare(
+    global: &Global,
+    resolved: &Resolved,
+    mutation: Mutation,
+) -> anyhow::Result<(Client, Context, Preview)> {
     let ctx = context(global, resolved);
-    // before connecting: a read-only cluster is not even contacted
     ops::guard(&ctx, &mutation)?;
     let client = match Client::connect(resolved.client.clone()).await {
         Ok(c) => c,
@@ -25,16 +40,11 @@ pub async fn run(global: &Global, resolved: &Resolved, mutation: Mutation, yes: 
         }
     };
     let preview = ops::prepare(&client, &ctx, mutation).await?;
-    let asked = !ctx.dry_run && !yes;
-    if asked {
-        confirm(&ctx, &preview)?;
-    }
-    let outcome = ops::apply(&client, &ctx, preview).await?;
-    render_outcome(&outcome, global.output, !asked)
+    Ok((client, ctx, preview))
 }
 
 /// Asks on the terminal; refuses when there is no terminal to ask on.
-fn confirm(ctx: &Context, preview: &Preview) -> Result<(), ops::OpsError> {
+pub fn confirm(ctx: &Context, preview: &Preview) -> Result<(), ops::OpsError> {
     if !std::io::stdin().is_terminal() {
         return Err(ops::decline(
             ctx,
@@ -44,9 +54,10 @@ fn confirm(ctx: &Context, preview: &Preview) -> Result<(), ops::OpsError> {
     }
     let mut err = std::io::stderr().lock();
     let _ = write!(err, "{}", render_preview(preview));
-    let _ = match &preview.type_to_confirm {
-        Some(name) => write!(err, "Type the topic name ({name}) to confirm: "),
-        None => write!(err, "Apply? [y/N] "),
+    let _ = match (&preview.type_to_confirm, &preview.mutation) {
+        (Some(name), Mutation::DeleteTopic { .. }) => write!(err, "Type the topic name ({name}) to confirm: "),
+        (Some(word), _) => write!(err, "Type {word} to confirm: "),
+        (None, _) => write!(err, "Apply? [y/N] "),
     };
     let _ = err.flush();
     let mut answer = String::new();
@@ -120,6 +131,9 @@ pub fn render_preview(p: &Preview) -> String {
             ]);
         }
         out.push_str(&t.render());
+    }
+    if let Mutation::Reassignment(step) = &p.mutation {
+        out.push_str(&super::reassign_exec::render_step(step));
     }
     for w in &p.warnings {
         out.push_str(&format!("WARNING: {w}\n"));

@@ -143,8 +143,9 @@ pub struct Throttles {
 
 impl Throttles {
     /// What the moves need, and nothing more: for each move that copies data, its current
-    /// replicas in the leader list and its added replicas in the follower list; rates on every
-    /// broker those entries name. Reorders copy nothing and need no throttle.
+    /// replicas in the leader list and its added replicas in the follower list; `brokers`: every
+    /// broker those entries name (each gets the rate of the lists that name it). Reorders copy
+    /// nothing and need no throttle.
     pub fn for_moves<'a>(moves: impl IntoIterator<Item = &'a Move>) -> Throttles {
         let mut t = Throttles::default();
         for m in moves.into_iter().filter(|m| m.copies_data()) {

@@ -260,6 +260,7 @@ impl FakeBackend {
                 p.validation =
                     format!("validated by the broker (IncrementalAlterConfigs on {resource}, validate-only)");
             }
+            Mutation::Reassignment(_) => return Err("the fake backend does not execute reassignments".into()),
         }
         Ok(p)
     }
@@ -314,10 +315,11 @@ impl ClusterBackend for FakeBackend {
                         )
                     }
                     Mutation::AlterConfigs { resource, .. } => format!("updated {resource}"),
+                    Mutation::Reassignment(step) => step.summary(),
                 };
                 (AuditResult::Ok, m)
             };
-            Ok(Outcome { preview, result, message })
+            Ok(Outcome { preview, result, message, details: None })
         })
     }
     fn configs(&self, _topic: String) -> BoxFuture<'_, Result<Vec<ConfigView>, String>> {
