@@ -4,7 +4,7 @@
 //! any time.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -18,6 +18,9 @@ use super::{Applied, Step};
 use crate::kafka::Client;
 use crate::ops::{self, Context, Mutation, OpsError};
 use crate::plan::execution::{move_state, MoveState};
+
+/// How long a submitted move may look neither moving nor done before it counts as stopped.
+const IDLE_GRACE: Duration = Duration::from_secs(15);
 
 /// What an attached execution reports, in order.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -56,6 +59,7 @@ pub async fn drive(
     let records = Records::for_context(ctx)?;
     let mut previous: Option<StatusReport> = None;
     let mut smoothed: Option<f64> = None;
+    let mut idle_since: BTreeMap<(String, i32), Instant> = BTreeMap::new();
     loop {
         let record = records.load(id)?;
         if record.state != RecordState::Running {
@@ -69,7 +73,19 @@ pub async fn drive(
             .iter()
             .map(|m| (*m, move_state(m, live.replicas(&m.topic, m.partition), live.moving(&m.topic, m.partition))))
             .collect();
-        if let Some((m, _)) = states.iter().find(|(m, s)| *s == MoveState::Idle && !refused.contains(&m.key())) {
+        // neither moving nor at its target: the metadata may not show a move that just ended
+        // yet, so only a state that lasts means someone cancelled or changed it
+        let mut settling = false;
+        for (m, s) in &states {
+            if *s != MoveState::Idle || refused.contains(&m.key()) {
+                idle_since.remove(&m.key());
+                continue;
+            }
+            let since = *idle_since.entry(m.key()).or_insert_with(Instant::now);
+            if since.elapsed() < IDLE_GRACE {
+                settling = true;
+                continue;
+            }
             let now = live.replicas(&m.topic, m.partition).map(|r| format!("{r:?}")).unwrap_or_else(|| "gone".into());
             return Err(OpsError::Rejected(format!(
                 "{}-{} stopped moving before it reached its target {:?} (replicas now {now}): cancelled or changed by someone else; \
@@ -79,7 +95,7 @@ pub async fn drive(
         }
         let in_flight: BTreeSet<(String, i32)> =
             states.iter().filter(|(_, s)| *s == MoveState::Moving).map(|(m, _)| m.key()).collect();
-        if in_flight.is_empty() {
+        if in_flight.is_empty() && !settling {
             if record.submitted < record.batches.len() {
                 let step = Step::Submit(Submit {
                     execution: record.id.clone(),

@@ -134,7 +134,12 @@ async fn batch_throttles(
         return Ok((ThrottleChanges::default(), Vec::new()));
     }
     let topics: BTreeSet<String> = wanted.topics.keys().cloned().collect();
-    let current = ThrottleConfigs::read(client, Some(&topics), Some(&wanted.brokers)).await?;
+    let mut current = ThrottleConfigs::read(client, Some(&topics), Some(&wanted.brokers)).await?;
+    // a broker missing from the metadata cannot take a config change
+    let alive: BTreeSet<i32> = client.broker_ids().into_iter().collect();
+    for b in wanted.brokers.iter().filter(|b| !alive.contains(b)) {
+        current.unreachable.entry(*b).or_insert_with(|| "it is not in the cluster metadata (down?)".into());
+    }
     let (changes, warnings) = set_changes(&current, &wanted, rate);
     changes.send(client, true).await.map_err(|e| OpsError::Invalid(e.to_string()))?;
     Ok((changes, warnings))

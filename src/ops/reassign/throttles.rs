@@ -43,6 +43,8 @@ pub struct ThrottleConfigs {
     pub rates: BTreeMap<i32, BTreeMap<&'static str, u64>>,
     /// The same keys set as cluster-wide broker defaults (they apply to every broker).
     pub default_rates: BTreeMap<&'static str, u64>,
+    /// Brokers that could not be asked (down, not answering), with why: their rates are unknown.
+    pub unreachable: BTreeMap<i32, String>,
 }
 
 fn key_name(key: &str) -> Option<&'static str> {
@@ -78,11 +80,18 @@ impl ThrottleConfigs {
         let keys: Vec<&str> = TOPIC_KEYS.iter().chain(BROKER_KEYS.iter()).copied().collect();
         let mut out = ThrottleConfigs::default();
         for (resource, answer) in client.describe_config_keys(&resources, &keys).await {
-            let entries = match answer {
-                Ok(e) => e,
+            let entries = match (answer, &resource) {
+                (Ok(e), _) => e,
                 // deleted since the metadata was read: it has no throttles
-                Err(e) if e.code() == Some(3) => continue,
-                Err(e) => return Err(OpsError::Rejected(format!("reading the throttle configs of {resource}: {e}"))),
+                (Err(e), _) if e.code() == Some(3) => continue,
+                // a broker that is down keeps its rates; they are just not known now
+                (Err(e), ConfigResource::Broker(id)) if e.code().is_none() => {
+                    out.unreachable.insert(*id, e.to_string());
+                    continue;
+                }
+                (Err(e), _) => {
+                    return Err(OpsError::Rejected(format!("reading the throttle configs of {resource}: {e}")))
+                }
             };
             let dynamic = entries.iter().filter(|e| {
                 matches!(
@@ -246,8 +255,9 @@ impl ThrottleChanges {
 }
 
 /// The changes that make `wanted` hold on the cluster: list entries appended where missing
-/// (a `*` list already throttles everything), both rates set to `rate` on every broker of
-/// `wanted`. Warnings name rates that replace a different value.
+/// (a `*` list already throttles everything), and `rate` set on each broker of `wanted` for the
+/// kind of list that names it (leader, follower or both). Warnings name rates that replace a
+/// different value.
 pub fn set_changes(current: &ThrottleConfigs, wanted: &Throttles, rate: u64) -> (ThrottleChanges, Vec<String>) {
     let mut changes = ThrottleChanges::default();
     let mut warnings = Vec::new();
@@ -267,7 +277,15 @@ pub fn set_changes(current: &ThrottleConfigs, wanted: &Throttles, rate: u64) -> 
             }
         }
     }
+    let mut relied = BTreeSet::new();
     for &broker in &wanted.brokers {
+        if let Some(why) = current.unreachable.get(&broker) {
+            warnings.push(format!(
+                "broker {broker} cannot be asked ({why}): no rate is set on it, so its replicas are copied unthrottled once it is back"
+            ));
+            continue;
+        }
+        relied.insert(broker);
         let have = current.rates.get(&broker);
         // a rate only where a list of its kind names the broker: any other throttles nothing
         let named = |list: fn(&crate::plan::throttle::TopicThrottle) -> &Entries| {
@@ -285,9 +303,11 @@ pub fn set_changes(current: &ThrottleConfigs, wanted: &Throttles, rate: u64) -> 
                 ));
             }
             changes.rates.push(RateChange { broker, key, value: Some(rate), previous });
-            changes.throttles.brokers.insert(broker);
         }
     }
+    // the execution relies on every one of these rates, set now or before: whichever execution
+    // is over last (and finds no reassignment on the broker) removes them
+    changes.throttles.brokers = relied;
     (changes, warnings)
 }
 
@@ -506,6 +526,17 @@ pub async fn list(client: &Client, ctx: &Context) -> Result<Vec<ThrottleItem>, O
                 note,
             });
         }
+    }
+    for (broker, why) in &current.unreachable {
+        out.push(ThrottleItem {
+            resource: format!("broker {broker}"),
+            key: "*",
+            value: "?".into(),
+            needed: needed.brokers.contains(broker),
+            unneeded_entries: None,
+            set_by: set_by(&|t: &Throttles| t.brokers.contains(broker)),
+            note: Some(format!("its rates could not be read: {why}")),
+        });
     }
     for (key, v) in &current.default_rates {
         out.push(ThrottleItem {

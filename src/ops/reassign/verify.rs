@@ -110,7 +110,14 @@ fn still_set(r: &Throttles, current: &ThrottleConfigs) -> Throttles {
             (!t.is_empty()).then(|| (topic.clone(), t))
         })
         .collect();
-    Throttles { topics, brokers: r.brokers.iter().copied().filter(|b| current.rates.contains_key(b)).collect() }
+    // a broker that could not be asked keeps its rates for a later verify
+    let brokers = r
+        .brokers
+        .iter()
+        .copied()
+        .filter(|b| current.rates.contains_key(b) || current.unreachable.contains_key(b))
+        .collect();
+    Throttles { topics, brokers }
 }
 
 fn throttle_words(t: &Throttles) -> Vec<String> {
@@ -236,7 +243,12 @@ pub async fn verify(
             r.state = RecordState::Complete;
         }
     }
-    let remove = remove.minus(&Throttles { topics: needed.topics.clone(), brokers: BTreeSet::new() });
+    let mut remove = remove.minus(&Throttles { topics: needed.topics.clone(), brokers: BTreeSet::new() });
+    for (b, why) in &current.unreachable {
+        if remove.brokers.remove(b) {
+            report.kept.push(format!("broker {b}: cannot be asked ({why}); its rates stay until a later verify"));
+        }
+    }
     for b in &kept_brokers {
         let users: Vec<String> = live
             .ongoing
@@ -387,22 +399,19 @@ pub async fn after_cancel(client: &Client, ctx: &Context, moves: &[Move]) -> Res
     let keys: BTreeSet<(String, i32)> = moves.iter().map(Move::key).collect();
     let topics: BTreeSet<String> = moves.iter().map(|m| m.topic.clone()).collect();
     let deadline = tokio::time::Instant::now() + client.config().request_timeout * 2;
+    // until the controller has let go of them and the metadata shows them back where they were
     let live = loop {
         let live = Live::load(client, Some(&topics)).await?;
         let busy = live.ongoing.iter().any(|o| keys.contains(&(o.topic.clone(), o.partition)));
-        if !busy || tokio::time::Instant::now() >= deadline {
+        let back = moves.iter().all(|m| live.replicas(&m.topic, m.partition) == Some(m.current.as_slice()));
+        if (!busy && back) || tokio::time::Instant::now() >= deadline {
             break live;
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
-    let executions = super::status::executions_by_partition(ctx, live.snapshot.cluster_id.as_deref());
-    let ids: Vec<String> =
-        moves.iter().filter_map(|m| executions.get(&m.key()).cloned()).collect::<BTreeSet<_>>().into_iter().collect();
-    let throttles = if ids.is_empty() {
-        VerifyReport::default()
-    } else {
-        verify(client, ctx, None, Some(&ids), ClearOrigin::Cancel).await?
-    };
+    // every unfinished execution: a cancelled move may be the last user of a broker rate that
+    // another (finished) execution left in place for it
+    let throttles = verify(client, ctx, None, None, ClearOrigin::Cancel).await?;
     let assignment = moves
         .iter()
         .map(|m| (m.topic.clone(), m.partition, live.replicas(&m.topic, m.partition).map(<[i32]>::to_vec)))
