@@ -742,3 +742,156 @@ fn leftover_throttles_are_listed_and_clear_removes_only_unneeded_ones() {
     assert_eq!(kafka_throttles(&[&left, &live]), BTreeMap::new());
     drop(tidy);
 }
+
+/// After a reassignment that changes preferred leaders (a reorder: nothing to copy),
+/// `elect-leaders` moves leadership to the preferred replicas (kafka-topics agrees), reports
+/// each partition, and a second run finds them all fine.
+#[test]
+fn elect_leaders_after_a_reorder_matches_preferred_leaders() {
+    let _g = common::shared();
+    let _t = throttles_lock();
+    let ops = Ops::new();
+    let topic = unique("elect");
+    data::create_topic_with_assignment(&topic, &[&[1, 2], &[2, 3], &[3, 1]]);
+    data::produce(&topic, 30, 3);
+    let _tidy = Tidy { ops: &ops, topics: vec![topic.clone()] };
+    let dir = temp_dir("elect");
+    let plan = write_plan(&dir, "reorder.json", &[(&topic, 0, &[2, 1]), (&topic, 1, &[3, 2]), (&topic, 2, &[1, 3])]);
+    let out = run_bounded(
+        &ops,
+        &["reassign", "execute", plan.to_str().expect("path"), "--wait", "--yes", "--additional"],
+        Duration::from_secs(120),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // replicas reordered, leaders not moved yet
+    assert_eq!(kafka_describe(&topic), vec![(1, vec![2, 1]), (2, vec![3, 2]), (3, vec![1, 3])]);
+
+    // unclean: every partition has a leader, so there is nothing to elect (and nothing to confirm)
+    let unclean = ops.ok(&["elect-leaders", "--topics", &topic, "--type", "unclean", "--yes"]);
+    assert!(unclean.ends_with("0 elected, 3 already fine, 0 not possible, 0 failed\n"), "{unclean}");
+    assert_eq!(kafka_describe(&topic), vec![(1, vec![2, 1]), (2, vec![3, 2]), (3, vec![1, 3])]);
+
+    let json = ops.ok_json(&["elect-leaders", "--topics", &topic, "--yes"]);
+    let rows: Vec<(i64, i64, i64, String)> = json["details"]["partitions"]
+        .as_array()
+        .expect("partitions")
+        .iter()
+        .map(|p| {
+            (
+                p["partition"].as_i64().expect("partition"),
+                p["before"].as_i64().expect("before"),
+                p["after"].as_i64().expect("after"),
+                p["result"].as_str().expect("result").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![(0, 1, 2, "elected".to_string()), (1, 2, 3, "elected".to_string()), (2, 3, 1, "elected".to_string())]
+    );
+    assert_eq!(json["message"], "3 elected, 0 already fine, 0 not possible, 0 failed");
+    wait_for("kafka-topics to show the preferred leaders", Duration::from_secs(30), || {
+        (kafka_describe(&topic) == vec![(2, vec![2, 1]), (3, vec![3, 2]), (1, vec![1, 3])]).then_some(())
+    });
+
+    let again = ops.ok(&["elect-leaders", "--topics", &topic, "--yes"]);
+    assert!(again.contains("Partitions to elect: 0; already fine: 3; not possible: 0"), "{again}");
+    assert!(again.ends_with("0 elected, 3 already fine, 0 not possible, 0 failed\n"), "{again}");
+    let actions: Vec<String> = ops
+        .audit()
+        .iter()
+        .map(|e| format!("{} {}", e["action"].as_str().unwrap_or(""), e["result"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        actions,
+        // no throttle was set, so verifying the reorder had nothing to remove (no change, no entry)
+        vec!["reassign execute ok", "elect-leaders ok", "elect-leaders ok", "elect-leaders ok"]
+    );
+}
+
+/// Invalid plans, read-only and dry run: nothing reaches the cluster — checked against the
+/// cluster (replicas, reassignments in progress, throttle configs per Kafka's ConfigCommand), not
+/// only the exit code — and no rollback or record is written.
+#[test]
+fn invalid_plans_read_only_and_dry_run_send_nothing() {
+    let _g = common::shared();
+    let _t = throttles_lock();
+    let ops = Ops::new();
+    let topic = unique("nothing");
+    data::create_topic_with_assignment(&topic, &[&[1, 2], &[2, 3]]);
+    data::produce(&topic, 20, 2);
+    let _tidy = Tidy { ops: &ops, topics: vec![topic.clone()] };
+    let dir = temp_dir("nothing");
+    let untouched = |ops: &Ops| {
+        assert_eq!(replicas_now(ops, &topic), vec![vec![1, 2], vec![2, 3]]);
+        assert!(moving(ops, &topic).is_empty());
+        assert_eq!(kafka_topic_throttles(&topic), BTreeMap::new());
+        assert_eq!(kafka_broker_throttles(), BTreeMap::new());
+        assert!(
+            !ops.state.join("reassign").exists()
+                || std::fs::read_dir(ops.state.join("reassign")).expect("dir").count() == 0,
+            "an execution record was written"
+        );
+    };
+
+    // invalid: an unknown broker and an unknown partition, both named; nothing sent
+    let bad = write_plan(&dir, "bad.json", &[(&topic, 0, &[1, 9]), (&topic, 7, &[1, 2])]);
+    let err = ops.fails(&["reassign", "execute", bad.to_str().expect("path"), "--throttle", "1MB/s", "--yes"]);
+    assert_eq!(
+        err,
+        format!(
+            "error: {}: the reassignment is invalid (2 problem(s))\n  - {topic}-0: broker 9 is not part of the cluster\n  - partition {topic}-7 does not exist in the cluster",
+            bad.display()
+        )
+    );
+    assert!(!dir.join("bad.rollback.json").exists());
+    assert_audit(&ops.last_audit(), &cluster_name(), "reassign execute", "invalid");
+    untouched(&ops);
+    // not JSON at all, and a log dir kdeck does not move between
+    std::fs::write(dir.join("junk.json"), "{").expect("write");
+    let err = ops.fails(&["reassign", "execute", dir.join("junk.json").to_str().expect("path"), "--yes"]);
+    assert!(err.starts_with(&format!("error: {}: invalid JSON", dir.join("junk.json").display())), "{err}");
+    let dirs = dir.join("dirs.json");
+    std::fs::write(
+        &dirs,
+        format!("{{\"version\":1,\"partitions\":[{{\"topic\":\"{topic}\",\"partition\":0,\"replicas\":[1,3],\"log_dirs\":[\"/data/a\",\"any\"]}}]}}"),
+    )
+    .expect("write");
+    let err = ops.fails(&["reassign", "execute", dirs.to_str().expect("path"), "--yes"]);
+    assert!(err.contains(&format!("{topic}-0: kdeck does not move replicas between log directories")), "{err}");
+    // a bad rate is bad usage (exit 2)
+    let out = ops.run(&["reassign", "execute", dirs.to_str().expect("path"), "--throttle", "fast"]);
+    assert_eq!(out.status.code(), Some(2));
+    untouched(&ops);
+
+    let good = write_plan(&dir, "good.json", &[(&topic, 0, &[1, 3]), (&topic, 1, &[3, 2])]);
+    let good_path = good.to_str().expect("path");
+    // read-only: refused before anything is contacted
+    for args in [
+        vec!["--read-only", "reassign", "execute", good_path, "--throttle", "1MB/s", "--yes"],
+        vec!["--read-only", "reassign", "cancel", "--yes"],
+        vec!["--read-only", "throttles", "clear", "--yes"],
+        vec!["--read-only", "elect-leaders", "--topics", &topic, "--yes"],
+    ] {
+        let err = ops.fails(&args);
+        assert!(err.contains("is read-only"), "{args:?}: {err}");
+        assert!(err.ends_with("nothing was sent"), "{err}");
+        assert_eq!(ops.last_audit()["result"], "refused", "{args:?}");
+    }
+    assert_eq!(ops.last_audit()["action"], "elect-leaders");
+    untouched(&ops);
+
+    // dry run: the throttles are validated by the brokers, the preview shown, nothing changes
+    let out = ops.ok(&["--dry-run", "reassign", "execute", good_path, "--throttle", "1MB/s", "--wait"]);
+    // partition 1 is only reordered: it copies nothing and gets no throttle entry
+    assert!(out.contains(&format!("topic {topic}: append leader.replication.throttled.replicas=0:1,0:2\n")), "{out}");
+    assert!(out.contains(&format!("topic {topic}: append follower.replication.throttled.replicas=0:3\n")), "{out}");
+    assert!(out.contains("broker 3: set follower.replication.throttled.rate=1000000"), "{out}");
+    assert!(out.trim_end().ends_with("AlterPartitionReassignments has no validate-only mode)"), "{out}");
+    assert!(out.contains("dry run: nothing was changed"), "{out}");
+    assert!(!dir.join("good.rollback.json").exists(), "a dry run writes no rollback");
+    assert_audit(&ops.last_audit(), &cluster_name(), "reassign execute", "dry-run");
+    let out = ops.ok(&["--dry-run", "elect-leaders", "--topics", &topic]);
+    assert!(out.contains("Partitions to elect: 0; already fine: 2"), "{out}");
+    untouched(&ops);
+}
