@@ -895,3 +895,53 @@ fn invalid_plans_read_only_and_dry_run_send_nothing() {
     assert!(out.contains("Partitions to elect: 0; already fine: 2"), "{out}");
     untouched(&ops);
 }
+
+/// The broker receiving a replica stops during the move: `status` names it, the move completes
+/// once it is back (`resume` stays attached until then), and the verify at the end removes the
+/// throttles, those on the restarted broker included.
+#[test]
+fn target_broker_stopped_during_a_move() {
+    let _g = common::exclusive();
+    let _t = throttles_lock();
+    let ops = Ops::new();
+    let topic = unique("stopped");
+    data::create_topic_with_assignment(&topic, &[&[1]]);
+    data::produce_to(&topic, 0, 8000, 1000);
+    let _tidy = Tidy { ops: &ops, topics: vec![topic.clone()] };
+    let dir = temp_dir("stopped");
+    let plan = write_plan(&dir, "plan.json", &[(&topic, 0, &[3])]);
+    ops.ok(&["reassign", "execute", plan.to_str().expect("path"), "--throttle", "1MB/s", "--yes", "--additional"]);
+    common::script(&["stop-node", "3"]);
+    let down = std::panic::catch_unwind(|| {
+        let p = wait_for("status to name broker 3", Duration::from_secs(60), || {
+            let v = ops.ok_json(&["reassign", "status", "--interval", "200ms"]);
+            (v["brokers_down"] == serde_json::json!([3])).then_some(v)
+        });
+        let mine: Vec<&Value> =
+            p["partitions"].as_array().expect("partitions").iter().filter(|x| x["topic"] == topic).collect();
+        assert_eq!(mine.len(), 1, "{p}");
+        assert_eq!(
+            mine[0]["problems"],
+            serde_json::json!(["broker 3 is down (receives a new replica): the move waits for it"])
+        );
+        let table = ops.ok(&["reassign", "status", "--interval", "200ms"]);
+        assert!(table.contains("Brokers down: 3\n"), "{table}");
+        assert!(
+            table.contains(&format!(
+                "WARNING: {topic}-0: broker 3 is down (receives a new replica): the move waits for it"
+            )),
+            "{table}"
+        );
+    });
+    common::script(&["start-node", "3"]);
+    if let Err(e) = down {
+        std::panic::resume_unwind(e);
+    }
+    let out = run_bounded(&ops, &["reassign", "resume"], Duration::from_secs(300));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("All 1 partitions are at their target."), "{stdout}");
+    assert_eq!(kafka_describe(&topic), vec![(3, vec![3])]);
+    assert_eq!(kafka_topic_throttles(&topic), BTreeMap::new());
+    assert_eq!(kafka_broker_throttles(), BTreeMap::new());
+}
