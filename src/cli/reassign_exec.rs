@@ -174,26 +174,47 @@ impl ProgressPrinter {
                     }
                 }
             }
-            Event::Verified(_) => {
+            Event::Verified(r) => {
                 if self.tty {
                     let _ = writeln!(err);
                 }
-                let _ = writeln!(err, "all moves are over; verified");
+                let not = r.partitions.iter().filter(|p| p.state != Check::Complete).count();
+                let _ = match not {
+                    0 => writeln!(err, "verified: every partition is at its target"),
+                    n => writeln!(err, "verified: {n} of {} partitions are not at their target", r.partitions.len()),
+                };
             }
         }
     }
 }
 
-/// Stays attached to an execution until it is over (Ctrl-C detaches; the moves go on).
+/// Stays attached to an execution until it is over (Ctrl-C detaches; the moves go on). An
+/// execution that ends with partitions away from their target (cancelled) is an error.
 async fn attach(client: &Client, ctx: &Context, id: &str) -> anyhow::Result<VerifyReport> {
     let mut printer = ProgressPrinter::new();
     let mut on_event = |e: Event| printer.event(e);
-    tokio::select! {
-        r = drive(client, ctx, id, POLL, &mut on_event) => Ok(r?),
+    let report = tokio::select! {
+        r = drive(client, ctx, id, POLL, &mut on_event) => r?,
         _ = tokio::signal::ctrl_c() => anyhow::bail!(
             "interrupted: the moves already submitted go on; `kdeck reassign resume {id}` re-attaches and submits the batches still to go"
         ),
+    };
+    if !report.complete {
+        let not: Vec<String> = report
+            .partitions
+            .iter()
+            .filter(|p| p.state != Check::Complete)
+            .map(|p| format!("{}-{}", p.topic, p.partition))
+            .collect();
+        let how = report.executions.iter().find(|e| e.id == id).map(|e| e.state);
+        anyhow::bail!(
+            "execution {id} ended{} with {} partition(s) not at their target: {}; `kdeck reassign verify` shows where they are",
+            if how == Some(RecordState::Cancelled) { " (cancelled)" } else { "" },
+            not.len(),
+            not.join(", ")
+        );
     }
+    Ok(report)
 }
 
 #[derive(Serialize)]

@@ -65,7 +65,7 @@ fn render(items: &[ThrottleItem]) -> String {
     for n in notes {
         out.push_str(&format!("NOTE: {n}\n"));
     }
-    if items.iter().any(|i| !i.needed || i.unneeded_entries.is_some()) {
+    if items.iter().any(|i| i.value != "?" && (!i.needed || i.unneeded_entries.is_some())) {
         out.push_str("`kdeck throttles clear` removes what no reassignment needs\n");
     }
     out

@@ -54,15 +54,6 @@ pub fn rate(before: (u64, u64), after: (u64, u64)) -> Option<f64> {
     Some(a_bytes.saturating_sub(b_bytes) as f64 * 1000.0 / (a_ms - b_ms) as f64)
 }
 
-/// A rate smoothed over samples, so one burst does not swing the ETA: exponential average with
-/// weight `alpha` for the new sample.
-pub fn smooth(previous: Option<f64>, sample: f64, alpha: f64) -> f64 {
-    match previous {
-        Some(p) => p + alpha * (sample - p),
-        None => sample,
-    }
-}
-
 /// Seconds until `remaining` bytes are copied at `rate`; None while nothing moves.
 pub fn eta_secs(remaining: u64, rate: Option<f64>) -> Option<u64> {
     match rate {
@@ -108,8 +99,6 @@ mod tests {
         assert_eq!(eta_secs(5, Some(0.0)), None);
         assert_eq!(eta_secs(5, None), None);
         assert_eq!(eta_secs(0, None), Some(0));
-        assert_eq!(smooth(None, 10.0, 0.3), 10.0);
-        assert!((smooth(Some(10.0), 20.0, 0.3) - 13.0).abs() < 1e-9);
     }
 
     #[test]

@@ -608,13 +608,39 @@ fn cancel_mid_way_restores_the_assignment_and_removes_the_throttles() {
     let _tidy = Tidy { ops: &ops, topics: vec![topic.clone()] };
     let dir = temp_dir("cancel");
     let plan = write_plan(&dir, "plan.json", &[(&topic, 0, &[1, 3])]);
-    ops.ok(&["reassign", "execute", plan.to_str().expect("path"), "--throttle", "10KB/s", "--yes", "--additional"]);
+    // attached with --wait, as someone would be when another operator cancels
+    let bootstrap = env().bootstrap.clone();
+    let plan_path = plan.to_str().expect("path").to_string();
+    let mut attached = ops
+        .command(&[
+            "--bootstrap",
+            &bootstrap,
+            "reassign",
+            "execute",
+            &plan_path,
+            "--throttle",
+            "10KB/s",
+            "--yes",
+            "--additional",
+            "--wait",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start kdeck");
     wait_for("the move to be in progress", Duration::from_secs(30), || {
         (!moving(&ops, &topic).is_empty()).then_some(())
     });
     assert_eq!(kafka_topic_throttles(&topic).len(), 2);
 
     let out = ops.ok_json(&["reassign", "cancel", "--topics", &topic, "--yes"]);
+    // the attached execution ends too, and says why
+    wait_for("the attached execution to end", Duration::from_secs(60), || attached.try_wait().expect("wait"));
+    let done = attached.wait_with_output().expect("output");
+    let err = String::from_utf8_lossy(&done.stderr);
+    assert_eq!(done.status.code(), Some(1), "{err}");
+    assert!(err.contains(" was cancelled: its cancelled partitions went back to their original replicas"), "{err}");
     assert_eq!(out["result"], "ok", "{out}");
     assert_eq!(out["after"]["assignment"], serde_json::json!([[topic, 0, [1, 2]]]), "{out}");
     let removed: Vec<&str> =

@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::execute::{Submit, Submitted};
 use super::record::{RecordState, Records};
 use super::state::Live;
-use super::status::{sample, with_rates, StatusReport};
+use super::status::{sample, with_rates, Executions, StatusReport};
 use super::throttles::{ClearOrigin, ThrottleChanges};
 use super::verify::{verify, VerifyReport};
 use super::{Applied, Step};
@@ -47,8 +47,9 @@ pub struct Progress {
 }
 
 /// Runs execution `id` to its end: submits the batches still to go, reports progress every
-/// `poll`, then verifies. Stops with an error when a submitted move stops without reaching its
-/// target (cancelled or changed by someone else); the record stays for `resume`/`verify`.
+/// `poll`, then verifies. Stops with an error when the execution is cancelled, or a submitted
+/// move stops without reaching its target (cancelled or changed by someone else); the record
+/// stays for `resume`/`verify`.
 pub async fn drive(
     client: &Client,
     ctx: &Context,
@@ -58,12 +59,18 @@ pub async fn drive(
 ) -> Result<VerifyReport, OpsError> {
     let records = Records::for_context(ctx)?;
     let mut previous: Option<StatusReport> = None;
-    let mut smoothed: Option<f64> = None;
     let mut idle_since: BTreeMap<(String, i32), Instant> = BTreeMap::new();
     loop {
         let record = records.load(id)?;
-        if record.state != RecordState::Running {
-            break;
+        match record.state {
+            RecordState::Running => {}
+            RecordState::Complete => break,
+            // whoever cancelled it removes its throttles (`reassign cancel` does)
+            RecordState::Cancelled => {
+                return Err(OpsError::Rejected(format!(
+                    "execution {id} was cancelled: its cancelled partitions went back to their original replicas and no further batch is submitted"
+                )))
+            }
         }
         let topics: BTreeSet<String> = record.moves().map(|m| m.topic.clone()).collect();
         let live = Live::load(client, Some(&topics)).await?;
@@ -115,15 +122,11 @@ pub async fn drive(
             }
             break;
         }
-        let executions: BTreeMap<(String, i32), String> =
-            in_flight.iter().map(|k| (k.clone(), record.id.clone())).collect();
+        let executions: Executions =
+            in_flight.iter().map(|(t, p)| ((t.clone(), *p), (record.id.clone(), record.submitted_at(t, *p)))).collect();
         let now = sample(client, &live, Some(&in_flight), &executions).await;
         let report = match &previous {
-            Some(before) => {
-                let (r, s) = with_rates(before, now, smoothed);
-                smoothed = s;
-                r
-            }
+            Some(before) => with_rates(before, now),
             None => now,
         };
         let done = states.iter().filter(|(_, s)| *s == MoveState::Done).count();

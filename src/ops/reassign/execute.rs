@@ -274,6 +274,7 @@ pub async fn apply_execute(client: &Client, ctx: &Context, e: &Execute) -> Resul
         batch_size: e.batch_size,
         batches: p.batches.clone(),
         submitted: 0,
+        submitted_at_ms: Vec::new(),
         throttles: Throttles::default(),
         refused: Vec::new(),
         state: RecordState::Running,
@@ -326,6 +327,8 @@ async fn submit(
     }
     record.refused.extend(refused.iter().cloned());
     record.submitted = record.submitted.max(s.batch + 1);
+    record.submitted_at_ms.resize(s.batch, 0);
+    record.submitted_at_ms.push(super::status::now_ms());
     let path = records.save(record)?;
     let done = Submitted {
         execution: s.execution.clone(),

@@ -46,6 +46,10 @@ pub struct ExecutionRecord {
     pub batches: Vec<Vec<Move>>,
     /// How many batches were handed to the controller.
     pub submitted: usize,
+    /// When each submitted batch was handed over (milliseconds since the epoch): the copy rate
+    /// of its moves is measured from there.
+    #[serde(default)]
+    pub submitted_at_ms: Vec<u64>,
     /// Throttles this execution set and has not cleared yet: list entries it appended and
     /// brokers whose rates it set. Recorded before each config change is sent.
     pub throttles: Throttles,
@@ -56,6 +60,12 @@ pub struct ExecutionRecord {
 impl ExecutionRecord {
     pub fn moves(&self) -> impl Iterator<Item = &Move> {
         self.batches.iter().flatten()
+    }
+
+    /// When the batch holding this partition was submitted, if it was.
+    pub fn submitted_at(&self, topic: &str, partition: i32) -> Option<u64> {
+        let batch = self.batches.iter().position(|b| b.iter().any(|m| m.topic == topic && m.partition == partition))?;
+        self.submitted_at_ms.get(batch).copied()
     }
 
     /// Nothing left to do: not running and no throttle left to clear.
@@ -176,6 +186,7 @@ mod tests {
             batch_size: None,
             batches: vec![vec![Move { topic: "t".into(), partition: 0, current: vec![1], target: vec![2] }]],
             submitted: 0,
+            submitted_at_ms: vec![],
             throttles: Throttles::default(),
             refused: vec![],
             state: RecordState::Running,

@@ -29,9 +29,13 @@ pub struct PartitionStatus {
     pub size: Option<u64>,
     #[serde(flatten)]
     pub copied: Copied,
-    /// Bytes per second the added replicas grew between the last two samples.
+    /// Bytes per second the added replicas grow: on average since the move was submitted, for
+    /// kdeck's executions (a throttled copy comes in bursts), else between two samples.
     pub rate: Option<u64>,
     pub eta_secs: Option<u64>,
+    /// When kdeck submitted the move (ms since the epoch), if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub submitted_at_ms: Option<u64>,
     /// The kdeck execution it belongs to.
     pub execution: Option<String>,
     /// Why it may not progress: an added replica's broker is down, sizes unavailable…
@@ -57,17 +61,20 @@ pub struct StatusReport {
     pub brokers_down: Vec<i32>,
 }
 
-fn now_ms() -> u64 {
+pub fn now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
-/// One sample of the moves in progress (all of them, or only `only`). Rates are empty: they
-/// need two samples ([`with_rates`]).
+/// Which kdeck execution a moving partition belongs to, and when its batch was submitted.
+pub type Executions = BTreeMap<(String, i32), (String, Option<u64>)>;
+
+/// One sample of the moves in progress (all of them, or only `only`). Rates are known for
+/// kdeck's executions (average since submission); others need a second sample ([`with_rates`]).
 pub async fn sample(
     client: &Client,
     live: &Live,
     only: Option<&BTreeSet<(String, i32)>>,
-    executions: &BTreeMap<(String, i32), String>,
+    executions: &Executions,
 ) -> StatusReport {
     let ongoing: Vec<_> = live
         .ongoing
@@ -132,6 +139,12 @@ pub async fn sample(
                 problems.push(format!("broker {b}: sizes unavailable ({e})"));
             }
         }
+        let copied = progress::copied(size, &adding_sizes);
+        let (execution, submitted_at_ms) = match executions.get(&(o.topic.clone(), o.partition)) {
+            Some((id, at)) => (Some(id.clone()), *at),
+            None => (None, None),
+        };
+        let rate = submitted_at_ms.and_then(|at| progress::rate((at, 0), (report.sampled_at_ms, copied.copied)));
         report.partitions.push(PartitionStatus {
             topic: o.topic.clone(),
             partition: o.partition,
@@ -142,72 +155,79 @@ pub async fn sample(
             isr: p.map(|p| p.isr.clone()).unwrap_or_default(),
             leader: p.and_then(|p| p.leader),
             size,
-            copied: progress::copied(size, &adding_sizes),
-            rate: None,
-            eta_secs: None,
-            execution: executions.get(&(o.topic.clone(), o.partition)).cloned(),
+            copied,
+            rate: rate.map(|r| r.round() as u64),
+            eta_secs: copied.remaining().and_then(|rem| progress::eta_secs(rem, rate)),
+            submitted_at_ms,
+            execution,
             problems,
         });
     }
     report.brokers_down = down.into_iter().collect();
-    report.total = Totals {
-        partitions: report.partitions.len(),
-        copied: report.partitions.iter().fold(Copied { copied: 0, total: Some(0) }, |a, p| a.add(p.copied)),
-        rate: None,
-        eta_secs: None,
-    };
+    report.total = totals(&report.partitions);
     report
 }
 
-/// `now` with rates and ETAs from the bytes copied since `before` (per partition and in all;
-/// `smoothed` is the previous total rate, if any, to steady the ETA over many samples).
-pub fn with_rates(before: &StatusReport, mut now: StatusReport, smoothed: Option<f64>) -> (StatusReport, Option<f64>) {
+/// The sum over the partitions; the total rate counts the partitions whose rate is known.
+fn totals(partitions: &[PartitionStatus]) -> Totals {
+    let copied = partitions.iter().fold(Copied { copied: 0, total: Some(0) }, |a, p| a.add(p.copied));
+    let known: Vec<u64> = partitions.iter().filter_map(|p| p.rate).collect();
+    let rate = (!known.is_empty()).then(|| known.iter().sum::<u64>());
+    Totals {
+        partitions: partitions.len(),
+        copied,
+        rate,
+        eta_secs: copied.remaining().and_then(|rem| progress::eta_secs(rem, rate.map(|r| r as f64))),
+    }
+}
+
+/// `now` with rates and ETAs, from the bytes copied since `before`, for the partitions whose
+/// rate is not known yet (moves kdeck did not submit).
+pub fn with_rates(before: &StatusReport, mut now: StatusReport) -> StatusReport {
     let prev: BTreeMap<(&str, i32), u64> =
         before.partitions.iter().map(|p| ((p.topic.as_str(), p.partition), p.copied.copied)).collect();
-    let mut sum_before = 0;
-    let mut sum_now = 0;
-    for p in &mut now.partitions {
+    for p in now.partitions.iter_mut().filter(|p| p.rate.is_none()) {
         let Some(b) = prev.get(&(p.topic.as_str(), p.partition)) else { continue };
-        sum_before += b;
-        sum_now += p.copied.copied;
         let r = progress::rate((before.sampled_at_ms, *b), (now.sampled_at_ms, p.copied.copied));
         p.rate = r.map(|r| r.round() as u64);
         p.eta_secs = p.copied.remaining().and_then(|rem| progress::eta_secs(rem, r));
     }
-    let total_rate = progress::rate((before.sampled_at_ms, sum_before), (now.sampled_at_ms, sum_now))
-        .map(|r| progress::smooth(smoothed, r, 0.3));
-    now.total.rate = total_rate.map(|r| r.round() as u64);
-    now.total.eta_secs = now.total.copied.remaining().and_then(|rem| progress::eta_secs(rem, total_rate));
-    (now, total_rate.or(smoothed))
+    now.total = totals(&now.partitions);
+    now
 }
 
 /// Which kdeck execution each partition belongs to, from the records of unfinished executions.
-pub fn executions_by_partition(ctx: &Context, cluster_id: Option<&str>) -> BTreeMap<(String, i32), String> {
+pub fn executions_by_partition(ctx: &Context, cluster_id: Option<&str>) -> Executions {
     let Ok(records) = Records::for_context(ctx) else { return BTreeMap::new() };
     records
         .unfinished(&ctx.cluster, cluster_id)
         .into_iter()
-        .flat_map(|r| r.moves().map(|m| (m.key(), r.id.clone())).collect::<Vec<_>>())
+        .flat_map(|r| {
+            r.moves().map(|m| (m.key(), (r.id.clone(), r.submitted_at(&m.topic, m.partition)))).collect::<Vec<_>>()
+        })
         .collect()
 }
 
-/// The reassignments in progress, with rates measured over `interval` (none: one sample).
+/// The reassignments in progress; the rates of moves kdeck did not submit are measured over
+/// `interval` (none: left unknown).
 pub async fn status(client: &Client, ctx: &Context, interval: Option<Duration>) -> Result<StatusReport, OpsError> {
     let live = Live::load(client, None).await?;
     let executions = executions_by_partition(ctx, live.snapshot.cluster_id.as_deref());
     let first = sample(client, &live, None, &executions).await;
-    let Some(interval) = interval.filter(|_| !first.partitions.is_empty()) else { return Ok(first) };
+    let Some(interval) = interval.filter(|_| first.partitions.iter().any(|p| p.rate.is_none())) else {
+        return Ok(first);
+    };
     tokio::time::sleep(interval).await;
     let live = Live::load(client, None).await?;
     let second = sample(client, &live, None, &executions).await;
-    Ok(with_rates(&first, second, None).0)
+    Ok(with_rates(&first, second))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn part(p: i32, copied: u64, total: u64) -> PartitionStatus {
+    fn part(p: i32, copied: u64, total: u64, submitted_at_ms: Option<u64>) -> PartitionStatus {
         PartitionStatus {
             topic: "t".into(),
             partition: p,
@@ -221,37 +241,34 @@ mod tests {
             copied: Copied { copied, total: Some(total) },
             rate: None,
             eta_secs: None,
+            submitted_at_ms,
             execution: None,
             problems: vec![],
         }
     }
 
     fn report(at: u64, parts: Vec<PartitionStatus>) -> StatusReport {
-        let copied = parts.iter().fold(Copied { copied: 0, total: Some(0) }, |a, p| a.add(p.copied));
-        StatusReport {
-            sampled_at_ms: at,
-            total: Totals { partitions: parts.len(), copied, rate: None, eta_secs: None },
-            partitions: parts,
-            brokers_down: vec![],
-        }
+        StatusReport { sampled_at_ms: at, total: totals(&parts), partitions: parts, brokers_down: vec![] }
     }
 
     #[test]
-    fn rates_and_etas_from_two_samples() {
-        let before = report(10_000, vec![part(0, 1_000, 10_000), part(1, 0, 4_000)]);
+    fn rates_and_etas_from_two_samples_where_the_submission_time_is_unknown() {
+        let before = report(10_000, vec![part(0, 1_000, 10_000, None), part(1, 0, 4_000, None)]);
         // two seconds later: p0 gained 2000 B, p1 2000 B; p2 is new (no rate yet)
-        let now = report(12_000, vec![part(0, 3_000, 10_000), part(1, 2_000, 4_000), part(2, 0, 100)]);
-        let (r, smoothed) = with_rates(&before, now, None);
+        let mut known = part(3, 5_000, 6_000, Some(7_000));
+        known.rate = Some(1_000);
+        known.eta_secs = Some(1);
+        let now = report(
+            12_000,
+            vec![part(0, 3_000, 10_000, None), part(1, 2_000, 4_000, None), part(2, 0, 100, None), known.clone()],
+        );
+        let r = with_rates(&before, now);
         assert_eq!((r.partitions[0].rate, r.partitions[0].eta_secs), (Some(1000), Some(7)));
         assert_eq!((r.partitions[1].rate, r.partitions[1].eta_secs), (Some(1000), Some(2)));
         assert_eq!((r.partitions[2].rate, r.partitions[2].eta_secs), (None, None));
-        // in all: 4000 B in 2 s; 9100 B left
-        assert_eq!((r.total.rate, r.total.eta_secs), (Some(2000), Some(5)));
-        assert_eq!(smoothed, Some(2000.0));
-        // a stalled sample does not drop the smoothed rate to zero at once
-        let later = report(14_000, vec![part(0, 3_000, 10_000), part(1, 2_000, 4_000), part(2, 0, 100)]);
-        let (r2, s2) = with_rates(&r, later, smoothed);
-        assert_eq!((r2.total.rate, s2), (Some(1400), Some(1400.0)));
-        assert_eq!(r2.partitions[0].eta_secs, None, "no progress in this sample: no ETA for the partition");
+        assert_eq!(r.partitions[3], known, "a rate since submission is kept");
+        // in all: 3000 B/s over the partitions with a rate; 10100 B left
+        assert_eq!(r.total.copied, Copied { copied: 10_000, total: Some(20_100) });
+        assert_eq!((r.total.rate, r.total.eta_secs), (Some(3000), Some(4)));
     }
 }

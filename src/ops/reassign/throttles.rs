@@ -471,9 +471,13 @@ pub struct ThrottleItem {
 
 /// Every throttle config of the cluster, with whether a reassignment in progress needs it.
 pub async fn list(client: &Client, ctx: &Context) -> Result<Vec<ThrottleItem>, OpsError> {
-    let (current, live) = tokio::try_join!(ThrottleConfigs::read(client, None, None), Live::load(client, None))?;
-    let needed = live.needed_throttles();
     let records = Records::for_context(ctx).map(|r| r.list()).unwrap_or_default();
+    // the brokers in the metadata, and those kdeck throttled that are not (down): unknown rates
+    let mut brokers: BTreeSet<i32> = client.broker_ids().into_iter().collect();
+    brokers.extend(records.iter().filter(|r| !r.finished()).flat_map(|r| r.throttles.brokers.iter().copied()));
+    let (current, live) =
+        tokio::try_join!(ThrottleConfigs::read(client, None, Some(&brokers)), Live::load(client, None))?;
+    let needed = live.needed_throttles();
     let set_by = |f: &dyn Fn(&Throttles) -> bool| -> Vec<String> {
         records.iter().filter(|r| f(&r.throttles)).map(|r| r.id.clone()).collect()
     };

@@ -338,7 +338,7 @@ pub async fn prepare_cancel(client: &Client, ctx: &Context, c: &Cancel) -> Resul
         return Err(OpsError::Invalid(format!("no reassignment in progress{scope}: nothing to cancel")));
     }
     let executions = super::status::executions_by_partition(ctx, live.snapshot.cluster_id.as_deref());
-    let ids: BTreeSet<&String> = moves.iter().filter_map(|m| executions.get(&m.key())).collect();
+    let ids: BTreeSet<&String> = moves.iter().filter_map(|m| executions.get(&m.key()).map(|(id, _)| id)).collect();
     let mut warnings =
         vec!["each cancelled partition goes back to its original replicas; what the new replicas copied is deleted"
             .to_string()];
