@@ -13,7 +13,8 @@ use super::{mutate, reassign_exec, Global};
 use crate::cluster::{self, LoadOptions, ReplicaSizes};
 use crate::config::Resolved;
 use crate::kafka::Client;
-pub use crate::ops::reassign::state::{cluster_state, partition_size};
+use crate::ops::reassign::execute::rollback_path;
+use crate::ops::reassign::state::cluster_state;
 use crate::plan::{self, ByteBalance, Goal, PlanRequest, Scope, Summary};
 
 fn parse_throttle(s: &str) -> Result<u64, String> {
@@ -139,8 +140,6 @@ struct PlanOutput<'a> {
     sizes_unavailable: Vec<Unavailable>,
     summary: &'a Summary,
 }
-
-use crate::ops::reassign::execute::rollback_path;
 
 pub async fn run(global: &Global, resolved: &Resolved, cmd: &ReassignCommand) -> anyhow::Result<String> {
     match cmd {

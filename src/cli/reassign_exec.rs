@@ -322,15 +322,7 @@ pub async fn resume(global: &Global, resolved: &Resolved, id: Option<&str>) -> a
     let by_name: Vec<ExecutionRecord> =
         records.list().into_iter().filter(|r| r.cluster == ctx.cluster && !r.finished()).collect();
     if let Ok(r) = pick(&by_name, id) {
-        let next = Step::Submit(Submit {
-            execution: r.id.clone(),
-            batch: r.submitted,
-            batches: r.batches.len(),
-            moves: Vec::new(),
-            throttle: r.throttle,
-            changes: ThrottleChanges::default(),
-        });
-        ops::guard(&ctx, &Mutation::Reassignment(next))?;
+        ops::guard(&ctx, &Mutation::Reassignment(Step::Submit(Submit::next_of(&r))))?;
     }
     let client = Client::connect(resolved.client.clone()).await?;
     let live = crate::ops::reassign::state::Live::load(&client, None).await?;
@@ -342,14 +334,7 @@ pub async fn resume(global: &Global, resolved: &Resolved, id: Option<&str>) -> a
                 record.id
             ));
         }
-        let step = Step::Submit(Submit {
-            execution: record.id.clone(),
-            batch: record.submitted,
-            batches: record.batches.len(),
-            moves: Vec::new(),
-            throttle: record.throttle,
-            changes: ThrottleChanges::default(),
-        });
+        let step = Step::Submit(Submit::next_of(&record));
         let preview = ops::prepare(&client, &ctx, Mutation::Reassignment(step)).await?;
         let outcome = ops::apply(&client, &ctx, preview).await?;
         return render_outcome(&outcome, global.output, true);

@@ -12,7 +12,7 @@ use super::execute::{Submit, Submitted};
 use super::record::{RecordState, Records};
 use super::state::Live;
 use super::status::{sample, with_rates, Executions, StatusReport};
-use super::throttles::{ClearOrigin, ThrottleChanges};
+use super::throttles::ClearOrigin;
 use super::verify::{verify, VerifyReport};
 use super::{Applied, Step};
 use crate::kafka::Client;
@@ -104,14 +104,7 @@ pub async fn drive(
             states.iter().filter(|(_, s)| *s == MoveState::Moving).map(|(m, _)| m.key()).collect();
         if in_flight.is_empty() && !settling {
             if record.submitted < record.batches.len() {
-                let step = Step::Submit(Submit {
-                    execution: record.id.clone(),
-                    batch: record.submitted,
-                    batches: record.batches.len(),
-                    moves: Vec::new(),
-                    throttle: record.throttle,
-                    changes: ThrottleChanges::default(),
-                });
+                let step = Step::Submit(Submit::next_of(&record));
                 let preview = ops::prepare(client, ctx, Mutation::Reassignment(step)).await?;
                 let outcome = ops::apply(client, ctx, preview).await?;
                 if let Some(Applied::Submitted(s)) = outcome.details {

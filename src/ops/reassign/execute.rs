@@ -102,6 +102,18 @@ impl Execute {
 }
 
 impl Submit {
+    /// The next batch of a recorded execution, to be checked and filled in by prepare.
+    pub fn next_of(record: &ExecutionRecord) -> Submit {
+        Submit {
+            execution: record.id.clone(),
+            batch: record.submitted,
+            batches: record.batches.len(),
+            moves: Vec::new(),
+            throttle: record.throttle,
+            changes: ThrottleChanges::default(),
+        }
+    }
+
     pub fn summary(&self) -> String {
         let parts: Vec<String> = self.moves.iter().map(|m| format!("{}-{}", m.topic, m.partition)).collect();
         format!(

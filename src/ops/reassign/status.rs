@@ -117,8 +117,7 @@ pub async fn sample(
         let m = Move::in_flight(&o.topic, o.partition, &o.replicas, &o.adding, &o.removing);
         let p = live.snapshot.topic(&o.topic).and_then(|t| t.partitions.iter().find(|p| p.partition == o.partition));
         let reported = sizes.get(&(o.topic.clone(), o.partition));
-        let settled: Vec<i32> = m.current.clone();
-        let size = partition_size(p.and_then(|p| p.leader), &settled, reported);
+        let size = partition_size(p.and_then(|p| p.leader), &m.current, reported);
         let adding_sizes: Vec<Option<u64>> = o
             .adding
             .iter()

@@ -199,6 +199,12 @@ pub async fn verify(
         }
     }
     report.complete = report.partitions.iter().all(|p| p.state == Check::Complete);
+    if file.is_some() && related.is_empty() {
+        report.note = Some(
+            "no kdeck execution of this plan is recorded here: kdeck removes only the throttles it set (`kdeck throttles list` shows the rest)"
+                .into(),
+        );
+    }
 
     // what can go: entries of moves that are over; rates of executions that are over
     let needed = live.needed_throttles();
