@@ -27,11 +27,16 @@ pub fn copied(size: Option<u64>, adding: &[Option<u64>]) -> Copied {
     }
 }
 
-impl Copied {
-    pub fn add(self, other: Copied) -> Copied {
+impl std::ops::Add for Copied {
+    type Output = Copied;
+
+    /// Totals add up only while every part's total is known.
+    fn add(self, other: Copied) -> Copied {
         Copied { copied: self.copied + other.copied, total: self.total.zip(other.total).map(|(a, b)| a + b) }
     }
+}
 
+impl Copied {
     /// Bytes still to copy, when the total is known.
     pub fn remaining(&self) -> Option<u64> {
         self.total.map(|t| t.saturating_sub(self.copied))
@@ -83,10 +88,10 @@ mod tests {
         assert_eq!(copied(None, &[Some(40)]), Copied { copied: 40, total: None });
         let c = copied(Some(0), &[Some(0)]);
         assert_eq!((c.fraction(), c.remaining()), (Some(1.0), Some(0)));
-        let sum = copied(Some(100), &[Some(25)]).add(copied(Some(300), &[Some(75)]));
+        let sum = copied(Some(100), &[Some(25)]) + copied(Some(300), &[Some(75)]);
         assert_eq!(sum, Copied { copied: 100, total: Some(400) });
         assert_eq!((sum.fraction(), sum.remaining()), (Some(0.25), Some(300)));
-        assert_eq!(sum.add(copied(None, &[Some(1)])).total, None);
+        assert_eq!((sum + copied(None, &[Some(1)])).total, None);
     }
 
     #[test]

@@ -148,7 +148,7 @@ fn kafka_broker_throttles() -> BTreeMap<String, BTreeMap<String, String>> {
 
 fn throttle_lines(text: &str) -> BTreeMap<String, String> {
     text.lines()
-        .filter_map(|l| l.trim().split_whitespace().next())
+        .filter_map(|l| l.split_whitespace().next())
         .filter(|kv| kv.contains(".replication.throttled."))
         .filter_map(|kv| kv.split_once('='))
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -440,6 +440,9 @@ fn drain_under_load_keeps_every_message_and_leaves_no_throttle() {
         "--out",
         plan.to_str().expect("path"),
     ]);
+    // the planner wrote a rollback too: execute must write its own before it sends anything
+    let rollback = dir.join("plan.rollback.json");
+    std::fs::remove_file(&rollback).expect("remove the planner's rollback");
     let _tidy = Tidy { ops: &ops, topics: vec![topic.clone()] };
     let (stop, producer) = background_load(topic.clone(), 20_000, partitions);
     let out = run_bounded(
@@ -478,6 +481,34 @@ fn drain_under_load_keeps_every_message_and_leaves_no_throttle() {
     let verified = kafka_verify(&plan);
     assert_eq!(verified.len(), partitions, "{verified:?}");
     assert!(verified.values().all(|s| *s == "completed"), "{verified:?}");
+
+    // the rollback is the assignment before the move, in Kafka's format
+    let back: Value = serde_json::from_str(&std::fs::read_to_string(&rollback).expect("rollback")).expect("JSON");
+    let before: Vec<(i64, Vec<i64>)> = back["partitions"]
+        .as_array()
+        .expect("partitions")
+        .iter()
+        .map(|p| {
+            assert_eq!(p["topic"], topic.as_str());
+            (
+                p["partition"].as_i64().expect("partition"),
+                serde_json::from_value(p["replicas"].clone()).expect("replicas"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        before,
+        vec![(0, vec![3, 1]), (1, vec![3, 2]), (2, vec![1, 3]), (3, vec![2, 3]), (4, vec![3, 1]), (5, vec![3, 2])]
+    );
+    // the record: both batches submitted, complete, no throttle left to clear
+    let records: Vec<Value> = std::fs::read_dir(ops.state.join("reassign"))
+        .expect("records")
+        .map(|e| serde_json::from_str(&std::fs::read_to_string(e.expect("entry").path()).expect("read")).expect("JSON"))
+        .collect();
+    assert_eq!(records.len(), 1);
+    assert_eq!((records[0]["state"].as_str(), records[0]["submitted"].as_u64()), (Some("complete"), Some(2)));
+    assert_eq!(records[0]["throttles"], serde_json::json!({"topics": {}, "brokers": []}));
+    assert_eq!(records[0]["throttle"], 2_000_000);
 
     // every message, initial and written during the move, exactly once with its hash
     let read = load::read_all(&topic, partitions);

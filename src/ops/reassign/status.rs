@@ -169,7 +169,7 @@ pub async fn sample(
 
 /// The sum over the partitions; the total rate counts the partitions whose rate is known.
 fn totals(partitions: &[PartitionStatus]) -> Totals {
-    let copied = partitions.iter().fold(Copied { copied: 0, total: Some(0) }, |a, p| a.add(p.copied));
+    let copied = partitions.iter().fold(Copied { copied: 0, total: Some(0) }, |a, p| a + p.copied);
     let known: Vec<u64> = partitions.iter().filter_map(|p| p.rate).collect();
     let rate = (!known.is_empty()).then(|| known.iter().sum::<u64>());
     Totals {
