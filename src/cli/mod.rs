@@ -3,11 +3,14 @@
 pub mod brokers;
 pub mod configs;
 pub mod describe;
+pub mod elect;
 pub mod groups;
 pub mod lag;
 pub mod mutate;
 pub mod output;
 pub mod reassign;
+pub mod reassign_exec;
+pub mod throttles;
 pub mod topic;
 pub mod topics;
 
@@ -93,9 +96,25 @@ pub enum Command {
     /// View and change topic and broker configs
     #[command(subcommand)]
     Config(configs::ConfigCommand),
-    /// Plan partition reassignments (balanced, rack-aware, minimal movement) and check plans
+    /// Plan, execute, follow, verify and cancel partition reassignments
     #[command(subcommand)]
     Reassign(reassign::ReassignCommand),
+    /// Replication throttles: list them (and what needs them), clear leftovers
+    #[command(subcommand)]
+    Throttles(throttles::ThrottlesCommand),
+    /// Elect leaders: the preferred replica of each partition (or unclean, typed out)
+    ElectLeaders {
+        /// Topics (comma-separated)
+        #[arg(long, value_delimiter = ',', required_unless_present = "all", conflicts_with = "all")]
+        topics: Vec<String>,
+        /// Every partition of every topic
+        #[arg(long)]
+        all: bool,
+        #[arg(long = "type", value_enum, default_value_t = elect::ElectionArg::Preferred)]
+        kind: elect::ElectionArg,
+        #[arg(short = 'y', long)]
+        yes: bool,
+    },
     /// Local 3-broker cluster + sample topics + moving load + the console
     Demo {
         /// Messages per second the demo producer writes
@@ -190,7 +209,9 @@ pub async fn run(global: &Global, command: &Command) -> anyhow::Result<String> {
         Command::Lag { group, all } => lag::run(&connect().await?, f, group.as_deref(), *all).await,
         Command::Topic(cmd) => topic::run(global, &resolved, cmd).await,
         Command::Config(cmd) => configs::run(global, &resolved, cmd).await,
-        Command::Reassign(cmd) => reassign::run(&connect().await?, f, cmd).await,
+        Command::Reassign(cmd) => reassign::run(global, &resolved, cmd).await,
+        Command::Throttles(cmd) => throttles::run(global, &resolved, cmd).await,
+        Command::ElectLeaders { topics, kind, yes, .. } => elect::run(global, &resolved, topics, *kind, *yes).await,
         Command::Demo { rate } => run_demo(global, *rate).await.map(|_| String::new()),
     }
 }

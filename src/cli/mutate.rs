@@ -3,10 +3,12 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use super::output::{ids, json, Format, Table};
+use super::output::{ids, json, rate_text, Format, Table};
 use super::Global;
 use crate::config::Resolved;
 use crate::kafka::Client;
+use crate::ops::reassign::throttles::ThrottleChanges;
+use crate::ops::reassign::Step;
 use crate::ops::{self, Context, Mutation, Outcome, Preview};
 
 pub fn context(global: &Global, resolved: &Resolved) -> Context {
@@ -14,8 +16,23 @@ pub fn context(global: &Global, resolved: &Resolved) -> Context {
 }
 
 pub async fn run(global: &Global, resolved: &Resolved, mutation: Mutation, yes: bool) -> anyhow::Result<String> {
+    let (client, ctx, preview) = connect_and_prepare(global, resolved, mutation).await?;
+    let asked = !ctx.dry_run && !yes;
+    if asked {
+        confirm(&ctx, &preview)?;
+    }
+    let outcome = ops::apply(&client, &ctx, preview).await?;
+    render_outcome(&outcome, global.output, !asked)
+}
+
+/// The read-only guard (before connecting: a read-only cluster is not even contacted), the
+/// connection and the preview.
+pub async fn connect_and_prepare(
+    global: &Global,
+    resolved: &Resolved,
+    mutation: Mutation,
+) -> anyhow::Result<(Client, Context, Preview)> {
     let ctx = context(global, resolved);
-    // before connecting: a read-only cluster is not even contacted
     ops::guard(&ctx, &mutation)?;
     let client = match Client::connect(resolved.client.clone()).await {
         Ok(c) => c,
@@ -25,16 +42,11 @@ pub async fn run(global: &Global, resolved: &Resolved, mutation: Mutation, yes: 
         }
     };
     let preview = ops::prepare(&client, &ctx, mutation).await?;
-    let asked = !ctx.dry_run && !yes;
-    if asked {
-        confirm(&ctx, &preview)?;
-    }
-    let outcome = ops::apply(&client, &ctx, preview).await?;
-    render_outcome(&outcome, global.output, !asked)
+    Ok((client, ctx, preview))
 }
 
 /// Asks on the terminal; refuses when there is no terminal to ask on.
-fn confirm(ctx: &Context, preview: &Preview) -> Result<(), ops::OpsError> {
+pub fn confirm(ctx: &Context, preview: &Preview) -> Result<(), ops::OpsError> {
     if !std::io::stdin().is_terminal() {
         return Err(ops::decline(
             ctx,
@@ -44,9 +56,10 @@ fn confirm(ctx: &Context, preview: &Preview) -> Result<(), ops::OpsError> {
     }
     let mut err = std::io::stderr().lock();
     let _ = write!(err, "{}", render_preview(preview));
-    let _ = match &preview.type_to_confirm {
-        Some(name) => write!(err, "Type the topic name ({name}) to confirm: "),
-        None => write!(err, "Apply? [y/N] "),
+    let _ = match (&preview.type_to_confirm, &preview.mutation) {
+        (Some(name), Mutation::DeleteTopic { .. }) => write!(err, "Type the topic name ({name}) to confirm: "),
+        (Some(word), _) => write!(err, "Type {word} to confirm: "),
+        (None, _) => write!(err, "Apply? [y/N] "),
     };
     let _ = err.flush();
     let mut answer = String::new();
@@ -121,6 +134,9 @@ pub fn render_preview(p: &Preview) -> String {
         }
         out.push_str(&t.render());
     }
+    if let Mutation::Reassignment(step) = &p.mutation {
+        out.push_str(&render_step(step));
+    }
     for w in &p.warnings {
         out.push_str(&format!("WARNING: {w}\n"));
     }
@@ -135,4 +151,82 @@ pub fn render_outcome(o: &Outcome, format: Format, with_preview: bool) -> anyhow
         Format::Table if with_preview => format!("{}{}\n", render_preview(&o.preview), o.message),
         Format::Table => format!("{}\n", o.message),
     })
+}
+
+/// The details of a reassignment step for its preview.
+pub fn render_step(step: &Step) -> String {
+    let mut out = String::new();
+    let throttle_lines = |out: &mut String, title: &str, c: &ThrottleChanges| {
+        if !c.is_empty() {
+            out.push_str(&format!("{title}\n"));
+            for w in c.words() {
+                out.push_str(&format!("  {w}\n"));
+            }
+        }
+    };
+    match step {
+        Step::Execute(e) => {
+            let Some(p) = &e.prepared else { return out };
+            out.push('\n');
+            let mut t = Table::new(["BATCH", "PARTITION", "CURRENT", "TARGET", "ADDING", "REMOVING"]);
+            for (i, batch) in p.batches.iter().enumerate() {
+                for m in batch {
+                    let or_dash = |v: Vec<i32>| if v.is_empty() { "-".to_string() } else { ids(&v) };
+                    t.row(vec![
+                        (i + 1).to_string(),
+                        format!("{}-{}", m.topic, m.partition),
+                        ids(&m.current),
+                        ids(&m.target),
+                        or_dash(m.adding()),
+                        or_dash(m.removing()),
+                    ]);
+                }
+            }
+            out.push_str(&t.render());
+            if !p.unchanged.is_empty() {
+                let u: Vec<String> = p.unchanged.iter().map(|(t, p)| format!("{t}-{p}")).collect();
+                out.push_str(&format!("Already at target (nothing sent): {}\n", u.join(", ")));
+            }
+            match e.throttle {
+                Some(r) => out.push_str(&format!("Throttle: {} ({r} B/s) on every broker involved\n", rate_text(r))),
+                None => out.push_str("Throttle: none\n"),
+            }
+            throttle_lines(&mut out, "Throttle configs for batch 1:", &p.first.changes);
+            if let Some(r) = &p.rollback_file {
+                out.push_str(&format!("Rollback: {r} (written before anything is sent)\n"));
+            }
+            out.push_str(&format!("Record:   {}\n", p.record_file));
+        }
+        Step::Submit(s) => throttle_lines(&mut out, "Throttle configs:", &s.changes),
+        Step::Cancel(c) => {
+            out.push('\n');
+            let mut t = Table::new(["PARTITION", "BACK TO", "WAS GOING TO"]);
+            for m in &c.moves {
+                t.row(vec![format!("{}-{}", m.topic, m.partition), ids(&m.current), ids(&m.target)]);
+            }
+            out.push_str(&t.render());
+        }
+        Step::ClearThrottles(c) => throttle_lines(&mut out, "\nThrottle configs to remove:", &c.changes),
+        Step::ElectLeaders(e) => {
+            out.push_str(&format!(
+                "\nPartitions to elect: {}; already fine: {}; not possible: {}\n",
+                e.candidates.len(),
+                e.fine.len(),
+                e.cannot.len()
+            ));
+            if !e.candidates.is_empty() {
+                let mut t = Table::new(["PARTITION", "LEADER", "PREFERRED", "ISR"]);
+                for c in &e.candidates {
+                    t.row(vec![
+                        format!("{}-{}", c.topic, c.partition),
+                        super::output::opt(c.leader),
+                        super::output::opt(c.preferred),
+                        ids(&c.isr),
+                    ]);
+                }
+                out.push_str(&t.render());
+            }
+        }
+    }
+    out
 }

@@ -123,6 +123,11 @@ pub fn json<T: Serialize>(value: &T) -> anyhow::Result<String> {
     Ok(serde_json::to_string_pretty(value)? + "\n")
 }
 
+/// A transfer rate: `1.5 MiB/s`.
+pub fn rate_text(r: u64) -> String {
+    format!("{}/s", bytes(r))
+}
+
 /// `1,2,3` for replica lists.
 pub fn ids(v: &[i32]) -> String {
     v.iter().map(i32::to_string).collect::<Vec<_>>().join(",")

@@ -1,17 +1,25 @@
-//! `kdeck reassign plan` / `kdeck reassign validate`: the pure planner on the live cluster's
-//! state, writing Kafka's own reassignment JSON (and its rollback) — nothing is sent.
+//! `kdeck reassign plan|validate|status|execute|resume|verify|cancel`. Planning and validating
+//! run the pure planner on the live cluster's state and write Kafka's own reassignment JSON (and
+//! its rollback) — nothing is sent; executing is in [`super::reassign_exec`].
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use clap::{Subcommand, ValueEnum};
 use serde::Serialize;
 
 use super::output::{bytes, json, Format, Table};
-use crate::cluster::{self, LoadOptions, ReplicaSizes, Snapshot};
+use super::{mutate, reassign_exec, Global};
+use crate::cluster::{self, LoadOptions, ReplicaSizes};
+use crate::config::Resolved;
 use crate::kafka::Client;
-use crate::plan::{self, Broker, ByteBalance, ClusterState, Goal, PartitionState, PlanRequest, Scope, Summary};
+use crate::ops::reassign::execute::rollback_path;
+use crate::ops::reassign::state::cluster_state;
+use crate::plan::{self, ByteBalance, Goal, PlanRequest, Scope, Summary};
+
+fn parse_throttle(s: &str) -> Result<u64, String> {
+    plan::throttle::parse_rate(s)
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum GoalArg {
@@ -56,8 +64,50 @@ pub enum ReassignCommand {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
-    /// Reassignments the controller is working on (ListPartitionReassignments)
-    Status,
+    /// Reassignments in progress: replicas, adding/removing, ISR, bytes copied, rate, ETA
+    Status {
+        /// Time between the two samples the rate is measured over
+        #[arg(long, value_parser = super::parse_duration, default_value = "1s")]
+        interval: std::time::Duration,
+    },
+    /// Execute a reassignment JSON file (kdeck's plan or Kafka's format): validate, write the
+    /// rollback, set throttles, submit
+    Execute {
+        file: PathBuf,
+        /// Replication throttle on every broker involved, e.g. 50MB/s, 10MiB/s (bytes per second)
+        #[arg(long, value_parser = parse_throttle)]
+        throttle: Option<u64>,
+        /// At most N partitions in flight; the next batch goes when one completes
+        #[arg(long, value_name = "N")]
+        batch: Option<usize>,
+        /// Stay attached: progress until every move is done, then verify
+        #[arg(long)]
+        wait: bool,
+        /// Run alongside reassignments already in progress
+        #[arg(long)]
+        additional: bool,
+        #[arg(short = 'y', long)]
+        yes: bool,
+    },
+    /// Re-attach to an interrupted execution (from its record) and submit the batches still to go
+    Resume {
+        /// The execution id (default: the only unfinished one)
+        id: Option<String>,
+    },
+    /// Check every partition reached its target; remove the throttles kdeck set for finished moves
+    Verify {
+        /// The plan to check (default: every unfinished kdeck execution on this cluster)
+        file: Option<PathBuf>,
+    },
+    /// Cancel reassignments in progress (they go back to their original replicas) and remove
+    /// their throttles
+    Cancel {
+        /// Only these topics (default: every reassignment in progress)
+        #[arg(long, value_delimiter = ',')]
+        topics: Vec<String>,
+        #[arg(short = 'y', long)]
+        yes: bool,
+    },
     /// Check a reassignment JSON file against the cluster; nothing is sent
     Validate {
         file: PathBuf,
@@ -65,45 +115,6 @@ pub enum ReassignCommand {
         #[arg(long)]
         rf: Option<usize>,
     },
-}
-
-/// The planner's view of a snapshot: brokers in metadata are alive; brokers that only replica
-/// lists name are known but dead. Partition sizes come from `sizes` (see [`partition_size`]).
-pub fn cluster_state(snap: &Snapshot, sizes: &ReplicaSizes) -> ClusterState {
-    let mut brokers: BTreeMap<i32, Broker> =
-        snap.brokers.iter().map(|b| (b.id, Broker { id: b.id, rack: b.rack.clone(), alive: true })).collect();
-    let mut partitions = Vec::new();
-    let mut min_isr = BTreeMap::new();
-    for t in snap.topics.iter().filter(|t| !t.internal) {
-        if let Some(m) = t.min_insync_replicas {
-            min_isr.insert(t.name.clone(), m);
-        }
-        for p in &t.partitions {
-            for r in &p.replicas {
-                brokers.entry(*r).or_insert(Broker { id: *r, rack: None, alive: false });
-            }
-            partitions.push(PartitionState {
-                topic: t.name.clone(),
-                partition: p.partition,
-                replicas: p.replicas.clone(),
-                isr: p.isr.clone(),
-                leader: p.leader,
-                size_bytes: partition_size(p.leader, &p.replicas, sizes.of(&t.name, p.partition)),
-            });
-        }
-    }
-    ClusterState { brokers: brokers.into_values().collect(), partitions, min_isr }
-}
-
-/// The size the planner uses for a partition: that of the leader's replica; without a leader
-/// or a report from it, the largest one any other replica reported (a replica catching up is
-/// smaller than the leader's, never larger); None when no replica reported a size. Brokers that
-/// report a log for the partition without being one of its replicas are ignored.
-pub fn partition_size(leader: Option<i32>, replicas: &[i32], reported: Option<&BTreeMap<i32, u64>>) -> Option<u64> {
-    let reported = reported?;
-    leader
-        .and_then(|l| reported.get(&l).copied())
-        .or_else(|| replicas.iter().filter_map(|r| reported.get(r).copied()).max())
 }
 
 /// One line per broker whose sizes are missing: the plan still uses the other replicas' sizes.
@@ -130,15 +141,34 @@ struct PlanOutput<'a> {
     summary: &'a Summary,
 }
 
-fn rollback_path(out: &Path) -> PathBuf {
-    let stem = out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "plan".into());
-    out.with_file_name(format!("{stem}.rollback.json"))
+pub async fn run(global: &Global, resolved: &Resolved, cmd: &ReassignCommand) -> anyhow::Result<String> {
+    match cmd {
+        ReassignCommand::Execute { file, throttle, batch, wait, additional, yes } => {
+            let args = reassign_exec::ExecuteArgs {
+                file,
+                throttle: *throttle,
+                batch: *batch,
+                wait: *wait,
+                additional: *additional,
+                yes: *yes,
+            };
+            return reassign_exec::execute(global, resolved, args).await;
+        }
+        ReassignCommand::Resume { id } => return reassign_exec::resume(global, resolved, id.as_deref()).await,
+        ReassignCommand::Verify { file } => return reassign_exec::verify(global, resolved, file.as_deref()).await,
+        ReassignCommand::Cancel { topics, yes } => return reassign_exec::cancel(global, resolved, topics, *yes).await,
+        _ => {}
+    }
+    let client = Client::connect(resolved.client.clone()).await?;
+    let format = global.output;
+    if let ReassignCommand::Status { interval } = cmd {
+        let ctx = mutate::context(global, resolved);
+        return reassign_exec::status(&client, &ctx, format, *interval).await;
+    }
+    plan_or_validate(&client, format, cmd).await
 }
 
-pub async fn run(client: &Client, format: Format, cmd: &ReassignCommand) -> anyhow::Result<String> {
-    if let ReassignCommand::Status = cmd {
-        return status(client, format).await;
-    }
+async fn plan_or_validate(client: &Client, format: Format, cmd: &ReassignCommand) -> anyhow::Result<String> {
     // What the command names is read first: a bad file changes nothing and needs no cluster, and
     // the topics it names are looked for on every broker before one is called missing.
     let scope = match cmd {
@@ -222,7 +252,6 @@ pub async fn run(client: &Client, format: Format, cmd: &ReassignCommand) -> anyh
                 Format::Table => render(&view),
             })
         }
-        ReassignCommand::Status => status(client, format).await,
         ReassignCommand::Validate { file, rf } => {
             let Some(r) = to_validate else { bail!("internal error: {} was not read", file.display()) };
             let warnings = plan::validate(&state, &r, *rf).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
@@ -247,29 +276,8 @@ pub async fn run(client: &Client, format: Format, cmd: &ReassignCommand) -> anyh
                 }
             })
         }
+        _ => bail!("not a planning command"),
     }
-}
-
-async fn status(client: &Client, format: Format) -> anyhow::Result<String> {
-    let ongoing = client.list_reassignments().await?;
-    Ok(match format {
-        Format::Json => json(&ongoing)?,
-        Format::Table if ongoing.is_empty() => "no reassignment in progress\n".to_string(),
-        Format::Table => {
-            let ids = |v: &[i32]| if v.is_empty() { "-".to_string() } else { super::output::ids(v) };
-            let mut t = Table::new(["TOPIC", "PARTITION", "REPLICAS", "ADDING", "REMOVING"]);
-            for r in &ongoing {
-                t.row(vec![
-                    r.topic.clone(),
-                    r.partition.to_string(),
-                    ids(&r.replicas),
-                    ids(&r.adding),
-                    ids(&r.removing),
-                ]);
-            }
-            t.render()
-        }
-    })
 }
 
 /// `1.2 MiB (1234567 B)`; with moves of unknown size, what is known is a lower bound.
@@ -356,56 +364,11 @@ fn render(v: &PlanOutput) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::{Partition, Topic};
 
     #[test]
-    fn size_is_the_leaders_else_the_largest_replica_else_unknown() {
-        let reported = BTreeMap::from([(1, 500), (2, 480), (3, 900)]);
-        assert_eq!(
-            partition_size(Some(1), &[1, 2, 3], Some(&reported)),
-            Some(500),
-            "the leader's, even if another is larger"
-        );
-        assert_eq!(
-            partition_size(Some(4), &[4, 2, 3], Some(&reported)),
-            Some(900),
-            "leader 4 did not report: the largest replica"
-        );
-        assert_eq!(partition_size(None, &[1, 2], Some(&reported)), Some(500), "offline: the largest replica");
-        assert_eq!(partition_size(Some(4), &[4, 2], Some(&reported)), Some(480), "broker 3 is not a replica");
-        assert_eq!(partition_size(Some(4), &[4, 5], Some(&reported)), None);
-        assert_eq!(partition_size(Some(1), &[1, 2], Some(&BTreeMap::new())), None);
-        assert_eq!(partition_size(Some(1), &[1, 2], None), None);
-    }
-
-    #[test]
-    fn cluster_state_takes_sizes_from_the_log_dirs() {
-        let part = |partition: i32, leader: Option<i32>, replicas: &[i32]| Partition {
-            partition,
-            leader,
-            replicas: replicas.to_vec(),
-            isr: replicas.to_vec(),
-            offline_replicas: vec![],
-            log_start_offset: None,
-            log_end_offset: None,
-            error: None,
-        };
-        let snap = Snapshot {
-            topics: vec![Topic {
-                name: "t".into(),
-                internal: false,
-                partitions: vec![part(0, Some(2), &[1, 2]), part(1, Some(1), &[1, 2]), part(2, Some(1), &[1])],
-                min_insync_replicas: None,
-            }],
-            ..Default::default()
-        };
+    fn unavailable_sizes_are_one_warning_per_broker() {
         let mut sizes = ReplicaSizes::default();
-        sizes.by_partition.insert(("t".into(), 0), BTreeMap::from([(1, 10), (2, 12)]));
-        sizes.by_partition.insert(("t".into(), 1), BTreeMap::from([(2, 7)]));
         sizes.unavailable.insert(1, "timed out".into());
-        let state = cluster_state(&snap, &sizes);
-        let got: Vec<Option<u64>> = state.partitions.iter().map(|p| p.size_bytes).collect();
-        assert_eq!(got, vec![Some(12), Some(7), None]);
         assert_eq!(
             size_warnings(&sizes),
             vec!["warning: broker 1: replica sizes unavailable (DescribeLogDirs: timed out); using the sizes other replicas report"]

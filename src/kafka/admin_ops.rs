@@ -22,14 +22,14 @@ use super::error::{KafkaError, Result};
 use super::proto::{is_transient, KafkaRequest};
 use super::redact;
 
-const NOT_CONTROLLER: i16 = 41;
+pub(crate) const NOT_CONTROLLER: i16 = 41;
 const UNKNOWN_TOPIC_OR_PARTITION: i16 = 3;
 
 fn s(v: &str) -> StrBytes {
     StrBytes::from_string(v.to_string())
 }
 
-fn broker_err(api: ApiKey, code: i16, message: Option<&StrBytes>) -> KafkaError {
+pub(crate) fn broker_err(api: ApiKey, code: i16, message: Option<&StrBytes>) -> KafkaError {
     KafkaError::broker(api, code, message.map(|m| m.to_string()).filter(|m| !m.is_empty()))
 }
 
@@ -45,14 +45,14 @@ pub enum ConfigResource {
 }
 
 impl ConfigResource {
-    fn kind(&self) -> i8 {
+    pub(crate) fn kind(&self) -> i8 {
         match self {
             ConfigResource::Topic(_) => 2,
             ConfigResource::Broker(_) | ConfigResource::BrokerDefault => 4,
         }
     }
 
-    fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         match self {
             ConfigResource::Topic(t) => t.clone(),
             ConfigResource::Broker(id) => id.to_string(),
@@ -61,7 +61,7 @@ impl ConfigResource {
     }
 
     /// A broker's own configs can only be read and changed on that broker.
-    fn target(&self) -> Target {
+    pub(crate) fn target(&self) -> Target {
         match self {
             ConfigResource::Broker(id) => Target::Broker(*id),
             _ => Target::Controller,
@@ -262,7 +262,7 @@ impl Client {
     /// Sends to the controller; while `again` says the answer is worth retrying (NOT_CONTROLLER for
     /// a change: the controller moved and nothing was applied), re-reads metadata and tries again
     /// within the call's budget.
-    async fn to_controller<R: KafkaRequest>(
+    pub(crate) async fn to_controller<R: KafkaRequest>(
         &self,
         req: &R,
         again: impl Fn(&R::Response) -> bool,
@@ -278,7 +278,7 @@ impl Client {
         }
     }
 
-    fn timeout_ms(&self) -> i32 {
+    pub(crate) fn timeout_ms(&self) -> i32 {
         i32::try_from(self.config().request_timeout.as_millis()).unwrap_or(i32::MAX)
     }
 
@@ -420,31 +420,7 @@ impl Client {
             }
             break r;
         };
-        if r.error_code != 0 {
-            return Err(broker_err(ApiKey::DescribeConfigs, r.error_code, r.error_message.as_ref()));
-        }
-        let mut out: Vec<ConfigEntry> = r
-            .configs
-            .into_iter()
-            .map(|c| ConfigEntry {
-                name: c.name.to_string(),
-                value: c.value.map(|v| v.to_string()),
-                source: ConfigSource::from_code(c.config_source),
-                sensitive: c.is_sensitive,
-                read_only: c.read_only,
-                synonyms: c
-                    .synonyms
-                    .into_iter()
-                    .map(|y| ConfigSynonym {
-                        name: y.name.to_string(),
-                        value: y.value.map(|v| v.to_string()),
-                        source: ConfigSource::from_code(y.source),
-                    })
-                    .collect(),
-            })
-            .collect();
-        out.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(out)
+        config_entries(r)
     }
 
     /// IncrementalAlterConfigs: only the named keys change.
@@ -483,4 +459,35 @@ impl Client {
         }
         Ok(())
     }
+}
+
+/// One resource's DescribeConfigs result as entries sorted by name (its error, if it has one).
+pub(crate) fn config_entries(
+    r: kafka_protocol::messages::describe_configs_response::DescribeConfigsResult,
+) -> Result<Vec<ConfigEntry>> {
+    if r.error_code != 0 {
+        return Err(broker_err(ApiKey::DescribeConfigs, r.error_code, r.error_message.as_ref()));
+    }
+    let mut out: Vec<ConfigEntry> = r
+        .configs
+        .into_iter()
+        .map(|c| ConfigEntry {
+            name: c.name.to_string(),
+            value: c.value.map(|v| v.to_string()),
+            source: ConfigSource::from_code(c.config_source),
+            sensitive: c.is_sensitive,
+            read_only: c.read_only,
+            synonyms: c
+                .synonyms
+                .into_iter()
+                .map(|y| ConfigSynonym {
+                    name: y.name.to_string(),
+                    value: y.value.map(|v| v.to_string()),
+                    source: ConfigSource::from_code(y.source),
+                })
+                .collect(),
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
 }

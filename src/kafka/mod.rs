@@ -9,6 +9,7 @@ pub mod error;
 pub mod frame;
 pub mod proto;
 pub mod quorum;
+pub mod reassign;
 pub mod redact;
 pub mod sasl;
 pub mod security;

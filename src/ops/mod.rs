@@ -11,6 +11,7 @@ pub mod errors;
 pub mod guard;
 pub mod partitions;
 pub mod plan;
+pub mod reassign;
 pub mod topics;
 
 use serde::Serialize;
@@ -84,6 +85,8 @@ pub enum Mutation {
         resource: ConfigResource,
         changes: Vec<ConfigChange>,
     },
+    /// Executing reassignments: throttles, batches, cancel, verify, leader elections.
+    Reassignment(reassign::Step),
 }
 
 impl Mutation {
@@ -105,6 +108,7 @@ impl Mutation {
                     AlterOp::Subtract => "config subtract",
                 }
             }
+            Mutation::Reassignment(step) => step.action(),
         }
     }
 
@@ -115,6 +119,7 @@ impl Mutation {
             Mutation::DeleteTopic { topic } => format!("delete topic {topic}"),
             Mutation::AddPartitions { topic, .. } => format!("add partitions to topic {topic}"),
             Mutation::AlterConfigs { resource, .. } => format!("change configs of {resource}"),
+            Mutation::Reassignment(step) => step.title(),
         }
     }
 
@@ -156,6 +161,7 @@ impl Mutation {
                     .collect();
                 format!("{} on {resource}", parts.join(", "))
             }
+            Mutation::Reassignment(step) => step.summary(),
         }
     }
 }
@@ -168,7 +174,8 @@ impl Mutation {
             Mutation::AlterConfigs { changes, .. } => {
                 changes.iter().map(|c| (c.key.as_str(), c.value.as_deref())).collect()
             }
-            Mutation::DeleteTopic { .. } | Mutation::AddPartitions { .. } => Vec::new(),
+            // reassignments carry replica lists and throttle rates, nothing secret
+            Mutation::DeleteTopic { .. } | Mutation::AddPartitions { .. } | Mutation::Reassignment(_) => Vec::new(),
         };
         pairs.into_iter().filter(|(k, _)| redact::is_sensitive_key(k)).filter_map(|(_, v)| v).collect()
     }
@@ -257,6 +264,9 @@ pub struct Outcome {
     pub preview: Preview,
     pub result: AuditResult,
     pub message: String,
+    /// What a reassignment step did, per partition.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<reassign::Applied>,
 }
 
 /// Checks a mutation and works out exactly what it will send.
@@ -269,6 +279,7 @@ pub async fn prepare(client: &Client, ctx: &Context, mutation: Mutation) -> Resu
             partitions::prepare(client, ctx, topic, *to, assignment).await
         }
         Mutation::AlterConfigs { resource, changes } => configs::prepare(client, ctx, resource, changes).await,
+        Mutation::Reassignment(step) => reassign::prepare(client, ctx, step).await,
     };
     match res {
         Ok(p) => Ok(p),
@@ -287,19 +298,24 @@ pub async fn apply(client: &Client, ctx: &Context, preview: Preview) -> Result<O
     if ctx.dry_run {
         let message = format!("dry run: nothing was changed ({})", preview.validation);
         ctx.record(&preview.mutation, AuditResult::DryRun, Some(message.clone()));
-        return Ok(Outcome { preview, result: AuditResult::DryRun, message });
+        return Ok(Outcome { preview, result: AuditResult::DryRun, message, details: None });
     }
     ctx.audit.check_writable().map_err(OpsError::Audit)?;
     let res = match &preview.mutation {
-        Mutation::CreateTopic(t) => topics::apply_create(client, t).await,
-        Mutation::DeleteTopic { topic } => topics::apply_delete(client, topic).await,
-        Mutation::AddPartitions { topic, to, assignment } => partitions::apply(client, topic, *to, assignment).await,
-        Mutation::AlterConfigs { resource, changes } => configs::apply(client, resource, changes).await,
+        Mutation::CreateTopic(t) => topics::apply_create(client, t).await.map(|m| (m, None)),
+        Mutation::DeleteTopic { topic } => topics::apply_delete(client, topic).await.map(|m| (m, None)),
+        Mutation::AddPartitions { topic, to, assignment } => {
+            partitions::apply(client, topic, *to, assignment).await.map(|m| (m, None))
+        }
+        Mutation::AlterConfigs { resource, changes } => {
+            configs::apply(client, resource, changes).await.map(|m| (m, None))
+        }
+        Mutation::Reassignment(step) => reassign::apply(client, ctx, step).await.map(|(m, d)| (m, Some(d))),
     };
     match res {
-        Ok(message) => {
+        Ok((message, details)) => {
             ctx.record(&preview.mutation, AuditResult::Ok, Some(message.clone()));
-            Ok(Outcome { preview, result: AuditResult::Ok, message })
+            Ok(Outcome { preview, result: AuditResult::Ok, message, details })
         }
         Err(e) => {
             let e = preview.mutation.scrub(e);

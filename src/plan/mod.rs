@@ -249,9 +249,12 @@
 //! to drain 5 brokers of one rack (30k moves).
 
 pub mod error;
+pub mod execution;
 pub mod json;
 pub mod model;
+pub mod progress;
 pub mod report;
+pub mod throttle;
 pub mod validate;
 
 mod balance;

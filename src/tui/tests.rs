@@ -241,6 +241,7 @@ impl FakeBackend {
                     .collect();
                 Ok(p)
             }
+            Mutation::Reassignment(_) => Err("the fake backend does not execute reassignments".into()),
         }
     }
 }
@@ -304,10 +305,11 @@ impl ClusterBackend for FakeBackend {
                         )
                     }
                     Mutation::AlterConfigs { resource, .. } => format!("updated {resource}"),
+                    Mutation::Reassignment(step) => step.summary(),
                 };
                 (AuditResult::Ok, m)
             };
-            Ok(Outcome { preview, result, message })
+            Ok(Outcome { preview, result, message, details: None })
         })
     }
     fn configs(&self, _topic: String) -> BoxFuture<'_, Result<Vec<ConfigView>, String>> {

@@ -18,6 +18,7 @@ mod isr;
 mod ops_invalid;
 mod partial_failure;
 mod read_only;
+mod reassign_exec;
 mod reassign_plan;
 mod secrets;
 mod tmux;

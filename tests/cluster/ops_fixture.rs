@@ -18,17 +18,21 @@ impl Ops {
         Ops { state }
     }
 
-    /// kdeck with exactly these arguments (no bootstrap added).
-    pub fn raw(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_kdeck"))
-            .args(args)
+    /// kdeck with exactly these arguments (no bootstrap added), not started yet.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_kdeck"));
+        c.args(args)
             .env("KDECK_CONFIG", root().join("tests/cluster/no-such-config.toml"))
             .env("KDECK_STATE_DIR", &self.state)
             .env("USER", "kdeck-test")
             .env_remove("KDECK_BOOTSTRAP")
-            .env_remove("KDECK_CLUSTER")
-            .output()
-            .expect("run kdeck")
+            .env_remove("KDECK_CLUSTER");
+        c
+    }
+
+    /// kdeck with exactly these arguments (no bootstrap added).
+    pub fn raw(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run kdeck")
     }
 
     /// kdeck against the PLAINTEXT listener.
