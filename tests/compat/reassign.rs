@@ -12,8 +12,9 @@ fn ours(c: &Compat) -> Vec<Move> {
     let json = c.kdeck_json(&["reassign", "status"]);
     let ids =
         |v: &serde_json::Value| -> Vec<i64> { v.as_array().expect("ids").iter().filter_map(|x| x.as_i64()).collect() };
-    json.as_array()
-        .expect("array")
+    json["partitions"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no partitions in {json}"))
         .iter()
         .map(|r| {
             (
@@ -64,10 +65,12 @@ fn assert_one_move(c: &Compat, topic: &str) {
     assert_eq!(ours(c), vec![want.clone()]);
     assert_eq!(theirs(c), vec![want], "kafka-reassign-partitions {} --list disagrees", c.version);
     let table = c.kdeck(&["reassign", "status"]);
-    let rows: Vec<Vec<&str>> = table.lines().map(|l| l.split_whitespace().collect()).collect();
-    assert_eq!(
-        rows,
-        vec![vec!["TOPIC", "PARTITION", "REPLICAS", "ADDING", "REMOVING"], vec![topic, "0", "2,1", "2", "1"]]
+    // topic, partition, replicas, target, adding, removing, ISR (2 is not in sync yet)
+    assert!(
+        table
+            .lines()
+            .any(|l| l.split_whitespace().take(7).collect::<Vec<_>>()[..] == [topic, "0", "2,1", "2", "2", "1", "1"]),
+        "{table}"
     );
 }
 
