@@ -242,6 +242,7 @@ impl FakeBackend {
                 Ok(p)
             }
             Mutation::Reassignment(_) => Err("the fake backend does not execute reassignments".into()),
+            Mutation::Group(_) => Err("the fake backend does not change consumer groups".into()),
         }
     }
 }
@@ -306,6 +307,7 @@ impl ClusterBackend for FakeBackend {
                     }
                     Mutation::AlterConfigs { resource, .. } => format!("updated {resource}"),
                     Mutation::Reassignment(step) => step.summary(),
+                    Mutation::Group(change) => change.summary(),
                 };
                 (AuditResult::Ok, m)
             };
