@@ -12,12 +12,70 @@ struct GroupLag<'a> {
     group: &'a str,
     state: &'a str,
     total_lag: i64,
-    partitions: &'a [PartitionLag],
+    partitions: Vec<Row<'a>>,
+    /// With --time: the largest time lag of the group's partitions, in milliseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_time_lag_ms: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a str>,
 }
 
-pub async fn run(client: &Client, format: Format, group: Option<&str>, all: bool) -> anyhow::Result<String> {
+#[derive(Serialize)]
+struct Row<'a> {
+    #[serde(flatten)]
+    lag: &'a PartitionLag,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    time: Option<TimeLag>,
+}
+
+/// How far behind in time one partition is: now minus the timestamp of the next message the
+/// group reads (the record at its committed offset). 0 where there is no lag.
+#[derive(Clone, Debug, Default, Serialize)]
+struct TimeLag {
+    time_lag_ms: Option<i64>,
+    /// The timestamp of the record at the committed offset.
+    next_timestamp_ms: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    time_lag_error: Option<String>,
+}
+
+/// One small read per lagging partition (in parallel per leader, inside one consumer).
+async fn time_lags(client: &Client, g: &Group) -> anyhow::Result<Vec<TimeLag>> {
+    let lagging: Vec<(String, i32, i64)> = g
+        .offsets
+        .iter()
+        .filter(|p| p.lag.is_some_and(|l| l > 0))
+        .filter_map(|p| Some((p.topic.clone(), p.partition, p.committed_offset?)))
+        .collect();
+    let data = crate::data::DataConfig::from_client(client.config()).map_err(anyhow::Error::msg)?;
+    let timeout = client.config().request_timeout;
+    let read = lagging.clone();
+    let found = tokio::task::spawn_blocking(move || crate::data::position::next_records(&data, &read, timeout)).await??;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as i64;
+    Ok(g.offsets
+        .iter()
+        .map(|p| match found.get(&(p.topic.clone(), p.partition)) {
+            Some(Ok(r)) => TimeLag {
+                time_lag_ms: r.timestamp_ms.map(|ts| (now - ts).max(0)),
+                next_timestamp_ms: r.timestamp_ms,
+                time_lag_error: r.timestamp_ms.is_none().then(|| "the message has no timestamp".to_string()),
+            },
+            Some(Err(e)) => TimeLag { time_lag_error: Some(e.clone()), ..Default::default() },
+            None if p.lag == Some(0) => TimeLag { time_lag_ms: Some(0), ..Default::default() },
+            None => TimeLag { time_lag_error: Some("no committed offset or lag unknown".into()), ..Default::default() },
+        })
+        .collect())
+}
+
+/// `1h2m3s`, `850ms`.
+fn age(ms: i64) -> String {
+    if ms < 1000 {
+        return format!("{ms}ms");
+    }
+    crate::ops::groups::reset::human_duration(ms)
+}
+
+pub async fn run(client: &Client, format: Format, group: Option<&str>, all: bool, time: bool) -> anyhow::Result<String> {
     let scope = match (group, all) {
         (Some(g), false) => GroupScope::Only(vec![g.to_string()]),
         (None, true) => GroupScope::All,
@@ -32,7 +90,16 @@ pub async fn run(client: &Client, format: Format, group: Option<&str>, all: bool
             anyhow::bail!("consumer group {g:?}: {e}");
         }
     }
-    let views: Vec<GroupLag> = snap.groups.iter().map(view).collect();
+    let mut views: Vec<GroupLag> = snap.groups.iter().map(view).collect();
+    if time {
+        if let (Some(g), Some(v)) = (snap.groups.first(), views.first_mut()) {
+            let lags = time_lags(client, g).await?;
+            v.max_time_lag_ms = lags.iter().filter_map(|t| t.time_lag_ms).max();
+            for (row, t) in v.partitions.iter_mut().zip(lags) {
+                row.time = Some(t);
+            }
+        }
+    }
     let out = match format {
         Format::Json if group.is_some() => json(&views[0])?,
         Format::Json => json(&views)?,
@@ -48,8 +115,26 @@ pub async fn run(client: &Client, format: Format, group: Option<&str>, all: bool
                 "HOST",
                 "CLIENT-ID",
             ]);
+            let mut timed = Table::new(["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LAG", "TIME-LAG", "NEXT-TIMESTAMP"]);
             for g in &views {
-                for p in g.partitions {
+                for row in &g.partitions {
+                    let p = row.lag;
+                    if let Some(tl) = &row.time {
+                        timed.row(vec![
+                            g.group.to_string(),
+                            p.topic.clone(),
+                            p.partition.to_string(),
+                            opt(p.committed_offset),
+                            opt(p.lag),
+                            match (&tl.time_lag_ms, &tl.time_lag_error) {
+                                (Some(ms), _) => age(*ms),
+                                (None, Some(e)) => format!("? ({e})"),
+                                (None, None) => "-".into(),
+                            },
+                            tl.next_timestamp_ms.map(crate::ops::audit::rfc3339_ms).unwrap_or_else(|| "-".into()),
+                        ]);
+                        continue;
+                    }
                     t.row(vec![
                         g.group.to_string(),
                         p.topic.clone(),
@@ -63,8 +148,11 @@ pub async fn run(client: &Client, format: Format, group: Option<&str>, all: bool
                     ]);
                 }
             }
-            let mut out = t.render();
+            let mut out = if time { timed.render() } else { t.render() };
             for g in &views {
+                if let Some(ms) = g.max_time_lag_ms {
+                    out.push_str(&format!("MAX TIME LAG {}: {}\n", g.group, age(ms)));
+                }
                 match g.error {
                     Some(_) => out.push_str(&format!("TOTAL LAG {}: unknown ({})\n", g.group, g.state)),
                     None => out.push_str(&format!("TOTAL LAG {}: {} ({})\n", g.group, g.total_lag, g.state)),
@@ -87,7 +175,8 @@ fn view(g: &Group) -> GroupLag<'_> {
         group: &g.group_id,
         state: &g.state,
         total_lag: g.total_lag,
-        partitions: &g.offsets,
+        partitions: g.offsets.iter().map(|lag| Row { lag, time: None }).collect(),
+        max_time_lag_ms: None,
         error: g.error.as_deref(),
     }
 }

@@ -137,6 +137,9 @@ pub fn render_preview(p: &Preview) -> String {
     if let Mutation::Reassignment(step) = &p.mutation {
         out.push_str(&render_step(step));
     }
+    if let Mutation::Group(change) = &p.mutation {
+        out.push_str(&super::group::render_change(change));
+    }
     for w in &p.warnings {
         out.push_str(&format!("WARNING: {w}\n"));
     }
