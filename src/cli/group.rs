@@ -271,7 +271,12 @@ async fn export_offsets(client: &Client, group: &str, format: Format) -> anyhow:
                 partition: i32,
                 offset: i64,
             }
-            json(&rows.iter().map(|(topic, partition, offset)| Row { topic, partition: *partition, offset: *offset }).collect::<Vec<_>>())
+            json(
+                &rows
+                    .iter()
+                    .map(|(topic, partition, offset)| Row { topic, partition: *partition, offset: *offset })
+                    .collect::<Vec<_>>(),
+            )
         }
     }
 }
@@ -285,9 +290,10 @@ async fn where_stuck(
     format: Format,
 ) -> anyhow::Result<String> {
     let rows = committed(client, group).await?;
-    let row = rows.iter().find(|o| o.topic == topic && o.partition == partition).ok_or_else(|| {
-        anyhow::anyhow!("consumer group {group:?} has no committed offset on {topic}-{partition}")
-    })?;
+    let row = rows
+        .iter()
+        .find(|o| o.topic == topic && o.partition == partition)
+        .ok_or_else(|| anyhow::anyhow!("consumer group {group:?} has no committed offset on {topic}-{partition}"))?;
     let at = row.committed_offset.unwrap_or_default();
     let records = super::peek::read(client.config(), topic, partition, crate::data::Start::Offset(at), count).await?;
     match format {

@@ -50,7 +50,8 @@ async fn time_lags(client: &Client, g: &Group) -> anyhow::Result<Vec<TimeLag>> {
     let data = crate::data::DataConfig::from_client(client.config()).map_err(anyhow::Error::msg)?;
     let timeout = client.config().request_timeout;
     let read = lagging.clone();
-    let found = tokio::task::spawn_blocking(move || crate::data::position::next_records(&data, &read, timeout)).await??;
+    let found =
+        tokio::task::spawn_blocking(move || crate::data::position::next_records(&data, &read, timeout)).await??;
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as i64;
     Ok(g.offsets
         .iter()
@@ -75,7 +76,13 @@ fn age(ms: i64) -> String {
     crate::ops::groups::reset::human_duration(ms)
 }
 
-pub async fn run(client: &Client, format: Format, group: Option<&str>, all: bool, time: bool) -> anyhow::Result<String> {
+pub async fn run(
+    client: &Client,
+    format: Format,
+    group: Option<&str>,
+    all: bool,
+    time: bool,
+) -> anyhow::Result<String> {
     let scope = match (group, all) {
         (Some(g), false) => GroupScope::Only(vec![g.to_string()]),
         (None, true) => GroupScope::All,
@@ -115,7 +122,8 @@ pub async fn run(client: &Client, format: Format, group: Option<&str>, all: bool
                 "HOST",
                 "CLIENT-ID",
             ]);
-            let mut timed = Table::new(["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LAG", "TIME-LAG", "NEXT-TIMESTAMP"]);
+            let mut timed =
+                Table::new(["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LAG", "TIME-LAG", "NEXT-TIMESTAMP"]);
             for g in &views {
                 for row in &g.partitions {
                     let p = row.lag;

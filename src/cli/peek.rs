@@ -35,7 +35,18 @@ pub async fn read(
 
 /// One line of a value for a table: newlines shown as ⏎, cut to `max` characters.
 fn one_line(text: &str, max: usize) -> String {
-    let flat: String = text.chars().map(|c| if c == '\n' { '⏎' } else if c.is_control() { '·' } else { c }).collect();
+    let flat: String = text
+        .chars()
+        .map(|c| {
+            if c == '\n' {
+                '⏎'
+            } else if c.is_control() {
+                '·'
+            } else {
+                c
+            }
+        })
+        .collect();
     if flat.chars().count() > max {
         format!("{}…", flat.chars().take(max).collect::<String>())
     } else {

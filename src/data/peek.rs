@@ -65,17 +65,71 @@ impl Content {
     pub fn of(bytes: &[u8]) -> Content {
         let size = bytes.len();
         match std::str::from_utf8(bytes) {
-            Ok(s) => match serde_json::from_str::<serde_json::Value>(s) {
-                Ok(v) if s.trim_start().starts_with(['{', '[']) => Content {
-                    format: "json",
-                    text: serde_json::to_string_pretty(&v).unwrap_or_else(|_| s.to_string()),
-                    size,
-                },
+            Ok(s) => match serde_json::from_str::<serde::de::IgnoredAny>(s) {
+                Ok(_) if s.trim_start().starts_with(['{', '[']) => {
+                    Content { format: "json", text: pretty_json(s), size }
+                }
                 _ => Content { format: "text", text: s.to_string(), size },
             },
             Err(_) => Content { format: "hex", text: hex(bytes), size },
         }
     }
+}
+
+/// Valid JSON re-indented by two spaces, keys in the producer's order (parsing into a map would
+/// sort them, and the order is part of what the producer wrote).
+fn pretty_json(valid: &str) -> String {
+    let mut out = String::with_capacity(valid.len() * 2);
+    let mut depth = 0usize;
+    let (mut in_string, mut escaped) = (false, false);
+    let mut chars = valid.chars().peekable();
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        out.push_str(&"  ".repeat(depth));
+    };
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            match (c, escaped) {
+                (_, true) => escaped = false,
+                ('\\', false) => escaped = true,
+                ('"', false) => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                out.push(c);
+                while chars.peek().is_some_and(|n| n.is_whitespace()) {
+                    chars.next();
+                }
+                if chars.peek().is_some_and(|n| matches!(n, '}' | ']')) {
+                    out.extend(chars.next());
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            c if c.is_whitespace() => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 pub fn hex(bytes: &[u8]) -> String {
@@ -262,9 +316,9 @@ mod tests {
 
     #[test]
     fn content_is_pretty_json_text_or_hex() {
-        let json = Content::of(br#"{"a":1,"b":[true]}"#);
-        assert_eq!((json.format, json.size), ("json", 18));
-        assert_eq!(json.text, "{\n  \"a\": 1,\n  \"b\": [\n    true\n  ]\n}");
+        let json = Content::of(br#"{"b":1,"a":[true, {}],"s":"x\"{,:"}"#);
+        assert_eq!((json.format, json.size), ("json", 35));
+        assert_eq!(json.text, "{\n  \"b\": 1,\n  \"a\": [\n    true,\n    {}\n  ],\n  \"s\": \"x\\\"{,:\"\n}");
         let text = Content::of(b"42");
         assert_eq!((text.format, text.text.as_str()), ("text", "42"), "a bare number is text, not JSON");
         let bin = Content::of(&[0xff, 0x00, 0x10]);

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::Consumer;
-use rdkafka::Message;
 use rdkafka::error::KafkaError as RdError;
+use rdkafka::Message;
 use rdkafka::{Offset, TopicPartitionList};
 
 use super::peek::{reader, Record};

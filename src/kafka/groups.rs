@@ -137,7 +137,10 @@ impl Client {
                 );
                 let resp = self.send(Target::Broker(coord), &req).await?;
                 if resp.error_code != 0 {
-                    return Ok(vec![(group.to_string(), Err(KafkaError::broker(ApiKey::OffsetDelete, resp.error_code, None)))]);
+                    return Ok(vec![(
+                        group.to_string(),
+                        Err(KafkaError::broker(ApiKey::OffsetDelete, resp.error_code, None)),
+                    )]);
                 }
                 let failed: Vec<(String, i32, i16)> = resp
                     .topics

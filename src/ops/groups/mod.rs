@@ -175,7 +175,9 @@ fn explain_group(e: KafkaError, group: &str) -> OpsError {
 
 pub async fn prepare(client: &Client, ctx: &Context, change: &GroupChange) -> Result<Preview, OpsError> {
     match change {
-        GroupChange::ResetOffsets { group, scope, target, .. } => prepare_reset(client, ctx, group, scope, target).await,
+        GroupChange::ResetOffsets { group, scope, target, .. } => {
+            prepare_reset(client, ctx, group, scope, target).await
+        }
         GroupChange::Delete { group } => prepare_delete(client, ctx, group).await,
         GroupChange::DeleteOffsets { group, topic, partitions } => {
             prepare_delete_offsets(client, ctx, group, topic, partitions).await
@@ -475,11 +477,8 @@ async fn prepare_delete_offsets(
     let chosen: Vec<&cluster::PartitionLag> = if partitions.is_empty() {
         mine
     } else {
-        let missing: Vec<String> = partitions
-            .iter()
-            .filter(|p| !mine.iter().any(|o| o.partition == **p))
-            .map(i32::to_string)
-            .collect();
+        let missing: Vec<String> =
+            partitions.iter().filter(|p| !mine.iter().any(|o| o.partition == **p)).map(i32::to_string).collect();
         if !missing.is_empty() {
             return Err(OpsError::Invalid(format!(
                 "consumer group {group} has no committed offset on {topic} partition {}",

@@ -140,7 +140,14 @@ mod tests {
     use super::*;
 
     fn state(current: Option<i64>, start: i64, end: i64, for_time: Option<i64>) -> PartitionState {
-        PartitionState { topic: "t".into(), partition: 0, current, log_start: start, log_end: end, offset_for_time: for_time }
+        PartitionState {
+            topic: "t".into(),
+            partition: 0,
+            current,
+            log_start: start,
+            log_end: end,
+            offset_for_time: for_time,
+        }
     }
 
     #[test]
