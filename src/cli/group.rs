@@ -3,7 +3,7 @@
 
 use clap::{ArgGroup, Subcommand};
 
-use super::output::{json, Format, Table};
+use super::output::{json, Format};
 use super::{mutate, Global};
 use crate::config::Resolved;
 use crate::kafka::Client;
@@ -228,22 +228,6 @@ fn export_outcome(o: &Outcome) -> String {
         }
         _ => String::new(),
     }
-}
-
-/// The preview's table of a group change: each partition's move.
-pub fn render_change(change: &GroupChange) -> String {
-    let GroupChange::ResetOffsets { offsets, .. } = change else { return String::new() };
-    let mut t = Table::new(["PARTITION", "CURRENT -> NEW", "LAG BEFORE -> AFTER", "NOTE"]);
-    for m in offsets {
-        let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
-        t.row(vec![
-            format!("{}-{}", m.topic, m.partition),
-            format!("{} -> {}", opt(m.current), m.new),
-            format!("{} -> {}", opt(m.lag_before), m.lag_after),
-            m.note.clone().unwrap_or_default(),
-        ]);
-    }
-    format!("\n{}", t.render())
 }
 
 async fn committed(client: &Client, group: &str) -> anyhow::Result<Vec<crate::cluster::PartitionLag>> {
