@@ -59,6 +59,7 @@ pub fn confirm(ctx: &Context, preview: &Preview) -> Result<(), ops::OpsError> {
     let _ = write!(err, "{}", render_preview(preview));
     let _ = match (&preview.type_to_confirm, &preview.mutation) {
         (Some(name), Mutation::DeleteTopic { .. }) => write!(err, "Type the topic name ({name}) to confirm: "),
+        (Some(name), Mutation::Group(_)) => write!(err, "Type the group name ({name}) to confirm: "),
         (Some(word), _) => write!(err, "Type {word} to confirm: "),
         (None, _) => write!(err, "Apply? [y/N] "),
     };

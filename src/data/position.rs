@@ -31,6 +31,8 @@ pub fn next_records(
         cfg,
         &[
             ("fetch.message.max.bytes", "65536"),
+            // one response per broker stays small however many partitions lag
+            ("fetch.max.bytes", "1048576"),
             ("queued.min.messages", "1"),
             ("queued.max.messages.kbytes", "1024"),
             ("auto.offset.reset", "earliest"),

@@ -471,6 +471,29 @@ fn read_only_and_dry_run_leave_the_offsets_alone() {
 }
 
 #[test]
+fn a_bad_offsets_file_is_named_and_changes_nothing() {
+    let _g = common::shared();
+    let ops = Ops::new();
+    let topic = unique("bad-file");
+    data::create_topic(&topic, 1, 3);
+    data::produce(&topic, 5, 1);
+    let group = unique("bad-file");
+    commit(&group, &topic, &[(0, 2)]);
+    let file = std::env::temp_dir().join(unique("bad")).with_extension("csv");
+    std::fs::write(&file, format!("{topic},0,3\n{topic},zero,1\n")).expect("write");
+    let path = file.to_str().expect("path");
+    let err = ops.fails(&["group", "reset-offsets", &group, "--from-file", path, "--yes"]);
+    assert_eq!(err, format!("error: {path} line 2: partition \"zero\" is not a number"));
+    std::fs::write(&file, format!("other-group,{topic},0,3\n")).expect("write");
+    let err = ops.fails(&["group", "reset-offsets", &group, "--from-file", path, "--yes"]);
+    assert_eq!(err, format!("error: {path} has no offsets for group {group} (it has groups other-group)"));
+    let err = ops.fails(&["group", "reset-offsets", &group, "--topic", &topic, "--to-datetime", "yesterday", "--yes"]);
+    assert!(err.starts_with("error: --to-datetime \"yesterday\" is not a date-time"), "{err}");
+    assert_eq!(kafka_offsets(&group), expect(&topic, &[2]));
+    let _ = std::fs::remove_file(&file);
+}
+
+#[test]
 fn delete_offsets_removes_one_topic_only() {
     let _g = common::shared();
     let ops = Ops::new();
