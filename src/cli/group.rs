@@ -208,26 +208,56 @@ pub async fn run(global: &Global, resolved: &Resolved, cmd: &GroupCommand) -> an
         }
     };
     let (client, ctx, preview) = mutate::connect_and_prepare(global, resolved, Mutation::Group(change)).await?;
+    // the order Kafka's tool fills its map in, taken before the reset changes anything
+    let export_order = match &preview.mutation {
+        Mutation::Group(GroupChange::ResetOffsets { scope, target, .. }) if export => match (target, scope) {
+            (ResetTarget::File(rows), _) => rows.iter().map(|(t, p, _)| (t.clone(), *p)).collect(),
+            (_, ResetScope::AllTopics) => listed_offsets(&client, group_of(&preview.mutation))
+                .await?
+                .into_iter()
+                .map(|(t, p, _)| (t, p))
+                .collect(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
     let asked = !ctx.dry_run && !yes;
     if asked {
         mutate::confirm(&ctx, &preview)?;
     }
     let outcome = ops::apply(&client, &ctx, preview).await?;
     if export && global.output == Format::Table {
-        return Ok(export_outcome(&outcome));
+        return Ok(export_outcome(&outcome, &export_order));
     }
     mutate::render_outcome(&outcome, global.output, !asked)
 }
 
-/// The new offsets of a reset in Kafka's --export format.
-fn export_outcome(o: &Outcome) -> String {
-    match &o.preview.mutation {
-        Mutation::Group(GroupChange::ResetOffsets { offsets, .. }) => {
-            let rows: Vec<(String, i32, i64)> = offsets.iter().map(|m| (m.topic.clone(), m.partition, m.new)).collect();
-            csv::write(&rows)
-        }
-        _ => String::new(),
+fn group_of(m: &Mutation) -> &str {
+    match m {
+        Mutation::Group(change) => change.group(),
+        _ => "",
     }
+}
+
+/// The new offsets of a reset in Kafka's --export format, partitions in `order` first (see
+/// [`csv::write`]), the others in (topic, partition) order.
+fn export_outcome(o: &Outcome, order: &[(String, i32)]) -> String {
+    let Mutation::Group(GroupChange::ResetOffsets { offsets, .. }) = &o.preview.mutation else { return String::new() };
+    let rank = |t: &str, p: i32| order.iter().position(|(ot, op)| ot == t && *op == p).unwrap_or(usize::MAX);
+    let mut rows: Vec<(String, i32, i64)> = offsets.iter().map(|m| (m.topic.clone(), m.partition, m.new)).collect();
+    rows.sort_by_key(|(t, p, _)| (rank(t, *p), t.clone(), *p));
+    csv::write(&rows)
+}
+
+/// The group's committed offsets in the order its coordinator lists them: the order Kafka's
+/// tool fills its maps in, which decides the order of partitions that share a bucket.
+async fn listed_offsets(client: &Client, group: &str) -> anyhow::Result<Vec<(String, i32, i64)>> {
+    let mut answers = client.offset_fetch(&[group.to_string()]).await;
+    let offsets = answers
+        .remove(group)
+        .ok_or_else(|| anyhow::anyhow!("the coordinator of group {group:?} did not answer"))?
+        .map_err(|e| anyhow::anyhow!("committed offsets of group {group:?}: {e}"))?;
+    Ok(offsets.into_iter().filter(|o| o.offset >= 0).map(|o| (o.topic, o.partition, o.offset)).collect())
 }
 
 async fn committed(client: &Client, group: &str) -> anyhow::Result<Vec<crate::cluster::PartitionLag>> {
@@ -238,11 +268,8 @@ async fn committed(client: &Client, group: &str) -> anyhow::Result<Vec<crate::cl
 }
 
 async fn export_offsets(client: &Client, group: &str, format: Format) -> anyhow::Result<String> {
-    let rows: Vec<(String, i32, i64)> = committed(client, group)
-        .await?
-        .iter()
-        .filter_map(|o| Some((o.topic.clone(), o.partition, o.committed_offset?)))
-        .collect();
+    committed(client, group).await?; // a group that does not exist is said so
+    let rows = listed_offsets(client, group).await?;
     if rows.is_empty() {
         anyhow::bail!("consumer group {group:?} has no committed offsets");
     }

@@ -249,6 +249,19 @@ pub(crate) fn reader(cfg: &DataConfig, extra: &[(&str, &str)]) -> anyhow::Result
     cfg.create(&settings).context("creating a consumer")
 }
 
+/// The next event of an assigned consumer, waiting at most 200 ms at a time; None once
+/// `deadline` has passed.
+pub(crate) fn next_event(
+    consumer: &BaseConsumer,
+    deadline: Instant,
+) -> Option<Option<rdkafka::error::KafkaResult<rdkafka::message::BorrowedMessage<'_>>>> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        return None;
+    }
+    Some(consumer.poll(left.min(Duration::from_millis(200))))
+}
+
 fn read_from(
     cfg: &DataConfig,
     topic: &str,
@@ -285,8 +298,9 @@ fn read_from(
     consumer.assign(&tpl).context("assign")?;
     let mut out = Vec::new();
     let deadline = Instant::now() + timeout;
-    while out.len() < count && Instant::now() < deadline {
-        match consumer.poll(Duration::from_millis(200)) {
+    while out.len() < count {
+        let Some(event) = next_event(&consumer, deadline) else { break };
+        match event {
             None => continue,
             Some(Err(rdkafka::error::KafkaError::PartitionEOF(_))) => break,
             Some(Err(e)) => bail!("reading {topic}/{partition}: {e}"),

@@ -10,7 +10,7 @@ use rdkafka::error::KafkaError as RdError;
 use rdkafka::Message;
 use rdkafka::{Offset, TopicPartitionList};
 
-use super::peek::{reader, Record};
+use super::peek::{next_event, reader, Record};
 use super::DataConfig;
 
 pub type Position = (String, i32);
@@ -47,11 +47,8 @@ pub fn next_records(
     let mut waiting: BTreeSet<Position> = positions.iter().map(|(t, p, _)| (t.clone(), *p)).collect();
     let deadline = Instant::now() + timeout;
     while !waiting.is_empty() {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            break;
-        }
-        match consumer.poll(left.min(Duration::from_millis(200))) {
+        let Some(event) = next_event(&consumer, deadline) else { break };
+        match event {
             None => {}
             Some(Ok(m)) => {
                 let key = (m.topic().to_string(), m.partition());

@@ -32,6 +32,22 @@ fn by_topic<T: Copy>(items: &[(TopicPartition, T)]) -> BTreeMap<&str, Vec<(i32, 
     topics
 }
 
+/// (topic, partition, error code) of the partitions of a response's topics that carry an error
+/// (OffsetCommit and OffsetDelete responses have the same shape in different types).
+macro_rules! failed_partitions {
+    ($topics:expr) => {
+        $topics
+            .iter()
+            .flat_map(|t| {
+                t.partitions
+                    .iter()
+                    .filter(|p| p.error_code != 0)
+                    .map(|p| (t.name.0.to_string(), p.partition_index, p.error_code))
+            })
+            .collect::<Vec<(String, i32, i16)>>()
+    };
+}
+
 /// The outcome of a request whose partitions each carry an error code: a transient code makes
 /// the whole request one to retry; others are reported with the partitions they hit.
 fn partition_errors(api: ApiKey, failed: &[(String, i32, i16)]) -> std::result::Result<(), KafkaError> {
@@ -77,16 +93,7 @@ impl Client {
                             .collect(),
                     );
                 let resp = self.send(Target::Broker(coord), &req).await?;
-                let failed: Vec<(String, i32, i16)> = resp
-                    .topics
-                    .iter()
-                    .flat_map(|t| {
-                        t.partitions
-                            .iter()
-                            .filter(|p| p.error_code != 0)
-                            .map(|p| (t.name.0.to_string(), p.partition_index, p.error_code))
-                    })
-                    .collect();
+                let failed = failed_partitions!(resp.topics);
                 Ok(vec![(group.to_string(), partition_errors(ApiKey::OffsetCommit, &failed))])
             })
             .await;
@@ -142,16 +149,7 @@ impl Client {
                         Err(KafkaError::broker(ApiKey::OffsetDelete, resp.error_code, None)),
                     )]);
                 }
-                let failed: Vec<(String, i32, i16)> = resp
-                    .topics
-                    .iter()
-                    .flat_map(|t| {
-                        t.partitions
-                            .iter()
-                            .filter(|p| p.error_code != 0)
-                            .map(|p| (t.name.0.to_string(), p.partition_index, p.error_code))
-                    })
-                    .collect();
+                let failed = failed_partitions!(resp.topics);
                 Ok(vec![(group.to_string(), partition_errors(ApiKey::OffsetDelete, &failed))])
             })
             .await;

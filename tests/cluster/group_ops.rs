@@ -133,6 +133,14 @@ fn expect(topic: &str, offsets: &[i64]) -> Offsets {
     offsets.iter().enumerate().map(|(p, o)| ((topic.to_string(), p as i64), *o)).collect()
 }
 
+/// A new topic of `partitions` partitions (RF 3) with `messages` spread over them.
+fn filled_topic(prefix: &str, partitions: i32, messages: usize) -> String {
+    let topic = unique(prefix);
+    data::create_topic(&topic, partitions, 3);
+    data::produce(&topic, messages, partitions);
+    topic
+}
+
 /// Records before `offset` of a partition go (kafka-delete-records), so its log starts there.
 fn delete_records(topic: &str, partition: i32, offset: i64) {
     let file = std::env::temp_dir().join(unique("delete-records")).with_extension("json");
@@ -262,11 +270,7 @@ fn every_reset_mode_matches_kafka_consumer_groups() {
 fn offsets_csv_is_kafkas_byte_for_byte_and_restores_both_ways() {
     let _g = common::shared();
     let ops = Ops::new();
-    let (a, b) = (unique("csv-a"), unique("csv-b"));
-    data::create_topic(&a, 3, 3);
-    data::create_topic(&b, 20, 3);
-    data::produce(&a, 30, 3);
-    data::produce(&b, 100, 20);
+    let (a, b) = (filled_topic("csv-a", 3, 30), filled_topic("csv-b", 20, 100));
     let group = unique("csv");
     commit(&group, &a, &[(0, 1), (1, 2), (2, 10)]);
     let b_offsets: Vec<(i32, i64)> = (0..20).map(|p| (p, i64::from(p % 6))).collect();
@@ -390,9 +394,7 @@ fn kafka_groups() -> Vec<String> {
 fn a_live_member_is_named_and_nothing_changes_until_it_leaves() {
     let _g = common::shared();
     let ops = Ops::new();
-    let topic = unique("live");
-    data::create_topic(&topic, 2, 3);
-    data::produce(&topic, 20, 2);
+    let topic = filled_topic("live", 2, 20);
     let group = unique("live");
     commit(&group, &topic, &[(0, 3), (1, 4)]);
     let before = expect(&topic, &[3, 4]);
@@ -429,9 +431,7 @@ fn a_live_member_is_named_and_nothing_changes_until_it_leaves() {
 fn read_only_and_dry_run_leave_the_offsets_alone() {
     let _g = common::shared();
     let ops = Ops::new();
-    let topic = unique("ro-group");
-    data::create_topic(&topic, 2, 3);
-    data::produce(&topic, 10, 2);
+    let topic = filled_topic("ro-group", 2, 10);
     let group = unique("ro-group");
     commit(&group, &topic, &[(0, 2), (1, 3)]);
     let before = expect(&topic, &[2, 3]);
@@ -474,9 +474,7 @@ fn read_only_and_dry_run_leave_the_offsets_alone() {
 fn a_bad_offsets_file_is_named_and_changes_nothing() {
     let _g = common::shared();
     let ops = Ops::new();
-    let topic = unique("bad-file");
-    data::create_topic(&topic, 1, 3);
-    data::produce(&topic, 5, 1);
+    let topic = filled_topic("bad-file", 1, 5);
     let group = unique("bad-file");
     commit(&group, &topic, &[(0, 2)]);
     let file = std::env::temp_dir().join(unique("bad")).with_extension("csv");
@@ -497,11 +495,7 @@ fn a_bad_offsets_file_is_named_and_changes_nothing() {
 fn delete_offsets_removes_one_topic_only() {
     let _g = common::shared();
     let ops = Ops::new();
-    let (a, b) = (unique("do-a"), unique("do-b"));
-    data::create_topic(&a, 2, 3);
-    data::create_topic(&b, 1, 3);
-    data::produce(&a, 10, 2);
-    data::produce(&b, 10, 1);
+    let (a, b) = (filled_topic("do-a", 2, 10), filled_topic("do-b", 1, 10));
     let group = unique("delete-offsets");
     commit(&group, &a, &[(0, 1), (1, 2)]);
     commit(&group, &b, &[(0, 7)]);

@@ -57,7 +57,9 @@ pub fn java_hashmap_order<T>(items: Vec<T>, key: impl Fn(&T) -> (&str, i32)) -> 
 }
 
 /// One group's offsets as Kafka's tool prints them: `topic,partition,offset` lines in its
-/// order, then the empty line its `println` adds. `offsets` in (topic, partition) order.
+/// order, then the empty line its `println` adds. `offsets` in the order Kafka's tool fills its
+/// map in (for a group's committed offsets, the order the coordinator lists them): it decides
+/// the order of partitions that share a bucket.
 pub fn write(offsets: &[(String, i32, i64)]) -> String {
     let ordered = java_hashmap_order(offsets.to_vec(), |(t, p, _)| (t.as_str(), *p));
     let mut out: String = ordered.iter().map(|(t, p, o)| format!("{t},{p},{o}\n")).collect();
@@ -129,6 +131,17 @@ mod tests {
         // TopicPartition("orders", 0).hashCode() in Java: 31 * (31 + 0) + "orders".hashCode()
         assert_eq!(topic_partition_hash("orders", 0), 961 - 1_008_770_331);
         assert_eq!((capacity(0), capacity(12), capacity(13), capacity(24), capacity(25)), (16, 16, 32, 32, 64));
+    }
+
+    #[test]
+    fn a_shared_bucket_keeps_the_insertion_order() {
+        // x-0, y-1 and z-2 share bucket 9 of 16; x-1 is bucket 8 (worked out with Java's hashes)
+        let rows =
+            vec![("z".to_string(), 2, 0), ("x".to_string(), 0, 0), ("y".to_string(), 1, 0), ("x".to_string(), 1, 0)];
+        let order: Vec<(String, i32)> =
+            java_hashmap_order(rows, |(t, p, _)| (t.as_str(), *p)).into_iter().map(|(t, p, _)| (t, p)).collect();
+        let want = [("x", 1), ("z", 2), ("x", 0), ("y", 1)];
+        assert_eq!(order, want.map(|(t, p)| (t.to_string(), p)));
     }
 
     #[test]
