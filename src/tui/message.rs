@@ -6,7 +6,8 @@ use super::backend::PeekMessage;
 use crate::cluster::Snapshot;
 use crate::ops::{ConfigView, Mutation, Outcome, Preview};
 
-/// Out: what the UI asks the worker for. The UI keeps at most one of each kind in flight.
+/// Out: what the UI asks the worker for. The UI keeps at most one of each [`Job`] kind in flight
+/// (`jobs::Jobs`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Request {
     /// Load a fresh snapshot.
@@ -54,4 +55,39 @@ pub enum Event {
     },
     /// A [`Request::Decline`] was written to the audit log.
     Declined,
+}
+
+/// The kinds of request that have a slot in `jobs::Jobs`: at most one of each is in flight, and
+/// one more waits (the newest) until it answers. A change (prepare, apply) is not a job: the change
+/// flow (`mode::Op`) holds it, one at a time. A new kind: its variant here, its line in
+/// [`Request::job`] and [`Event::job`], and its arm in the worker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Job {
+    Refresh,
+    Peek,
+    Configs,
+}
+
+impl Request {
+    /// Its slot, if it has one.
+    pub fn job(&self) -> Option<Job> {
+        match self {
+            Request::Refresh => Some(Job::Refresh),
+            Request::Peek { .. } => Some(Job::Peek),
+            Request::Configs { .. } => Some(Job::Configs),
+            Request::Prepare(_) | Request::Apply(_) | Request::Decline(_) => None,
+        }
+    }
+}
+
+impl Event {
+    /// The slot this answer frees.
+    pub fn job(&self) -> Option<Job> {
+        match self {
+            Event::Snapshot { .. } => Some(Job::Refresh),
+            Event::Peeked { .. } => Some(Job::Peek),
+            Event::Configs { .. } => Some(Job::Configs),
+            Event::Prepared { .. } | Event::Applied { .. } | Event::Declined => None,
+        }
+    }
 }

@@ -9,10 +9,11 @@ use futures::future::BoxFuture;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
-use super::app::{App, Mode, Op, Settings, PEEK_COUNT};
+use super::app::{App, Settings, PEEK_COUNT};
 use super::backend::{ClusterBackend, PeekMessage};
 use super::keymap::Keymap;
 use super::message::{Event, Request};
+use super::mode::{Mode, Op};
 use super::panes::View;
 use super::theme::Theme;
 use super::worker::Worker;
@@ -879,4 +880,60 @@ async fn keys_typed_ahead_act_as_typed() {
     h.app.on_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
     h.keys("d\n").await;
     assert_eq!(h.screen(80, 24), want);
+}
+
+/// The event loop draws once for everything already waiting, and only when something visible
+/// changed: a burst of keys is one frame, a tick that changes nothing on screen is none, a tick
+/// that moves the header's clock is one, and a worker's answer is one.
+#[tokio::test]
+async fn the_loop_draws_once_per_burst_and_not_when_nothing_changed() {
+    use super::{Input, Pump};
+    let mut h = Harness::new(false).await;
+    let now = h.t0 + h.elapsed;
+    let mut pump = Pump::new(move || now);
+    let mut term = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+    let (inputs, mut rx) = futures::channel::mpsc::unbounded::<anyhow::Result<Input>>();
+    let input = |i: Input| inputs.unbounded_send(Ok(i)).expect("loop listening");
+    pump.draw(&mut term, &mut h.app).expect("draw");
+    assert_eq!(pump.frames, 1);
+
+    // keys typed ahead: handled together, drawn once, and the frame shows all of them
+    for c in "/pay\n".chars() {
+        input(Input::Key(key_of(c)));
+    }
+    assert!(pump.turn(&mut term, &mut h.app, &mut h.worker, &mut rx).await.expect("turn"));
+    assert_eq!(pump.frames, 2, "one frame for the burst");
+    let shown = |term: &Terminal<TestBackend>| {
+        let buf = term.backend().buffer();
+        (0..24).map(|y| (0..80).map(|x| buf[(x, y)].symbol()).collect::<String>()).collect::<Vec<_>>().join("\n")
+    };
+    assert_eq!(shown(&term), h.screen(80, 24).lines().map(|l| format!("{l:80}")).collect::<Vec<_>>().join("\n"));
+    assert!(shown(&term).contains("/pay"), "{}", shown(&term));
+
+    // a tick in the same second, no flash up, no refresh due: nothing to draw
+    input(Input::Tick(now + Duration::from_millis(250)));
+    assert!(pump.turn(&mut term, &mut h.app, &mut h.worker, &mut rx).await.expect("turn"));
+    assert_eq!(pump.frames, 2, "an idle tick draws nothing");
+
+    // a tick a second later moves the header's age: one frame
+    input(Input::Tick(now + Duration::from_secs(1)));
+    assert!(pump.turn(&mut term, &mut h.app, &mut h.worker, &mut rx).await.expect("turn"));
+    assert_eq!(pump.frames, 3);
+    assert!(shown(&term).contains("3s ago"), "{}", shown(&term));
+
+    // the refresh key is a frame (the header shows the refresh running), the worker's answer another
+    input(Input::Key(key_of('r')));
+    assert!(pump.turn(&mut term, &mut h.app, &mut h.worker, &mut rx).await.expect("turn"));
+    assert_eq!(pump.frames, 4);
+    assert!(shown(&term).contains("3s ago ⟳"), "{}", shown(&term));
+    assert!(pump.turn(&mut term, &mut h.app, &mut h.worker, &mut rx).await.expect("turn"));
+    assert_eq!(pump.frames, 5, "the answer is drawn");
+    assert!(shown(&term).contains("0s ago") && !shown(&term).contains('⟳'), "{}", shown(&term));
+
+    // quitting ends the loop without another frame
+    input(Input::Key(key_of('q')));
+    assert!(!pump.turn(&mut term, &mut h.app, &mut h.worker, &mut rx).await.expect("turn"));
+    assert_eq!(pump.frames, 5);
+    input(Input::Stop);
+    assert!(!pump.turn(&mut term, &mut h.app, &mut h.worker, &mut rx).await.expect("turn"), "SIGTERM stops");
 }
