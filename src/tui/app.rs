@@ -14,13 +14,12 @@ use super::chrome::{Chrome, Level};
 use super::cluster_view::ClusterView;
 use super::jobs::Jobs;
 use super::keymap::{Action, Keymap};
+use super::message::Loaded;
 use super::message::{Event, Job, Request};
 use super::mode::{Mode, Op};
 use super::nav::Nav;
-use super::panes::{self, Loaded, View};
+use super::panes::{self, View, When};
 use super::theme::Theme;
-
-pub const PEEK_COUNT: usize = 50;
 
 pub struct Settings {
     pub cluster_name: String,
@@ -123,27 +122,7 @@ impl App {
                 }
                 Err(e) => self.flash(format!("refresh failed: {e}"), Level::Error),
             },
-            Event::Peeked { topic, partition, result } => {
-                if self.view() == &(View::Peek { topic: topic.clone(), partition }) {
-                    match result {
-                        Ok(msgs) => {
-                            let n = msgs.len();
-                            self.loaded(Loaded::Messages(msgs));
-                            self.nav.top_mut().table.bottom(); // newest message under the cursor
-                            self.flash(format!("read {n} messages from {topic}/{partition}"), Level::Info);
-                        }
-                        Err(e) => self.flash(format!("peek {topic}/{partition} failed: {e}"), Level::Error),
-                    }
-                }
-            }
-            Event::Configs { topic, result } => {
-                if self.view() == &(View::Configs { topic: topic.clone() }) {
-                    match result {
-                        Ok(configs) => self.loaded(Loaded::Configs(configs)),
-                        Err(e) => self.flash(format!("configs of {topic}: {e}"), Level::Error),
-                    }
-                }
-            }
+            Event::Loaded { request, result } => self.loaded(request, result),
             Event::Prepared { request, result } => reqs.extend(self.prepared(request, result)),
             Event::Applied { mutation, result } => reqs.extend(self.applied(mutation, result)),
             Event::Declined => {}
@@ -151,12 +130,43 @@ impl App {
         reqs
     }
 
-    /// The top pane gets the data it asked for.
-    fn loaded(&mut self, data: Loaded) {
+    /// The answer to a pane's need goes to the pane on top if it still needs exactly that (the
+    /// user may have moved on).
+    fn loaded(&mut self, request: Request, result: Result<Loaded, String>) {
         let s = self.nav.top_mut();
-        s.pane.load(data);
+        if s.pane.need(When::Shown).as_ref() != Some(&request) {
+            return;
+        }
+        let received = s.pane.load(result);
         s.table.invalidate();
         self.refresh_table();
+        if received.cursor_at_end {
+            self.nav.top_mut().table.bottom();
+        }
+        if let Some((text, level)) = received.flash {
+            self.flash(text, level);
+        }
+    }
+
+    /// Sends what the pane on top needs `when` (nothing for panes that read only the snapshot).
+    pub(super) fn need(&mut self, when: When) -> Vec<Request> {
+        match (self.nav.top().pane.need(when), when) {
+            (None, _) => Vec::new(),
+            (Some(req), When::Changed(_)) => self.start_after_change(req),
+            (Some(req), _) => self.start(req),
+        }
+    }
+
+    /// Opens `view` on top of the trail and asks for its data.
+    fn show(&mut self, view: View) -> Vec<Request> {
+        self.nav.push(view);
+        self.need(When::Shown)
+    }
+
+    /// A new trail, and the data its top needs.
+    fn jump(&mut self, first: View, above: Option<View>) -> Vec<Request> {
+        self.nav.replace(first, above);
+        self.need(When::Shown)
     }
 
     pub fn on_key(&mut self, key: KeyEvent) -> Vec<Request> {
@@ -243,7 +253,7 @@ impl App {
                     return self.act(instead);
                 }
                 if let Some(v) = s.table.current().and_then(|i| s.pane.enter(&ctx, i)) {
-                    self.nav.push(v);
+                    return self.show(v);
                 }
             }
             Action::Back => {
@@ -271,9 +281,7 @@ impl App {
                     self.flash("a refresh is already running", Level::Info);
                 }
                 let mut reqs = self.start(Request::Refresh);
-                if let View::Configs { topic } = self.view().clone() {
-                    reqs.extend(self.start(Request::Configs { topic }));
-                }
+                reqs.extend(self.need(When::Refresh));
                 return reqs;
             }
             Action::Sort => {
@@ -288,7 +296,7 @@ impl App {
             | Action::AddPartitions
             | Action::SetConfig
             | Action::DeleteConfig => return self.operation(action),
-            Action::Open(name) => self.nav.replace(View::Named(name), None),
+            Action::Open(name) => return self.jump(View::Named(name), None),
         }
         Vec::new()
     }
@@ -304,8 +312,7 @@ impl App {
             self.flash("a peek is already running", Level::Info);
             return Vec::new();
         }
-        self.nav.push(View::Peek { topic: topic.clone(), partition });
-        self.start(Request::Peek { topic, partition, count: PEEK_COUNT })
+        self.show(View::Peek { topic, partition })
     }
 
     /// The topic the cursor is on (or the one the current view is about).
@@ -319,11 +326,11 @@ impl App {
             self.flash("configs work on a topic: select one first", Level::Info);
             return Vec::new();
         };
-        let view = View::Configs { topic: topic.clone() };
+        let view = View::Configs { topic };
         if self.view() != &view {
             self.nav.push(view);
         }
-        self.start(Request::Configs { topic })
+        self.need(When::Shown) // again if it was on top already: C reads the configs again
     }
 
     fn filter_key(&mut self, key: KeyEvent) {
@@ -375,21 +382,21 @@ impl App {
                 if snap.topic(name).is_none() && loaded {
                     self.flash(format!("no topic named {name:?}"), Level::Warn);
                 } else {
-                    self.nav.replace(View::Topics, Some(View::Partitions { topic: name.to_string() }));
+                    return self.jump(View::Topics, Some(View::Partitions { topic: name.to_string() }));
                 }
             }
             ("g" | "group" | "groups", name) if !name.is_empty() => {
                 if snap.group(name).is_none() && loaded {
                     self.flash(format!("no consumer group named {name:?}"), Level::Warn);
                 } else {
-                    self.nav.replace(View::Groups, Some(View::GroupDetail { group: name.to_string() }));
+                    return self.jump(View::Groups, Some(View::GroupDetail { group: name.to_string() }));
                 }
             }
             ("q" | "quit", _) => self.quit = true,
             ("refresh" | "r", _) => return self.start(Request::Refresh),
             ("", _) => {}
             (word, _) => match panes::by_alias(word) {
-                Some(entry) => self.nav.replace(View::Named(entry.name), None),
+                Some(entry) => return self.jump(View::Named(entry.name), None),
                 None => {
                     let views: Vec<String> =
                         panes::REGISTRY.iter().filter_map(|e| e.aliases.first()).map(|a| format!(":{a}")).collect();

@@ -10,8 +10,7 @@ use super::dialogs::{Confirm, Form, Reply};
 use super::keymap::Action;
 use super::message::Request;
 use super::mode::{Mode, Op};
-use super::panes::View;
-use crate::kafka::admin_ops::{AlterOp, ConfigChange, ConfigResource};
+use super::panes::{Change, View, When};
 use crate::ops::{Mutation, Outcome, Preview};
 
 impl App {
@@ -99,32 +98,21 @@ impl App {
         }
         // even a failed change may have done part of its work: show what the cluster has now
         let mut reqs = self.start_after_change(Request::Refresh);
-        if let Mutation::AlterConfigs { resource: ConfigResource::Topic(topic), .. } = &mutation {
-            if self.view() == &(View::Configs { topic: topic.clone() }) {
-                reqs.extend(self.start_after_change(Request::Configs { topic: topic.clone() }));
-            }
-        }
+        reqs.extend(self.need(When::Changed(&mutation)));
         reqs
     }
 
-    /// A mutating key: a form, or straight to the preview when nothing needs typing.
+    /// A mutating key: a form, or straight to the preview when nothing needs typing. The pane on
+    /// top says what the key means on its rows ([`TablePane::change`]); else it is a topic
+    /// operation on the topic under the cursor.
+    ///
+    /// [`TablePane::change`]: super::panes::TablePane::change
     pub(super) fn operation(&mut self, action: Action) -> Vec<Request> {
-        let topic = self.target_topic();
-        let config = {
+        let change = {
             let s = self.nav.top();
-            s.table.current().and_then(|i| s.pane.config_at(i)).cloned()
-        };
-        let on_configs = matches!(self.view(), View::Configs { .. });
-        // Deletes name a whole change, so in read-only mode they still go to ops, whose guard
-        // refuses and audits them; the rest stop here.
-        let direct = match (action, &topic, &config) {
-            (Action::DeleteTopic, Some(t), _) => Some(Mutation::DeleteTopic { topic: t.clone() }),
-            (Action::DeleteConfig, Some(t), Some(c)) if on_configs => Some(Mutation::AlterConfigs {
-                resource: ConfigResource::Topic(t.clone()),
-                changes: vec![ConfigChange { key: c.name.clone(), op: AlterOp::Delete, value: None }],
-            }),
-            _ => None,
-        };
+            s.pane.change(action, s.table.current())
+        }
+        .or_else(|| self.topic_change(action));
         if self.settings.read_only {
             self.flash(
                 format!(
@@ -134,8 +122,10 @@ impl App {
                 ),
                 Level::Warn,
             );
-            return match direct {
-                Some(m) if self.op == Op::Idle => {
+            // A change that needs no typing names a whole change, so it still goes to ops, whose
+            // guard refuses and audits it; forms stop here.
+            return match change {
+                Some(Change::Preview(m)) if self.op == Op::Idle => {
                     self.op = Op::Preparing(m.clone()); // keeps the read-only flash up
                     vec![Request::Prepare(m)]
                 }
@@ -146,29 +136,31 @@ impl App {
             self.flash(format!("still working on: {}", m.title()), Level::Info);
             return Vec::new();
         }
-        if let Some(m) = direct {
-            return self.prepare(m);
-        }
-        match (action, topic, config) {
-            (Action::CreateTopic, _, _) => {
-                let rf = self.cluster.snapshot.brokers.len().clamp(1, 3);
-                self.mode = Mode::Form(Box::new(Form::create_topic(rf)))
-            }
-            (Action::AddPartitions, Some(t), _) => {
-                let current = self.cluster.snapshot.topic(&t).map(|t| t.partitions.len()).unwrap_or(0);
-                self.mode = Mode::Form(Box::new(Form::add_partitions(t, current)));
-            }
-            (Action::SetConfig, Some(t), Some(c)) if on_configs => {
-                let value = if c.sensitive { None } else { c.value.as_deref() };
-                self.mode = Mode::Form(Box::new(Form::set_config(t, &c.name, value)));
-            }
-            (Action::SetConfig | Action::DeleteConfig, _, _) => self.flash(
+        match change {
+            Some(Change::Preview(m)) => return self.prepare(m),
+            Some(Change::Form(form)) => self.mode = Mode::Form(Box::new(form)),
+            None if matches!(action, Action::SetConfig | Action::DeleteConfig) => self.flash(
                 format!("open a topic's configs ({}) and select a config first", self.keymap.hint(Action::Configs)),
                 Level::Info,
             ),
-            _ => self.flash(format!("{} works on a topic: select one first", what(action)), Level::Info),
+            None => self.flash(format!("{} works on a topic: select one first", what(action)), Level::Info),
         }
         Vec::new()
+    }
+
+    /// The topic operations, on the topic under the cursor (or the one the view is about).
+    fn topic_change(&self, action: Action) -> Option<Change> {
+        let snap = &self.cluster.snapshot;
+        match action {
+            Action::CreateTopic => Some(Change::Form(Form::create_topic(snap.brokers.len().clamp(1, 3)))),
+            Action::DeleteTopic => Some(Change::Preview(Mutation::DeleteTopic { topic: self.target_topic()? })),
+            Action::AddPartitions => {
+                let topic = self.target_topic()?;
+                let current = snap.topic(&topic).map(|t| t.partitions.len()).unwrap_or(0);
+                Some(Change::Form(Form::add_partitions(topic, current)))
+            }
+            _ => None,
+        }
     }
 
     fn prepare(&mut self, m: Mutation) -> Vec<Request> {
