@@ -4,7 +4,9 @@
 //! request and calls [`Jobs::finish`] when the answer arrives.
 //!
 //! A new kind (say, polling a reassignment's status): add its variant to `message::Job` and its
-//! lines in `Request::job` / `Event::job`; the slot comes with it.
+//! lines in `Request::job` / `Event::job`; the slot comes with it. A request the worker answers
+//! several times (an execution reporting progress) frees its slot with its last event only:
+//! `Event::job` names the kind for that event and None for the progress before it.
 
 use std::collections::BTreeMap;
 

@@ -1,5 +1,13 @@
 //! The interactive console. The UI task draws and handles keys; a worker task owns the client and
 //! answers requests with events, so no key press ever waits on the network.
+//!
+//! - `app.rs` routes keys, answers and time to the state's concerns: `cluster_view.rs` (the
+//!   snapshot and what is derived from it), `jobs.rs` (requests in flight, one slot per kind),
+//!   `nav.rs` (the screen trail), `chrome.rs` (flash, errors, the clock) and `mode.rs` (where keys
+//!   go, the change in flight; reactions in `change.rs`). `draw.rs` draws it all.
+//! - `panes/` one file per pane, and the registry of views; a pane declares the data of its own
+//!   it needs (`TablePane::need`), and `message::Job` lists the kinds of request with a slot.
+//! - `worker.rs` serves `message::Request`s with `message::Event`s; [`Pump`] is the event loop.
 
 pub mod action;
 pub mod app;

@@ -125,3 +125,22 @@ async fn reassignments_open_by_key_and_by_command_and_peek_their_partition() {
         "the : list comes from the registry"
     );
 }
+
+/// A page is as many rows as the table showed in the last frame, not a fixed number.
+#[tokio::test]
+async fn a_page_is_the_height_of_the_table_on_screen() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let page_down = KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE);
+    let mut h = Harness::new(false).await;
+    // 8 lines: header, crumbs, status and the table's borders and column titles leave 2 rows
+    let screen = h.screen(80, 8);
+    assert_eq!(screen.lines().filter(|l| l.contains('│')).count(), 3, "{screen}");
+    h.app.on_key(page_down);
+    h.keys("\n").await; // __consumer_offsets, audit.legacy, orders, payments: two rows down
+    assert_eq!(h.app.breadcrumbs(), vec!["topics", "orders"]);
+    h.keys("\x1bg").await;
+    h.screen(80, 24); // 18 rows: the page passes the last of the four
+    h.app.on_key(page_down);
+    h.keys("\n").await;
+    assert_eq!(h.app.breadcrumbs(), vec!["topics", "payments"]);
+}
