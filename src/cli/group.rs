@@ -85,26 +85,9 @@ pub enum GroupCommand {
     },
 }
 
-/// `orders` → (orders, all partitions); `orders:0,2` → (orders, [0, 2]).
+/// `--topic orders` or `--topic orders:0,2`.
 pub fn parse_topic(arg: &str) -> anyhow::Result<(String, Option<Vec<i32>>)> {
-    match arg.split_once(':') {
-        None if !arg.trim().is_empty() => Ok((arg.trim().to_string(), None)),
-        None => anyhow::bail!("--topic needs a topic name"),
-        Some((t, ps)) => {
-            let partitions = ps
-                .split(',')
-                .map(|p| {
-                    p.trim()
-                        .parse::<i32>()
-                        .map_err(|_| anyhow::anyhow!("--topic {arg:?}: {p:?} is not a partition number"))
-                })
-                .collect::<anyhow::Result<Vec<i32>>>()?;
-            if t.trim().is_empty() {
-                anyhow::bail!("--topic {arg:?}: no topic name before ':'");
-            }
-            Ok((t.trim().to_string(), Some(partitions)))
-        }
-    }
+    ops::groups::parse_topic_arg(arg).map_err(|e| anyhow::anyhow!("--topic {e}"))
 }
 
 /// The rows of an offsets file for `group`: a file of one group's offsets, or the lines of

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::output::{json, opt, Format, Table};
 use crate::cluster::{self, Group, GroupScope, LoadOptions, PartitionLag};
+use crate::data::position::{age, GroupRow, TimeLag};
 use crate::kafka::Client;
 
 #[derive(Serialize)]
@@ -28,52 +29,13 @@ struct Row<'a> {
     time: Option<TimeLag>,
 }
 
-/// How far behind in time one partition is: now minus the timestamp of the next message the
-/// group reads (the record at its committed offset). 0 where there is no lag.
-#[derive(Clone, Debug, Default, Serialize)]
-struct TimeLag {
-    time_lag_ms: Option<i64>,
-    /// The timestamp of the record at the committed offset.
-    next_timestamp_ms: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    time_lag_error: Option<String>,
-}
-
 /// One small read per lagging partition (in parallel per leader, inside one consumer).
 async fn time_lags(client: &Client, g: &Group) -> anyhow::Result<Vec<TimeLag>> {
-    let lagging: Vec<(String, i32, i64)> = g
-        .offsets
-        .iter()
-        .filter(|p| p.lag.is_some_and(|l| l > 0))
-        .filter_map(|p| Some((p.topic.clone(), p.partition, p.committed_offset?)))
-        .collect();
+    let rows: Vec<GroupRow> =
+        g.offsets.iter().map(|p| (p.topic.clone(), p.partition, p.committed_offset, p.lag)).collect();
     let data = crate::data::DataConfig::from_client(client.config()).map_err(anyhow::Error::msg)?;
     let timeout = client.config().request_timeout;
-    let read = lagging.clone();
-    let found =
-        tokio::task::spawn_blocking(move || crate::data::position::next_records(&data, &read, timeout)).await??;
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as i64;
-    Ok(g.offsets
-        .iter()
-        .map(|p| match found.get(&(p.topic.clone(), p.partition)) {
-            Some(Ok(r)) => TimeLag {
-                time_lag_ms: r.timestamp_ms.map(|ts| (now - ts).max(0)),
-                next_timestamp_ms: r.timestamp_ms,
-                time_lag_error: r.timestamp_ms.is_none().then(|| "the message has no timestamp".to_string()),
-            },
-            Some(Err(e)) => TimeLag { time_lag_error: Some(e.clone()), ..Default::default() },
-            None if p.lag == Some(0) => TimeLag { time_lag_ms: Some(0), ..Default::default() },
-            None => TimeLag { time_lag_error: Some("no committed offset or lag unknown".into()), ..Default::default() },
-        })
-        .collect())
-}
-
-/// `1h2m3s`, `850ms`.
-fn age(ms: i64) -> String {
-    if ms < 1000 {
-        return format!("{ms}ms");
-    }
-    crate::ops::groups::reset::human_duration(ms)
+    tokio::task::spawn_blocking(move || crate::data::position::time_lags(&data, &rows, timeout)).await?
 }
 
 pub async fn run(

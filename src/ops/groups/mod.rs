@@ -104,6 +104,24 @@ impl GroupChange {
     }
 }
 
+/// `orders` → (orders, all partitions); `orders:0,2` → (orders, [0, 2]).
+pub fn parse_topic_arg(arg: &str) -> Result<(String, Option<Vec<i32>>), String> {
+    match arg.split_once(':') {
+        None if !arg.trim().is_empty() => Ok((arg.trim().to_string(), None)),
+        None => Err("a topic name is needed".into()),
+        Some((t, ps)) => {
+            let partitions = ps
+                .split(',')
+                .map(|p| p.trim().parse::<i32>().map_err(|_| format!("{arg:?}: {p:?} is not a partition number")))
+                .collect::<Result<Vec<i32>, String>>()?;
+            if t.trim().is_empty() {
+                return Err(format!("{arg:?}: no topic name before ':'"));
+            }
+            Ok((t.trim().to_string(), Some(partitions)))
+        }
+    }
+}
+
 /// The group as its coordinator describes it now; None when it does not exist.
 pub async fn describe(client: &Client, group: &str) -> Result<Option<Group>, OpsError> {
     let opts = LoadOptions {
@@ -217,16 +235,69 @@ pub async fn apply(client: &Client, change: &GroupChange) -> Result<String, OpsE
     }
 }
 
-/// The partitions a scope names, each checked to exist and have a leader, with their offsets.
-async fn partition_states(
-    client: &Client,
-    wanted: &BTreeMap<String, Option<BTreeSet<i32>>>,
+/// The group's committed offsets by partition (none for a group that does not exist).
+pub fn committed_of(found: Option<&Group>) -> BTreeMap<(String, i32), i64> {
+    found
+        .iter()
+        .flat_map(|g| &g.offsets)
+        .filter_map(|o| o.committed_offset.map(|c| ((o.topic.clone(), o.partition), c)))
+        .collect()
+}
+
+/// Topic → the partitions a reset covers (None: all of the topic's).
+pub type Wanted = BTreeMap<String, Option<BTreeSet<i32>>>;
+
+/// The partitions a reset covers, from what the user named.
+pub fn wanted_partitions(
+    group: &str,
+    scope: &ResetScope,
+    target: &ResetTarget,
+    committed: &BTreeMap<(String, i32), i64>,
+) -> Result<Wanted, OpsError> {
+    let mut wanted: Wanted = BTreeMap::new();
+    let mut add = |t: &str, p: Option<i32>| {
+        let e = wanted.entry(t.to_string()).or_insert_with(|| Some(BTreeSet::new()));
+        match (e, p) {
+            (Some(set), Some(p)) => {
+                set.insert(p);
+            }
+            (e, None) => *e = None,
+            (None, Some(_)) => {}
+        }
+    };
+    match (target, scope) {
+        // a file names its partitions, as for kafka-consumer-groups --from-file
+        (ResetTarget::File(rows), _) => rows.iter().for_each(|(t, p, _)| add(t, Some(*p))),
+        (_, ResetScope::AllTopics) => {
+            if committed.is_empty() {
+                return Err(OpsError::Invalid(format!(
+                    "consumer group {group} has no committed offsets: name the topics to reset with --topic"
+                )));
+            }
+            committed.keys().for_each(|(t, p)| add(t, Some(*p)));
+        }
+        (_, ResetScope::Topics(topics)) => {
+            for (t, ps) in topics {
+                match ps {
+                    Some(ps) => ps.iter().for_each(|p| add(t, Some(*p))),
+                    None => add(t, None),
+                }
+            }
+        }
+    }
+    if wanted.is_empty() {
+        return Err(OpsError::Invalid("no partitions to reset: name them with --topic T[:P,…] or --all-topics".into()));
+    }
+    Ok(wanted)
+}
+
+/// Each wanted partition's state, from a snapshot holding the topics with their offsets: it must
+/// exist and have a leader.
+pub fn partition_states(
+    snap: &cluster::Snapshot,
+    wanted: &Wanted,
     committed: &BTreeMap<(String, i32), i64>,
 ) -> Result<Vec<PartitionState>, OpsError> {
-    let names: Vec<String> = wanted.keys().cloned().collect();
-    let opts =
-        LoadOptions { topics: Some(names.clone()), offsets: true, expect_topics: names.clone(), ..Default::default() };
-    let snap = cluster::load(client, &opts).await.map_err(|e| explain(e, &ErrorContext::default()))?;
     let mut out = Vec::new();
     let mut problems = Vec::new();
     for (name, only) in wanted {
@@ -271,8 +342,17 @@ async fn partition_states(
     Ok(out)
 }
 
-fn now_ms() -> i64 {
+pub fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// The moment a time-based reset looks up (ms since the epoch), if it is one.
+pub fn reset_time(target: &ResetTarget, now_ms: i64) -> Option<i64> {
+    match target {
+        ResetTarget::Datetime(ms) => Some(*ms),
+        ResetTarget::Duration(ms) => Some(now_ms - ms),
+        _ => None,
+    }
 }
 
 async fn prepare_reset(
@@ -288,64 +368,17 @@ async fn prepare_reset(
         Some(g) => refuse_active(g, "resets offsets")?,
         None => refuse_listed_active(client, group, "resets offsets").await?,
     }
-    let committed: BTreeMap<(String, i32), i64> = found
-        .iter()
-        .flat_map(|g| &g.offsets)
-        .filter_map(|o| o.committed_offset.map(|c| ((o.topic.clone(), o.partition), c)))
-        .collect();
-    let mut wanted: BTreeMap<String, Option<BTreeSet<i32>>> = BTreeMap::new();
-    let mut add = |t: &str, p: Option<i32>| {
-        let e = wanted.entry(t.to_string()).or_insert_with(|| Some(BTreeSet::new()));
-        match (e, p) {
-            (Some(set), Some(p)) => {
-                set.insert(p);
-            }
-            (e, None) => *e = None,
-            (None, Some(_)) => {}
-        }
-    };
-    match (target, scope) {
-        // a file names its partitions, as for kafka-consumer-groups --from-file
-        (ResetTarget::File(rows), _) => rows.iter().for_each(|(t, p, _)| add(t, Some(*p))),
-        (_, ResetScope::AllTopics) => {
-            if committed.is_empty() {
-                return Err(OpsError::Invalid(format!(
-                    "consumer group {group} has no committed offsets: name the topics to reset with --topic"
-                )));
-            }
-            committed.keys().for_each(|(t, p)| add(t, Some(*p)));
-        }
-        (_, ResetScope::Topics(topics)) => {
-            for (t, ps) in topics {
-                match ps {
-                    Some(ps) => ps.iter().for_each(|p| add(t, Some(*p))),
-                    None => add(t, None),
-                }
-            }
-        }
-    }
-    if wanted.is_empty() {
-        return Err(OpsError::Invalid("no partitions to reset: name them with --topic T[:P,…] or --all-topics".into()));
-    }
-    let mut states = partition_states(client, &wanted, &committed).await?;
-    let mut warnings = Vec::new();
-    let time = match target {
-        ResetTarget::Datetime(ms) => Some(*ms),
-        ResetTarget::Duration(ms) => {
-            let at = now_ms() - ms;
-            warnings.push(format!(
-                "by duration: the first messages at or after {} ({} before now)",
-                super::audit::rfc3339_ms(at),
-                reset::human_duration(*ms)
-            ));
-            Some(at)
-        }
-        _ => None,
-    };
-    if let Some(at) = time {
-        let snap_leaders: Vec<((String, i32), Option<i32>)> =
+    let committed = committed_of(found.as_ref());
+    let wanted = wanted_partitions(group, scope, target, &committed)?;
+    let names: Vec<String> = wanted.keys().cloned().collect();
+    let opts = LoadOptions { topics: Some(names.clone()), offsets: true, expect_topics: names, ..Default::default() };
+    let snap = cluster::load(client, &opts).await.map_err(|e| explain(e, &ErrorContext::default()))?;
+    let mut states = partition_states(&snap, &wanted, &committed)?;
+    let now = now_ms();
+    if let Some(at) = reset_time(target, now) {
+        let leaders: Vec<((String, i32), Option<i32>)> =
             leaders(client, &states).await.map_err(|e| explain(e, &ErrorContext::default()))?;
-        let found = client.list_offsets(&snap_leaders, OffsetSpec::Timestamp(at)).await;
+        let found = client.list_offsets(&leaders, OffsetSpec::Timestamp(at)).await;
         let mut failed = Vec::new();
         for s in &mut states {
             match found.get(&(s.topic.clone(), s.partition)) {
@@ -361,9 +394,31 @@ async fn prepare_reset(
             )));
         }
     }
+    reset_preview(ctx, group, found.is_some(), scope, target, &states, now)
+}
+
+/// The preview of a reset from each partition's state (time lookups done): pure, so the
+/// console's tests build it too.
+pub fn reset_preview(
+    ctx: &Context,
+    group: &str,
+    exists: bool,
+    scope: &ResetScope,
+    target: &ResetTarget,
+    states: &[PartitionState],
+    now_ms: i64,
+) -> Result<Preview, OpsError> {
+    let mut warnings = Vec::new();
+    if let (ResetTarget::Duration(ms), Some(at)) = (target, reset_time(target, now_ms)) {
+        warnings.push(format!(
+            "by duration: the first messages at or after {} ({} before now)",
+            super::audit::rfc3339_ms(at),
+            reset::human_duration(*ms)
+        ));
+    }
     let mut moves = Vec::new();
     let mut problems = Vec::new();
-    for s in &states {
+    for s in states {
         match reset::plan_move(target, s) {
             Ok(m) => moves.push(m),
             Err(e) => problems.push(e),
@@ -372,7 +427,7 @@ async fn prepare_reset(
     if !problems.is_empty() {
         return Err(OpsError::Invalid(problems.join("; ")));
     }
-    if found.is_none() {
+    if !exists {
         warnings.push(format!("consumer group {group} does not exist: committing these offsets creates it"));
     }
     let replayed: i64 = moves.iter().filter_map(|m| Some(m.current? - m.new)).filter(|d| *d > 0).sum();
@@ -432,8 +487,13 @@ async fn existing(client: &Client, group: &str) -> Result<Group, OpsError> {
 }
 
 async fn prepare_delete(client: &Client, ctx: &Context, group: &str) -> Result<Preview, OpsError> {
-    let g = existing(client, group).await?;
-    refuse_active(&g, "deletes a group")?;
+    delete_preview(ctx, &existing(client, group).await?)
+}
+
+/// The preview of deleting group `g` as described (pure: the console's tests build it too).
+pub fn delete_preview(ctx: &Context, g: &Group) -> Result<Preview, OpsError> {
+    let group = g.group_id.as_str();
+    refuse_active(g, "deletes a group")?;
     let committed: Vec<&cluster::PartitionLag> = g.offsets.iter().filter(|o| o.committed_offset.is_some()).collect();
     let topics: BTreeSet<&str> = committed.iter().map(|o| o.topic.as_str()).collect();
     let warnings = vec![format!(

@@ -26,6 +26,35 @@ pub enum ResetTarget {
 }
 
 impl ResetTarget {
+    /// What the console's reset form takes: `earliest`, `latest`, `current`, an offset (`1200`
+    /// or `offset 1200`), a shift (`+100`, `-100`, `shift -100`), a date-time
+    /// (`2026-11-29T03:00:00Z`) or a duration back from now (`PT30M`).
+    pub fn parse(text: &str) -> Result<ResetTarget, String> {
+        let t = text.trim();
+        let (word, rest) = t.split_once(' ').map(|(w, r)| (w, r.trim())).unwrap_or((t, ""));
+        let number = |s: &str, what: &str| s.parse::<i64>().map_err(|_| format!("{what} {s:?} is not a number"));
+        Ok(match (word.to_ascii_lowercase().as_str(), rest) {
+            ("earliest", "") => ResetTarget::Earliest,
+            ("latest", "") => ResetTarget::Latest,
+            ("current", "") => ResetTarget::Current,
+            ("offset", n) => ResetTarget::Offset(number(n, "offset")?),
+            ("shift", n) => ResetTarget::ShiftBy(number(n.trim_start_matches('+'), "shift")?),
+            ("datetime", d) => ResetTarget::Datetime(super::time::parse_datetime(d)?),
+            ("duration", d) => ResetTarget::Duration(super::time::parse_duration(d)?),
+            _ if t.starts_with(['+', '-']) && t[1..].bytes().all(|b| b.is_ascii_digit()) && t.len() > 1 => {
+                ResetTarget::ShiftBy(number(t.trim_start_matches('+'), "shift")?)
+            }
+            _ if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => ResetTarget::Offset(number(t, "offset")?),
+            _ if t.to_ascii_uppercase().starts_with('P') => ResetTarget::Duration(super::time::parse_duration(t)?),
+            _ if t.contains('T') && t.contains('-') => ResetTarget::Datetime(super::time::parse_datetime(t)?),
+            _ => {
+                return Err(format!(
+                    "{t:?}: say earliest, latest, current, an offset (1200), a shift (+100, -100), a date-time (2026-11-29T03:00:00Z) or a duration (PT30M)"
+                ))
+            }
+        })
+    }
+
     pub fn words(&self) -> String {
         match self {
             ResetTarget::Earliest => "the earliest offset".into(),
@@ -40,20 +69,10 @@ impl ResetTarget {
     }
 }
 
-/// `1h30m`, `45s`, `2d`.
+/// `1h30m`, `45s`, `2d`, `-10m`.
 pub fn human_duration(ms: i64) -> String {
-    let mut left = ms.abs() / 1000;
-    let mut out = if ms < 0 { "-".to_string() } else { String::new() };
-    for (unit, secs) in [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)] {
-        if left >= secs {
-            out.push_str(&format!("{}{unit}", left / secs));
-            left %= secs;
-        }
-    }
-    if out.is_empty() || out == "-" {
-        out = format!("{ms}ms");
-    }
-    out
+    let sign = if ms < 0 { "-" } else { "" };
+    format!("{sign}{}", crate::data::position::age(ms.saturating_abs()))
 }
 
 /// One partition of a reset: where it is and where it goes.
@@ -170,6 +189,22 @@ mod tests {
         assert_eq!(plan_move(&ResetTarget::Current, &none).map(|m| m.new), Ok(4));
         assert_eq!(plan_move(&ResetTarget::Duration(1000), &none).map(|m| m.new), Ok(3));
         assert_eq!(plan_move(&ResetTarget::Earliest, &s).map(|m| m.lag_before), Ok(Some(3)));
+    }
+
+    #[test]
+    fn targets_as_typed() {
+        let p = |t: &str| ResetTarget::parse(t);
+        assert_eq!(p("latest"), Ok(ResetTarget::Latest));
+        assert_eq!(p(" Earliest "), Ok(ResetTarget::Earliest));
+        assert_eq!(p("1200"), Ok(ResetTarget::Offset(1200)));
+        assert_eq!(p("offset 7"), Ok(ResetTarget::Offset(7)));
+        assert_eq!(p("-100"), Ok(ResetTarget::ShiftBy(-100)));
+        assert_eq!(p("+5"), Ok(ResetTarget::ShiftBy(5)));
+        assert_eq!(p("shift +5"), Ok(ResetTarget::ShiftBy(5)));
+        assert_eq!(p("PT30M"), Ok(ResetTarget::Duration(1_800_000)));
+        assert_eq!(p("1970-01-01T00:00:01Z"), Ok(ResetTarget::Datetime(1000)));
+        assert!(p("soon").expect_err("bad").contains("say earliest"));
+        assert!(p("offset x").expect_err("bad").contains("is not a number"));
     }
 
     #[test]
