@@ -218,7 +218,19 @@ pub fn peek(
     count: usize,
     timeout: Duration,
 ) -> anyhow::Result<Vec<PeekMessage>> {
-    Ok(read(cfg, topic, partition, Start::Last(count), count, timeout)?.iter().map(Record::preview).collect())
+    peek_from(cfg, topic, partition, Start::Last(count), count, timeout)
+}
+
+/// Up to `count` messages from `start`, as previews.
+pub fn peek_from(
+    cfg: &DataConfig,
+    topic: &str,
+    partition: i32,
+    start: Start,
+    count: usize,
+    timeout: Duration,
+) -> anyhow::Result<Vec<PeekMessage>> {
+    Ok(read(cfg, topic, partition, start, count, timeout)?.iter().map(Record::preview).collect())
 }
 
 /// Up to `count` whole messages of a partition from `start`, up to the end of the partition.

@@ -2,8 +2,9 @@
 
 use std::time::Duration;
 
-use super::backend::PeekMessage;
+use super::backend::{PeekMessage, TimeLagRow};
 use crate::cluster::Snapshot;
+use crate::data::RecordDetail;
 use crate::ops::{ConfigView, Mutation, Outcome, Preview};
 
 /// What the worker read for a pane that holds its own data rather than reading the snapshot.
@@ -11,6 +12,10 @@ use crate::ops::{ConfigView, Mutation, Outcome, Preview};
 pub enum Loaded {
     Messages(Vec<PeekMessage>),
     Configs(Vec<ConfigView>),
+    /// A group's partitions with their lag in time.
+    TimeLags(Vec<TimeLagRow>),
+    /// One whole message (None: no message at that offset).
+    Record(Option<Box<RecordDetail>>),
 }
 
 /// Out: what the UI asks the worker for. The UI keeps at most one of each [`Job`] kind in flight
@@ -19,8 +24,12 @@ pub enum Loaded {
 pub enum Request {
     /// Load a fresh snapshot.
     Refresh,
-    /// Read the last `count` messages of a partition.
-    Peek { topic: String, partition: i32, count: usize },
+    /// Read `count` messages of a partition: the last ones, or from an offset (where a group is).
+    Peek { topic: String, partition: i32, from: Option<i64>, count: usize },
+    /// A group's lag in time: one small read per lagging partition.
+    TimeLag { group: String },
+    /// The whole message at an offset.
+    Record { topic: String, partition: i32, offset: i64 },
     /// Check a change through ops (read-only guard, kdeck's checks, broker validate-only) and
     /// work out exactly what it would send. Changes nothing.
     Prepare(Mutation),
@@ -59,6 +68,8 @@ pub enum Job {
     Refresh,
     Peek,
     Configs,
+    TimeLag,
+    Record,
 }
 
 impl Request {
@@ -68,6 +79,8 @@ impl Request {
             Request::Refresh => Some(Job::Refresh),
             Request::Peek { .. } => Some(Job::Peek),
             Request::Configs { .. } => Some(Job::Configs),
+            Request::TimeLag { .. } => Some(Job::TimeLag),
+            Request::Record { .. } => Some(Job::Record),
             Request::Prepare(_) | Request::Apply(_) | Request::Decline(_) => None,
         }
     }
