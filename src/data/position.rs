@@ -115,6 +115,9 @@ pub fn time_lags(cfg: &DataConfig, rows: &[GroupRow], timeout: Duration) -> anyh
 
 /// `1h2m3s`, `850ms`: a time lag in words.
 pub fn age(ms: i64) -> String {
+    if ms == 0 {
+        return "0s".into();
+    }
     if ms < 1000 {
         return format!("{ms}ms");
     }

@@ -387,8 +387,9 @@ pub fn draw_confirm(f: &mut Frame, area: Rect, c: &Confirm, t: &Theme) {
     let body = preview_lines(&c.preview, t);
     let mut footer = Vec::new();
     if let Some(name) = &c.preview.type_to_confirm {
+        let what = if matches!(c.preview.mutation, Mutation::Group(_)) { "group" } else { "topic" };
         footer.push(Line::from(vec![
-            Span::styled("type the topic name to confirm: ", t.text),
+            Span::styled(format!("type the {what} name to confirm: "), t.text),
             Span::styled(c.typed.clone(), t.accent),
             Span::styled("▏", t.accent),
         ]));
