@@ -22,7 +22,7 @@ use crate::topic_ops::cluster_name;
 const GROUPS: &str = "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand";
 const MINUTE: i64 = 60_000;
 
-type Offsets = BTreeMap<(String, i64), i64>;
+pub type Offsets = BTreeMap<(String, i64), i64>;
 
 fn base() -> ClientConfig {
     let mut c = ClientConfig::new();
@@ -75,7 +75,7 @@ fn produce_at(topic: &str, partition: i32, records: &[(i64, Vec<u8>)]) {
 }
 
 /// Commits these offsets for `group` without reading (an assign-only consumer, as an admin).
-fn commit(group: &str, topic: &str, offsets: &[(i32, i64)]) {
+pub fn commit(group: &str, topic: &str, offsets: &[(i32, i64)]) {
     let consumer: BaseConsumer = base().set("group.id", group).set("enable.auto.commit", "false").create().expect("c");
     let mut tpl = TopicPartitionList::new();
     for (p, o) in offsets {
@@ -85,7 +85,7 @@ fn commit(group: &str, topic: &str, offsets: &[(i32, i64)]) {
 }
 
 /// The group's committed offsets as Kafka's own tool describes them.
-fn kafka_offsets(group: &str) -> Offsets {
+pub fn kafka_offsets(group: &str) -> Offsets {
     let out = kafka_tool(GROUPS, &["--bootstrap-server", &env().bootstrap, "--describe", "--group", group]);
     out.lines()
         .map(|l| l.split_whitespace().collect::<Vec<_>>())
@@ -129,12 +129,12 @@ fn kdeck_plan(ops: &Ops, group: &str, args: &[&str]) -> Offsets {
         .collect()
 }
 
-fn expect(topic: &str, offsets: &[i64]) -> Offsets {
+pub fn expect(topic: &str, offsets: &[i64]) -> Offsets {
     offsets.iter().enumerate().map(|(p, o)| ((topic.to_string(), p as i64), *o)).collect()
 }
 
 /// A new topic of `partitions` partitions (RF 3) with `messages` spread over them.
-fn filled_topic(prefix: &str, partitions: i32, messages: usize) -> String {
+pub fn filled_topic(prefix: &str, partitions: i32, messages: usize) -> String {
     let topic = unique(prefix);
     data::create_topic(&topic, partitions, 3);
     data::produce(&topic, messages, partitions);
