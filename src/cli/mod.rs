@@ -6,6 +6,7 @@ pub mod describe;
 pub mod elect;
 pub mod groups;
 pub mod lag;
+pub mod msk;
 pub mod mutate;
 pub mod output;
 pub mod reassign;
@@ -62,6 +63,18 @@ pub struct Global {
     /// Check mutations (with the broker's validate-only mode where it has one) without changing anything
     #[arg(long, global = true)]
     pub dry_run: bool,
+    /// AWS MSK cluster (name or ARN) to connect to; its bootstrap comes from the AWS API
+    #[arg(long, value_name = "CLUSTER", global = true)]
+    pub msk: Option<String>,
+    /// Which of the MSK cluster's authentications (default: iam, then tls, plaintext, scram)
+    #[arg(long, value_enum, global = true)]
+    pub auth: Option<crate::config::msk::MskAuth>,
+    /// AWS region for MSK (default: AWS_REGION, the AWS profile's region)
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// AWS profile for MSK discovery and IAM (default: AWS_PROFILE, else "default")
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
     /// Console: how often to refresh, e.g. 5s
     #[arg(long, value_parser = parse_duration, default_value = "5s", global = true)]
     pub refresh: Duration,
@@ -115,6 +128,9 @@ pub enum Command {
         #[arg(short = 'y', long)]
         yes: bool,
     },
+    /// AWS MSK: list the region's clusters, show a cluster's bootstrap strings
+    #[command(subcommand)]
+    Msk(msk::MskCommand),
     /// Local 3-broker cluster + sample topics + moving load + the console
     Demo {
         /// Messages per second the demo producer writes
@@ -148,13 +164,16 @@ impl Global {
             cluster: self.cluster.clone(),
             config_file: self.config.clone(),
             timeout: self.timeout,
+            msk: self.msk.clone(),
+            auth: self.auth,
+            aws: crate::config::msk::AwsOptions { region: self.region.clone(), profile: self.profile.clone(), timeout: None },
         }
     }
 }
 
 /// The console on the cluster the options name.
 pub async fn run_tui(global: &Global) -> anyhow::Result<()> {
-    let resolved = config::resolve(&global.connect_args())?;
+    let resolved = config::resolve(&global.connect_args()).await?;
     let read_only = global.read_only || resolved.read_only;
     console(global, resolved.name.clone(), resolved.client, read_only).await
 }
@@ -197,7 +216,11 @@ pub async fn run_demo(global: &Global, rate: u32) -> anyhow::Result<()> {
 
 /// Runs one subcommand and returns what to print.
 pub async fn run(global: &Global, command: &Command) -> anyhow::Result<String> {
-    let resolved = config::resolve(&global.connect_args())?;
+    if let Command::Msk(cmd) = command {
+        // the AWS API only: no Kafka connection to resolve
+        return msk::run(global, cmd).await;
+    }
+    let resolved = config::resolve(&global.connect_args()).await?;
     // mutating commands connect themselves: read-only refuses before any connection
     let connect = || Client::connect(resolved.client.clone());
     let f = global.output;
@@ -212,6 +235,7 @@ pub async fn run(global: &Global, command: &Command) -> anyhow::Result<String> {
         Command::Reassign(cmd) => reassign::run(global, &resolved, cmd).await,
         Command::Throttles(cmd) => throttles::run(global, &resolved, cmd).await,
         Command::ElectLeaders { topics, kind, yes, .. } => elect::run(global, &resolved, topics, *kind, *yes).await,
+        Command::Msk(cmd) => msk::run(global, cmd).await,
         Command::Demo { rate } => run_demo(global, *rate).await.map(|_| String::new()),
     }
 }

@@ -45,7 +45,7 @@ fn read_last(
     count: usize,
     timeout: Duration,
 ) -> anyhow::Result<Vec<PeekMessage>> {
-    let consumer: BaseConsumer = cfg
+    let consumer: BaseConsumer<super::DataContext> = cfg
         .create(&[
             ("enable.auto.commit", "false"),
             ("enable.auto.offset.store", "false"),
@@ -55,6 +55,10 @@ fn read_last(
             ("group.id", PEEK_GROUP),
         ])
         .context("creating the peek consumer")?;
+    if cfg.needs_token_poll() {
+        // nothing is assigned yet: this poll only hands librdkafka its OAUTHBEARER token
+        let _ = consumer.poll(Duration::ZERO);
+    }
     let (low, high) = consumer
         .fetch_watermarks(topic, partition, timeout)
         .with_context(|| format!("offsets of {topic}/{partition}"))?;

@@ -32,7 +32,7 @@ pub fn sample_keys(
     per_partition: i64,
     timeout: Duration,
 ) -> Result<KeySample, String> {
-    let consumer: BaseConsumer = cfg
+    let consumer: BaseConsumer<super::DataContext> = cfg
         .create(&[
             ("enable.auto.commit", "false"),
             ("enable.auto.offset.store", "false"),
@@ -41,6 +41,10 @@ pub fn sample_keys(
             ("group.id", super::peek::PEEK_GROUP),
         ])
         .map_err(|e| format!("cannot create a consumer: {e:#}"))?;
+    if cfg.needs_token_poll() {
+        // nothing is assigned yet: this poll only hands librdkafka its OAUTHBEARER token
+        let _ = consumer.poll(Duration::ZERO);
+    }
     let mut tpl = TopicPartitionList::new();
     for p in partitions {
         tpl.add_partition_offset(topic, *p, Offset::OffsetTail(per_partition)).map_err(|e| e.to_string())?;

@@ -7,6 +7,7 @@ pub mod client;
 pub mod conn;
 pub mod error;
 pub mod frame;
+pub mod msk_iam;
 pub mod proto;
 pub mod quorum;
 pub mod reassign;
@@ -16,4 +17,4 @@ pub mod security;
 
 pub use client::{BrokerAddr, Client, ClientConfig, Target};
 pub use error::{KafkaError, Result};
-pub use security::{PemSource, SaslMechanism, TlsOptions, TokenProvider};
+pub use security::{PemSource, SaslMechanism, TlsOptions, TokenKind, TokenProvider};
