@@ -166,7 +166,11 @@ impl Global {
             timeout: self.timeout,
             msk: self.msk.clone(),
             auth: self.auth,
-            aws: crate::config::msk::AwsOptions { region: self.region.clone(), profile: self.profile.clone(), timeout: None },
+            aws: crate::config::msk::AwsOptions {
+                region: self.region.clone(),
+                profile: self.profile.clone(),
+                timeout: None,
+            },
         }
     }
 }

@@ -162,9 +162,8 @@ impl Settings {
     /// setup (`sasl.mechanism=AWS_MSK_IAM`, or OAUTHBEARER with the aws-msk-iam-auth callback
     /// handler). kdeck speaks OAUTHBEARER with the signed token for both.
     pub fn msk_iam(&self) -> bool {
-        let sasl_protocol = self
-            .get(&["security.protocol"])
-            .is_some_and(|(_, s)| s.value.to_ascii_uppercase().starts_with("SASL_"));
+        let sasl_protocol =
+            self.get(&["security.protocol"]).is_some_and(|(_, s)| s.value.to_ascii_uppercase().starts_with("SASL_"));
         let mechanism = self.get(&["sasl.mechanism", "sasl.mechanisms"]).map(|(_, s)| s.value.to_ascii_uppercase());
         let msk_handler = self
             .get(&["sasl.login.callback.handler.class"])

@@ -156,9 +156,9 @@ pub async fn resolve(args: &ConnectArgs) -> Result<Resolved, ConfigError> {
             }
         };
         let region = config.region().map(|r| r.to_string()).unwrap_or_default();
-        let credentials = config.credentials_provider().ok_or_else(|| {
-            ConfigError::Other("MSK IAM: the AWS configuration has no credentials provider".into())
-        })?;
+        let credentials = config
+            .credentials_provider()
+            .ok_or_else(|| ConfigError::Other("MSK IAM: the AWS configuration has no credentials provider".into()))?;
         let tokens = IamTokens::start(credentials, &region).await.map_err(|e| ConfigError::Other(e.to_string()))?;
         client.sasl = Some(SaslMechanism::OAuthBearer(Arc::new(tokens)));
     }

@@ -126,7 +126,10 @@ pub async fn sdk_config(opts: &AwsOptions) -> Result<SdkConfig, MskError> {
     }
     if let Some(t) = opts.timeout {
         loader = loader.timeout_config(
-            aws_config::timeout::TimeoutConfig::builder().connect_timeout(t.min(Duration::from_secs(5))).operation_timeout(t).build(),
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(t.min(Duration::from_secs(5)))
+                .operation_timeout(t)
+                .build(),
         );
     }
     let config = loader.load().await;
@@ -165,10 +168,16 @@ fn describe(c: &Cluster) -> MskCluster {
     let (kind, kafka_version, brokers, subnets) = match c.cluster_type() {
         Some(ClusterType::Serverless) => {
             let s = c.serverless();
-            if s.and_then(|s| s.client_authentication()).and_then(|a| a.sasl()).and_then(|s| s.iam()).is_some_and(|i| i.enabled() == Some(true)) {
+            if s.and_then(|s| s.client_authentication())
+                .and_then(|a| a.sasl())
+                .and_then(|s| s.iam())
+                .is_some_and(|i| i.enabled() == Some(true))
+            {
                 auth.push("iam".to_string());
             }
-            let subnets = s.map(|s| s.vpc_configs().iter().flat_map(|v| v.subnet_ids().iter().cloned()).collect()).unwrap_or_default();
+            let subnets = s
+                .map(|s| s.vpc_configs().iter().flat_map(|v| v.subnet_ids().iter().cloned()).collect())
+                .unwrap_or_default();
             ("serverless", None, None, subnets)
         }
         _ => {
@@ -187,8 +196,10 @@ fn describe(c: &Cluster) -> MskCluster {
             if ca.and_then(|a| a.unauthenticated()).is_some_and(|u| u.enabled() == Some(true)) {
                 auth.push("unauthenticated".into());
             }
-            let version = p.and_then(|p| p.current_broker_software_info()).and_then(|s| s.kafka_version()).map(str::to_string);
-            let subnets = p.and_then(|p| p.broker_node_group_info()).map(|b| b.client_subnets().to_vec()).unwrap_or_default();
+            let version =
+                p.and_then(|p| p.current_broker_software_info()).and_then(|s| s.kafka_version()).map(str::to_string);
+            let subnets =
+                p.and_then(|p| p.broker_node_group_info()).map(|b| b.client_subnets().to_vec()).unwrap_or_default();
             ("provisioned", version, p.and_then(|p| p.number_of_broker_nodes()), subnets)
         }
     };
@@ -229,14 +240,15 @@ pub async fn find_cluster(config: &SdkConfig, cluster: &str) -> Result<(String, 
 pub async fn bootstraps(config: &SdkConfig, cluster: &str) -> Result<Bootstraps, MskError> {
     let (arn, name) = find_cluster(config, cluster).await?;
     let client = aws_sdk_kafka::Client::new(config);
-    let out = client.get_bootstrap_brokers().cluster_arn(&arn).send().await.map_err(|e| match e.as_service_error() {
-        Some(s) if s.code() == Some("NotFoundException") => MskError::NotFound {
-            cluster: cluster.to_string(),
-            region: region_of(config),
-            known: "GetBootstrapBrokers says it does not exist".into(),
-        },
-        _ => api_error("GetBootstrapBrokers", config, e),
-    })?;
+    let out =
+        client.get_bootstrap_brokers().cluster_arn(&arn).send().await.map_err(|e| match e.as_service_error() {
+            Some(s) if s.code() == Some("NotFoundException") => MskError::NotFound {
+                cluster: cluster.to_string(),
+                region: region_of(config),
+                known: "GetBootstrapBrokers says it does not exist".into(),
+            },
+            _ => api_error("GetBootstrapBrokers", config, e),
+        })?;
     let candidates = [
         ("vpc", MskAuth::Iam, out.bootstrap_broker_string_sasl_iam()),
         ("vpc", MskAuth::Scram, out.bootstrap_broker_string_sasl_scram()),
@@ -314,10 +326,12 @@ where
                 "AccessDeniedException" | "AccessDenied" | "ForbiddenException" => {
                     MskError::AccessDenied { action, region, message }
                 }
-                "UnrecognizedClientException" | "InvalidSignatureException" | "ExpiredTokenException"
-                | "UnauthorizedException" | "InvalidClientTokenId" | "SignatureDoesNotMatch" => {
-                    MskError::BadCredentials { region, message: format!("{code}: {message}") }
-                }
+                "UnrecognizedClientException"
+                | "InvalidSignatureException"
+                | "ExpiredTokenException"
+                | "UnauthorizedException"
+                | "InvalidClientTokenId"
+                | "SignatureDoesNotMatch" => MskError::BadCredentials { region, message: format!("{code}: {message}") },
                 _ => MskError::Api { action, region, message: format!("{code}: {message}") },
             }
         }
@@ -358,8 +372,14 @@ mod tests {
 
     #[test]
     fn region_from_broker_names() {
-        assert_eq!(region_of_host("b-1.orders.abc123.c2.kafka.eu-west-1.amazonaws.com:9098").as_deref(), Some("eu-west-1"));
-        assert_eq!(region_of_host("boot-abc.c1.kafka-serverless.us-east-2.amazonaws.com:9098").as_deref(), Some("us-east-2"));
+        assert_eq!(
+            region_of_host("b-1.orders.abc123.c2.kafka.eu-west-1.amazonaws.com:9098").as_deref(),
+            Some("eu-west-1")
+        );
+        assert_eq!(
+            region_of_host("boot-abc.c1.kafka-serverless.us-east-2.amazonaws.com:9098").as_deref(),
+            Some("us-east-2")
+        );
         assert_eq!(region_of_host("127.0.0.1:9098"), None);
     }
 

@@ -113,7 +113,8 @@ impl DataConfig {
         for (k, v) in extra {
             c.set(*k, *v);
         }
-        c.create_with_context(DataContext { oauth: self.oauth.clone() }).map_err(|e| anyhow::anyhow!("{}", self.scrub(&e)))
+        c.create_with_context(DataContext { oauth: self.oauth.clone() })
+            .map_err(|e| anyhow::anyhow!("{}", self.scrub(&e)))
     }
 
     /// Whether librdkafka needs a poll before anything else, to fetch its first OAUTHBEARER token

@@ -255,7 +255,10 @@ mod tests {
 
     #[test]
     fn debug_shows_no_secret() {
-        let t = IamTokens::fixed(Credentials::new("AKIDDEBUG", "s3cr3t-debug", Some("tok3n".into()), None, "t"), "eu-west-1");
+        let t = IamTokens::fixed(
+            Credentials::new("AKIDDEBUG", "s3cr3t-debug", Some("tok3n".into()), None, "t"),
+            "eu-west-1",
+        );
         let shown = format!("{t:?}");
         assert_eq!(shown, "MSK IAM (eu-west-1)");
     }

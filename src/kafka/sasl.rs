@@ -126,7 +126,12 @@ fn oauth_hint(kind: TokenKind, reason: &str) -> String {
     }
 }
 
-async fn send_step(hs: &mut Handshake<'_>, version: i16, bytes: Vec<u8>, mech: &str) -> Result<SaslAuthenticateResponse> {
+async fn send_step(
+    hs: &mut Handshake<'_>,
+    version: i16,
+    bytes: Vec<u8>,
+    mech: &str,
+) -> Result<SaslAuthenticateResponse> {
     let resp = hs.roundtrip(&SaslAuthenticateRequest::default().with_auth_bytes(Bytes::from(bytes)), version).await?;
     if resp.error_code != 0 {
         let detail =

@@ -98,13 +98,20 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<Seen>>, iam: &str, plain: &str) {
 fn scope(authorization: &str) -> Option<(String, String)> {
     let credential = authorization.split("Credential=").nth(1)?.split(',').next()?;
     let parts: Vec<&str> = credential.split('/').collect();
-    (authorization.starts_with("AWS4-HMAC-SHA256 ") && parts.len() == 5 && parts[3] == "kafka" && parts[4] == "aws4_request")
+    (authorization.starts_with("AWS4-HMAC-SHA256 ")
+        && parts.len() == 5
+        && parts[3] == "kafka"
+        && parts[4] == "aws4_request")
         .then(|| (parts[0].to_string(), parts[2].to_string()))
 }
 
 fn answer(path: &str, authorization: &str, iam: &str, plain: &str) -> (&'static str, Option<&'static str>, String) {
     let Some((key, region)) = scope(authorization) else {
-        return ("403 Forbidden", Some("MissingAuthenticationTokenException"), r#"{"message":"Missing Authentication Token"}"#.into());
+        return (
+            "403 Forbidden",
+            Some("MissingAuthenticationTokenException"),
+            r#"{"message":"Missing Authentication Token"}"#.into(),
+        );
     };
     let (route, query) = path.split_once('?').unwrap_or((path, ""));
     let action = if route == "/api/v2/clusters" { "ListClustersV2" } else { "GetBootstrapBrokers" };
@@ -120,7 +127,11 @@ fn answer(path: &str, authorization: &str, iam: &str, plain: &str) -> (&'static 
         return if query.contains("nextToken=page-2") {
             ("200 OK", None, serde_json::json!({ "clusterInfoList": [serverless()] }).to_string())
         } else {
-            ("200 OK", None, serde_json::json!({ "clusterInfoList": [provisioned()], "nextToken": "page-2" }).to_string())
+            (
+                "200 OK",
+                None,
+                serde_json::json!({ "clusterInfoList": [provisioned()], "nextToken": "page-2" }).to_string(),
+            )
         };
     }
     if let Some(rest) = route.strip_prefix("/v1/clusters/") {
@@ -145,7 +156,11 @@ fn answer(path: &str, authorization: &str, iam: &str, plain: &str) -> (&'static 
                 serde_json::json!({ "bootstrapBrokerStringSaslIam": "boot-abcd1234.c1.kafka-serverless.eu-west-1.amazonaws.com:9098" }).to_string(),
             );
         }
-        return ("404 Not Found", Some("NotFoundException"), r#"{"message":"The specified cluster was not found."}"#.into());
+        return (
+            "404 Not Found",
+            Some("NotFoundException"),
+            r#"{"message":"The specified cluster was not found."}"#.into(),
+        );
     }
     ("404 Not Found", Some("UnknownOperationException"), "{}".into())
 }

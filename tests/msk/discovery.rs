@@ -89,9 +89,18 @@ fn msk_list_follows_both_pages_and_shows_provisioned_and_serverless() {
     );
     let table = ok(&kdeck_aws(KEY, Some(REGION), &["msk", "list"]));
     let lines: Vec<&str> = table.lines().collect();
-    assert_eq!(lines[0].split_whitespace().collect::<Vec<_>>(), ["NAME", "STATE", "TYPE", "VERSION", "BROKERS", "SUBNETS", "AUTH", "ARN"]);
-    assert_eq!(lines[1].split_whitespace().take(7).collect::<Vec<_>>(), ["orders-prod", "ACTIVE", "provisioned", "3.6.0", "3", "3", "iam,scram"]);
-    assert_eq!(lines[2].split_whitespace().take(7).collect::<Vec<_>>(), ["clicks-serverless", "ACTIVE", "serverless", "-", "-", "2", "iam"]);
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        ["NAME", "STATE", "TYPE", "VERSION", "BROKERS", "SUBNETS", "AUTH", "ARN"]
+    );
+    assert_eq!(
+        lines[1].split_whitespace().take(7).collect::<Vec<_>>(),
+        ["orders-prod", "ACTIVE", "provisioned", "3.6.0", "3", "3", "iam,scram"]
+    );
+    assert_eq!(
+        lines[2].split_whitespace().take(7).collect::<Vec<_>>(),
+        ["clicks-serverless", "ACTIVE", "serverless", "-", "-", "2", "iam"]
+    );
     assert_eq!(lines[3], "2 clusters in eu-west-1");
 
     // the SDK followed nextToken, signing for service kafka in the region with the env key (other
@@ -110,7 +119,8 @@ fn msk_list_follows_both_pages_and_shows_provisioned_and_serverless() {
 #[test]
 fn msk_bootstrap_lists_every_string_and_the_one_kdeck_picks() {
     let json: serde_json::Value =
-        serde_json::from_str(&ok(&kdeck_aws(KEY, Some(REGION), &["msk", "bootstrap", "orders-prod", "-o", "json"]))).unwrap();
+        serde_json::from_str(&ok(&kdeck_aws(KEY, Some(REGION), &["msk", "bootstrap", "orders-prod", "-o", "json"])))
+            .unwrap();
     let iam = serde_json::json!({"network": "vpc", "auth": "iam", "servers": IAM_BOOTSTRAP});
     assert_eq!(
         json,
@@ -133,8 +143,12 @@ fn msk_bootstrap_lists_every_string_and_the_one_kdeck_picks() {
         table.lines().last().unwrap(),
         format!("kdeck --msk orders-prod connects with: {PLAINTEXT_BOOTSTRAP} (plaintext, vpc)")
     );
-    let serverless: serde_json::Value =
-        serde_json::from_str(&ok(&kdeck_aws(KEY, Some(REGION), &["msk", "bootstrap", "clicks-serverless", "-o", "json"]))).unwrap();
+    let serverless: serde_json::Value = serde_json::from_str(&ok(&kdeck_aws(
+        KEY,
+        Some(REGION),
+        &["msk", "bootstrap", "clicks-serverless", "-o", "json"],
+    )))
+    .unwrap();
     assert_eq!(serverless["chosen"]["servers"], "boot-abcd1234.c1.kafka-serverless.eu-west-1.amazonaws.com:9098");
     let none = kdeck_aws(KEY, Some(REGION), &["msk", "bootstrap", "clicks-serverless", "--auth", "tls"]);
     assert_eq!(
@@ -154,7 +168,11 @@ fn aws_errors_say_what_is_wrong_and_what_to_do() {
     let arn = aws_api::arn("orders-prod", "5b3c1d2e-0f9a-4b8c-9d7e-6a5b4c3d2e1f-2");
     let e = failed(&kdeck_aws(Some((DENIED_KEY, "whatever")), Some(REGION), &["msk", "bootstrap", &arn]));
     assert!(e.starts_with("error: access denied calling MSK GetBootstrapBrokers in eu-west-1: "), "{e}");
-    assert!(e.trim_end().ends_with("(the IAM identity needs kafka:GetBootstrapBrokers — note kafka:*, not kafka-cluster:*)"), "{e}");
+    assert!(
+        e.trim_end()
+            .ends_with("(the IAM identity needs kafka:GetBootstrapBrokers — note kafka:*, not kafka-cluster:*)"),
+        "{e}"
+    );
 
     // no credentials anywhere in the chain (env, files, SSO, process, instance metadata disabled)
     let e = failed(&kdeck_aws(None, Some(REGION), &["msk", "list"]));
@@ -167,7 +185,10 @@ fn aws_errors_say_what_is_wrong_and_what_to_do() {
 
     // the wrong region: MSK there has no such cluster (the stand-in answers per signed region)
     let e = failed(&kdeck_aws(KEY, Some(REGION), &["--region", "us-east-2", "msk", "bootstrap", "orders-prod"]));
-    assert_eq!(e.trim_end(), "error: no MSK cluster \"orders-prod\" in us-east-2 (the region has no clusters; wrong --region?)");
+    assert_eq!(
+        e.trim_end(),
+        "error: no MSK cluster \"orders-prod\" in us-east-2 (the region has no clusters; wrong --region?)"
+    );
     let e = failed(&kdeck_aws(KEY, Some(REGION), &["msk", "bootstrap", "orders-staging"]));
     assert_eq!(
         e.trim_end(),
@@ -195,11 +216,17 @@ fn msk_in_config_toml_and_on_the_command_line_connect_to_the_picked_bootstrap() 
     // the profile picks plaintext: the stand-in's plaintext string is the local test cluster
     let cfg = config_file("[clusters.orders]\nmsk = \"orders-prod\"\nregion = \"eu-west-1\"\nauth = \"plaintext\"\n");
     let cfg = cfg.to_str().unwrap();
-    let via_profile: serde_json::Value =
-        serde_json::from_str(&ok(&kdeck_aws(KEY, None, &["--config", cfg, "--cluster", "orders", "brokers", "-o", "json"]))).unwrap();
+    let via_profile: serde_json::Value = serde_json::from_str(&ok(&kdeck_aws(
+        KEY,
+        None,
+        &["--config", cfg, "--cluster", "orders", "brokers", "-o", "json"],
+    )))
+    .unwrap();
     let direct: serde_json::Value =
-        serde_json::from_str(&ok(&kdeck_aws(KEY, None, &["-b", PLAINTEXT_BOOTSTRAP, "brokers", "-o", "json"]))).unwrap();
-    let ids = |v: &serde_json::Value| v.as_array().unwrap().iter().map(|b| b["id"].as_i64().unwrap()).collect::<Vec<_>>();
+        serde_json::from_str(&ok(&kdeck_aws(KEY, None, &["-b", PLAINTEXT_BOOTSTRAP, "brokers", "-o", "json"])))
+            .unwrap();
+    let ids =
+        |v: &serde_json::Value| v.as_array().unwrap().iter().map(|b| b["id"].as_i64().unwrap()).collect::<Vec<_>>();
     assert_eq!(ids(&via_profile), vec![1, 2, 3]);
     assert_eq!(ids(&via_profile), ids(&direct));
     // the same from the command line; a bad auth in the profile is named
@@ -211,7 +238,8 @@ fn msk_in_config_toml_and_on_the_command_line_connect_to_the_picked_bootstrap() 
     .unwrap();
     assert_eq!(ids(&brokers), vec![1, 2, 3]);
     let bad = config_file("[clusters.orders]\nmsk = \"orders-prod\"\nauth = \"kerberos\"\n");
-    let e = failed(&kdeck_aws(KEY, Some(REGION), &["--config", bad.to_str().unwrap(), "--cluster", "orders", "topics"]));
+    let e =
+        failed(&kdeck_aws(KEY, Some(REGION), &["--config", bad.to_str().unwrap(), "--cluster", "orders", "topics"]));
     assert_eq!(
         e.trim_end(),
         format!("error: {} [clusters.orders]: auth = \"kerberos\": use iam, scram, tls or plaintext", bad.display())

@@ -63,12 +63,25 @@ fn topic_with_messages(count: usize) -> String {
     crate::support::java_tool(
         &classpath(),
         "org.apache.kafka.tools.TopicCommand",
-        &["--bootstrap-server", PLAINTEXT, "--create", "--topic", &topic, "--partitions", "2", "--replication-factor", "1"],
+        &[
+            "--bootstrap-server",
+            PLAINTEXT,
+            "--create",
+            "--topic",
+            &topic,
+            "--partitions",
+            "2",
+            "--replication-factor",
+            "1",
+        ],
     );
     let producer: ThreadedProducer<DefaultProducerContext> =
         rdkafka::ClientConfig::new().set("bootstrap.servers", PLAINTEXT).create().unwrap();
     for i in 0..count {
-        crate::support::send(&producer, BaseRecord::to(&topic).partition(0).key(&format!("k{i}")).payload(&format!("v{i}")));
+        crate::support::send(
+            &producer,
+            BaseRecord::to(&topic).partition(0).key(&format!("k{i}")).payload(&format!("v{i}")),
+        );
     }
     rdkafka::producer::Producer::flush(&producer, Duration::from_secs(30)).unwrap();
     topic
@@ -99,10 +112,19 @@ fn msk_cluster_over_iam_lists_topics_and_peeks_messages() {
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let topics: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let row = topics.as_array().unwrap().iter().find(|t| t["name"] == topic.as_str()).unwrap_or_else(|| panic!("{topic} in {topics}"));
+    let row = topics
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == topic.as_str())
+        .unwrap_or_else(|| panic!("{topic} in {topics}"));
     assert_eq!(row["partitions"], 2);
     // the oracle: Kafka's own tool over PLAINTEXT sees the same topics
-    let listed = crate::support::java_tool(&classpath(), "org.apache.kafka.tools.TopicCommand", &["--bootstrap-server", PLAINTEXT, "--list"]);
+    let listed = crate::support::java_tool(
+        &classpath(),
+        "org.apache.kafka.tools.TopicCommand",
+        &["--bootstrap-server", PLAINTEXT, "--list"],
+    );
     let mut ours: Vec<&str> = topics.as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
     let mut theirs: Vec<&str> = listed.lines().filter(|t| !t.starts_with("__")).collect();
     ours.sort_unstable();
@@ -114,10 +136,22 @@ fn msk_cluster_over_iam_lists_topics_and_peeks_messages() {
         Some((ACCESS_KEY, SECRET)),
         None,
         &[
-            "-b", IAM_BOOTSTRAP, "--region", REGION,
-            "-X", "security.protocol=SASL_SSL", "-X", "sasl.mechanism=AWS_MSK_IAM",
-            "-X", "sasl.jaas.config=software.amazon.msk.auth.iam.IAMLoginModule required;",
-            "-X", &format!("ssl.ca.location={ca}"), "describe", &topic, "-o", "json",
+            "-b",
+            IAM_BOOTSTRAP,
+            "--region",
+            REGION,
+            "-X",
+            "security.protocol=SASL_SSL",
+            "-X",
+            "sasl.mechanism=AWS_MSK_IAM",
+            "-X",
+            "sasl.jaas.config=software.amazon.msk.auth.iam.IAMLoginModule required;",
+            "-X",
+            &format!("ssl.ca.location={ca}"),
+            "describe",
+            &topic,
+            "-o",
+            "json",
         ],
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -128,7 +162,8 @@ fn msk_cluster_over_iam_lists_topics_and_peeks_messages() {
     let cfg = iam_config(ca, Arc::new(test_tokens()));
     let data = kdeck::data::DataConfig::from_client(&cfg).unwrap();
     let messages = kdeck::data::peek(&data, &topic, 0, 3, Duration::from_secs(20)).unwrap();
-    let got: Vec<(Option<String>, Option<String>)> = messages.iter().map(|m| (m.key.clone(), m.value.clone())).collect();
+    let got: Vec<(Option<String>, Option<String>)> =
+        messages.iter().map(|m| (m.key.clone(), m.value.clone())).collect();
     assert_eq!(
         got,
         vec![
@@ -138,6 +173,9 @@ fn msk_cluster_over_iam_lists_topics_and_peeks_messages() {
         ]
     );
 }
+
+/// Makes a token (one the broker must refuse).
+type MakeToken = fn() -> String;
 
 /// Hands out a token the broker must refuse.
 struct Bad(fn() -> String);
@@ -159,9 +197,15 @@ fn tampered_expired_and_wrongly_signed_tokens_are_refused_in_words() {
     let ca = iam_broker();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let creds = || Credentials::new(ACCESS_KEY, SECRET, None, None, "test");
-    let cases: [(&str, fn() -> String); 3] = [
+    let cases: [(&str, MakeToken); 3] = [
         ("tampered", || {
-            let t = msk_iam::token(&Credentials::new(ACCESS_KEY, SECRET, None, None, "t"), REGION, SystemTime::now(), "kdeck-test").unwrap();
+            let t = msk_iam::token(
+                &Credentials::new(ACCESS_KEY, SECRET, None, None, "t"),
+                REGION,
+                SystemTime::now(),
+                "kdeck-test",
+            )
+            .unwrap();
             let url = crate::token::decode(&t).replace("X-Amz-Expires=900", "X-Amz-Expires=899");
             base64url(url.as_bytes())
         }),
@@ -170,14 +214,23 @@ fn tampered_expired_and_wrongly_signed_tokens_are_refused_in_words() {
             msk_iam::token(&Credentials::new(ACCESS_KEY, SECRET, None, None, "t"), REGION, at, "kdeck-test").unwrap()
         }),
         ("other region", || {
-            msk_iam::token(&Credentials::new(ACCESS_KEY, SECRET, None, None, "t"), "us-east-1", SystemTime::now(), "kdeck-test").unwrap()
+            msk_iam::token(
+                &Credentials::new(ACCESS_KEY, SECRET, None, None, "t"),
+                "us-east-1",
+                SystemTime::now(),
+                "kdeck-test",
+            )
+            .unwrap()
         }),
     ];
     let _ = creds;
     let log = broker_log();
     let before = std::fs::read_to_string(&log).unwrap_or_default().len();
     for (what, make) in cases {
-        let err = rt.block_on(Client::connect(iam_config(ca, Arc::new(Bad(make))))).err().unwrap_or_else(|| panic!("{what} accepted"));
+        let err = rt
+            .block_on(Client::connect(iam_config(ca, Arc::new(Bad(make)))))
+            .err()
+            .unwrap_or_else(|| panic!("{what} accepted"));
         let text = format!("{err:#}");
         assert!(text.contains(REFUSED) && text.ends_with(HINT), "{what}: {text}");
     }

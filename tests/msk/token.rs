@@ -41,7 +41,8 @@ fn token_matches_aws_python_signer_byte_for_byte() {
             "vectors",
         );
         let at = signing_time(v["signing_time"].as_str().unwrap());
-        let ours = msk_iam::token(&creds, v["region"].as_str().unwrap(), at, v["user_agent"].as_str().unwrap()).unwrap();
+        let ours =
+            msk_iam::token(&creds, v["region"].as_str().unwrap(), at, v["user_agent"].as_str().unwrap()).unwrap();
         assert_eq!(ours, v["token"].as_str().unwrap(), "{}", v["name"]);
         // the signer's expiry is the signing time + 900 s
         let expiry = at + msk_iam::TOKEN_LIFETIME;
