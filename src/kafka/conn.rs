@@ -258,7 +258,7 @@ mod tests {
     #[test]
     fn connections_retire_before_their_session_ends() {
         let s = Duration::from_secs;
-        assert_eq!(retire_after(s(900), s(15)), s(885));
+        assert_eq!(retire_after(s(900), s(15)), s(810));
         assert_eq!(retire_after(s(100), s(15)), s(85));
         assert_eq!(retire_after(s(20), s(15)), s(10));
     }
