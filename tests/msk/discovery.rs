@@ -26,6 +26,11 @@ pub fn root() -> &'static Path {
 /// kdeck with an AWS environment of its own: env credentials (or none), the stand-in as the MSK
 /// endpoint, a HOME without ~/.aws, no instance metadata (never leaves loopback).
 pub fn kdeck_aws(key: Option<(&str, &str)>, region: Option<&str>, args: &[&str]) -> Output {
+    kdeck_aws_env(key, region, &[], args)
+}
+
+/// [`kdeck_aws`] with more environment variables (KDECK_LOG, AWS_SESSION_TOKEN, …).
+pub fn kdeck_aws_env(key: Option<(&str, &str)>, region: Option<&str>, env: &[(&str, &str)], args: &[&str]) -> Output {
     let home = std::env::temp_dir().join("kdeck-msk-test-home");
     std::fs::create_dir_all(&home).unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kdeck"));
@@ -43,6 +48,7 @@ pub fn kdeck_aws(key: Option<(&str, &str)>, region: Option<&str>, args: &[&str])
     if let Some(r) = region {
         cmd.env("AWS_REGION", r);
     }
+    cmd.envs(env.iter().copied());
     cmd.output().unwrap()
 }
 

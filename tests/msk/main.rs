@@ -12,4 +12,5 @@ mod aws_api;
 mod deps;
 mod discovery;
 mod iam;
+mod secrets;
 mod token;
