@@ -6,7 +6,15 @@ use super::backend::PeekMessage;
 use crate::cluster::Snapshot;
 use crate::ops::{ConfigView, Mutation, Outcome, Preview};
 
-/// Out: what the UI asks the worker for. The UI keeps at most one of each kind in flight.
+/// What the worker read for a pane that holds its own data rather than reading the snapshot.
+#[derive(Clone, Debug)]
+pub enum Loaded {
+    Messages(Vec<PeekMessage>),
+    Configs(Vec<ConfigView>),
+}
+
+/// Out: what the UI asks the worker for. The UI keeps at most one of each [`Job`] kind in flight
+/// (`jobs::Jobs`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Request {
     /// Load a fresh snapshot.
@@ -28,30 +36,50 @@ pub enum Request {
 #[derive(Clone, Debug)]
 pub enum Event {
     /// A refresh finished (or failed), and how long it took.
-    Snapshot {
-        result: Result<Box<Snapshot>, String>,
-        took: Duration,
-    },
-    Peeked {
-        topic: String,
-        partition: i32,
-        result: Result<Vec<PeekMessage>, String>,
-    },
+    Snapshot { result: Result<Box<Snapshot>, String>, took: Duration },
+    /// A request for a pane's own data (peek, configs) was answered: `request` as asked, so the
+    /// app gives the data to the pane that still needs exactly that.
+    Loaded { request: Request, result: Result<Loaded, String> },
     /// A [`Request::Prepare`] finished: the preview to confirm, or why the change cannot be made.
     /// `request` is the mutation as asked, so a late answer can be matched (or dropped).
-    Prepared {
-        request: Mutation,
-        result: Result<Box<Preview>, String>,
-    },
+    Prepared { request: Mutation, result: Result<Box<Preview>, String> },
     /// A [`Request::Apply`] finished (applied or dry run), or failed.
-    Applied {
-        mutation: Mutation,
-        result: Result<Box<Outcome>, String>,
-    },
-    Configs {
-        topic: String,
-        result: Result<Vec<ConfigView>, String>,
-    },
+    Applied { mutation: Mutation, result: Result<Box<Outcome>, String> },
     /// A [`Request::Decline`] was written to the audit log.
     Declined,
+}
+
+/// The kinds of request that have a slot in `jobs::Jobs`: at most one of each is in flight, and
+/// one more waits (the newest) until it answers. A change (prepare, apply) is not a job: the change
+/// flow (`mode::Op`) holds it, one at a time. A new kind: its variant here, its [`Request`]
+/// variant and line in [`Request::job`], and its arm in the worker, which answers it with an
+/// [`Event`] whose [`Event::job`] names the kind ([`Event::Loaded`] for a pane's data).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Job {
+    Refresh,
+    Peek,
+    Configs,
+}
+
+impl Request {
+    /// Its slot, if it has one.
+    pub fn job(&self) -> Option<Job> {
+        match self {
+            Request::Refresh => Some(Job::Refresh),
+            Request::Peek { .. } => Some(Job::Peek),
+            Request::Configs { .. } => Some(Job::Configs),
+            Request::Prepare(_) | Request::Apply(_) | Request::Decline(_) => None,
+        }
+    }
+}
+
+impl Event {
+    /// The slot this answer frees.
+    pub fn job(&self) -> Option<Job> {
+        match self {
+            Event::Snapshot { .. } => Some(Job::Refresh),
+            Event::Loaded { request, .. } => request.job(),
+            Event::Prepared { .. } | Event::Applied { .. } | Event::Declined => None,
+        }
+    }
 }

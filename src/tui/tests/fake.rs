@@ -1,0 +1,156 @@
+//! The one fake of the console tests, behind the [`ClusterBackend`] trait: it serves the fixture
+//! and answers changes with ops' own guard and pure preview functions.
+
+use futures::future::BoxFuture;
+
+use super::fixture::{config_entries, fixture};
+use crate::cluster::{Controller, Snapshot};
+use crate::kafka::admin_ops::{AlterOp, ConfigSource};
+use crate::ops::{self, AuditResult, ConfigDiff, ConfigView, Mutation, Outcome, Preview};
+use crate::tui::backend::{ClusterBackend, PeekMessage};
+
+/// Serves successive snapshots (lag growing), fixed peek results, and canned previews and
+/// outcomes for changes. Changes pass the real ops read-only guard (auditing to a temp file).
+pub(super) struct FakeBackend {
+    pub(super) calls: std::sync::atomic::AtomicI64,
+    pub(super) ops: ops::Context,
+    /// Every preview that reached apply.
+    pub(super) applied: std::sync::Mutex<Vec<Preview>>,
+    /// The controller the next snapshots report instead of the fixture's (broker 1).
+    pub(super) controller: std::sync::Mutex<Option<Controller>>,
+}
+impl FakeBackend {
+    /// What ops would answer on the fixture, built with ops' own pure preview functions so the
+    /// wording and the checks cannot drift (what stands in for the cluster: the fixture is the
+    /// snapshot, the broker's validate-only passes, sampling finds every message keyed).
+    fn canned(&self, m: Mutation) -> Result<Preview, String> {
+        let snap = fixture(0);
+        let err = |e: ops::OpsError| e.to_string();
+        match m {
+            Mutation::CreateTopic(t) => {
+                if snap.topic(&t.name).is_some() {
+                    return Err(err(ops::topics::already_exists(&t.name)));
+                }
+                Ok(ops::topics::create_preview(&self.ops, &t))
+            }
+            Mutation::DeleteTopic { topic } => ops::topics::delete_preview(&self.ops, &snap, &topic).map_err(err),
+            Mutation::AddPartitions { topic, to, assignment } => {
+                let growth = ops::partitions::plan_growth(&snap, &topic, to, &assignment).map_err(err)?;
+                let keyed = crate::data::sample::KeySample { sampled: 15, keyed: 15 };
+                Ok(ops::partitions::growth_preview(&self.ops, growth, Ok(keyed)))
+            }
+            Mutation::AlterConfigs { resource, changes } => {
+                let entries = config_entries();
+                let validation =
+                    format!("validated by the broker (IncrementalAlterConfigs on {resource}, validate-only)");
+                let mut p = Preview::of(
+                    &self.ops,
+                    Mutation::AlterConfigs { resource: resource.clone(), changes: changes.clone() },
+                    &validation,
+                    Vec::new(),
+                );
+                p.configs = changes
+                    .iter()
+                    .map(|c| {
+                        let cur = entries.iter().find(|e| e.name == c.key);
+                        // as ops: a deleted override falls back to the next synonym below the
+                        // topic's own value; with none known, the value is the default's (None)
+                        let (new, new_source) = match c.op {
+                            AlterOp::Delete => {
+                                let next = cur.and_then(|e| {
+                                    e.synonyms.iter().find(|s| s.source != ConfigSource::DynamicTopicConfig)
+                                });
+                                (
+                                    next.and_then(|s| s.value.clone()),
+                                    Some(next.map(|s| s.source.kind()).unwrap_or("default")),
+                                )
+                            }
+                            _ => (c.value.clone(), Some("dynamic")),
+                        };
+                        ConfigDiff {
+                            key: c.key.clone(),
+                            op: c.op,
+                            current: cur.and_then(|e| e.value.clone()),
+                            current_source: cur.map(|e| e.source.kind()),
+                            new,
+                            new_source,
+                        }
+                    })
+                    .collect();
+                Ok(p)
+            }
+            Mutation::Reassignment(_) => Err("the fake backend does not execute reassignments".into()),
+        }
+    }
+}
+
+impl ClusterBackend for FakeBackend {
+    fn decline(&self, preview: Preview) {
+        let _ = ops::decline(&self.ops, &preview, None);
+    }
+
+    fn snapshot(&self) -> BoxFuture<'_, Result<Snapshot, String>> {
+        let n = self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let controller = self.controller.lock().expect("lock").clone();
+        Box::pin(async move {
+            let mut snap = fixture(n * 10);
+            if let Some(c) = controller {
+                for b in &mut snap.brokers {
+                    b.is_controller = Some(b.id) == c.broker_id();
+                }
+                snap.controller = c;
+            }
+            Ok(snap)
+        })
+    }
+    fn peek(&self, topic: String, partition: i32, count: usize) -> BoxFuture<'_, Result<Vec<PeekMessage>, String>> {
+        Box::pin(async move {
+            Ok((0..count.min(5) as i64)
+                .map(|i| PeekMessage {
+                    partition,
+                    offset: 1195 + i,
+                    timestamp_ms: Some(1_795_321_788_000 + i * 1000),
+                    key: (i % 2 == 0).then(|| format!("customer-{i}")),
+                    value: Some(format!("{{\"topic\":\"{topic}\",\"seq\":{i}}}")),
+                    headers: if i == 0 { vec![("trace".into(), "abc".into())] } else { vec![] },
+                })
+                .collect())
+        })
+    }
+    fn prepare(&self, mutation: Mutation) -> BoxFuture<'_, Result<Preview, String>> {
+        Box::pin(async move {
+            ops::guard(&self.ops, &mutation).map_err(|e| e.to_string())?;
+            self.canned(mutation)
+        })
+    }
+    fn apply(&self, preview: Preview) -> BoxFuture<'_, Result<Outcome, String>> {
+        Box::pin(async move {
+            ops::guard(&self.ops, &preview.mutation).map_err(|e| e.to_string())?;
+            self.applied.lock().expect("lock").push(preview.clone());
+            let (result, message) = if self.ops.dry_run {
+                (AuditResult::DryRun, format!("dry run: nothing was changed ({})", preview.validation))
+            } else {
+                let m = match &preview.mutation {
+                    Mutation::CreateTopic(t) => format!(
+                        "created topic {} ({} partitions, replication factor {})",
+                        t.name, t.partitions, t.replication_factor
+                    ),
+                    Mutation::DeleteTopic { topic } => format!("deleted topic {topic}"),
+                    Mutation::AddPartitions { topic, to, assignment } => {
+                        format!(
+                            "topic {topic} now has {to} partitions (new: {})",
+                            ops::assignment_text(to - assignment.len() as i32, assignment)
+                        )
+                    }
+                    Mutation::AlterConfigs { resource, .. } => format!("updated {resource}"),
+                    Mutation::Reassignment(step) => step.summary(),
+                };
+                (AuditResult::Ok, m)
+            };
+            Ok(Outcome { preview, result, message, details: None })
+        })
+    }
+    fn configs(&self, _topic: String) -> BoxFuture<'_, Result<Vec<ConfigView>, String>> {
+        Box::pin(async move { Ok(config_entries().iter().map(ops::configs::view).collect()) })
+    }
+}
