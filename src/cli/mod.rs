@@ -175,19 +175,31 @@ impl Global {
     }
 }
 
-/// The console on the cluster the options name.
+/// The console on the cluster the options name; again on the MSK cluster picked with `:msk`.
 pub async fn run_tui(global: &Global) -> anyhow::Result<()> {
-    let resolved = config::resolve(&global.connect_args()).await?;
-    let read_only = global.read_only || resolved.read_only;
-    console(global, resolved.name.clone(), resolved.client, read_only).await
+    let mut args = global.connect_args();
+    loop {
+        let resolved = config::resolve(&args).await?;
+        let read_only = global.read_only || resolved.read_only;
+        match console(global, resolved.name.clone(), resolved.client, read_only).await? {
+            None => return Ok(()),
+            Some(cluster) => {
+                // the picked cluster's bootstrap replaces the one given; settings (-X, the
+                // profile's CA or credentials) and --auth stay
+                args.msk = Some(cluster);
+                args.bootstrap = None;
+            }
+        }
+    }
 }
 
+/// Runs the console; returns the MSK cluster the user picked to switch to, if any.
 async fn console(
     global: &Global,
     name: String,
     cfg: crate::kafka::ClientConfig,
     read_only: bool,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<String>> {
     use std::sync::Arc;
     let data = crate::data::DataConfig::from_client(&cfg).map_err(anyhow::Error::msg)?;
     let deadline = crate::tui::backend::refresh_deadline(cfg.request_timeout);
@@ -195,7 +207,12 @@ async fn console(
     let client = Client::connect(cfg).await?;
     // the same context the CLI's mutating commands build: one guard, one audit log
     let ops = crate::ops::Context::new(name.clone(), read_only, global.dry_run);
-    let backend = Arc::new(crate::tui::backend::KafkaBackend { client, data, ops });
+    let aws = config::msk::AwsOptions {
+        region: global.region.clone(),
+        profile: global.profile.clone(),
+        timeout: Some(deadline),
+    };
+    let backend = Arc::new(crate::tui::backend::KafkaBackend { client, data, ops, aws });
     let settings = crate::tui::app::Settings {
         cluster_name: name,
         read_only,
@@ -212,7 +229,7 @@ pub async fn run_demo(global: &Global, rate: u32) -> anyhow::Result<()> {
     crate::demo::create_topics().await?;
     let load = crate::demo::start_load(rate)?;
     let cfg = config::Settings::default().client_config(Some(crate::demo::BOOTSTRAP))?;
-    let result = console(global, "demo".into(), cfg, global.read_only).await;
+    let result = console(global, "demo".into(), cfg, global.read_only).await.map(|_| ());
     drop(load);
     eprintln!("kdeck demo: load stopped. The cluster keeps running; stop it with scripts/kafka-cluster.sh down");
     result

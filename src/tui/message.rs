@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use super::backend::PeekMessage;
 use crate::cluster::Snapshot;
+use crate::config::msk::MskCluster;
 use crate::ops::{ConfigView, Mutation, Outcome, Preview};
 
 /// What the worker read for a pane that holds its own data rather than reading the snapshot.
@@ -11,6 +12,7 @@ use crate::ops::{ConfigView, Mutation, Outcome, Preview};
 pub enum Loaded {
     Messages(Vec<PeekMessage>),
     Configs(Vec<ConfigView>),
+    MskClusters(Vec<MskCluster>),
 }
 
 /// Out: what the UI asks the worker for. The UI keeps at most one of each [`Job`] kind in flight
@@ -30,6 +32,8 @@ pub enum Request {
     Configs { topic: String },
     /// The user said no to this preview: only the audit log hears of it.
     Decline(Box<Preview>),
+    /// The AWS MSK clusters of the region (the `:msk` picker).
+    MskClusters,
 }
 
 /// In: what the worker reports back.
@@ -59,6 +63,7 @@ pub enum Job {
     Refresh,
     Peek,
     Configs,
+    Msk,
 }
 
 impl Request {
@@ -68,6 +73,7 @@ impl Request {
             Request::Refresh => Some(Job::Refresh),
             Request::Peek { .. } => Some(Job::Peek),
             Request::Configs { .. } => Some(Job::Configs),
+            Request::MskClusters => Some(Job::Msk),
             Request::Prepare(_) | Request::Apply(_) | Request::Decline(_) => None,
         }
     }

@@ -85,8 +85,8 @@ fn setup_terminal() -> io::Result<Terminal<CrosstermBackend<Stdout>>> {
 }
 
 /// Runs the console until the user quits or the process gets SIGTERM/SIGHUP; always restores
-/// the terminal.
-pub async fn run(backend: Arc<dyn ClusterBackend>, opts: Options) -> anyhow::Result<()> {
+/// the terminal. Returns the MSK cluster to open the console on next, if the user picked one.
+pub async fn run(backend: Arc<dyn ClusterBackend>, opts: Options) -> anyhow::Result<Option<String>> {
     let (keymap, theme, warnings) = load_looks(opts.no_color);
     let mut app = App::new(opts.settings, keymap, theme, Instant::now());
     if let Some(w) = warnings.first() {
@@ -112,7 +112,7 @@ pub async fn run(backend: Arc<dyn ClusterBackend>, opts: Options) -> anyhow::Res
     }
     .await;
     restore_terminal();
-    result
+    result.map(|_| app.switch_to.take())
 }
 
 /// What the console reacts to besides the worker's answers.

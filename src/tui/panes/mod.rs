@@ -18,6 +18,7 @@ pub mod brokers;
 pub mod configs;
 pub mod group_detail;
 pub mod groups;
+pub mod msk;
 pub mod partitions;
 pub mod peek;
 pub mod reassignments;
@@ -71,6 +72,12 @@ pub const REGISTRY: &[Entry] = &[
         aliases: &["reassign", "reassignments", "ra"],
         help: "reassignments in progress",
         pane: || Box::new(reassignments::ReassignmentsPane),
+    },
+    Entry {
+        name: "msk",
+        aliases: &["msk"],
+        help: "AWS MSK clusters; Enter connects",
+        pane: || Box::new(msk::MskPane::default()),
     },
 ];
 
@@ -214,6 +221,10 @@ pub trait TablePane: Send {
     fn row(&self, ctx: &Ctx, i: usize) -> Vec<Cell<'static>>;
     /// Where Enter on row `i` leads.
     fn enter(&self, _ctx: &Ctx, _i: usize) -> Option<View> {
+        None
+    }
+    /// Another cluster Enter on row `i` connects to (the console ends and opens again on it).
+    fn connect_to(&self, _i: usize) -> Option<String> {
         None
     }
     /// The partition `p` on row `i` would peek at.

@@ -5,11 +5,12 @@
 //! - `fake`: the fake backend (previews from ops' own functions);
 //! - `harness`: the app and worker driven by keys, screens rendered to text;
 //! - `screens`, `changes`, `events`: the tests (panes and navigation; topic operations; refreshes,
-//!   data needs, typed-ahead keys and the event loop).
+//!   data needs, typed-ahead keys and the event loop); `msk`: the `:msk` picker.
 
 mod changes;
 mod events;
 mod fake;
 mod fixture;
 mod harness;
+mod msk;
 mod screens;
