@@ -78,10 +78,11 @@ fn setup_terminal() -> io::Result<Terminal<CrosstermBackend<Stdout>>> {
         restore_terminal();
         previous(info);
     }));
-    execute!(io::stdout(), EnterAlternateScreen)?;
-    let mut term = Terminal::new(CrosstermBackend::new(io::stdout()))?;
-    term.clear()?;
-    Ok(term)
+    // cleared here, not with Terminal::clear, which asks the terminal for the cursor position: a
+    // second console in the same process (`:msk` switches clusters) cannot read the answer while
+    // the first one's input thread still waits on the terminal
+    execute!(io::stdout(), EnterAlternateScreen, crossterm::terminal::Clear(crossterm::terminal::ClearType::All))?;
+    Terminal::new(CrosstermBackend::new(io::stdout()))
 }
 
 /// Runs the console until the user quits or the process gets SIGTERM/SIGHUP; always restores

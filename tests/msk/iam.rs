@@ -58,7 +58,7 @@ fn classpath() -> String {
 }
 
 /// A topic with `count` messages, made with Kafka's own tool and rdkafka on the PLAINTEXT listener.
-fn topic_with_messages(count: usize) -> String {
+pub fn topic_with_messages(count: usize) -> String {
     let topic = crate::support::unique("msk-iam");
     crate::support::java_tool(
         &classpath(),

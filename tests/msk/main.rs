@@ -8,7 +8,16 @@
 #[allow(dead_code)] // shared with the cluster and compat targets; this one uses a part
 mod support;
 
+/// What tests/cluster/tmux.rs (the tmux driver, shared) expects of its crate.
+mod common {
+    pub use crate::support::{unique, wait_for};
+}
+#[path = "../cluster/tmux.rs"]
+#[allow(dead_code)] // shared with the cluster target; this one uses a part
+mod tmux;
+
 mod aws_api;
+mod console;
 mod deps;
 mod discovery;
 mod iam;

@@ -90,16 +90,17 @@ impl ClusterBackend for FakeBackend {
     }
 
     fn msk_clusters(&self) -> BoxFuture<'_, Result<Vec<crate::config::msk::MskCluster>, String>> {
-        let cluster = |name: &str, kind: &str, version: Option<&str>, brokers, auth: &[&str]| crate::config::msk::MskCluster {
-            name: name.into(),
-            arn: format!("arn:aws:kafka:eu-west-1:123456789012:cluster/{name}/0000-1"),
-            state: if name == "orders-staging" { "UPDATING".into() } else { "ACTIVE".into() },
-            kind: kind.into(),
-            kafka_version: version.map(str::to_string),
-            brokers,
-            subnets: vec!["subnet-a".into(), "subnet-b".into()],
-            auth: auth.iter().map(|a| a.to_string()).collect(),
-        };
+        let cluster =
+            |name: &str, kind: &str, version: Option<&str>, brokers, auth: &[&str]| crate::config::msk::MskCluster {
+                name: name.into(),
+                arn: format!("arn:aws:kafka:eu-west-1:123456789012:cluster/{name}/0000-1"),
+                state: if name == "orders-staging" { "UPDATING".into() } else { "ACTIVE".into() },
+                kind: kind.into(),
+                kafka_version: version.map(str::to_string),
+                brokers,
+                subnets: vec!["subnet-a".into(), "subnet-b".into()],
+                auth: auth.iter().map(|a| a.to_string()).collect(),
+            };
         Box::pin(async move {
             Ok(vec![
                 cluster("orders-prod", "provisioned", Some("3.6.0"), Some(3), &["iam", "scram"]),
