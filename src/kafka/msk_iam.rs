@@ -97,8 +97,8 @@ fn uri_encode(s: &str) -> String {
     out
 }
 
-/// Base64, URL alphabet, no padding.
-fn base64url(bytes: &[u8]) -> String {
+/// Base64, URL alphabet, no padding (the token's encoding).
+pub fn base64url(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {

@@ -207,7 +207,7 @@ fn tampered_expired_and_wrongly_signed_tokens_are_refused_in_words() {
             )
             .unwrap();
             let url = crate::token::decode(&t).replace("X-Amz-Expires=900", "X-Amz-Expires=899");
-            base64url(url.as_bytes())
+            msk_iam::base64url(url.as_bytes())
         }),
         ("expired", || {
             let at = SystemTime::now() - Duration::from_secs(901);
@@ -257,18 +257,6 @@ fn tampered_expired_and_wrongly_signed_tokens_are_refused_in_words() {
     let e = String::from_utf8(out.stderr).unwrap();
     assert!(e.contains(REFUSED) && e.trim_end().ends_with(HINT), "{e}");
     assert!(!e.contains("not-the-secret"), "{e}");
-}
-
-fn base64url(bytes: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
-        for i in 0..=chunk.len() {
-            out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
-        }
-    }
-    out
 }
 
 /// Counts the tokens handed out: one per authenticated connection.
