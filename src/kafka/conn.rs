@@ -85,6 +85,9 @@ impl Connection {
             Some(mechanism) => sasl::authenticate(&mut handshake, &versions, mechanism).await?,
             None => None,
         };
+        if opts.security.sasl.is_some() {
+            tracing::debug!(addr, session = ?session, "connection authenticated");
+        }
         let next = handshake.next_correlation();
         let mut conn = Self::start(addr, client_id, versions, io, next, opts.request_timeout);
         conn.retire_at = session.map(|lifetime| authenticated_at + retire_after(lifetime, opts.request_timeout));

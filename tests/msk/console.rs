@@ -51,3 +51,54 @@ fn console_msk_picker_lists_clusters_and_connects_to_the_chosen_one() {
     t.keys(&["q"]);
     t.wait_screen("kdeck's exit status", |s| s.contains("EXIT=0"));
 }
+
+/// A console on MSK IAM lives through many broker sessions (10 s each on the IAM broker): it keeps
+/// refreshing, authenticates afresh before each session ends, and no refresh fails.
+#[test]
+fn console_over_iam_keeps_refreshing_across_session_ends() {
+    let ca = crate::iam::iam_broker();
+    let ca_setting = format!("ssl.ca.location={ca}");
+    let endpoint = format!("AWS_ENDPOINT_URL_KAFKA={}", api().endpoint);
+    let t = Tmux::start_with_env(
+        &[
+            ("KDECK_LOG", "debug"),
+            ("AWS_ENDPOINT_URL_KAFKA", endpoint.trim_start_matches("AWS_ENDPOINT_URL_KAFKA=")),
+            ("AWS_ACCESS_KEY_ID", ACCESS_KEY),
+            ("AWS_SECRET_ACCESS_KEY", SECRET),
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+            ("AWS_CONFIG_FILE", "/nonexistent/aws-config"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials"),
+        ],
+        &["--msk", "orders-prod", "-X", &ca_setting, "--refresh", "1s"],
+        120,
+        30,
+    );
+    t.wait_screen("the console on orders-prod", |s| s.contains(" kdeck  orders-prod"));
+    let log = t.state.join("kdeck.log");
+    let read = || std::fs::read_to_string(&log).unwrap_or_default();
+    // the console still authenticates afresh 30 s after it first did: three of the broker's
+    // 10 s sessions have ended under it
+    crate::support::wait_for("30 s of sessions", std::time::Duration::from_secs(150), || {
+        let times: Vec<u32> =
+            read().lines().filter(|l| l.contains("connection authenticated")).filter_map(seconds_of_day).collect();
+        let (first, last) = (times.first()?, times.last()?);
+        ((last + 86_400 - first) % 86_400 >= 30).then_some(())
+    });
+    let text = read();
+    assert!(!text.contains("refresh failed"), "a refresh failed:\n{text}");
+    let screen = t.screen();
+    assert!(screen.contains(" kdeck  orders-prod") && !screen.contains("failed"), "{screen}");
+    assert!(t.alive());
+    t.keys(&["q"]);
+}
+
+/// The time of day of a log line (`2026-11-30T03:25:07.123456Z  DEBUG …`), in seconds.
+fn seconds_of_day(line: &str) -> Option<u32> {
+    let time = line.split_whitespace().next()?.split('T').nth(1)?;
+    let mut parts = time.split(':');
+    let h: u32 = parts.next()?.parse().ok()?;
+    let m: u32 = parts.next()?.parse().ok()?;
+    let s: u32 = parts.next()?.split('.').next()?.parse().ok()?;
+    Some(h * 3600 + m * 60 + s)
+}
