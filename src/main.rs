@@ -12,8 +12,12 @@ fn log_file() -> Option<std::fs::File> {
 }
 
 fn init_logging(console: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("KDECK_LOG")
+    let mut filter = tracing_subscriber::EnvFilter::try_from_env("KDECK_LOG")
         .unwrap_or_else(|_| if console { "info" } else { "warn" }.into());
+    // aws-sigv4 traces canonical requests, session tokens included: never log them
+    if let Ok(quiet) = "aws_sigv4=info".parse() {
+        filter = filter.add_directive(quiet);
+    }
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     match (console, log_file()) {
         (true, Some(file)) => builder.with_ansi(false).with_writer(std::sync::Mutex::new(file)).init(),

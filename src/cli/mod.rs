@@ -7,6 +7,7 @@ pub mod elect;
 pub mod group;
 pub mod groups;
 pub mod lag;
+pub mod msk;
 pub mod mutate;
 pub mod output;
 pub mod peek;
@@ -64,6 +65,18 @@ pub struct Global {
     /// Check mutations (with the broker's validate-only mode where it has one) without changing anything
     #[arg(long, global = true)]
     pub dry_run: bool,
+    /// AWS MSK cluster (name or ARN) to connect to; its bootstrap comes from the AWS API
+    #[arg(long, value_name = "CLUSTER", global = true)]
+    pub msk: Option<String>,
+    /// Which of the MSK cluster's authentications (default: iam, then tls, plaintext, scram)
+    #[arg(long, value_enum, global = true)]
+    pub auth: Option<crate::config::msk::MskAuth>,
+    /// AWS region for MSK (default: AWS_REGION, the AWS profile's region)
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// AWS profile for MSK discovery and IAM (default: AWS_PROFILE, else "default")
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
     /// Console: how often to refresh, e.g. 5s
     #[arg(long, value_parser = parse_duration, default_value = "5s", global = true)]
     pub refresh: Duration,
@@ -142,6 +155,9 @@ pub enum Command {
         #[arg(short = 'y', long)]
         yes: bool,
     },
+    /// AWS MSK: list the region's clusters, show a cluster's bootstrap strings
+    #[command(subcommand)]
+    Msk(msk::MskCommand),
     /// Local 3-broker cluster + sample topics + moving load + the console
     Demo {
         /// Messages per second the demo producer writes
@@ -175,23 +191,42 @@ impl Global {
             cluster: self.cluster.clone(),
             config_file: self.config.clone(),
             timeout: self.timeout,
+            msk: self.msk.clone(),
+            auth: self.auth,
+            aws: crate::config::msk::AwsOptions {
+                region: self.region.clone(),
+                profile: self.profile.clone(),
+                timeout: None,
+            },
         }
     }
 }
 
-/// The console on the cluster the options name.
+/// The console on the cluster the options name; again on the MSK cluster picked with `:msk`.
 pub async fn run_tui(global: &Global) -> anyhow::Result<()> {
-    let resolved = config::resolve(&global.connect_args())?;
-    let read_only = global.read_only || resolved.read_only;
-    console(global, resolved.name.clone(), resolved.client, read_only).await
+    let mut args = global.connect_args();
+    loop {
+        let resolved = config::resolve(&args).await?;
+        let read_only = global.read_only || resolved.read_only;
+        match console(global, resolved.name.clone(), resolved.client, read_only).await? {
+            None => return Ok(()),
+            Some(cluster) => {
+                // the picked cluster's bootstrap replaces the one given; settings (-X, the
+                // profile's CA or credentials) and --auth stay
+                args.msk = Some(cluster);
+                args.bootstrap = None;
+            }
+        }
+    }
 }
 
+/// Runs the console; returns the MSK cluster the user picked to switch to, if any.
 async fn console(
     global: &Global,
     name: String,
     cfg: crate::kafka::ClientConfig,
     read_only: bool,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<String>> {
     use std::sync::Arc;
     let data = crate::data::DataConfig::from_client(&cfg).map_err(anyhow::Error::msg)?;
     let deadline = crate::tui::backend::refresh_deadline(cfg.request_timeout);
@@ -199,7 +234,12 @@ async fn console(
     let client = Client::connect(cfg).await?;
     // the same context the CLI's mutating commands build: one guard, one audit log
     let ops = crate::ops::Context::new(name.clone(), read_only, global.dry_run);
-    let backend = Arc::new(crate::tui::backend::KafkaBackend { client, data, ops });
+    let aws = config::msk::AwsOptions {
+        region: global.region.clone(),
+        profile: global.profile.clone(),
+        timeout: Some(deadline),
+    };
+    let backend = Arc::new(crate::tui::backend::KafkaBackend { client, data, ops, aws });
     let settings = crate::tui::app::Settings {
         cluster_name: name,
         read_only,
@@ -216,7 +256,7 @@ pub async fn run_demo(global: &Global, rate: u32) -> anyhow::Result<()> {
     crate::demo::create_topics().await?;
     let load = crate::demo::start_load(rate)?;
     let cfg = config::Settings::default().client_config(Some(crate::demo::BOOTSTRAP))?;
-    let result = console(global, "demo".into(), cfg, global.read_only).await;
+    let result = console(global, "demo".into(), cfg, global.read_only).await.map(|_| ());
     drop(load);
     eprintln!("kdeck demo: load stopped. The cluster keeps running; stop it with scripts/kafka-cluster.sh down");
     result
@@ -224,7 +264,11 @@ pub async fn run_demo(global: &Global, rate: u32) -> anyhow::Result<()> {
 
 /// Runs one subcommand and returns what to print.
 pub async fn run(global: &Global, command: &Command) -> anyhow::Result<String> {
-    let resolved = config::resolve(&global.connect_args())?;
+    if let Command::Msk(cmd) = command {
+        // the AWS API only: no Kafka connection to resolve
+        return msk::run(global, cmd).await;
+    }
+    let resolved = config::resolve(&global.connect_args()).await?;
     // mutating commands connect themselves: read-only refuses before any connection
     let connect = || Client::connect(resolved.client.clone());
     let f = global.output;
@@ -244,6 +288,7 @@ pub async fn run(global: &Global, command: &Command) -> anyhow::Result<String> {
         Command::Reassign(cmd) => reassign::run(global, &resolved, cmd).await,
         Command::Throttles(cmd) => throttles::run(global, &resolved, cmd).await,
         Command::ElectLeaders { topics, kind, yes, .. } => elect::run(global, &resolved, topics, *kind, *yes).await,
+        Command::Msk(cmd) => msk::run(global, cmd).await,
         Command::Demo { rate } => run_demo(global, *rate).await.map(|_| String::new()),
     }
 }

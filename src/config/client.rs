@@ -17,6 +17,8 @@ pub enum ConfigError {
     Setting { origin: String, message: String },
     #[error(transparent)]
     Properties(#[from] super::properties::PropertiesError),
+    #[error(transparent)]
+    Msk(#[from] super::msk::MskError),
     #[error("{0}")]
     Other(String),
 }
@@ -145,7 +147,8 @@ impl Settings {
             },
         };
         if sasl {
-            cfg.sasl = Some(self.sasl()?);
+            // None: MSK IAM, whose token source the caller starts (config::resolve)
+            cfg.sasl = self.sasl()?;
         } else if let Some((k, s)) = self.get(&["sasl.mechanism", "sasl.mechanisms"]) {
             return Err(bad(s, format!("{k} is set but security.protocol is not SASL_PLAINTEXT or SASL_SSL")));
         }
@@ -155,7 +158,50 @@ impl Settings {
         Ok(cfg)
     }
 
-    fn sasl(&self) -> Result<SaslMechanism, ConfigError> {
+    /// Whether these settings ask for MSK IAM: kdeck's `--auth iam`, or a Java client's MSK IAM
+    /// setup (`sasl.mechanism=AWS_MSK_IAM`, or OAUTHBEARER with the aws-msk-iam-auth callback
+    /// handler). kdeck speaks OAUTHBEARER with the signed token for both.
+    pub fn msk_iam(&self) -> bool {
+        let sasl_protocol =
+            self.get(&["security.protocol"]).is_some_and(|(_, s)| s.value.to_ascii_uppercase().starts_with("SASL_"));
+        let mechanism = self.get(&["sasl.mechanism", "sasl.mechanisms"]).map(|(_, s)| s.value.to_ascii_uppercase());
+        let msk_handler = self
+            .get(&["sasl.login.callback.handler.class"])
+            .is_some_and(|(_, s)| s.value.contains("IAMOAuthBearerLoginCallbackHandler"));
+        sasl_protocol
+            && match mechanism.as_deref() {
+                Some("AWS_MSK_IAM") => true,
+                Some("OAUTHBEARER") => msk_handler,
+                _ => false,
+            }
+    }
+
+    /// The security settings of an MSK bootstrap string's authentication, replacing any set
+    /// before (the port decides what the listener speaks). SCRAM's username and password, and
+    /// TLS's CA or client certificate, stay as the other sources set them.
+    pub fn set_msk_security(&mut self, auth: super::msk::MskAuth, origin: &str) {
+        use super::msk::MskAuth;
+        let (protocol, mechanism) = match auth {
+            MskAuth::Iam => ("SASL_SSL", Some("AWS_MSK_IAM")),
+            MskAuth::Scram => ("SASL_SSL", Some("SCRAM-SHA-512")),
+            MskAuth::Tls => ("SSL", None),
+            MskAuth::Plaintext => ("PLAINTEXT", None),
+        };
+        self.set("security.protocol", protocol, origin);
+        self.map.remove("sasl.mechanisms");
+        match mechanism {
+            Some(m) => self.set("sasl.mechanism", m, origin),
+            None => {
+                self.map.remove("sasl.mechanism");
+            }
+        }
+    }
+
+    /// The SASL mechanism; None for MSK IAM, whose token source needs the AWS SDK (async).
+    fn sasl(&self) -> Result<Option<SaslMechanism>, ConfigError> {
+        if self.msk_iam() {
+            return Ok(None);
+        }
         let bad = |s: &Setting, message: String| ConfigError::Setting { origin: s.origin.clone(), message };
         let (mech, mech_setting) = match self.get(&["sasl.mechanism", "sasl.mechanisms"]) {
             Some((_, s)) => (s.value.to_ascii_uppercase(), Some(s)),
@@ -188,7 +234,7 @@ impl Settings {
             }),
         }
         };
-        match mech.as_str() {
+        let mechanism = match mech.as_str() {
             "PLAIN" => creds(user, pass).map(|(username, password)| SaslMechanism::Plain { username, password }),
             "SCRAM-SHA-256" => {
                 creds(user, pass).map(|(username, password)| SaslMechanism::ScramSha256 { username, password })
@@ -196,9 +242,9 @@ impl Settings {
             "SCRAM-SHA-512" => {
                 creds(user, pass).map(|(username, password)| SaslMechanism::ScramSha512 { username, password })
             }
-            "OAUTHBEARER" | "AWS_MSK_IAM" => Err(ConfigError::Setting {
+            "OAUTHBEARER" => Err(ConfigError::Setting {
                 origin,
-                message: format!("{mech} (MSK IAM) is not supported yet: use SCRAM or TLS for now"),
+                message: "OAUTHBEARER is supported for MSK IAM only: sasl.mechanism=AWS_MSK_IAM, or sasl.login.callback.handler.class=software.amazon.msk.auth.iam.IAMOAuthBearerLoginCallbackHandler (or --msk CLUSTER --auth iam)".into(),
             }),
             "GSSAPI" => Err(ConfigError::Setting {
                 origin,
@@ -207,7 +253,8 @@ impl Settings {
                         .into(),
             }),
             other => Err(ConfigError::Setting { origin, message: format!("unknown sasl.mechanism {other:?}") }),
-        }
+        };
+        mechanism.map(Some)
     }
 
     fn tls(&self) -> Result<TlsOptions, ConfigError> {
@@ -300,6 +347,8 @@ const KNOWN: &[&str] = &[
     "sasl.mechanism",
     "sasl.mechanisms",
     "sasl.jaas.config",
+    "sasl.login.callback.handler.class",
+    "sasl.client.callback.handler.class",
     "sasl.username",
     "sasl.password",
     "ssl.truststore.location",

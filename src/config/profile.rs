@@ -12,6 +12,11 @@
 //! read_only = true
 //! [clusters.prod-msk.properties]                       # or inline keys
 //! "security.protocol" = "SASL_SSL"
+//!
+//! [clusters.orders-msk]                                 # bootstrap from the AWS API
+//! msk = "orders-prod"                                   # cluster name or ARN
+//! region = "eu-west-1"                                  # optional, like profile
+//! auth = "iam"                                          # iam | scram | tls | plaintext
 //! ```
 
 use std::collections::BTreeMap;
@@ -37,6 +42,13 @@ pub struct ClusterProfile {
     pub command_config: Option<PathBuf>,
     #[serde(default)]
     pub read_only: bool,
+    /// An AWS MSK cluster (name or ARN): the bootstrap comes from the AWS API.
+    pub msk: Option<String>,
+    /// AWS region and profile for `msk` and IAM (default: the SDK's, e.g. AWS_REGION, AWS_PROFILE).
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    /// Which of the MSK cluster's authentications: iam, scram, tls, plaintext.
+    pub auth: Option<String>,
     /// Client settings; numbers and booleans are taken as their text (`"request.timeout.ms" = 30000`).
     #[serde(default, deserialize_with = "scalar_values")]
     pub properties: BTreeMap<String, String>,

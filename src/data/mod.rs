@@ -9,13 +9,46 @@ pub use peek::{peek, PeekMessage, Record, RecordDetail, Start};
 
 use rdkafka::config::ClientConfig as RdConfig;
 
-use crate::kafka::{redact, ClientConfig, PemSource, SaslMechanism};
+use std::sync::Arc;
+
+use rdkafka::client::{ClientContext, OAuthToken};
+use rdkafka::consumer::ConsumerContext;
+
+use crate::kafka::{redact, ClientConfig, PemSource, SaslMechanism, TokenProvider};
 
 /// librdkafka settings derived from the control-plane configuration. Debug masks the secrets.
 #[derive(Clone, Default)]
 pub struct DataConfig {
     pub settings: Vec<(String, String)>,
+    /// OAUTHBEARER (MSK IAM): the control plane's token source, asked from librdkafka's refresh
+    /// callback (a poll, on the thread that polls: never inside the async runtime).
+    pub oauth: Option<Arc<dyn TokenProvider>>,
 }
+
+/// The librdkafka client context: hands out OAUTHBEARER tokens when the configuration has a
+/// token source (librdkafka asks only when sasl.mechanism is OAUTHBEARER).
+#[derive(Clone, Default)]
+pub struct DataContext {
+    oauth: Option<Arc<dyn TokenProvider>>,
+}
+
+impl ClientContext for DataContext {
+    const ENABLE_REFRESH_OAUTH_TOKEN: bool = true;
+
+    fn generate_oauth_token(&self, _config: Option<&str>) -> Result<OAuthToken, Box<dyn std::error::Error>> {
+        let provider = self.oauth.as_ref().ok_or("no OAUTHBEARER token source configured")?;
+        let token = provider.token()?;
+        // librdkafka refreshes at 80% of the lifetime; the broker checks the real expiry itself
+        let lifetime_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or_default()
+            + crate::kafka::msk_iam::TOKEN_LIFETIME.as_millis() as i64;
+        Ok(OAuthToken { token, principal_name: "kdeck".into(), lifetime_ms })
+    }
+}
+
+impl ConsumerContext for DataContext {}
 
 impl std::fmt::Debug for DataConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -38,6 +71,7 @@ impl DataConfig {
             (true, true) => "sasl_ssl",
         };
         s.push(("security.protocol".into(), protocol.into()));
+        let mut oauth = None;
         if let Some(m) = &cfg.sasl {
             match m {
                 SaslMechanism::Plain { username, password }
@@ -47,7 +81,10 @@ impl DataConfig {
                     s.push(("sasl.username".into(), username.clone()));
                     s.push(("sasl.password".into(), password.clone()));
                 }
-                SaslMechanism::OAuthBearer(_) => return Err("peeking with OAUTHBEARER is not supported yet".into()),
+                SaslMechanism::OAuthBearer(provider) => {
+                    s.push(("sasl.mechanism".into(), "OAUTHBEARER".into()));
+                    oauth = Some(provider.clone());
+                }
             }
         }
         if let Some(tls) = &cfg.tls {
@@ -64,17 +101,27 @@ impl DataConfig {
                 if tls.verify_hostname { "https" } else { "none" }.into(),
             ));
         }
-        Ok(DataConfig { settings: s })
+        Ok(DataConfig { settings: s, oauth })
     }
 
     /// Creates a librdkafka client. rdkafka's error for a rejected setting quotes its value, so
     /// the value of a secret key is taken out of it.
-    pub fn create<T: rdkafka::config::FromClientConfig>(&self, extra: &[(&str, &str)]) -> anyhow::Result<T> {
+    pub fn create<T: rdkafka::config::FromClientConfigAndContext<DataContext>>(
+        &self,
+        extra: &[(&str, &str)],
+    ) -> anyhow::Result<T> {
         let mut c = self.rdkafka();
         for (k, v) in extra {
             c.set(*k, *v);
         }
-        c.create().map_err(|e| anyhow::anyhow!("{}", self.scrub(&e)))
+        c.create_with_context(DataContext { oauth: self.oauth.clone() })
+            .map_err(|e| anyhow::anyhow!("{}", self.scrub(&e)))
+    }
+
+    /// Whether librdkafka needs a poll before anything else, to fetch its first OAUTHBEARER token
+    /// (rdkafka asks for it from the poll, and blocking calls like fetch_watermarks wait for it).
+    pub fn needs_token_poll(&self) -> bool {
+        self.oauth.is_some()
     }
 
     fn scrub(&self, e: &rdkafka::error::KafkaError) -> String {
@@ -109,6 +156,7 @@ mod tests {
     #[test]
     fn secrets_stay_out_of_debug_and_errors() {
         let cfg = DataConfig {
+            oauth: None,
             settings: vec![
                 ("sasl.username".into(), "alice".into()),
                 ("sasl.password".into(), "s3cr3t-data".into()),

@@ -10,7 +10,7 @@ use rdkafka::{Offset, TopicPartitionList};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::DataConfig;
+use super::{DataConfig, DataContext};
 
 /// The group id librdkafka needs for assign(); it never joins, commits or shows in the cluster.
 pub const PEEK_GROUP: &str = "kdeck-peek";
@@ -248,7 +248,7 @@ pub fn read(
 }
 
 /// A consumer that only ever reads assigned partitions.
-pub(crate) fn reader(cfg: &DataConfig, extra: &[(&str, &str)]) -> anyhow::Result<BaseConsumer> {
+pub(crate) fn reader(cfg: &DataConfig, extra: &[(&str, &str)]) -> anyhow::Result<BaseConsumer<DataContext>> {
     let mut settings = vec![
         ("enable.auto.commit", "false"),
         ("enable.auto.offset.store", "false"),
@@ -258,13 +258,18 @@ pub(crate) fn reader(cfg: &DataConfig, extra: &[(&str, &str)]) -> anyhow::Result
         ("group.id", PEEK_GROUP),
     ];
     settings.extend_from_slice(extra);
-    cfg.create(&settings).context("creating a consumer")
+    let consumer: BaseConsumer<DataContext> = cfg.create(&settings).context("creating a consumer")?;
+    if cfg.needs_token_poll() {
+        // nothing is assigned yet: this poll only hands librdkafka its OAUTHBEARER token
+        let _ = consumer.poll(Duration::ZERO);
+    }
+    Ok(consumer)
 }
 
 /// The next event of an assigned consumer, waiting at most 200 ms at a time; None once
 /// `deadline` has passed.
 pub(crate) fn next_event(
-    consumer: &BaseConsumer,
+    consumer: &BaseConsumer<DataContext>,
     deadline: Instant,
 ) -> Option<Option<rdkafka::error::KafkaResult<rdkafka::message::BorrowedMessage<'_>>>> {
     let left = deadline.saturating_duration_since(Instant::now());

@@ -132,7 +132,7 @@ pub fn age(ms: i64) -> String {
     out
 }
 
-fn pause(consumer: &rdkafka::consumer::BaseConsumer, (topic, partition): &Position) {
+fn pause(consumer: &rdkafka::consumer::BaseConsumer<super::DataContext>, (topic, partition): &Position) {
     let mut tpl = TopicPartitionList::new();
     tpl.add_partition(topic, *partition);
     let _ = consumer.pause(&tpl);

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::consumer::Consumer;
 use rdkafka::error::KafkaError as RdError;
 use rdkafka::{Message, Offset, TopicPartitionList};
 use serde::Serialize;
@@ -32,15 +32,7 @@ pub fn sample_keys(
     per_partition: i64,
     timeout: Duration,
 ) -> Result<KeySample, String> {
-    let consumer: BaseConsumer = cfg
-        .create(&[
-            ("enable.auto.commit", "false"),
-            ("enable.auto.offset.store", "false"),
-            ("enable.partition.eof", "true"),
-            // as for peek: assign() needs a group id that never joins or commits
-            ("group.id", super::peek::PEEK_GROUP),
-        ])
-        .map_err(|e| format!("cannot create a consumer: {e:#}"))?;
+    let consumer = super::peek::reader(cfg, &[]).map_err(|e| format!("cannot create a consumer: {e:#}"))?;
     let mut tpl = TopicPartitionList::new();
     for p in partitions {
         tpl.add_partition_offset(topic, *p, Offset::OffsetTail(per_partition)).map_err(|e| e.to_string())?;

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes};
 use kafka_protocol::messages::ApiKey;
@@ -34,6 +34,10 @@ pub struct Connection {
     pending: Pending,
     dead: Arc<AtomicBool>,
     request_timeout: Duration,
+    /// When to stop using this connection for new requests: before the SASL session the broker
+    /// granted ends (KIP-368). A new connection authenticates afresh (a new token) instead of
+    /// re-authenticating in band, which would have to pause the pipeline.
+    retire_at: Option<Instant>,
     tasks: [JoinHandle<()>; 2],
 }
 
@@ -76,11 +80,18 @@ impl Connection {
         let client_id = StrBytes::from_string(opts.client_id.to_string());
         let mut handshake = Handshake::new(&mut io, addr, &client_id, opts.request_timeout);
         let versions = handshake.api_versions().await?;
-        if let Some(mechanism) = &opts.security.sasl {
-            sasl::authenticate(&mut handshake, &versions, mechanism).await?;
+        let authenticated_at = Instant::now();
+        let session = match &opts.security.sasl {
+            Some(mechanism) => sasl::authenticate(&mut handshake, &versions, mechanism).await?,
+            None => None,
+        };
+        if opts.security.sasl.is_some() {
+            tracing::debug!(addr, session = ?session, "connection authenticated");
         }
         let next = handshake.next_correlation();
-        Ok(Self::start(addr, client_id, versions, io, next, opts.request_timeout))
+        let mut conn = Self::start(addr, client_id, versions, io, next, opts.request_timeout);
+        conn.retire_at = session.map(|lifetime| authenticated_at + retire_after(lifetime, opts.request_timeout));
+        Ok(conn)
     }
 
     fn start(
@@ -163,6 +174,7 @@ impl Connection {
             pending,
             dead,
             request_timeout,
+            retire_at: None,
             tasks: [writer, reader],
         }
     }
@@ -171,8 +183,9 @@ impl Connection {
         &self.addr
     }
 
+    /// Closed, failed, or too close to the end of its SASL session for new requests.
     pub fn is_dead(&self) -> bool {
-        self.dead.load(Ordering::SeqCst)
+        self.dead.load(Ordering::SeqCst) || self.retire_at.is_some_and(|at| Instant::now() >= at)
     }
 
     /// The broker's supported version range for an API, if it has it.
@@ -191,7 +204,8 @@ impl Connection {
     }
 
     pub async fn send_version<R: KafkaRequest>(&self, req: &R, version: i16) -> Result<R::Response> {
-        if self.is_dead() {
+        // a retiring connection still serves the request it was picked for
+        if self.dead.load(Ordering::SeqCst) {
             return Err(KafkaError::Disconnected { addr: self.addr.clone(), reason: None });
         }
         let correlation = self.next_correlation.fetch_add(1, Ordering::Relaxed);
@@ -220,6 +234,13 @@ impl Connection {
     }
 }
 
+/// How long to use a connection whose SASL session lasts `lifetime`: until a request sent then
+/// would still be answered within the session (a request timeout before its end), and at most
+/// 90% of it; never less than half of it.
+fn retire_after(lifetime: Duration, request_timeout: Duration) -> Duration {
+    lifetime.saturating_sub(request_timeout).min(lifetime.mul_f64(0.9)).max(lifetime / 2)
+}
+
 fn tls_hint(e: &std::io::Error) -> String {
     let text = e.to_string();
     if text.contains("UnknownIssuer") {
@@ -230,5 +251,18 @@ fn tls_hint(e: &std::io::Error) -> String {
         format!("{text} (the port did not answer TLS: is it a PLAINTEXT or SASL_PLAINTEXT listener?)")
     } else {
         text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connections_retire_before_their_session_ends() {
+        let s = Duration::from_secs;
+        assert_eq!(retire_after(s(900), s(15)), s(810));
+        assert_eq!(retire_after(s(100), s(15)), s(85));
+        assert_eq!(retire_after(s(20), s(15)), s(10));
     }
 }

@@ -26,7 +26,7 @@ pub enum KafkaError {
     Disconnected { addr: String, reason: Option<String> },
     #[error("{addr} does not support {api} in a version kdeck speaks (broker {broker_min}..={broker_max}, kdeck {ours_min}..={ours_max})")]
     UnsupportedVersion { addr: String, api: String, broker_min: i16, broker_max: i16, ours_min: i16, ours_max: i16 },
-    #[error("{api} failed: {name}{}", message.as_deref().map(|m| format!(" ({m})")).unwrap_or_default())]
+    #[error("{api} failed: {name}{}{}", message.as_deref().map(|m| format!(" ({m})")).unwrap_or_default(), msk_iam_hint(api, name))]
     Broker { api: String, code: i16, name: String, message: Option<String> },
     #[error("malformed response from {addr} to {api}: {message}")]
     Protocol { addr: String, api: String, message: String },
@@ -79,3 +79,68 @@ impl KafkaError {
 }
 
 pub type Result<T, E = KafkaError> = std::result::Result<T, E>;
+
+/// The MSK IAM action (`kafka-cluster:…`) a request needs, by its API name, as MSK's access
+/// control documents them. Several resources may be involved; this names the one usually missing.
+pub fn msk_iam_action(api: &str) -> Option<&'static str> {
+    Some(match api {
+        "Metadata" | "ListOffsets" => "kafka-cluster:DescribeTopic",
+        "DescribeCluster" | "ListPartitionReassignments" | "DescribeLogDirs" | "DescribeQuorum" => {
+            "kafka-cluster:DescribeCluster"
+        }
+        "CreateTopics" => "kafka-cluster:CreateTopic",
+        "DeleteTopics" => "kafka-cluster:DeleteTopic",
+        "CreatePartitions" => "kafka-cluster:AlterTopic",
+        "DescribeConfigs" => {
+            "kafka-cluster:DescribeTopicDynamicConfiguration (topics) or kafka-cluster:DescribeClusterDynamicConfiguration (brokers)"
+        }
+        "IncrementalAlterConfigs" | "AlterConfigs" => {
+            "kafka-cluster:AlterTopicDynamicConfiguration (topics) or kafka-cluster:AlterClusterDynamicConfiguration (brokers)"
+        }
+        "ListGroups" | "DescribeGroups" | "OffsetFetch" | "ConsumerGroupDescribe" => "kafka-cluster:DescribeGroup",
+        "DeleteGroups" => "kafka-cluster:DeleteGroup",
+        "OffsetCommit" | "OffsetDelete" => "kafka-cluster:AlterGroup",
+        "AlterPartitionReassignments" | "ElectLeaders" => "kafka-cluster:AlterCluster",
+        "Fetch" => "kafka-cluster:ReadData",
+        "Produce" => "kafka-cluster:WriteData",
+        _ => return None,
+    })
+}
+
+/// For an authorization failure: the MSK IAM action to grant, if kdeck knows it.
+fn msk_iam_hint(api: &str, name: &str) -> String {
+    match msk_iam_action(api) {
+        Some(action) if name.ends_with("_AUTHORIZATION_FAILED") => {
+            format!(" — on MSK with IAM auth the policy needs {action}")
+        }
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authorization_failures_name_the_msk_iam_action() {
+        let e = KafkaError::Broker {
+            api: "CreateTopics".into(),
+            code: 29,
+            name: "TOPIC_AUTHORIZATION_FAILED".into(),
+            message: None,
+        };
+        assert_eq!(
+            e.to_string(),
+            "CreateTopics failed: TOPIC_AUTHORIZATION_FAILED — on MSK with IAM auth the policy needs kafka-cluster:CreateTopic"
+        );
+        let e = KafkaError::Broker {
+            api: "CreateTopics".into(),
+            code: 36,
+            name: "TOPIC_ALREADY_EXISTS".into(),
+            message: None,
+        };
+        assert_eq!(e.to_string(), "CreateTopics failed: TOPIC_ALREADY_EXISTS");
+        assert_eq!(msk_iam_action("ListGroups"), Some("kafka-cluster:DescribeGroup"));
+        assert_eq!(msk_iam_action("ApiVersions"), None);
+    }
+}

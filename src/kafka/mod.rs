@@ -8,6 +8,7 @@ pub mod conn;
 pub mod error;
 pub mod frame;
 pub mod groups;
+pub mod msk_iam;
 pub mod proto;
 pub mod quorum;
 pub mod reassign;
@@ -17,4 +18,4 @@ pub mod security;
 
 pub use client::{BrokerAddr, Client, ClientConfig, Target};
 pub use error::{KafkaError, Result};
-pub use security::{PemSource, SaslMechanism, TlsOptions, TokenProvider};
+pub use security::{PemSource, SaslMechanism, TlsOptions, TokenKind, TokenProvider};

@@ -3,21 +3,24 @@
 
 use std::collections::HashMap;
 use std::io::Cursor;
+use std::time::Duration;
 
 use bytes::Bytes;
-use kafka_protocol::messages::{SaslAuthenticateRequest, SaslHandshakeRequest};
+use kafka_protocol::messages::{SaslAuthenticateRequest, SaslAuthenticateResponse, SaslHandshakeRequest};
 use kafka_protocol::protocol::StrBytes;
 use rsasl::prelude::{Mechname, SASLClient, SASLConfig, State};
 
 use super::error::{KafkaError, Result};
 use super::frame::{negotiate, Handshake};
-use super::security::SaslMechanism;
+use super::security::{SaslMechanism, TokenKind};
 
+/// Authenticates the connection; returns how long the broker keeps the session (KIP-368's
+/// `session_lifetime_ms`, from `connections.max.reauth.ms` or the token's expiry), if it limits it.
 pub async fn authenticate(
     hs: &mut Handshake<'_>,
     versions: &HashMap<i16, (i16, i16)>,
     mech: &SaslMechanism,
-) -> Result<()> {
+) -> Result<Option<Duration>> {
     let name = mech.name();
     let auth_err =
         |addr: &str, message: String| KafkaError::Auth { addr: addr.to_string(), mechanism: name.to_string(), message };
@@ -43,8 +46,24 @@ pub async fn authenticate(
         SaslMechanism::OAuthBearer(provider) => {
             let token = provider.token().map_err(|e| auth_err(hs.addr, format!("could not obtain a token: {e}")))?;
             let first = format!("n,,\x01auth=Bearer {token}\x01\x01");
-            send_step(hs, av, first.into_bytes(), name).await?;
-            return Ok(());
+            let answer = send_step(hs, av, first.into_bytes(), name).await?;
+            if !answer.auth_bytes.is_empty() {
+                // RFC 7628: a refused token gets a JSON error the client acknowledges with 0x01;
+                // the broker then fails the exchange, with its reason
+                let status = refusal_status(&answer.auth_bytes);
+                // the broker answers the acknowledgement with the failure (Kafka: the same JSON),
+                // or just closes
+                let reason = match send_step(hs, av, vec![1], name).await {
+                    Err(KafkaError::Auth { message, .. })
+                        if !message.is_empty() && refusal_status(message.as_bytes()) != status =>
+                    {
+                        format!("the broker refused the token ({status}: {message})")
+                    }
+                    _ => format!("the broker refused the token ({status})"),
+                };
+                return Err(auth_err(hs.addr, oauth_hint(provider.kind(), &reason)));
+            }
+            return Ok(lifetime(&answer));
         }
         SaslMechanism::Plain { username, password }
         | SaslMechanism::ScramSha256 { username, password }
@@ -56,6 +75,7 @@ pub async fn authenticate(
         SASLClient::new(config).start_suggested(&[mechname]).map_err(|e| auth_err(hs.addr, e.to_string()))?;
 
     let mut input: Option<Bytes> = None;
+    let mut last: Option<Option<Duration>> = None;
     loop {
         let mut out = Cursor::new(Vec::new());
         let state = session.step(input.as_deref(), &mut out).map_err(|e| {
@@ -67,18 +87,51 @@ pub async fn authenticate(
             )
         })?;
         match state {
-            State::Running => input = Some(send_step(hs, av, out.into_inner(), name).await?),
+            State::Running => {
+                let answer = send_step(hs, av, out.into_inner(), name).await?;
+                last = Some(lifetime(&answer));
+                input = Some(answer.auth_bytes);
+            }
             State::Finished(sent) => {
                 if matches!(sent, rsasl::prelude::MessageSent::Yes) {
-                    send_step(hs, av, out.into_inner(), name).await?;
+                    last = Some(lifetime(&send_step(hs, av, out.into_inner(), name).await?));
                 }
-                return Ok(());
+                return Ok(last.flatten());
             }
         }
     }
 }
 
-async fn send_step(hs: &mut Handshake<'_>, version: i16, bytes: Vec<u8>, mech: &str) -> Result<Bytes> {
+/// The session lifetime the broker granted (0: unlimited, or a broker before KIP-368).
+fn lifetime(answer: &SaslAuthenticateResponse) -> Option<Duration> {
+    u64::try_from(answer.session_lifetime_ms).ok().filter(|ms| *ms > 0).map(Duration::from_millis)
+}
+
+/// The `status` of an RFC 7628 error answer (`{"status":"invalid_token"}`), else its text.
+fn refusal_status(answer: &[u8]) -> String {
+    let text = String::from_utf8_lossy(answer);
+    serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v.get("status").and_then(|s| s.as_str()).map(str::to_string))
+        .unwrap_or_else(|| text.into_owned())
+}
+
+/// What a refused OAUTHBEARER token means, in words.
+fn oauth_hint(kind: TokenKind, reason: &str) -> String {
+    match kind {
+        TokenKind::MskIam => format!(
+            "SASL authentication failed: {reason} (MSK IAM: the AWS credentials are expired or invalid, the region is not the cluster's, or the IAM policy lacks kafka-cluster:Connect on this cluster)"
+        ),
+        TokenKind::Other => format!("SASL authentication failed: {reason} (the broker refused the OAUTHBEARER token)"),
+    }
+}
+
+async fn send_step(
+    hs: &mut Handshake<'_>,
+    version: i16,
+    bytes: Vec<u8>,
+    mech: &str,
+) -> Result<SaslAuthenticateResponse> {
     let resp = hs.roundtrip(&SaslAuthenticateRequest::default().with_auth_bytes(Bytes::from(bytes)), version).await?;
     if resp.error_code != 0 {
         let detail =
@@ -86,8 +139,12 @@ async fn send_step(hs: &mut Handshake<'_>, version: i16, bytes: Vec<u8>, mech: &
         return Err(KafkaError::Auth {
             addr: hs.addr.to_string(),
             mechanism: mech.to_string(),
-            message: format!("{detail} (check the username and password, and that the user exists for {mech})"),
+            message: if mech == "OAUTHBEARER" {
+                detail
+            } else {
+                format!("{detail} (check the username and password, and that the user exists for {mech})")
+            },
         });
     }
-    Ok(resp.auth_bytes)
+    Ok(resp)
 }

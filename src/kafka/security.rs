@@ -67,6 +67,17 @@ impl fmt::Debug for SaslMechanism {
 /// Supplies OAUTHBEARER tokens (e.g. a SigV4-signed MSK IAM token); called once per connection.
 pub trait TokenProvider: Send + Sync {
     fn token(&self) -> std::result::Result<String, String>;
+    /// What kind of token it is, so a refusal can be explained.
+    fn kind(&self) -> TokenKind {
+        TokenKind::Other
+    }
+}
+
+/// Which OAUTHBEARER token source a connection uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenKind {
+    MskIam,
+    Other,
 }
 
 /// Where TLS material comes from. PEM only: Java keystores (JKS/PKCS12) are refused with a hint.

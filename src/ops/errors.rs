@@ -41,9 +41,16 @@ pub(crate) fn as_invalid(e: OpsError) -> OpsError {
     }
 }
 
+/// The MSK IAM action an authorization failure of `api` calls for, as a sentence's tail.
+fn msk_iam(api: &str) -> String {
+    crate::kafka::error::msk_iam_action(api)
+        .map(|a| format!("; on MSK with IAM auth, the policy needs {a}"))
+        .unwrap_or_default()
+}
+
 /// A broker error in words. Errors that are not from a broker response pass through unchanged.
 pub fn explain(e: KafkaError, cx: &ErrorContext) -> OpsError {
-    let KafkaError::Broker { name, message, .. } = &e else {
+    let KafkaError::Broker { api, name, message, .. } = &e else {
         return match e {
             KafkaError::UnknownTopic(t) => OpsError::Invalid(format!("unknown topic: {t}")),
             other => OpsError::Kafka(other),
@@ -73,11 +80,13 @@ pub fn explain(e: KafkaError, cx: &ErrorContext) -> OpsError {
             with_msg("rejected by the cluster's policy (create.topic.policy / alter.config.policy)".into())
         }
         "TOPIC_AUTHORIZATION_FAILED" => format!(
-            "not authorized for topic {topic}: the user needs the matching ACL (Create, Delete, Alter or AlterConfigs)"
+            "not authorized for topic {topic}: the user needs the matching ACL (Create, Delete, Alter or AlterConfigs){}",
+            msk_iam(api)
         ),
-        "CLUSTER_AUTHORIZATION_FAILED" => {
-            "not authorized: this needs an ACL on the cluster resource (Alter / AlterConfigs / Create)".into()
-        }
+        "CLUSTER_AUTHORIZATION_FAILED" => format!(
+            "not authorized: this needs an ACL on the cluster resource (Alter / AlterConfigs / Create){}",
+            msk_iam(api)
+        ),
         "TOPIC_DELETION_DISABLED" => "topic deletion is disabled on this cluster (delete.topic.enable=false)".into(),
         "REASSIGNMENT_IN_PROGRESS" => {
             format!("topic {topic} has a partition reassignment in progress; wait until it finishes")

@@ -40,6 +40,8 @@ pub struct App {
     pub mode: Mode,
     pub op: Op,
     pub quit: bool,
+    /// The MSK cluster (ARN) to open the console on next, when the user picked one in `:msk`.
+    pub switch_to: Option<String>,
 }
 
 impl App {
@@ -55,6 +57,7 @@ impl App {
             mode: Mode::Normal,
             op: Op::Idle,
             quit: false,
+            switch_to: None,
         }
     }
 
@@ -251,6 +254,11 @@ impl App {
             Action::Enter => {
                 if let Some(instead) = s.pane.enter_action() {
                     return self.act(instead);
+                }
+                if let Some(cluster) = s.table.current().and_then(|i| s.pane.connect_to(i)) {
+                    self.switch_to = Some(cluster);
+                    self.quit = true;
+                    return Vec::new();
                 }
                 if let Some(v) = s.table.current().and_then(|i| s.pane.enter(&ctx, i)) {
                     return self.show(v);

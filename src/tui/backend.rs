@@ -6,6 +6,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 
 use crate::cluster::{self, GroupScope, LoadOptions, Snapshot};
+use crate::config::msk::{self, AwsOptions, MskCluster};
 use crate::data::position::TimeLag;
 pub use crate::data::PeekMessage;
 use crate::data::RecordDetail;
@@ -39,6 +40,8 @@ pub trait ClusterBackend: Send + Sync + 'static {
     fn configs(&self, topic: String) -> BoxFuture<'_, Result<Vec<ConfigView>, String>>;
     /// Records that the user declined a preview (audit log only; nothing is sent).
     fn decline(&self, preview: Preview);
+    /// The AWS MSK clusters of the region (`:msk`), from the AWS API.
+    fn msk_clusters(&self) -> BoxFuture<'_, Result<Vec<MskCluster>, String>>;
 }
 
 /// One partition of a group and how far behind in time it is.
@@ -54,6 +57,8 @@ pub struct KafkaBackend {
     pub data: crate::data::DataConfig,
     /// Read-only, dry run and the audit log, exactly as the CLI has them.
     pub ops: ops::Context,
+    /// Region and profile for `:msk`, as the command line gave them.
+    pub aws: AwsOptions,
 }
 
 impl ClusterBackend for KafkaBackend {
@@ -143,6 +148,13 @@ impl ClusterBackend for KafkaBackend {
 
     fn decline(&self, preview: Preview) {
         let _ = ops::decline(&self.ops, &preview, None);
+    }
+
+    fn msk_clusters(&self) -> BoxFuture<'_, Result<Vec<MskCluster>, String>> {
+        Box::pin(async move {
+            let config = msk::sdk_config(&self.aws).await.map_err(|e| e.to_string())?;
+            msk::list_clusters(&config).await.map_err(|e| e.to_string())
+        })
     }
 }
 

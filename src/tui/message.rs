@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use super::backend::{PeekMessage, TimeLagRow};
 use crate::cluster::Snapshot;
+use crate::config::msk::MskCluster;
 use crate::data::RecordDetail;
 use crate::ops::{ConfigView, Mutation, Outcome, Preview};
 
@@ -16,6 +17,7 @@ pub enum Loaded {
     TimeLags(Vec<TimeLagRow>),
     /// One whole message (None: no message at that offset).
     Record(Option<Box<RecordDetail>>),
+    MskClusters(Vec<MskCluster>),
 }
 
 /// Out: what the UI asks the worker for. The UI keeps at most one of each [`Job`] kind in flight
@@ -39,6 +41,8 @@ pub enum Request {
     Configs { topic: String },
     /// The user said no to this preview: only the audit log hears of it.
     Decline(Box<Preview>),
+    /// The AWS MSK clusters of the region (the `:msk` picker).
+    MskClusters,
 }
 
 /// In: what the worker reports back.
@@ -70,6 +74,7 @@ pub enum Job {
     Configs,
     TimeLag,
     Record,
+    Msk,
 }
 
 impl Request {
@@ -81,6 +86,7 @@ impl Request {
             Request::Configs { .. } => Some(Job::Configs),
             Request::TimeLag { .. } => Some(Job::TimeLag),
             Request::Record { .. } => Some(Job::Record),
+            Request::MskClusters => Some(Job::Msk),
             Request::Prepare(_) | Request::Apply(_) | Request::Decline(_) => None,
         }
     }

@@ -78,15 +78,16 @@ fn setup_terminal() -> io::Result<Terminal<CrosstermBackend<Stdout>>> {
         restore_terminal();
         previous(info);
     }));
-    execute!(io::stdout(), EnterAlternateScreen)?;
-    let mut term = Terminal::new(CrosstermBackend::new(io::stdout()))?;
-    term.clear()?;
-    Ok(term)
+    // cleared here, not with Terminal::clear, which asks the terminal for the cursor position: a
+    // second console in the same process (`:msk` switches clusters) cannot read the answer while
+    // the first one's input thread still waits on the terminal
+    execute!(io::stdout(), EnterAlternateScreen, crossterm::terminal::Clear(crossterm::terminal::ClearType::All))?;
+    Terminal::new(CrosstermBackend::new(io::stdout()))
 }
 
 /// Runs the console until the user quits or the process gets SIGTERM/SIGHUP; always restores
-/// the terminal.
-pub async fn run(backend: Arc<dyn ClusterBackend>, opts: Options) -> anyhow::Result<()> {
+/// the terminal. Returns the MSK cluster to open the console on next, if the user picked one.
+pub async fn run(backend: Arc<dyn ClusterBackend>, opts: Options) -> anyhow::Result<Option<String>> {
     let (keymap, theme, warnings) = load_looks(opts.no_color);
     let mut app = App::new(opts.settings, keymap, theme, Instant::now());
     if let Some(w) = warnings.first() {
@@ -112,7 +113,7 @@ pub async fn run(backend: Arc<dyn ClusterBackend>, opts: Options) -> anyhow::Res
     }
     .await;
     restore_terminal();
-    result
+    result.map(|_| app.switch_to.take())
 }
 
 /// What the console reacts to besides the worker's answers.

@@ -95,6 +95,13 @@ impl Worker {
                             backend.decline(*preview);
                             Event::Declined
                         }
+                        Request::MskClusters => {
+                            let result = match tokio::time::timeout(deadline, backend.msk_clusters()).await {
+                                Ok(r) => r.map(Loaded::MskClusters),
+                                Err(_) => Err(late("listing MSK clusters")),
+                            };
+                            Event::Loaded { request: req, result }
+                        }
                         Request::Configs { ref topic } => {
                             let result = match tokio::time::timeout(deadline, backend.configs(topic.clone())).await {
                                 Ok(r) => r.map(Loaded::Configs),

@@ -38,6 +38,7 @@ fn console_refreshes_name_the_quorum_leader_every_time() {
             client,
             data: Default::default(),
             ops: kdeck::ops::Context::new("controller-test", true, false),
+            aws: Default::default(),
         };
         let mut seen = Vec::new();
         for _ in 0..10 {

@@ -19,6 +19,7 @@ pub mod configs;
 pub mod group_detail;
 pub mod groups;
 pub mod message;
+pub mod msk;
 pub mod partitions;
 pub mod peek;
 pub mod reassignments;
@@ -73,6 +74,12 @@ pub const REGISTRY: &[Entry] = &[
         aliases: &["reassign", "reassignments", "ra"],
         help: "reassignments in progress",
         pane: || Box::new(reassignments::ReassignmentsPane),
+    },
+    Entry {
+        name: "msk",
+        aliases: &["msk"],
+        help: "AWS MSK clusters; Enter connects",
+        pane: || Box::new(msk::MskPane::default()),
     },
 ];
 
@@ -232,6 +239,10 @@ pub trait TablePane: Send {
     fn row(&self, ctx: &Ctx, i: usize) -> Vec<Cell<'static>>;
     /// Where Enter on row `i` leads.
     fn enter(&self, _ctx: &Ctx, _i: usize) -> Option<View> {
+        None
+    }
+    /// Another cluster Enter on row `i` connects to (the console ends and opens again on it).
+    fn connect_to(&self, _i: usize) -> Option<String> {
         None
     }
     /// The partition `p` on row `i` would peek at.

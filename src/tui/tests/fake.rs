@@ -119,6 +119,27 @@ impl ClusterBackend for FakeBackend {
         let _ = ops::decline(&self.ops, &preview, None);
     }
 
+    fn msk_clusters(&self) -> BoxFuture<'_, Result<Vec<crate::config::msk::MskCluster>, String>> {
+        let cluster =
+            |name: &str, kind: &str, version: Option<&str>, brokers, auth: &[&str]| crate::config::msk::MskCluster {
+                name: name.into(),
+                arn: format!("arn:aws:kafka:eu-west-1:123456789012:cluster/{name}/0000-1"),
+                state: if name == "orders-staging" { "UPDATING".into() } else { "ACTIVE".into() },
+                kind: kind.into(),
+                kafka_version: version.map(str::to_string),
+                brokers,
+                subnets: vec!["subnet-a".into(), "subnet-b".into()],
+                auth: auth.iter().map(|a| a.to_string()).collect(),
+            };
+        Box::pin(async move {
+            Ok(vec![
+                cluster("orders-prod", "provisioned", Some("3.6.0"), Some(3), &["iam", "scram"]),
+                cluster("orders-staging", "provisioned", Some("3.9.x"), Some(2), &["tls"]),
+                cluster("clicks-serverless", "serverless", None, None, &["iam"]),
+            ])
+        })
+    }
+
     fn snapshot(&self) -> BoxFuture<'_, Result<Snapshot, String>> {
         let n = self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let controller = self.controller.lock().expect("lock").clone();

@@ -5,7 +5,8 @@
 //! - `fake`: the fake backend (previews from ops' own functions);
 //! - `harness`: the app and worker driven by keys, screens rendered to text;
 //! - `screens`, `changes`, `events`, `groups`: the tests (panes and navigation; topic operations;
-//!   refreshes, data needs, typed-ahead keys and the event loop; a consumer group's keys).
+//!   refreshes, data needs, typed-ahead keys and the event loop; a consumer group's keys); `msk`: the
+//!   `:msk` picker.
 
 mod changes;
 mod events;
@@ -13,4 +14,5 @@ mod fake;
 mod fixture;
 mod groups;
 mod harness;
+mod msk;
 mod screens;
