@@ -3,6 +3,7 @@
 pub mod brokers;
 pub mod configs;
 pub mod describe;
+pub mod doctor;
 pub mod elect;
 pub mod groups;
 pub mod lag;
@@ -62,6 +63,13 @@ pub struct Global {
     /// Check mutations (with the broker's validate-only mode where it has one) without changing anything
     #[arg(long, global = true)]
     pub dry_run: bool,
+    /// Dial another address for an advertised broker (ssh -L tunnels): ADVERTISED_HOST:PORT=HOST:PORT,…
+    /// TLS still checks the certificate against the advertised name
+    #[arg(long, value_name = "MAP", global = true)]
+    pub broker_map: Option<String>,
+    /// Every connection through this SOCKS5 proxy (ssh -D), names resolved on the proxy's side
+    #[arg(long, value_name = "HOST:PORT", global = true)]
+    pub socks5: Option<String>,
     /// Console: how often to refresh, e.g. 5s
     #[arg(long, value_parser = parse_duration, default_value = "5s", global = true)]
     pub refresh: Duration,
@@ -115,6 +123,9 @@ pub enum Command {
         #[arg(short = 'y', long)]
         yes: bool,
     },
+    /// Why a connection fails: DNS, TCP, TLS, ApiVersions, SASL, Metadata for the bootstrap
+    /// servers and every advertised broker, with a verdict (exit 0 only if all pass)
+    Doctor,
     /// Local 3-broker cluster + sample topics + moving load + the console
     Demo {
         /// Messages per second the demo producer writes
@@ -148,6 +159,8 @@ impl Global {
             cluster: self.cluster.clone(),
             config_file: self.config.clone(),
             timeout: self.timeout,
+            broker_map: self.broker_map.clone(),
+            socks5: self.socks5.clone(),
         }
     }
 }
@@ -202,6 +215,7 @@ pub async fn run(global: &Global, command: &Command) -> anyhow::Result<String> {
     let connect = || Client::connect(resolved.client.clone());
     let f = global.output;
     match command {
+        Command::Doctor => doctor::run(&resolved.client, f).await,
         Command::Brokers => brokers::run(&connect().await?, f).await,
         Command::Topics { internal } => topics::run(&connect().await?, f, *internal).await,
         Command::Describe { topic } => describe::run(&connect().await?, f, topic).await,

@@ -31,6 +31,9 @@ pub struct ConnectArgs {
     pub cluster: Option<String>,
     pub config_file: Option<PathBuf>,
     pub timeout: Option<std::time::Duration>,
+    /// `--broker-map` and `--socks5` (win over the profile and -X).
+    pub broker_map: Option<String>,
+    pub socks5: Option<String>,
 }
 
 /// A resolved connection: what to connect with and how to call the cluster in messages.
@@ -76,6 +79,12 @@ pub fn resolve(args: &ConnectArgs) -> Result<Resolved, ConfigError> {
         if let Some(b) = &prof.bootstrap {
             settings.set("bootstrap.servers", b, &origin);
         }
+        if let Some(m) = &prof.broker_map {
+            settings.set("broker.map", m, &format!("{origin} broker_map"));
+        }
+        if let Some(p) = &prof.socks5 {
+            settings.set("socks5.proxy", p, &format!("{origin} socks5"));
+        }
         read_only = prof.read_only;
         name = cluster.clone();
     }
@@ -84,6 +93,12 @@ pub fn resolve(args: &ConnectArgs) -> Result<Resolved, ConfigError> {
     }
     for kv in &args.overrides {
         settings.apply_override(kv)?;
+    }
+    if let Some(m) = &args.broker_map {
+        settings.set("broker.map", m, &format!("--broker-map {m}"));
+    }
+    if let Some(p) = &args.socks5 {
+        settings.set("socks5.proxy", p, &format!("--socks5 {p}"));
     }
     let unused = settings.unused_keys();
     if !unused.is_empty() {

@@ -3,17 +3,21 @@
 
 pub mod admin;
 pub mod admin_ops;
+pub mod cert;
 pub mod client;
 pub mod conn;
 pub mod error;
 pub mod frame;
 pub mod proto;
+pub mod doctor;
 pub mod quorum;
 pub mod reassign;
+pub mod route;
 pub mod redact;
 pub mod sasl;
 pub mod security;
 
 pub use client::{BrokerAddr, Client, ClientConfig, Target};
 pub use error::{KafkaError, Result};
+pub use route::Route;
 pub use security::{PemSource, SaslMechanism, TlsOptions, TokenProvider};

@@ -13,11 +13,12 @@ use super::error::{KafkaError, Result};
 use super::frame::{negotiate, Handshake};
 use super::security::SaslMechanism;
 
+/// Authenticates with `mech`; returns the mechanisms the listener offers (for `doctor`).
 pub async fn authenticate(
     hs: &mut Handshake<'_>,
     versions: &HashMap<i16, (i16, i16)>,
     mech: &SaslMechanism,
-) -> Result<()> {
+) -> Result<Vec<String>> {
     let name = mech.name();
     let auth_err =
         |addr: &str, message: String| KafkaError::Auth { addr: addr.to_string(), mechanism: name.to_string(), message };
@@ -25,8 +26,8 @@ pub async fn authenticate(
     let hv = negotiate::<SaslHandshakeRequest>(versions, hs.addr)?;
     let resp =
         hs.roundtrip(&SaslHandshakeRequest::default().with_mechanism(StrBytes::from_static_str(name)), hv).await?;
+    let enabled: Vec<String> = resp.mechanisms.iter().map(|m| m.to_string()).collect();
     if resp.error_code != 0 {
-        let enabled: Vec<String> = resp.mechanisms.iter().map(|m| m.to_string()).collect();
         let msg = if enabled.is_empty() {
             format!(
                 "{} (this listener has no SASL mechanisms: is it a PLAINTEXT/SSL port?)",
@@ -44,7 +45,7 @@ pub async fn authenticate(
             let token = provider.token().map_err(|e| auth_err(hs.addr, format!("could not obtain a token: {e}")))?;
             let first = format!("n,,\x01auth=Bearer {token}\x01\x01");
             send_step(hs, av, first.into_bytes(), name).await?;
-            return Ok(());
+            return Ok(enabled);
         }
         SaslMechanism::Plain { username, password }
         | SaslMechanism::ScramSha256 { username, password }
@@ -72,7 +73,7 @@ pub async fn authenticate(
                 if matches!(sent, rsasl::prelude::MessageSent::Yes) {
                     send_step(hs, av, out.into_inner(), name).await?;
                 }
-                return Ok(());
+                return Ok(enabled);
             }
         }
     }

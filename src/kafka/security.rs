@@ -112,6 +112,8 @@ impl PemSource {
 #[derive(Clone)]
 pub struct Tls {
     connector: TlsConnector,
+    config: Arc<rustls::ClientConfig>,
+    verifier: Arc<dyn ServerCertVerifier>,
 }
 
 impl Tls {
@@ -145,11 +147,9 @@ impl Tls {
         let builder = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|e| KafkaError::Config(format!("TLS: {e}")))?;
-        let builder = if opts.verify_hostname {
-            builder.with_webpki_verifier(webpki)
-        } else {
-            builder.dangerous().with_custom_certificate_verifier(Arc::new(ChainOnly(webpki)))
-        };
+        let verifier: Arc<dyn ServerCertVerifier> =
+            if opts.verify_hostname { webpki } else { Arc::new(ChainOnly(webpki)) };
+        let builder = builder.dangerous().with_custom_certificate_verifier(verifier.clone());
         let config = match (&opts.client_cert, &opts.client_key) {
             (Some(cert), Some(key)) => {
                 let chain = parse_certs(&cert.read("client certificate")?, "client certificate")?;
@@ -166,7 +166,30 @@ impl Tls {
             (None, None) => builder.with_no_client_auth(),
             _ => return Err(KafkaError::Config("mTLS needs both a client certificate and its key".into())),
         };
-        Ok(Tls { connector: TlsConnector::from(Arc::new(config)) })
+        let config = Arc::new(config);
+        Ok(Tls { connector: TlsConnector::from(config.clone()), config, verifier })
+    }
+
+    /// A handshake that also hands back the certificate chain the server sent, whether or not
+    /// it verified (for `doctor`: "the certificate is for …, signed by …").
+    pub async fn connect_inspect(
+        &self,
+        host: &str,
+        tcp: TcpStream,
+    ) -> (std::io::Result<TlsStream<TcpStream>>, Vec<CertificateDer<'static>>) {
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut config = (*self.config).clone();
+        config.dangerous().set_certificate_verifier(Arc::new(Recording { inner: self.verifier.clone(), seen: seen.clone() }));
+        let name = match ServerName::try_from(host.to_string()) {
+            Ok(n) => n,
+            Err(e) => {
+                let e = std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("bad TLS server name {host}: {e}"));
+                return (Err(e), Vec::new());
+            }
+        };
+        let result = TlsConnector::from(Arc::new(config)).connect(name, tcp).await;
+        let chain = seen.lock().map(|c| c.clone()).unwrap_or_default();
+        (result, chain)
     }
 
     pub async fn connect(&self, host: &str, tcp: TcpStream) -> std::io::Result<TlsStream<TcpStream>> {
@@ -187,6 +210,48 @@ fn parse_certs(pem: &[u8], what: &str) -> Result<Vec<CertificateDer<'static>>> {
         )));
     }
     Ok(certs)
+}
+
+/// Keeps the chain the server presented, then verifies as the client would.
+#[derive(Debug)]
+struct Recording {
+    inner: Arc<dyn ServerCertVerifier>,
+    seen: Arc<std::sync::Mutex<Vec<CertificateDer<'static>>>>,
+}
+
+impl ServerCertVerifier for Recording {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+        if let Ok(mut seen) = self.seen.lock() {
+            *seen = std::iter::once(end_entity).chain(intermediates).map(|c| c.clone().into_owned()).collect();
+        }
+        self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+    }
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
 }
 
 /// Verifies the chain like webpki but accepts a certificate that names another host, which is what
