@@ -19,6 +19,13 @@
 #              node 3000  controller 3000        CONTROLLER 127.0.0.1:43093 (not a broker)
 #              node 1     broker 1, rack az-a    PLAINTEXT 127.0.0.1:43192
 #              node 2     broker 2, rack az-b    PLAINTEXT 127.0.0.1:43292
+#   unreachable  Kafka 4.1.1 (the main cluster's jars), one KRaft node (broker+controller)
+#              whose listeners advertise what a client cannot reach, for `kdeck doctor`,
+#              --broker-map and --socks5 (tests/cluster/doctor.rs):
+#              node 1     INTERNAL 127.0.0.1:45092 (advertised as is; inter-broker)
+#                         EXTERNAL 127.0.0.1:45094 advertised kafka-1.kdeck.invalid:45094
+#                         BADPORT  127.0.0.1:45095 advertised 127.0.0.1:45099 (nothing there)
+#                         CONTROLLER 127.0.0.1:45093
 #
 # A cluster starts from empty data whenever none of its nodes runs (it keeps no data
 # across a full stop: no stale ZooKeeper sessions, no cluster id to match); while
@@ -37,7 +44,7 @@ LOG_NAME=kafka-compat
 CACHE="${KDECK_CACHE_DIR:-$HOME/.cache/kdeck}"
 
 usage() {
-  sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 CLUSTER="${1:-}"
@@ -58,6 +65,14 @@ case "$CLUSTER" in
     CONTROLLER_PORT=43093
     API_VERSIONS_TOOL=kafka.admin.BrokerApiVersionsCommand
     ;;
+  unreachable)
+    VERSION=4.1.1
+    POM="$ROOT/assets/kafka/pom.xml"
+    NODES=(1)
+    BROKERS=(1)
+    CONTROLLER_PORT=45093
+    API_VERSIONS_TOOL=org.apache.kafka.tools.BrokerApiVersionsCommand
+    ;;
   -h|--help|help) usage; exit 0 ;;
   *) usage >&2; exit 2 ;;
 esac
@@ -75,12 +90,13 @@ broker_port() {                      # zk28: 42092; kraft39: 43192, 43292
   case "$CLUSTER" in
     zk28) echo 42092 ;;
     kraft39) echo "43${1}92" ;;
+    unreachable) echo 45092 ;;
   esac
 }
 
 broker_rack() {
   case "$CLUSTER" in
-    zk28) echo "" ;;
+    zk28|unreachable) echo "" ;;
     kraft39) echo "az-$(tr 12 ab <<<"$1")" ;;
   esac
 }
@@ -100,7 +116,9 @@ node_port() {
   esac
 }
 
-node_ports() { node_port "$1"; }
+node_ports() {
+  if [[ $CLUSTER == unreachable ]]; then echo 45092 45093 45094 45095; else node_port "$1"; fi
+}
 
 node_note() {
   local rack
@@ -182,6 +200,19 @@ listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
 EOF
         small_broker_settings "${#BROKERS[@]}" 3
+        ;;
+      unreachable:1)
+        cat <<EOF
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$CONTROLLER_PORT
+controller.listener.names=CONTROLLER
+listeners=INTERNAL://127.0.0.1:45092,CONTROLLER://127.0.0.1:$CONTROLLER_PORT,EXTERNAL://127.0.0.1:45094,BADPORT://127.0.0.1:45095
+advertised.listeners=INTERNAL://127.0.0.1:45092,EXTERNAL://kafka-1.kdeck.invalid:45094,BADPORT://127.0.0.1:45099
+listener.security.protocol.map=INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT,EXTERNAL:PLAINTEXT,BADPORT:PLAINTEXT
+inter.broker.listener.name=INTERNAL
+EOF
+        small_broker_settings 1 1
         ;;
     esac
   } >"$dir/server.properties"

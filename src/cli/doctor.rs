@@ -16,7 +16,11 @@ pub async fn run(cfg: &ClientConfig, format: Format) -> anyhow::Result<String> {
     } else {
         // the verdicts are in the output already; the error line only says that it failed
         let failed = report.checks.iter().filter(|c| !c.passed()).count();
-        Err(Incomplete { output, problems: vec![format!("doctor: {failed} of {} addresses failed", report.checks.len())] }.into())
+        Err(Incomplete {
+            output,
+            problems: vec![format!("doctor: {failed} of {} addresses failed", report.checks.len())],
+        }
+        .into())
     }
 }
 

@@ -158,7 +158,10 @@ impl Settings {
         if let Some((_, s)) = self.get(&["socks5.proxy", "socks5"]) {
             let proxy = s.value.trim().trim_start_matches("socks5://").trim_start_matches("socks5h://");
             if route::split_host_port(proxy).is_none() {
-                return Err(bad(s, format!("SOCKS5 proxy {proxy:?} is not host:port (e.g. 127.0.0.1:1080 for `ssh -D 1080`)")));
+                return Err(bad(
+                    s,
+                    format!("SOCKS5 proxy {proxy:?} is not host:port (e.g. 127.0.0.1:1080 for `ssh -D 1080`)"),
+                ));
             }
             cfg.route.socks5 = Some(proxy.to_string());
         }

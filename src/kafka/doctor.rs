@@ -126,7 +126,8 @@ pub async fn diagnose(cfg: &ClientConfig) -> Result<Report> {
             .iter()
             .map(|b| {
                 let host = b.host.to_string();
-                let addr = if host.contains(':') { format!("[{host}]:{}", b.port) } else { format!("{host}:{}", b.port) };
+                let addr =
+                    if host.contains(':') { format!("[{host}]:{}", b.port) } else { format!("{host}:{}", b.port) };
                 (b.node_id.0, addr)
             })
             .collect();
@@ -185,10 +186,17 @@ impl Probe<'_> {
 
         let t = Instant::now();
         match &route.socks5 {
-            Some(p) => steps.push(StepName::Dns, t, Status::Skipped, format!("{target} is resolved by the SOCKS5 proxy {p}")),
+            Some(p) => {
+                steps.push(StepName::Dns, t, Status::Skipped, format!("{target} is resolved by the SOCKS5 proxy {p}"))
+            }
             None => match tokio::time::timeout(connect_timeout, tokio::net::lookup_host(target)).await {
                 Err(_) => {
-                    steps.push(StepName::Dns, t, Status::Timeout, format!("resolving {target} took over {connect_timeout:?}"));
+                    steps.push(
+                        StepName::Dns,
+                        t,
+                        Status::Timeout,
+                        format!("resolving {target} took over {connect_timeout:?}"),
+                    );
                     return None;
                 }
                 Ok(Err(e)) => {
@@ -223,14 +231,24 @@ impl Probe<'_> {
         let t = Instant::now();
         let mut io: Box<dyn Io> = match self.tls {
             None => {
-                steps.push(StepName::Tls, t, Status::Skipped, "no TLS configured (security.protocol PLAINTEXT or SASL_PLAINTEXT)".into());
+                steps.push(
+                    StepName::Tls,
+                    t,
+                    Status::Skipped,
+                    "no TLS configured (security.protocol PLAINTEXT or SASL_PLAINTEXT)".into(),
+                );
                 Box::new(tcp)
             }
             Some(tls) => {
                 let host = split_host_port(addr).map(|(h, _)| h).unwrap_or(addr);
                 let handshake = tokio::time::timeout(connect_timeout, tls.connect_inspect(host, tcp)).await;
                 let Ok((result, chain)) = handshake else {
-                    steps.push(StepName::Tls, t, Status::Timeout, format!("no TLS handshake within {connect_timeout:?} (is this a TLS port?)"));
+                    steps.push(
+                        StepName::Tls,
+                        t,
+                        Status::Timeout,
+                        format!("no TLS handshake within {connect_timeout:?} (is this a TLS port?)"),
+                    );
                     return None;
                 };
                 let cert = chain.first().and_then(|c| CertSummary::parse(c));
@@ -274,7 +292,8 @@ impl Probe<'_> {
         let missing = missing_apis(&versions, addr);
         let essential: Vec<&str> = missing.iter().filter(|(_, essential)| *essential).map(|(n, _)| *n).collect();
         let optional: Vec<&str> = missing.iter().filter(|(_, essential)| !*essential).map(|(n, _)| *n).collect();
-        let range = |key: i16| versions.get(&key).map(|(lo, hi)| format!("v{lo}–v{hi}")).unwrap_or_else(|| "missing".into());
+        let range =
+            |key: i16| versions.get(&key).map(|(lo, hi)| format!("v{lo}–v{hi}")).unwrap_or_else(|| "missing".into());
         let mut detail = format!(
             "{} APIs (Metadata {}, Fetch {}); {}",
             versions.len(),
@@ -296,11 +315,14 @@ impl Probe<'_> {
         match &cfg.sasl {
             None => steps.push(StepName::Sasl, t, Status::Skipped, "no SASL configured".into()),
             Some(mech) => match sasl::authenticate(&mut hs, &versions, mech).await {
-                Ok(offered) => steps.push(
+                Ok(mut offered) => steps.push(
                     StepName::Sasl,
                     t,
                     Status::Pass,
-                    format!("offers {}; authenticated with {mech:?}", offered.join(", ")),
+                    format!("offers {}; authenticated with {mech:?}", {
+                        offered.sort();
+                        offered.join(", ")
+                    }),
                 ),
                 Err(e) => {
                     steps.fail_from(StepName::Sasl, t, &e);
@@ -363,6 +385,9 @@ fn tls_failure(e: &std::io::Error, host: &str, mapped: bool, cert: Option<&CertS
             "the certificate is issued by {}, which {ca} does not trust: give that CA with ssl.ca.location / ssl.truststore.location (PEM)",
             c.issuer
         ),
+        _ if text.contains("eof") => format!(
+            "{text}: the port closed the connection instead of answering TLS (a PLAINTEXT or SASL_PLAINTEXT listener?)"
+        ),
         _ => tls_hint(e),
     }
 }
@@ -423,7 +448,9 @@ fn verdicts(cfg: &ClientConfig, checks: &[Check], answered: Option<&str>) -> Vec
         let Some(step) = check.failure() else { continue };
         let who = check.who();
         let before = match (check.broker, answered) {
-            (Some(id), Some(boot)) => format!("bootstrap {boot} answered, but broker {id} advertises {}", check.address),
+            (Some(id), Some(boot)) => {
+                format!("bootstrap {boot} answered, but broker {id} advertises {}", check.address)
+            }
             _ => who.clone(),
         };
         let advertised = check.broker.is_some();

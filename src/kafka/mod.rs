@@ -6,14 +6,14 @@ pub mod admin_ops;
 pub mod cert;
 pub mod client;
 pub mod conn;
+pub mod doctor;
 pub mod error;
 pub mod frame;
 pub mod proto;
-pub mod doctor;
 pub mod quorum;
 pub mod reassign;
-pub mod route;
 pub mod redact;
+pub mod route;
 pub mod sasl;
 pub mod security;
 

@@ -23,10 +23,20 @@ pub struct Route {
 /// Why a dial failed, by the step that failed.
 #[derive(Debug)]
 pub enum DialError {
-    Timeout { to: String, after: Duration },
-    Io { to: String, source: std::io::Error },
+    Timeout {
+        to: String,
+        after: Duration,
+    },
+    Io {
+        to: String,
+        source: std::io::Error,
+    },
     /// The proxy answered but would not connect to the address.
-    Proxy { proxy: String, target: String, message: String },
+    Proxy {
+        proxy: String,
+        target: String,
+        message: String,
+    },
 }
 
 impl fmt::Display for DialError {
@@ -188,7 +198,10 @@ mod tests {
             parse_broker_map("b-1:9092").unwrap_err(),
             "broker map entry \"b-1:9092\": expected ADVERTISED_HOST:PORT=HOST:PORT"
         );
-        assert_eq!(parse_broker_map("b-1:9092=h").unwrap_err(), "broker map entry \"b-1:9092=h\": \"h\" is not host:port");
+        assert_eq!(
+            parse_broker_map("b-1:9092=h").unwrap_err(),
+            "broker map entry \"b-1:9092=h\": \"h\" is not host:port"
+        );
         let r = Route { broker_map: m, socks5: Some("127.0.0.1:1080".into()) };
         assert_eq!(r.target("b-1.x:9092"), "127.0.0.1:9093");
         assert_eq!(r.target("other:1"), "other:1");

@@ -179,11 +179,14 @@ impl Tls {
     ) -> (std::io::Result<TlsStream<TcpStream>>, Vec<CertificateDer<'static>>) {
         let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
         let mut config = (*self.config).clone();
-        config.dangerous().set_certificate_verifier(Arc::new(Recording { inner: self.verifier.clone(), seen: seen.clone() }));
+        config
+            .dangerous()
+            .set_certificate_verifier(Arc::new(Recording { inner: self.verifier.clone(), seen: seen.clone() }));
         let name = match ServerName::try_from(host.to_string()) {
             Ok(n) => n,
             Err(e) => {
-                let e = std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("bad TLS server name {host}: {e}"));
+                let e =
+                    std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("bad TLS server name {host}: {e}"));
                 return (Err(e), Vec::new());
             }
         };
