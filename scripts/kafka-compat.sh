@@ -25,6 +25,9 @@
 #              node 1     INTERNAL 127.0.0.1:45092 (advertised as is; inter-broker)
 #                         EXTERNAL 127.0.0.1:45094 advertised kafka-1.kdeck.invalid:45094
 #                         BADPORT  127.0.0.1:45095 advertised 127.0.0.1:45099 (nothing there)
+#                         TLSEXT   127.0.0.1:45096 advertised kafka-1.kdeck.invalid:45096, SSL
+#                                  with a certificate for that name from its own CA
+#                                  (compat-unreachable/certs/ca.pem)
 #                         CONTROLLER 127.0.0.1:45093
 #
 # A cluster starts from empty data whenever none of its nodes runs (it keeps no data
@@ -44,7 +47,7 @@ LOG_NAME=kafka-compat
 CACHE="${KDECK_CACHE_DIR:-$HOME/.cache/kdeck}"
 
 usage() {
-  sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,32p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 CLUSTER="${1:-}"
@@ -117,7 +120,7 @@ node_port() {
 }
 
 node_ports() {
-  if [[ $CLUSTER == unreachable ]]; then echo 45092 45093 45094 45095; else node_port "$1"; fi
+  if [[ $CLUSTER == unreachable ]]; then echo 45092 45093 45094 45095 45096; else node_port "$1"; fi
 }
 
 node_note() {
@@ -202,20 +205,42 @@ EOF
         small_broker_settings "${#BROKERS[@]}" 3
         ;;
       unreachable:1)
+        unreachable_certs "$dir/certs"
         cat <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$CONTROLLER_PORT
 controller.listener.names=CONTROLLER
-listeners=INTERNAL://127.0.0.1:45092,CONTROLLER://127.0.0.1:$CONTROLLER_PORT,EXTERNAL://127.0.0.1:45094,BADPORT://127.0.0.1:45095
-advertised.listeners=INTERNAL://127.0.0.1:45092,EXTERNAL://kafka-1.kdeck.invalid:45094,BADPORT://127.0.0.1:45099
-listener.security.protocol.map=INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT,EXTERNAL:PLAINTEXT,BADPORT:PLAINTEXT
+listeners=INTERNAL://127.0.0.1:45092,CONTROLLER://127.0.0.1:$CONTROLLER_PORT,EXTERNAL://127.0.0.1:45094,BADPORT://127.0.0.1:45095,TLSEXT://127.0.0.1:45096
+advertised.listeners=INTERNAL://127.0.0.1:45092,EXTERNAL://kafka-1.kdeck.invalid:45094,BADPORT://127.0.0.1:45099,TLSEXT://kafka-1.kdeck.invalid:45096
+listener.security.protocol.map=INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT,EXTERNAL:PLAINTEXT,BADPORT:PLAINTEXT,TLSEXT:SSL
 inter.broker.listener.name=INTERNAL
+ssl.keystore.type=PEM
+ssl.keystore.location=$dir/certs/broker-keystore.pem
 EOF
         small_broker_settings 1 1
         ;;
     esac
   } >"$dir/server.properties"
+}
+
+# unreachable_certs DIR — a CA and a server certificate for kafka-1.kdeck.invalid (the name
+# the TLSEXT listener advertises), made once per data dir.
+unreachable_certs() {
+  local d=$1
+  [[ -s "$d/broker-keystore.pem" ]] && return 0
+  need openssl "needed to generate the test certificates"
+  mkdir -p "$d"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=kdeck unreachable test CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null
+  printf 'basicConstraints = critical, CA:FALSE\nkeyUsage = critical, digitalSignature, keyEncipherment\nextendedKeyUsage = serverAuth\nsubjectAltName = DNS:kafka-1.kdeck.invalid\n' >"$d/broker.ext"
+  openssl req -new -newkey rsa:2048 -nodes -subj "/CN=kafka-1.kdeck.invalid" \
+    -keyout "$d/broker.key" -out "$d/broker.csr" 2>/dev/null
+  openssl x509 -req -in "$d/broker.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+    -days 3650 -sha256 -extfile "$d/broker.ext" -out "$d/broker.pem" 2>/dev/null
+  cat "$d/broker.key" "$d/broker.pem" >"$d/broker-keystore.pem"
+  rm -f "$d/broker.csr"
 }
 
 wait_port() {
