@@ -113,7 +113,7 @@ impl PemSource {
 pub struct Tls {
     connector: TlsConnector,
     config: Arc<rustls::ClientConfig>,
-    verifier: Arc<dyn ServerCertVerifier>,
+    verifier: Checked,
 }
 
 impl Tls {
@@ -147,9 +147,8 @@ impl Tls {
         let builder = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|e| KafkaError::Config(format!("TLS: {e}")))?;
-        let verifier: Arc<dyn ServerCertVerifier> =
-            if opts.verify_hostname { webpki } else { Arc::new(ChainOnly(webpki)) };
-        let builder = builder.dangerous().with_custom_certificate_verifier(verifier.clone());
+        let verifier = Checked { webpki, check_name: opts.verify_hostname, seen: None };
+        let builder = builder.dangerous().with_custom_certificate_verifier(Arc::new(verifier.clone()));
         let config = match (&opts.client_cert, &opts.client_key) {
             (Some(cert), Some(key)) => {
                 let chain = parse_certs(&cert.read("client certificate")?, "client certificate")?;
@@ -181,7 +180,7 @@ impl Tls {
         let mut config = (*self.config).clone();
         config
             .dangerous()
-            .set_certificate_verifier(Arc::new(Recording { inner: self.verifier.clone(), seen: seen.clone() }));
+            .set_certificate_verifier(Arc::new(Checked { seen: Some(seen.clone()), ..self.verifier.clone() }));
         let name = match ServerName::try_from(host.to_string()) {
             Ok(n) => n,
             Err(e) => {
@@ -215,14 +214,17 @@ fn parse_certs(pem: &[u8], what: &str) -> Result<Vec<CertificateDer<'static>>> {
     Ok(certs)
 }
 
-/// Keeps the chain the server presented, then verifies as the client would.
-#[derive(Debug)]
-struct Recording {
-    inner: Arc<dyn ServerCertVerifier>,
-    seen: Arc<std::sync::Mutex<Vec<CertificateDer<'static>>>>,
+/// Verifies the chain like webpki; with `check_name` false it accepts a certificate that names
+/// another host, which is what Java clients do with an empty ssl.endpoint.identification.algorithm.
+/// With `seen`, it first keeps the chain the server presented (for `doctor`).
+#[derive(Clone, Debug)]
+struct Checked {
+    webpki: Arc<WebPkiServerVerifier>,
+    check_name: bool,
+    seen: Option<Arc<std::sync::Mutex<Vec<CertificateDer<'static>>>>>,
 }
 
-impl ServerCertVerifier for Recording {
+impl ServerCertVerifier for Checked {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -231,49 +233,14 @@ impl ServerCertVerifier for Recording {
         ocsp: &[u8],
         now: UnixTime,
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        if let Ok(mut seen) = self.seen.lock() {
+        if let Some(Ok(mut seen)) = self.seen.as_ref().map(|s| s.lock()) {
             *seen = std::iter::once(end_entity).chain(intermediates).map(|c| c.clone().into_owned()).collect();
         }
-        self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
-    }
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
-    }
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
-    }
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
-    }
-}
-
-/// Verifies the chain like webpki but accepts a certificate that names another host, which is what
-/// Java clients do with an empty ssl.endpoint.identification.algorithm.
-#[derive(Debug)]
-struct ChainOnly(Arc<WebPkiServerVerifier>);
-
-impl ServerCertVerifier for ChainOnly {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp: &[u8],
-        now: UnixTime,
-    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        match self.0.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
+        match self.webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
             Err(rustls::Error::InvalidCertificate(CertificateError::NotValidForName))
-            | Err(rustls::Error::InvalidCertificate(CertificateError::NotValidForNameContext { .. })) => {
+            | Err(rustls::Error::InvalidCertificate(CertificateError::NotValidForNameContext { .. }))
+                if !self.check_name =>
+            {
                 Ok(ServerCertVerified::assertion())
             }
             other => other,
@@ -285,7 +252,7 @@ impl ServerCertVerifier for ChainOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
+        self.webpki.verify_tls12_signature(message, cert, dss)
     }
     fn verify_tls13_signature(
         &self,
@@ -293,9 +260,9 @@ impl ServerCertVerifier for ChainOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
+        self.webpki.verify_tls13_signature(message, cert, dss)
     }
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
+        self.webpki.supported_verify_schemes()
     }
 }
