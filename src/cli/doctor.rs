@@ -52,3 +52,32 @@ fn render(report: &Report) -> String {
     }
     out
 }
+
+/// When a command failed because part of the cluster could not be reached although the
+/// bootstrap answered (a broker's advertised address, or a partial answer), the doctor's
+/// verdicts are added to the error: the fix is usually advertised.listeners or a tunnel.
+/// Other errors, and a dead bootstrap (already named precisely), are returned as they are.
+pub async fn explain_failure(cfg: &ClientConfig, err: anyhow::Error) -> anyhow::Error {
+    // Some commands carry the snapshot's errors as text (a group's, a partition's offsets), so
+    // KafkaError::Advertised is also recognised by its wording.
+    let advertised = err.chain().any(|c| {
+        matches!(c.downcast_ref::<crate::kafka::KafkaError>(), Some(crate::kafka::KafkaError::Advertised { .. }))
+            || c.to_string().contains("which kdeck cannot reach")
+    });
+    let partial = err.is::<Incomplete>();
+    if !advertised && !partial {
+        return err;
+    }
+    let report = match doctor::diagnose(cfg).await {
+        Ok(r) if !r.ok => r,
+        _ => return err,
+    };
+    let said: Vec<String> = report.verdicts.iter().map(|v| format!("kdeck doctor: {v}")).collect();
+    match err.downcast::<Incomplete>() {
+        Ok(mut incomplete) => {
+            incomplete.problems.extend(said);
+            incomplete.into()
+        }
+        Err(err) => anyhow::anyhow!("{err:#}\n{}", said.join("\n")),
+    }
+}

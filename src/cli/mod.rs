@@ -212,8 +212,22 @@ pub async fn run_demo(global: &Global, rate: u32) -> anyhow::Result<()> {
 pub async fn run(global: &Global, command: &Command) -> anyhow::Result<String> {
     let resolved = config::resolve(&global.connect_args())?;
     // mutating commands connect themselves: read-only refuses before any connection
-    let connect = || Client::connect(resolved.client.clone());
     let f = global.output;
+    let result = run_command(global, &resolved, command, f).await;
+    match (result, command) {
+        (Err(e), Command::Doctor | Command::Demo { .. }) => Err(e),
+        (Err(e), _) => Err(doctor::explain_failure(&resolved.client, e).await),
+        (ok, _) => ok,
+    }
+}
+
+async fn run_command(
+    global: &Global,
+    resolved: &config::Resolved,
+    command: &Command,
+    f: Format,
+) -> anyhow::Result<String> {
+    let connect = || Client::connect(resolved.client.clone());
     match command {
         Command::Doctor => doctor::run(&resolved.client, f).await,
         Command::Brokers => brokers::run(&connect().await?, f).await,
@@ -221,11 +235,11 @@ pub async fn run(global: &Global, command: &Command) -> anyhow::Result<String> {
         Command::Describe { topic } => describe::run(&connect().await?, f, topic).await,
         Command::Groups => groups::run(&connect().await?, f).await,
         Command::Lag { group, all } => lag::run(&connect().await?, f, group.as_deref(), *all).await,
-        Command::Topic(cmd) => topic::run(global, &resolved, cmd).await,
-        Command::Config(cmd) => configs::run(global, &resolved, cmd).await,
-        Command::Reassign(cmd) => reassign::run(global, &resolved, cmd).await,
-        Command::Throttles(cmd) => throttles::run(global, &resolved, cmd).await,
-        Command::ElectLeaders { topics, kind, yes, .. } => elect::run(global, &resolved, topics, *kind, *yes).await,
+        Command::Topic(cmd) => topic::run(global, resolved, cmd).await,
+        Command::Config(cmd) => configs::run(global, resolved, cmd).await,
+        Command::Reassign(cmd) => reassign::run(global, resolved, cmd).await,
+        Command::Throttles(cmd) => throttles::run(global, resolved, cmd).await,
+        Command::ElectLeaders { topics, kind, yes, .. } => elect::run(global, resolved, topics, *kind, *yes).await,
         Command::Demo { rate } => run_demo(global, *rate).await.map(|_| String::new()),
     }
 }

@@ -434,7 +434,8 @@ fn msk_ports_hint(cfg: &ClientConfig, addr: &str) -> Option<String> {
         9098 => "IAM",
         _ => return None,
     };
-    (serves != asked || host.contains(".amazonaws.com")).then(|| {
+    // only for MSK's names: elsewhere these ports mean whatever the operator chose
+    (serves != asked && host.ends_with(".amazonaws.com")).then(|| {
         format!(
             "advertised port {port} is {serves} on MSK but you asked for {asked}: MSK serves IAM on 9098, SCRAM on 9096, TLS on 9094, PLAINTEXT on 9092"
         )
@@ -494,4 +495,56 @@ fn verdicts(cfg: &ClientConfig, checks: &[Check], answered: Option<&str>) -> Vec
         out.push(format!("all {} addresses passed every step", checks.len()));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kafka::SaslMechanism;
+
+    fn check(broker: Option<i32>, address: &str, failed: (StepName, Status, &str)) -> Check {
+        let pass = |step| Step { step, status: Status::Pass, millis: 1, detail: String::new(), certificate: None };
+        let mut steps: Vec<Step> = [StepName::Dns, StepName::Tcp, StepName::Tls, StepName::ApiVersions, StepName::Sasl]
+            .into_iter()
+            .take_while(|s| *s != failed.0)
+            .map(pass)
+            .collect();
+        steps.push(Step { step: failed.0, status: failed.1, millis: 1, detail: failed.2.into(), certificate: None });
+        Check { broker, address: address.into(), via: None, steps }
+    }
+
+    #[test]
+    fn the_wrong_msk_port_for_the_auth_mode_is_named() {
+        let cfg = ClientConfig {
+            sasl: Some(SaslMechanism::ScramSha512 { username: "u".into(), password: "p".into() }),
+            ..ClientConfig::default()
+        };
+        let addr = "b-1.demo.abc123.c2.kafka.us-east-2.amazonaws.com:9092";
+        let failed = check(None, addr, (StepName::Sasl, Status::Fail, "ILLEGAL_SASL_STATE"));
+        assert_eq!(
+            verdicts(&cfg, &[failed], None),
+            [
+                format!("bootstrap {addr} failed at SASL: ILLEGAL_SASL_STATE; advertised port 9092 is PLAINTEXT on MSK but you asked for SCRAM: MSK serves IAM on 9098, SCRAM on 9096, TLS on 9094, PLAINTEXT on 9092"),
+                "no bootstrap server answered Metadata, so the advertised brokers could not be checked".to_string(),
+            ]
+        );
+        // not an MSK name: the port says nothing
+        let failed = check(None, "kafka:9092", (StepName::Sasl, Status::Fail, "ILLEGAL_SASL_STATE"));
+        assert_eq!(verdicts(&cfg, &[failed], None)[0], "bootstrap kafka:9092 failed at SASL: ILLEGAL_SASL_STATE");
+    }
+
+    #[test]
+    fn a_silent_advertised_broker_is_a_timeout_at_its_step() {
+        let cfg = ClientConfig::default();
+        let boot = Check { broker: None, address: "10.0.0.1:9092".into(), via: None, steps: Vec::new() };
+        let hung = check(
+            Some(2),
+            "ip-10-0-1-23.ec2.internal:9092",
+            (StepName::Tcp, Status::Timeout, "connecting to ip-10-0-1-23.ec2.internal:9092 timed out after 5s"),
+        );
+        assert_eq!(
+            verdicts(&cfg, &[boot, hung], Some("10.0.0.1:9092")),
+            ["bootstrap 10.0.0.1:9092 answered, but broker 2 advertises ip-10-0-1-23.ec2.internal:9092, which does not answer TCP within 5s (connecting to ip-10-0-1-23.ec2.internal:9092 timed out after 5s): a firewall or security group drops it, or reach the brokers' network (VPN), or tunnel with --socks5 HOST:PORT (ssh -D) or --broker-map ADVERTISED=LOCAL (ssh -L)"]
+        );
+    }
 }

@@ -101,6 +101,11 @@ fn ssl_args(ca: &str) -> Vec<String> {
     ]
 }
 
+/// The first address of a bootstrap list.
+fn first(list: &str) -> String {
+    list.split(',').next().expect("one address").to_string()
+}
+
 fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
@@ -119,7 +124,6 @@ fn doctor_passes_every_step_on_every_listener_of_the_healthy_cluster() {
     let _g = common::shared();
     let e = env();
     let ca = e.certs.join("ca.pem").display().to_string();
-    let first = |list: &str| list.split(',').next().expect("one address").to_string();
 
     let (ok, report, stderr) = doctor(&["-b", &first(&e.bootstrap)]);
     assert!(ok, "{stderr}\n{report:#}");
@@ -202,8 +206,8 @@ fn doctor_passes_every_step_on_every_listener_of_the_healthy_cluster() {
 fn doctor_names_the_failing_step_for_a_wrong_port_password_or_protocol() {
     let _g = common::shared();
     let e = env();
-    let plain = e.bootstrap.split(',').next().expect("plain").to_string();
-    let sasl = e.sasl_bootstrap.split(',').next().expect("sasl").to_string();
+    let plain = first(&e.bootstrap);
+    let sasl = first(&e.sasl_bootstrap);
     let ca = e.certs.join("ca.pem").display().to_string();
 
     // a PLAINTEXT client on the SASL port: the broker answers ApiVersions, then hangs up
@@ -271,7 +275,7 @@ fn doctor_names_the_failing_step_for_a_wrong_port_password_or_protocol() {
 fn doctor_names_a_tls_name_mismatch_and_an_untrusted_ca() {
     let _g = common::shared();
     let e = env();
-    let ssl = e.ssl_bootstrap.split(',').next().expect("ssl").to_string();
+    let ssl = first(&e.ssl_bootstrap);
     let port = ssl.rsplit_once(':').expect("port").1;
     let ca = e.certs.join("ca.pem").display().to_string();
 
@@ -539,6 +543,10 @@ fn an_unresolvable_advertised_listener_is_explained_and_bridged_by_broker_map_an
     assert!(
         stderr.contains("`kdeck doctor` checks each step, and --socks5 / --broker-map reach such brokers"),
         "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("kdeck doctor: bootstrap {EXTERNAL} answered, but broker 1 advertises {EXTERNAL_ADVERTISED}, which does not resolve from here")),
+        "the failure comes with the doctor's verdict: {stderr}"
     );
 
     let want_lag = vec![(0, 3, 5, 2), (1, 1, 5, 4)];
