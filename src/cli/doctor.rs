@@ -81,3 +81,11 @@ pub async fn explain_failure(cfg: &ClientConfig, err: anyhow::Error) -> anyhow::
         Err(err) => anyhow::anyhow!("{err:#}\n{}", said.join("\n")),
     }
 }
+
+/// `err` followed by the doctor's full report (the console shows it when it cannot start).
+pub async fn with_report(cfg: &ClientConfig, err: anyhow::Error) -> anyhow::Error {
+    match doctor::diagnose(cfg).await {
+        Ok(report) if !report.ok => anyhow::anyhow!("{err:#}\n\nkdeck doctor:\n{}", render(&report)),
+        _ => err,
+    }
+}

@@ -21,7 +21,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{self, ConnectArgs};
-use crate::kafka::Client;
+use crate::kafka::{Client, KafkaError};
 use output::Format;
 
 #[derive(Parser, Debug)]
@@ -181,13 +181,27 @@ async fn console(
     use std::sync::Arc;
     let data = crate::data::DataConfig::from_client(&cfg).map_err(anyhow::Error::msg)?;
     let deadline = crate::tui::backend::refresh_deadline(cfg.request_timeout);
-    // Connect before taking over the screen, so a wrong address is an ordinary error message.
-    let client = Client::connect(cfg).await?;
+    // Connect before taking over the screen, so a wrong address is an ordinary error message,
+    // with the doctor's steps when it is a connection problem.
+    let header_name = match cfg.route.badge() {
+        Some(badge) => format!("{name} {badge}"),
+        None => name.clone(),
+    };
+    let client = match Client::connect(cfg.clone()).await {
+        Ok(c) => c,
+        Err(e)
+            if e.is_connection()
+                || matches!(e, KafkaError::Bootstrap(_) | KafkaError::Tls { .. } | KafkaError::Auth { .. }) =>
+        {
+            return Err(doctor::with_report(&cfg, e.into()).await)
+        }
+        Err(e) => return Err(e.into()),
+    };
     // the same context the CLI's mutating commands build: one guard, one audit log
     let ops = crate::ops::Context::new(name.clone(), read_only, global.dry_run);
     let backend = Arc::new(crate::tui::backend::KafkaBackend { client, data, ops });
     let settings = crate::tui::app::Settings {
-        cluster_name: name,
+        cluster_name: header_name,
         read_only,
         dry_run: global.dry_run,
         refresh_every: global.refresh,

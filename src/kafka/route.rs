@@ -74,6 +74,17 @@ impl Route {
         (!parts.is_empty()).then(|| parts.join("; "))
     }
 
+    /// A few words for the console's header: "via SOCKS5 127.0.0.1:1080", "via broker map (3)".
+    pub fn badge(&self) -> Option<String> {
+        let map = (!self.broker_map.is_empty()).then(|| format!("broker map ({})", self.broker_map.len()));
+        let proxy = self.socks5.as_ref().map(|p| format!("SOCKS5 {p}"));
+        match (proxy, map) {
+            (None, None) => None,
+            (Some(p), Some(m)) => Some(format!("via {p} + {m}")),
+            (Some(one), None) | (None, Some(one)) => Some(format!("via {one}")),
+        }
+    }
+
     /// A TCP stream to `addr` (advertised `host:port`) the way this route goes, within `timeout`.
     pub async fn dial(&self, addr: &str, timeout: Duration) -> Result<TcpStream, DialError> {
         let target = self.target(addr);
@@ -205,6 +216,8 @@ mod tests {
         let r = Route { broker_map: m, socks5: Some("127.0.0.1:1080".into()) };
         assert_eq!(r.target("b-1.x:9092"), "127.0.0.1:9093");
         assert_eq!(r.target("other:1"), "other:1");
+        assert_eq!(r.badge().unwrap(), "via SOCKS5 127.0.0.1:1080 + broker map (2)");
+        assert_eq!(Route::default().badge(), None);
         assert_eq!(
             r.describe().unwrap(),
             "broker map [::1]:1→h:2, b-1.x:9092→127.0.0.1:9093; SOCKS5 proxy 127.0.0.1:1080 (names resolved on its side)"

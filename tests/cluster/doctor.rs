@@ -14,6 +14,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::common::{self, env, kdeck_raw, root, unique};
+use crate::tmux::{row, Tmux};
 
 const UNRESOLVABLE: &str = "kafka-1.kdeck.invalid";
 /// The one-node broker's listeners (scripts/kafka-compat.sh unreachable).
@@ -619,4 +620,42 @@ fn unreachable_ca() -> String {
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| std::path::PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/kdeck"));
     cache.join("compat-unreachable/node1/certs/ca.pem").display().to_string()
+}
+
+#[test]
+fn the_console_through_a_broker_map_says_so_in_its_header_and_shows_exact_values() {
+    unreachable_broker();
+    let topic = unique("doctor-tui");
+    let group = unique("doctor-tui-group");
+    seed_unreachable(&topic, &group, 7, [2, 7]);
+    let map = format!("{EXTERNAL_ADVERTISED}={EXTERNAL}");
+    let t = Tmux::start(&["--bootstrap", EXTERNAL, "--broker-map", &map, "--refresh", "2s"], 120, 40);
+    let screen = t.wait_screen("the header", |s| s.contains("Topics ("));
+    assert!(screen.lines().next().unwrap_or("").contains(&format!("{EXTERNAL} via broker map (1)")), "{screen}");
+    t.keys(&["/"]);
+    t.type_text(&topic);
+    t.keys(&["Enter"]);
+    // the offsets come from broker 1 by its advertised name, through the map
+    let filtered = t.wait_screen("the test topic with its messages", |s| {
+        s.contains(&format!("/{topic}"))
+            && s.lines().any(|l| l.trim_matches(|c| c == '│' || c == ' ').starts_with(&topic) && l.contains(" 14"))
+    });
+    assert_eq!(row(&filtered, &topic)[1..], ["2", "1", "0", "0", "0", "14"], "{filtered}");
+}
+
+#[test]
+fn the_console_that_cannot_connect_shows_the_doctor_steps() {
+    let out = kdeck_raw(&["--bootstrap", "127.0.0.1:9", "--timeout", "2s"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // step timings vary: compare the text with them taken out
+    let stderr = regex::Regex::new(r" +[0-9]+ ms  ").expect("regex").replace_all(&stderr, " N ms  ");
+    assert_eq!(
+        stderr.trim(),
+        "error: none of the bootstrap servers answered:\n  127.0.0.1:9: could not connect to 127.0.0.1:9: Connection refused (os error 111)\n\n\
+         kdeck doctor:\nbootstrap 127.0.0.1:9\n  DNS         ok N ms  127.0.0.1:9 → 127.0.0.1\n  \
+         TCP         FAIL N ms  connecting to 127.0.0.1:9: Connection refused (os error 111)\n\nverdict:\n  \
+         bootstrap 127.0.0.1:9 refuses connections (connecting to 127.0.0.1:9: Connection refused (os error 111)): is the port right and the broker up?\n  \
+         no bootstrap server answered Metadata, so the advertised brokers could not be checked"
+    );
 }
