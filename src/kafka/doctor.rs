@@ -292,24 +292,27 @@ impl Probe<'_> {
         let missing = missing_apis(&versions, addr);
         let essential: Vec<&str> = missing.iter().filter(|(_, essential)| *essential).map(|(n, _)| *n).collect();
         let optional: Vec<&str> = missing.iter().filter(|(_, essential)| !*essential).map(|(n, _)| *n).collect();
-        let range =
-            |key: i16| versions.get(&key).map(|(lo, hi)| format!("v{lo}–v{hi}")).unwrap_or_else(|| "missing".into());
-        let mut detail = format!(
-            "{} APIs (Metadata {}, Fetch {}); {}",
+        let range = |key: m::ApiKey| {
+            versions.get(&(key as i16)).map(|(lo, hi)| format!("v{lo}–v{hi}")).unwrap_or_else(|| "missing".into())
+        };
+        let mut notes = vec![format!(
+            "{} APIs (Metadata {}, Fetch {})",
             versions.len(),
-            range(m::ApiKey::Metadata as i16),
-            range(m::ApiKey::Fetch as i16),
-            if missing.is_empty() { "every API kdeck uses is there".to_string() } else { String::new() }
-        );
+            range(m::ApiKey::Metadata),
+            range(m::ApiKey::Fetch)
+        )];
+        if missing.is_empty() {
+            notes.push("every API kdeck uses is there".into());
+        }
         if !optional.is_empty() {
-            detail.push_str(&format!("without {} (the commands that use them will fail)", optional.join(", ")));
+            notes.push(format!("without {} (the commands that use them will fail)", optional.join(", ")));
         }
         if !essential.is_empty() {
-            detail.push_str(&format!("; missing what kdeck needs to inspect a cluster: {}", essential.join(", ")));
-            steps.push(StepName::ApiVersions, t, Status::Fail, detail);
+            notes.push(format!("missing what kdeck needs to inspect a cluster: {}", essential.join(", ")));
+            steps.push(StepName::ApiVersions, t, Status::Fail, notes.join("; "));
             return None;
         }
-        steps.push(StepName::ApiVersions, t, Status::Pass, detail.trim_end_matches("; ").to_string());
+        steps.push(StepName::ApiVersions, t, Status::Pass, notes.join("; "));
 
         let t = Instant::now();
         match &cfg.sasl {
