@@ -27,7 +27,7 @@
 #                         BADPORT  127.0.0.1:45095 advertised 127.0.0.1:45099 (nothing there)
 #                         TLSEXT   127.0.0.1:45096 advertised kafka-1.kdeck.invalid:45096, SSL
 #                                  with a certificate for that name from its own CA
-#                                  (compat-unreachable/certs/ca.pem)
+#                                  (compat-unreachable/node1/certs/ca.pem)
 #                         CONTROLLER 127.0.0.1:45093
 #
 # A cluster starts from empty data whenever none of its nodes runs (it keeps no data
