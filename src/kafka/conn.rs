@@ -218,7 +218,7 @@ impl Connection {
     }
 }
 
-pub(crate) fn dial_error(addr: &str, e: DialError) -> KafkaError {
+fn dial_error(addr: &str, e: DialError) -> KafkaError {
     match e {
         DialError::Timeout { after, .. } => KafkaError::ConnectTimeout { addr: addr.to_string(), after },
         DialError::Io { source, .. } => KafkaError::Connect { addr: addr.to_string(), source },
