@@ -19,6 +19,16 @@
 #              node 3000  controller 3000        CONTROLLER 127.0.0.1:43093 (not a broker)
 #              node 1     broker 1, rack az-a    PLAINTEXT 127.0.0.1:43192
 #              node 2     broker 2, rack az-b    PLAINTEXT 127.0.0.1:43292
+#   unreachable  Kafka 4.1.1 (the main cluster's jars), one KRaft node (broker+controller)
+#              whose listeners advertise what a client cannot reach, for `kdeck doctor`,
+#              --broker-map and --socks5 (tests/cluster/doctor.rs):
+#              node 1     INTERNAL 127.0.0.1:45092 (advertised as is; inter-broker)
+#                         EXTERNAL 127.0.0.1:45094 advertised kafka-1.kdeck.invalid:45094
+#                         BADPORT  127.0.0.1:45095 advertised 127.0.0.1:45099 (nothing there)
+#                         TLSEXT   127.0.0.1:45096 advertised kafka-1.kdeck.invalid:45096, SSL
+#                                  with a certificate for that name from its own CA
+#                                  (compat-unreachable/node1/certs/ca.pem)
+#                         CONTROLLER 127.0.0.1:45093
 #
 # A cluster starts from empty data whenever none of its nodes runs (it keeps no data
 # across a full stop: no stale ZooKeeper sessions, no cluster id to match); while
@@ -37,7 +47,7 @@ LOG_NAME=kafka-compat
 CACHE="${KDECK_CACHE_DIR:-$HOME/.cache/kdeck}"
 
 usage() {
-  sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,32p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 CLUSTER="${1:-}"
@@ -58,6 +68,14 @@ case "$CLUSTER" in
     CONTROLLER_PORT=43093
     API_VERSIONS_TOOL=kafka.admin.BrokerApiVersionsCommand
     ;;
+  unreachable)
+    VERSION=4.1.1
+    POM="$ROOT/assets/kafka/pom.xml"
+    NODES=(1)
+    BROKERS=(1)
+    CONTROLLER_PORT=45093
+    API_VERSIONS_TOOL=org.apache.kafka.tools.BrokerApiVersionsCommand
+    ;;
   -h|--help|help) usage; exit 0 ;;
   *) usage >&2; exit 2 ;;
 esac
@@ -75,12 +93,13 @@ broker_port() {                      # zk28: 42092; kraft39: 43192, 43292
   case "$CLUSTER" in
     zk28) echo 42092 ;;
     kraft39) echo "43${1}92" ;;
+    unreachable) echo 45092 ;;
   esac
 }
 
 broker_rack() {
   case "$CLUSTER" in
-    zk28) echo "" ;;
+    zk28|unreachable) echo "" ;;
     kraft39) echo "az-$(tr 12 ab <<<"$1")" ;;
   esac
 }
@@ -100,7 +119,9 @@ node_port() {
   esac
 }
 
-node_ports() { node_port "$1"; }
+node_ports() {
+  if [[ $CLUSTER == unreachable ]]; then echo 45092 45093 45094 45095 45096; else node_port "$1"; fi
+}
 
 node_note() {
   local rack
@@ -183,8 +204,43 @@ inter.broker.listener.name=PLAINTEXT
 EOF
         small_broker_settings "${#BROKERS[@]}" 3
         ;;
+      unreachable:1)
+        unreachable_certs "$dir/certs"
+        cat <<EOF
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$CONTROLLER_PORT
+controller.listener.names=CONTROLLER
+listeners=INTERNAL://127.0.0.1:45092,CONTROLLER://127.0.0.1:$CONTROLLER_PORT,EXTERNAL://127.0.0.1:45094,BADPORT://127.0.0.1:45095,TLSEXT://127.0.0.1:45096
+advertised.listeners=INTERNAL://127.0.0.1:45092,EXTERNAL://kafka-1.kdeck.invalid:45094,BADPORT://127.0.0.1:45099,TLSEXT://kafka-1.kdeck.invalid:45096
+listener.security.protocol.map=INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT,EXTERNAL:PLAINTEXT,BADPORT:PLAINTEXT,TLSEXT:SSL
+inter.broker.listener.name=INTERNAL
+ssl.keystore.type=PEM
+ssl.keystore.location=$dir/certs/broker-keystore.pem
+EOF
+        small_broker_settings 1 1
+        ;;
     esac
   } >"$dir/server.properties"
+}
+
+# unreachable_certs DIR — a CA and a server certificate for kafka-1.kdeck.invalid (the name
+# the TLSEXT listener advertises), made once per data dir.
+unreachable_certs() {
+  local d=$1
+  [[ -s "$d/broker-keystore.pem" ]] && return 0
+  need openssl "needed to generate the test certificates"
+  mkdir -p "$d"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=kdeck unreachable test CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null
+  printf 'basicConstraints = critical, CA:FALSE\nkeyUsage = critical, digitalSignature, keyEncipherment\nextendedKeyUsage = serverAuth\nsubjectAltName = DNS:kafka-1.kdeck.invalid\n' >"$d/broker.ext"
+  openssl req -new -newkey rsa:2048 -nodes -subj "/CN=kafka-1.kdeck.invalid" \
+    -keyout "$d/broker.key" -out "$d/broker.csr" 2>/dev/null
+  openssl x509 -req -in "$d/broker.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+    -days 3650 -sha256 -extfile "$d/broker.ext" -out "$d/broker.pem" 2>/dev/null
+  cat "$d/broker.key" "$d/broker.pem" >"$d/broker-keystore.pem"
+  rm -f "$d/broker.csr"
 }
 
 wait_port() {

@@ -3,6 +3,7 @@
 pub mod brokers;
 pub mod configs;
 pub mod describe;
+pub mod doctor;
 pub mod elect;
 pub mod group;
 pub mod groups;
@@ -23,7 +24,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{self, ConnectArgs};
-use crate::kafka::Client;
+use crate::kafka::{Client, KafkaError};
 use output::Format;
 
 #[derive(Parser, Debug)]
@@ -77,6 +78,13 @@ pub struct Global {
     /// AWS profile for MSK discovery and IAM (default: AWS_PROFILE, else "default")
     #[arg(long, global = true)]
     pub profile: Option<String>,
+    /// Dial another address for an advertised broker (ssh -L tunnels): ADVERTISED_HOST:PORT=HOST:PORT,…
+    /// TLS still checks the certificate against the advertised name
+    #[arg(long, value_name = "MAP", global = true)]
+    pub broker_map: Option<String>,
+    /// Every connection through this SOCKS5 proxy (ssh -D), names resolved on the proxy's side
+    #[arg(long, value_name = "HOST:PORT", global = true)]
+    pub socks5: Option<String>,
     /// Console: how often to refresh, e.g. 5s
     #[arg(long, value_parser = parse_duration, default_value = "5s", global = true)]
     pub refresh: Duration,
@@ -158,6 +166,9 @@ pub enum Command {
     /// AWS MSK: list the region's clusters, show a cluster's bootstrap strings
     #[command(subcommand)]
     Msk(msk::MskCommand),
+    /// Why a connection fails: DNS, TCP, TLS, ApiVersions, SASL, Metadata for the bootstrap
+    /// servers and every advertised broker, with a verdict (exit 0 only if all pass)
+    Doctor,
     /// Local 3-broker cluster + sample topics + moving load + the console
     Demo {
         /// Messages per second the demo producer writes
@@ -198,6 +209,8 @@ impl Global {
                 profile: self.profile.clone(),
                 timeout: None,
             },
+            broker_map: self.broker_map.clone(),
+            socks5: self.socks5.clone(),
         }
     }
 }
@@ -230,8 +243,22 @@ async fn console(
     use std::sync::Arc;
     let data = crate::data::DataConfig::from_client(&cfg).map_err(anyhow::Error::msg)?;
     let deadline = crate::tui::backend::refresh_deadline(cfg.request_timeout);
-    // Connect before taking over the screen, so a wrong address is an ordinary error message.
-    let client = Client::connect(cfg).await?;
+    // Connect before taking over the screen, so a wrong address is an ordinary error message,
+    // with the doctor's steps when it is a connection problem.
+    let header_name = match cfg.route.badge() {
+        Some(badge) => format!("{name} {badge}"),
+        None => name.clone(),
+    };
+    let client = match Client::connect(cfg.clone()).await {
+        Ok(c) => c,
+        Err(e)
+            if e.is_connection()
+                || matches!(e, KafkaError::Bootstrap(_) | KafkaError::Tls { .. } | KafkaError::Auth { .. }) =>
+        {
+            return Err(doctor::with_report(&cfg, e.into()).await)
+        }
+        Err(e) => return Err(e.into()),
+    };
     // the same context the CLI's mutating commands build: one guard, one audit log
     let ops = crate::ops::Context::new(name.clone(), read_only, global.dry_run);
     let aws = config::msk::AwsOptions {
@@ -241,7 +268,7 @@ async fn console(
     };
     let backend = Arc::new(crate::tui::backend::KafkaBackend { client, data, ops, aws });
     let settings = crate::tui::app::Settings {
-        cluster_name: name,
+        cluster_name: header_name,
         read_only,
         dry_run: global.dry_run,
         refresh_every: global.refresh,
@@ -270,24 +297,39 @@ pub async fn run(global: &Global, command: &Command) -> anyhow::Result<String> {
     }
     let resolved = config::resolve(&global.connect_args()).await?;
     // mutating commands connect themselves: read-only refuses before any connection
-    let connect = || Client::connect(resolved.client.clone());
     let f = global.output;
+    let result = run_command(global, &resolved, command, f).await;
+    match (result, command) {
+        (Err(e), Command::Doctor | Command::Demo { .. }) => Err(e),
+        (Err(e), _) => Err(doctor::explain_failure(&resolved.client, e).await),
+        (ok, _) => ok,
+    }
+}
+
+async fn run_command(
+    global: &Global,
+    resolved: &config::Resolved,
+    command: &Command,
+    f: Format,
+) -> anyhow::Result<String> {
+    let connect = || Client::connect(resolved.client.clone());
     match command {
+        Command::Doctor => doctor::run(&resolved.client, f).await,
         Command::Brokers => brokers::run(&connect().await?, f).await,
         Command::Topics { internal } => topics::run(&connect().await?, f, *internal).await,
         Command::Describe { topic } => describe::run(&connect().await?, f, topic).await,
         Command::Groups => groups::run(&connect().await?, f).await,
         Command::Lag { group, all, time } => lag::run(&connect().await?, f, group.as_deref(), *all, *time).await,
-        Command::Group(cmd) => group::run(global, &resolved, cmd).await,
+        Command::Group(cmd) => group::run(global, resolved, cmd).await,
         Command::Peek { topic, partition, offset, from_time, last, count } => {
             let start = peek::start(*offset, from_time.as_deref(), *last, *count)?;
             peek::run(&resolved.client, f, topic, *partition, start, *count).await
         }
-        Command::Topic(cmd) => topic::run(global, &resolved, cmd).await,
-        Command::Config(cmd) => configs::run(global, &resolved, cmd).await,
-        Command::Reassign(cmd) => reassign::run(global, &resolved, cmd).await,
-        Command::Throttles(cmd) => throttles::run(global, &resolved, cmd).await,
-        Command::ElectLeaders { topics, kind, yes, .. } => elect::run(global, &resolved, topics, *kind, *yes).await,
+        Command::Topic(cmd) => topic::run(global, resolved, cmd).await,
+        Command::Config(cmd) => configs::run(global, resolved, cmd).await,
+        Command::Reassign(cmd) => reassign::run(global, resolved, cmd).await,
+        Command::Throttles(cmd) => throttles::run(global, resolved, cmd).await,
+        Command::ElectLeaders { topics, kind, yes, .. } => elect::run(global, resolved, topics, *kind, *yes).await,
         Command::Msk(cmd) => msk::run(global, cmd).await,
         Command::Demo { rate } => run_demo(global, *rate).await.map(|_| String::new()),
     }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use thiserror::Error;
 
-use crate::kafka::{redact, ClientConfig, PemSource, SaslMechanism, TlsOptions};
+use crate::kafka::{redact, route, ClientConfig, PemSource, SaslMechanism, TlsOptions};
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
@@ -154,6 +154,19 @@ impl Settings {
         }
         if tls {
             cfg.tls = Some(self.tls()?);
+        }
+        if let Some((_, s)) = self.get(&["broker.map"]) {
+            cfg.route.broker_map = route::parse_broker_map(&s.value).map_err(|m| bad(s, m))?;
+        }
+        if let Some((_, s)) = self.get(&["socks5.proxy", "socks5"]) {
+            let proxy = s.value.trim().trim_start_matches("socks5://").trim_start_matches("socks5h://");
+            if route::split_host_port(proxy).is_none() {
+                return Err(bad(
+                    s,
+                    format!("SOCKS5 proxy {proxy:?} is not host:port (e.g. 127.0.0.1:1080 for `ssh -D 1080`)"),
+                ));
+            }
+            cfg.route.socks5 = Some(proxy.to_string());
         }
         Ok(cfg)
     }
@@ -367,6 +380,9 @@ const KNOWN: &[&str] = &[
     "ssl.key.password",
     "ssl.endpoint.identification.algorithm",
     "enable.ssl.certificate.verification",
+    "broker.map",
+    "socks5.proxy",
+    "socks5",
 ];
 
 fn parse_ms(s: &Setting) -> Result<u64, String> {
@@ -545,6 +561,24 @@ mod tests {
             .unwrap_err()
             .to_string()
             .starts_with("c.properties:1: unknown security.protocol"));
+    }
+
+    #[test]
+    fn broker_map_and_socks5_settings() {
+        let s = settings("broker.map=b-1.x:9092=127.0.0.1:9093\nsocks5.proxy=socks5h://127.0.0.1:1080\n");
+        let c = s.client_config(Some("b-1.x:9092")).unwrap();
+        assert_eq!(c.route.broker_map["b-1.x:9092"], "127.0.0.1:9093");
+        assert_eq!(c.route.socks5.as_deref(), Some("127.0.0.1:1080"));
+        let s = settings("socks5.proxy=localhost\n");
+        assert_eq!(
+            s.client_config(Some("h:1")).unwrap_err().to_string(),
+            "c.properties:1: SOCKS5 proxy \"localhost\" is not host:port (e.g. 127.0.0.1:1080 for `ssh -D 1080`)"
+        );
+        let s = settings("broker.map=b-1.x:9092\n");
+        assert_eq!(
+            s.client_config(Some("h:1")).unwrap_err().to_string(),
+            "c.properties:1: broker map entry \"b-1.x:9092\": expected ADVERTISED_HOST:PORT=HOST:PORT"
+        );
     }
 
     #[test]

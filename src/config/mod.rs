@@ -42,6 +42,9 @@ pub struct ConnectArgs {
     pub auth: Option<MskAuth>,
     /// AWS region and profile for MSK discovery and IAM.
     pub aws: AwsOptions,
+    /// `--broker-map` and `--socks5` (win over the profile and -X).
+    pub broker_map: Option<String>,
+    pub socks5: Option<String>,
 }
 
 /// A resolved connection: what to connect with and how to call the cluster in messages.
@@ -91,6 +94,12 @@ pub async fn resolve(args: &ConnectArgs) -> Result<Resolved, ConfigError> {
         if let Some(b) = &prof.bootstrap {
             settings.set("bootstrap.servers", b, &origin);
         }
+        if let Some(m) = &prof.broker_map {
+            settings.set("broker.map", m, &format!("{origin} broker_map"));
+        }
+        if let Some(p) = &prof.socks5 {
+            settings.set("socks5.proxy", p, &format!("{origin} socks5"));
+        }
         read_only = prof.read_only;
         name = cluster.clone();
         if let Some(m) = &prof.msk {
@@ -109,6 +118,12 @@ pub async fn resolve(args: &ConnectArgs) -> Result<Resolved, ConfigError> {
     }
     for kv in &args.overrides {
         settings.apply_override(kv)?;
+    }
+    if let Some(m) = &args.broker_map {
+        settings.set("broker.map", m, &format!("--broker-map {m}"));
+    }
+    if let Some(p) = &args.socks5 {
+        settings.set("socks5.proxy", p, &format!("--socks5 {p}"));
     }
     // the command line wins over the profile
     msk_cluster = args.msk.clone().or(msk_cluster);

@@ -10,6 +10,7 @@
 //! bootstrap = "b-1.prod.kafka.eu-west-1.amazonaws.com:9096"
 //! command_config = "~/.config/kdeck/prod.properties"   # Java client .properties
 //! read_only = true
+//! socks5 = "127.0.0.1:1080"                           # ssh -D 1080 bastion (or broker_map = "b-1…:9096=127.0.0.1:9096")
 //! [clusters.prod-msk.properties]                       # or inline keys
 //! "security.protocol" = "SASL_SSL"
 //!
@@ -49,6 +50,10 @@ pub struct ClusterProfile {
     pub profile: Option<String>,
     /// Which of the MSK cluster's authentications: iam, scram, tls, plaintext.
     pub auth: Option<String>,
+    /// `"b-1.example:9092=127.0.0.1:9093,…"`: dial another address for an advertised one (ssh -L).
+    pub broker_map: Option<String>,
+    /// `"127.0.0.1:1080"`: every connection through this SOCKS5 proxy (ssh -D).
+    pub socks5: Option<String>,
     /// Client settings; numbers and booleans are taken as their text (`"request.timeout.ms" = 30000`).
     #[serde(default, deserialize_with = "scalar_values")]
     pub properties: BTreeMap<String, String>,

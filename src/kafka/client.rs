@@ -11,6 +11,7 @@ use kafka_protocol::protocol::StrBytes;
 use super::conn::{ConnectOptions, Connection};
 use super::error::{KafkaError, Result};
 use super::proto::KafkaRequest;
+use super::route::Route;
 use super::security::{SaslMechanism, Security, Tls, TlsOptions};
 
 /// How to reach and talk to a cluster. (Debug never prints secrets: see SaslMechanism.)
@@ -22,6 +23,8 @@ pub struct ClientConfig {
     pub request_timeout: Duration,
     pub tls: Option<TlsOptions>,
     pub sasl: Option<SaslMechanism>,
+    /// `--broker-map` / `--socks5`: how connections reach the advertised addresses.
+    pub route: Route,
 }
 
 impl Default for ClientConfig {
@@ -33,6 +36,7 @@ impl Default for ClientConfig {
             request_timeout: Duration::from_secs(15),
             tls: None,
             sasl: None,
+            route: Route::default(),
         }
     }
 }
@@ -281,6 +285,7 @@ impl Client {
             connect_timeout: self.inner.cfg.connect_timeout,
             request_timeout: self.inner.cfg.request_timeout,
             security: &self.inner.security,
+            route: &self.inner.cfg.route,
         };
         let conn = match Connection::open(addr, &opts).await {
             Ok(c) => Arc::new(c),

@@ -13,13 +13,13 @@ use bytes::{Buf, Bytes};
 use kafka_protocol::messages::ApiKey;
 use kafka_protocol::protocol::StrBytes;
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::error::{KafkaError, Result};
 use super::frame::{decode_response, encode_request, negotiate, read_frame, Handshake, Io};
 use super::proto::KafkaRequest;
+use super::route::{DialError, Route};
 use super::sasl;
 use super::security::Security;
 
@@ -55,16 +55,14 @@ pub struct ConnectOptions<'a> {
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
     pub security: &'a Security,
+    /// Broker map / SOCKS5 proxy: where the TCP connection really goes.
+    pub route: &'a Route,
 }
 
 impl Connection {
     pub async fn open(addr: &str, opts: &ConnectOptions<'_>) -> Result<Connection> {
         let deadline = opts.connect_timeout;
-        let tcp = match tokio::time::timeout(deadline, TcpStream::connect(addr)).await {
-            Err(_) => return Err(KafkaError::ConnectTimeout { addr: addr.to_string(), after: deadline }),
-            Ok(Err(e)) => return Err(KafkaError::Connect { addr: addr.to_string(), source: e }),
-            Ok(Ok(s)) => s,
-        };
+        let tcp = opts.route.dial(addr, deadline).await.map_err(|e| dial_error(addr, e))?;
         let _ = tcp.set_nodelay(true);
         let mut io: Box<dyn Io> = match &opts.security.tls {
             None => Box::new(tcp),
@@ -82,7 +80,7 @@ impl Connection {
         let versions = handshake.api_versions().await?;
         let authenticated_at = Instant::now();
         let session = match &opts.security.sasl {
-            Some(mechanism) => sasl::authenticate(&mut handshake, &versions, mechanism).await?,
+            Some(mechanism) => sasl::authenticate(&mut handshake, &versions, mechanism).await?.lifetime,
             None => None,
         };
         if opts.security.sasl.is_some() {
@@ -241,7 +239,18 @@ fn retire_after(lifetime: Duration, request_timeout: Duration) -> Duration {
     lifetime.saturating_sub(request_timeout).min(lifetime.mul_f64(0.9)).max(lifetime / 2)
 }
 
-fn tls_hint(e: &std::io::Error) -> String {
+fn dial_error(addr: &str, e: DialError) -> KafkaError {
+    match e {
+        DialError::Timeout { after, .. } => KafkaError::ConnectTimeout { addr: addr.to_string(), after },
+        DialError::Io { source, .. } => KafkaError::Connect { addr: addr.to_string(), source },
+        proxy @ DialError::Proxy { .. } => KafkaError::Connect {
+            addr: addr.to_string(),
+            source: std::io::Error::new(std::io::ErrorKind::ConnectionRefused, proxy.to_string()),
+        },
+    }
+}
+
+pub(crate) fn tls_hint(e: &std::io::Error) -> String {
     let text = e.to_string();
     if text.contains("UnknownIssuer") {
         format!("{text} (the broker's certificate is not signed by a trusted CA: set ssl.truststore.location / ssl.ca.location to the CA's PEM file)")

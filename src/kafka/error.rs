@@ -34,7 +34,7 @@ pub enum KafkaError {
     Bootstrap(Vec<String>),
     #[error("broker {id} is not in the cluster metadata")]
     UnknownBroker { id: i32 },
-    #[error("broker {id} advertises {addr}, which kdeck cannot reach: {source}\n  hint: the bootstrap server answered, so either broker {id} is down or restarting, or its advertised.listeners point at an address that is only valid inside the broker's network (docker/k8s/VPC)")]
+    #[error("broker {id} advertises {addr}, which kdeck cannot reach: {source}\n  hint: the bootstrap server answered, so either broker {id} is down or restarting, or its advertised.listeners point at an address that is only valid inside the broker's network (docker/k8s/VPC): `kdeck doctor` checks each step, and --socks5 / --broker-map reach such brokers through a tunnel")]
     Advertised {
         id: i32,
         addr: String,

@@ -3,8 +3,10 @@
 
 pub mod admin;
 pub mod admin_ops;
+pub mod cert;
 pub mod client;
 pub mod conn;
+pub mod doctor;
 pub mod error;
 pub mod frame;
 pub mod groups;
@@ -13,9 +15,11 @@ pub mod proto;
 pub mod quorum;
 pub mod reassign;
 pub mod redact;
+pub mod route;
 pub mod sasl;
 pub mod security;
 
 pub use client::{BrokerAddr, Client, ClientConfig, Target};
 pub use error::{KafkaError, Result};
+pub use route::Route;
 pub use security::{PemSource, SaslMechanism, TlsOptions, TokenKind, TokenProvider};

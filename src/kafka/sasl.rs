@@ -14,13 +14,22 @@ use super::error::{KafkaError, Result};
 use super::frame::{negotiate, Handshake};
 use super::security::{SaslMechanism, TokenKind};
 
-/// Authenticates the connection; returns how long the broker keeps the session (KIP-368's
-/// `session_lifetime_ms`, from `connections.max.reauth.ms` or the token's expiry), if it limits it.
+/// A successful SASL exchange.
+#[derive(Debug)]
+pub struct Authenticated {
+    /// How long the broker keeps the session (KIP-368's `session_lifetime_ms`, from
+    /// `connections.max.reauth.ms` or the token's expiry), if it limits it.
+    pub lifetime: Option<Duration>,
+    /// The mechanisms the listener offers (for `doctor`).
+    pub offered: Vec<String>,
+}
+
+/// Authenticates the connection: what the broker granted and the mechanisms the listener offers.
 pub async fn authenticate(
     hs: &mut Handshake<'_>,
     versions: &HashMap<i16, (i16, i16)>,
     mech: &SaslMechanism,
-) -> Result<Option<Duration>> {
+) -> Result<Authenticated> {
     let name = mech.name();
     let auth_err =
         |addr: &str, message: String| KafkaError::Auth { addr: addr.to_string(), mechanism: name.to_string(), message };
@@ -28,8 +37,8 @@ pub async fn authenticate(
     let hv = negotiate::<SaslHandshakeRequest>(versions, hs.addr)?;
     let resp =
         hs.roundtrip(&SaslHandshakeRequest::default().with_mechanism(StrBytes::from_static_str(name)), hv).await?;
+    let enabled: Vec<String> = resp.mechanisms.iter().map(|m| m.to_string()).collect();
     if resp.error_code != 0 {
-        let enabled: Vec<String> = resp.mechanisms.iter().map(|m| m.to_string()).collect();
         let msg = if enabled.is_empty() {
             format!(
                 "{} (this listener has no SASL mechanisms: is it a PLAINTEXT/SSL port?)",
@@ -63,7 +72,7 @@ pub async fn authenticate(
                 };
                 return Err(auth_err(hs.addr, oauth_hint(provider.kind(), &reason)));
             }
-            return Ok(lifetime(&answer));
+            return Ok(Authenticated { lifetime: lifetime(&answer), offered: enabled });
         }
         SaslMechanism::Plain { username, password }
         | SaslMechanism::ScramSha256 { username, password }
@@ -96,7 +105,7 @@ pub async fn authenticate(
                 if matches!(sent, rsasl::prelude::MessageSent::Yes) {
                     last = Some(lifetime(&send_step(hs, av, out.into_inner(), name).await?));
                 }
-                return Ok(last.flatten());
+                return Ok(Authenticated { lifetime: last.flatten(), offered: enabled });
             }
         }
     }

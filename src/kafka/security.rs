@@ -123,6 +123,8 @@ impl PemSource {
 #[derive(Clone)]
 pub struct Tls {
     connector: TlsConnector,
+    config: Arc<rustls::ClientConfig>,
+    verifier: Checked,
 }
 
 impl Tls {
@@ -156,11 +158,8 @@ impl Tls {
         let builder = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|e| KafkaError::Config(format!("TLS: {e}")))?;
-        let builder = if opts.verify_hostname {
-            builder.with_webpki_verifier(webpki)
-        } else {
-            builder.dangerous().with_custom_certificate_verifier(Arc::new(ChainOnly(webpki)))
-        };
+        let verifier = Checked { webpki, check_name: opts.verify_hostname, seen: None };
+        let builder = builder.dangerous().with_custom_certificate_verifier(Arc::new(verifier.clone()));
         let config = match (&opts.client_cert, &opts.client_key) {
             (Some(cert), Some(key)) => {
                 let chain = parse_certs(&cert.read("client certificate")?, "client certificate")?;
@@ -177,7 +176,33 @@ impl Tls {
             (None, None) => builder.with_no_client_auth(),
             _ => return Err(KafkaError::Config("mTLS needs both a client certificate and its key".into())),
         };
-        Ok(Tls { connector: TlsConnector::from(Arc::new(config)) })
+        let config = Arc::new(config);
+        Ok(Tls { connector: TlsConnector::from(config.clone()), config, verifier })
+    }
+
+    /// A handshake that also hands back the certificate chain the server sent, whether or not
+    /// it verified (for `doctor`: "the certificate is for …, signed by …").
+    pub async fn connect_inspect(
+        &self,
+        host: &str,
+        tcp: TcpStream,
+    ) -> (std::io::Result<TlsStream<TcpStream>>, Vec<CertificateDer<'static>>) {
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut config = (*self.config).clone();
+        config
+            .dangerous()
+            .set_certificate_verifier(Arc::new(Checked { seen: Some(seen.clone()), ..self.verifier.clone() }));
+        let name = match ServerName::try_from(host.to_string()) {
+            Ok(n) => n,
+            Err(e) => {
+                let e =
+                    std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("bad TLS server name {host}: {e}"));
+                return (Err(e), Vec::new());
+            }
+        };
+        let result = TlsConnector::from(Arc::new(config)).connect(name, tcp).await;
+        let chain = seen.lock().map(|c| c.clone()).unwrap_or_default();
+        (result, chain)
     }
 
     pub async fn connect(&self, host: &str, tcp: TcpStream) -> std::io::Result<TlsStream<TcpStream>> {
@@ -200,12 +225,17 @@ fn parse_certs(pem: &[u8], what: &str) -> Result<Vec<CertificateDer<'static>>> {
     Ok(certs)
 }
 
-/// Verifies the chain like webpki but accepts a certificate that names another host, which is what
-/// Java clients do with an empty ssl.endpoint.identification.algorithm.
-#[derive(Debug)]
-struct ChainOnly(Arc<WebPkiServerVerifier>);
+/// Verifies the chain like webpki; with `check_name` false it accepts a certificate that names
+/// another host, which is what Java clients do with an empty ssl.endpoint.identification.algorithm.
+/// With `seen`, it first keeps the chain the server presented (for `doctor`).
+#[derive(Clone, Debug)]
+struct Checked {
+    webpki: Arc<WebPkiServerVerifier>,
+    check_name: bool,
+    seen: Option<Arc<std::sync::Mutex<Vec<CertificateDer<'static>>>>>,
+}
 
-impl ServerCertVerifier for ChainOnly {
+impl ServerCertVerifier for Checked {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -214,9 +244,14 @@ impl ServerCertVerifier for ChainOnly {
         ocsp: &[u8],
         now: UnixTime,
     ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        match self.0.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
+        if let Some(Ok(mut seen)) = self.seen.as_ref().map(|s| s.lock()) {
+            *seen = std::iter::once(end_entity).chain(intermediates).map(|c| c.clone().into_owned()).collect();
+        }
+        match self.webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
             Err(rustls::Error::InvalidCertificate(CertificateError::NotValidForName))
-            | Err(rustls::Error::InvalidCertificate(CertificateError::NotValidForNameContext { .. })) => {
+            | Err(rustls::Error::InvalidCertificate(CertificateError::NotValidForNameContext { .. }))
+                if !self.check_name =>
+            {
                 Ok(ServerCertVerified::assertion())
             }
             other => other,
@@ -228,7 +263,7 @@ impl ServerCertVerifier for ChainOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
+        self.webpki.verify_tls12_signature(message, cert, dss)
     }
     fn verify_tls13_signature(
         &self,
@@ -236,9 +271,9 @@ impl ServerCertVerifier for ChainOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
+        self.webpki.verify_tls13_signature(message, cert, dss)
     }
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
+        self.webpki.supported_verify_schemes()
     }
 }

@@ -12,6 +12,7 @@ mod auth;
 mod bad_input;
 mod config_ops;
 mod controller;
+mod doctor;
 mod failover;
 mod group_console;
 mod group_ops;
