@@ -14,7 +14,15 @@ use crate::tmux::Tmux;
 
 const CONFIG_COMMAND: &str = "kafka.admin.ConfigCommand";
 
-/// A SCRAM-SHA-512 user that exists for one test, with a password no other text contains.
+/// A SCRAM-SHA-512 user made for one test, with a password no other text contains.
+///
+/// It is never removed: Kafka 4.1.1's `ScramDelta.apply` loses a whole mechanism when a broker
+/// replays, in one delta, a removal it meets while that mechanism's map is still empty — every
+/// later add of the same delta lands in a detached map. A broker restarting on a log that holds
+/// one create-then-remove of a SCRAM-SHA-512 user (replayed at once on start) can drop
+/// SCRAM-SHA-512 for *every* user, `kdeck-admin` included, and `auth::every_auth_mode_lists_topics`
+/// then fails on the next restart. Replaying this cluster's log through `ScramDelta` showed it:
+/// the image kept SCRAM-SHA-256 only. A leftover user with a random password costs nothing.
 struct ScramUser {
     name: String,
     password: String,
@@ -33,10 +41,6 @@ impl ScramUser {
         v.extend_from_slice(args);
         v.extend_from_slice(&["--entity-type", "users", "--entity-name", &self.name]);
         v
-    }
-
-    fn revoke(&self) {
-        kafka_tool(CONFIG_COMMAND, &self.entity(&["--alter", "--delete-config", "SCRAM-SHA-512"]));
     }
 
     /// `-X` settings that log in as this user with `password`.
@@ -369,7 +373,6 @@ fn cli_never_prints_logs_or_records_a_secret() {
     ];
     assert_eq!(probe.audit(), want);
     probe.assert_state_clean();
-    user.revoke();
 }
 
 #[test]
@@ -428,7 +431,6 @@ fn console_never_shows_or_logs_a_secret() {
 
     // The password stops working: a new peek fails to log in, and its error popup says so
     // without the password.
-    user.revoke();
     t.keys(&["p"]);
     screen("the failed peek", &|s| s.contains(&format!("peek {topic}/0 failed")));
     t.keys(&["e"]);
