@@ -14,7 +14,7 @@ use super::output::{bytes, ids, json, rate_text, Format, Table};
 use super::Global;
 use crate::config::Resolved;
 use crate::kafka::Client;
-use crate::ops::reassign::drive::{drive, Event};
+use crate::ops::reassign::drive::{drive, Event, POLL};
 use crate::ops::reassign::execute::{Execute, Submit};
 use crate::ops::reassign::record::{ExecutionRecord, RecordState, Records};
 use crate::ops::reassign::status::{status as sample_status, StatusReport};
@@ -24,9 +24,6 @@ use crate::ops::reassign::{Applied, Step};
 use crate::ops::{self, AuditResult, Context, Mutation, Outcome};
 use crate::plan::progress::duration_text;
 use crate::plan::{self, Reassignment};
-
-/// How often an attached execution looks at the cluster.
-pub const POLL: Duration = Duration::from_secs(2);
 
 fn read_plan(file: &Path) -> anyhow::Result<Reassignment> {
     let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;

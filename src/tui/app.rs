@@ -10,12 +10,16 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
+mod reassign_flow;
+
 use super::dialogs::{self, Confirm, Form, Reply};
 use super::keymap::{Action, Keymap};
 use super::lag::LagHistory;
 use super::message::{Event, Request};
 use super::panes::{self, Ctx, Loaded, TablePane, TableView, View};
 use super::popups;
+use super::reassign::Reassign;
+use super::reassign_dialogs::Dialog;
 use super::theme::Theme;
 use crate::cluster::{BrokerStats, Snapshot};
 use crate::kafka::admin_ops::{AlterOp, ConfigChange, ConfigResource};
@@ -56,6 +60,8 @@ pub enum Mode {
     Form(Box<Form>),
     /// A previewed change waiting for yes.
     Confirm(Box<Confirm>),
+    /// Planning, editing, executing or exporting a reassignment.
+    Reassign(Box<Dialog>),
 }
 
 /// The change being checked or sent; at most one at a time.
@@ -86,6 +92,8 @@ pub struct App {
     /// Broker ids seen in this session, to count brokers that dropped out of the metadata.
     known_brokers: BTreeSet<i32>,
     lag: LagHistory,
+    /// Reassignments: what moves, marked topics, the plan, attached executions.
+    reassign: Reassign,
     stack: Vec<Screen>,
     pub mode: Mode,
     flash: Option<(String, Level, Instant)>,
@@ -115,6 +123,7 @@ impl App {
             generation: 0,
             known_brokers: BTreeSet::new(),
             lag: LagHistory::default(),
+            reassign: Reassign::default(),
             stack: vec![Screen::new(View::Topics)],
             mode: Mode::Normal,
             flash: None,
@@ -157,10 +166,9 @@ impl App {
             }
         }
         let due = self.last_request.is_none_or(|t| now.duration_since(t) >= self.settings.refresh_every);
-        if due && !self.refresh_in_flight {
-            return self.request_refresh();
-        }
-        Vec::new()
+        let mut reqs = if due && !self.refresh_in_flight { self.request_refresh() } else { Vec::new() };
+        reqs.extend(self.reassign_tick(now));
+        reqs
     }
 
     fn request_refresh(&mut self) -> Vec<Request> {
@@ -239,6 +247,12 @@ impl App {
             Event::Prepared { request, result } => return self.prepared(request, result),
             Event::Applied { mutation, result } => return self.applied(mutation, result),
             Event::Declined => {}
+            ev @ (Event::ReassignStatus(_)
+            | Event::Planned { .. }
+            | Event::Wrote(_)
+            | Event::Driving(_)
+            | Event::DriveEnded { .. }
+            | Event::Verified(_)) => return self.reassign_event(ev),
         }
         Vec::new()
     }
@@ -297,6 +311,9 @@ impl App {
             if self.view() == &(View::Configs { topic: topic.clone() }) {
                 reqs.extend(self.request_configs(topic.clone()));
             }
+        }
+        if let (Mutation::Reassignment(step), Ok(outcome)) = (&mutation, &result) {
+            reqs.extend(self.reassignment_applied(step, outcome));
         }
         reqs
     }
@@ -393,6 +410,7 @@ impl App {
                     vec![Request::Apply(Box::new(preview))]
                 }
             },
+            Mode::Reassign(dialog) => self.reassign_key(*dialog, key),
             Mode::Normal => match self.keymap.action(&key) {
                 Some(a) => self.act(a),
                 None => Vec::new(),
@@ -480,6 +498,16 @@ impl App {
             | Action::SetConfig
             | Action::DeleteConfig => return self.operation(action),
             Action::Open(name) => self.jump(View::Named(name)),
+            Action::Mark
+            | Action::MarkAll
+            | Action::PlanReassign
+            | Action::EditPlan
+            | Action::ExecutePlan
+            | Action::ExportPlan
+            | Action::CancelMove
+            | Action::CancelAll
+            | Action::Verify
+            | Action::ClearThrottles => return self.reassign_action(action),
         }
         Vec::new()
     }
@@ -681,7 +709,14 @@ impl App {
     }
 
     fn ctx(&self) -> Ctx<'_> {
-        Ctx { snap: &self.snapshot, brokers: &self.broker_stats, theme: &self.theme, lag: &self.lag, now: self.now }
+        Ctx {
+            snap: &self.snapshot,
+            brokers: &self.broker_stats,
+            theme: &self.theme,
+            lag: &self.lag,
+            reassign: &self.reassign,
+            now: self.now,
+        }
     }
 
     fn refresh_table(&mut self) {
@@ -692,6 +727,7 @@ impl App {
             brokers: &self.broker_stats,
             theme: &self.theme,
             lag: &self.lag,
+            reassign: &self.reassign,
             now: self.now,
         };
         let s = &mut self.stack[i];
@@ -711,6 +747,7 @@ impl App {
             brokers: &self.broker_stats,
             theme: &self.theme,
             lag: &self.lag,
+            reassign: &self.reassign,
             now: self.now,
         };
         let s = &mut self.stack[i];
@@ -723,6 +760,7 @@ impl App {
             }
             Mode::Form(form) => dialogs::draw_form(f, f.area(), form, &self.theme),
             Mode::Confirm(c) => dialogs::draw_confirm(f, f.area(), c, &self.theme),
+            Mode::Reassign(d) => self.draw_reassign_dialog(f, d),
             Mode::ErrorDetail => popups::error(
                 f,
                 popups::centered(f.area(), 76, 14),
@@ -765,6 +803,10 @@ impl App {
         spans.extend(count("URP", urp, t.warn));
         spans.extend(count("offline", off, t.error));
         spans.extend(count("<minISR", min, t.error));
+        let leftover = self.reassign.leftover_throttles().len();
+        if leftover > 0 {
+            spans.push(Span::styled(format!("  ⚠ {leftover} leftover throttle{}", if leftover > 1 { "s" } else { "" }), t.warn));
+        }
         let age = match (self.last_refresh, self.refresh_in_flight) {
             (None, _) => "loading…".to_string(),
             (Some(at), inflight) => {

@@ -284,17 +284,17 @@ fn ids(ids: &[i32]) -> String {
 
 /// Rows `lines` take when wrapped to `width` (words may wrap a little earlier; close enough to
 /// size the popup, and the preview scrolls if not).
-fn wrapped_height(lines: &[Line], width: u16) -> u16 {
+pub fn wrapped_height(lines: &[Line], width: u16) -> u16 {
     let w = usize::from(width.max(1));
     lines.iter().map(|l| l.width().max(1).div_ceil(w) as u16).sum()
 }
 
-fn popup_block(title: String, style: Style) -> Block<'static> {
+pub fn popup_block(title: String, style: Style) -> Block<'static> {
     Block::default().borders(Borders::ALL).border_style(style).title(format!(" {title} "))
 }
 
 /// A box `width` wide (at most) and `height` tall (at most), centred in `area`.
-fn boxed(area: Rect, width: u16, height: u16) -> Rect {
+pub fn boxed(area: Rect, width: u16, height: u16) -> Rect {
     super::popups::centered(area, width.min(area.width.saturating_sub(2)), height.min(area.height.saturating_sub(2)))
 }
 

@@ -10,6 +10,8 @@ pub mod lag;
 pub mod message;
 pub mod panes;
 pub mod popups;
+pub mod reassign;
+pub mod reassign_dialogs;
 pub mod theme;
 pub mod worker;
 
