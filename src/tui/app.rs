@@ -497,7 +497,7 @@ impl App {
             | Action::AddPartitions
             | Action::SetConfig
             | Action::DeleteConfig => return self.operation(action),
-            Action::Open(name) => self.jump(View::Named(name)),
+            Action::Open(name) => return self.jump(View::Named(name)),
             Action::Mark
             | Action::MarkAll
             | Action::PlanReassign
@@ -626,9 +626,10 @@ impl App {
         vec![Request::Prepare(m)]
     }
 
-    /// `:` jumps replace the trail, as in k9s.
-    fn jump(&mut self, view: View) {
+    /// `:` jumps replace the trail, as in k9s. Opening the reassignments reads them at once.
+    fn jump(&mut self, view: View) -> Vec<Request> {
         self.stack = vec![Screen::new(view)];
+        self.reassign_opened()
     }
 
     fn filter_key(&mut self, key: KeyEvent) {
@@ -694,7 +695,7 @@ impl App {
             ("refresh" | "r", _) => return self.request_refresh(),
             ("", _) => {}
             (word, _) => match panes::by_alias(word) {
-                Some(entry) => self.jump(View::Named(entry.name)),
+                Some(entry) => return self.jump(View::Named(entry.name)),
                 None => {
                     let views: Vec<String> =
                         panes::REGISTRY.iter().filter_map(|e| e.aliases.first()).map(|a| format!(":{a}")).collect();
@@ -805,7 +806,10 @@ impl App {
         spans.extend(count("<minISR", min, t.error));
         let leftover = self.reassign.leftover_throttles().len();
         if leftover > 0 {
-            spans.push(Span::styled(format!("  ⚠ {leftover} leftover throttle{}", if leftover > 1 { "s" } else { "" }), t.warn));
+            spans.push(Span::styled(
+                format!("  ⚠ {leftover} leftover throttle{}", if leftover > 1 { "s" } else { "" }),
+                t.warn,
+            ));
         }
         let age = match (self.last_refresh, self.refresh_in_flight) {
             (None, _) => "loading…".to_string(),

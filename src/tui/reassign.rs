@@ -169,7 +169,11 @@ impl Reassign {
     }
 
     /// The attached execution ended; the words for the status line.
-    pub fn on_drive_ended(&mut self, execution: &str, result: Result<Box<VerifyReport>, String>) -> Result<String, String> {
+    pub fn on_drive_ended(
+        &mut self,
+        execution: &str,
+        result: Result<Box<VerifyReport>, String>,
+    ) -> Result<String, String> {
         self.attached.remove(execution);
         let report = result.map_err(|e| format!("execution {execution}: {e}"))?;
         let words = verify_words(&report);

@@ -205,7 +205,9 @@ impl Editor {
                     None => Err("no other alive broker is free for this partition".into()),
                 }
             }
-            KeyCode::Char('L') => edit.make_leader(self.row, self.slot).map(|()| self.slot = 0).map_err(|e| e.to_string()),
+            KeyCode::Char('L') => {
+                edit.make_leader(self.row, self.slot).map(|()| self.slot = 0).map_err(|e| e.to_string())
+            }
             KeyCode::Char('u') => edit.reset(self.row).map_err(|e| e.to_string()),
             KeyCode::Backspace => {
                 self.typed.pop();
@@ -235,7 +237,13 @@ pub fn draw_editor(f: &mut Frame, area: Rect, ed: &Editor, edit: &PlanEdit, t: &
             spans.push(Span::styled(",", t.text));
         }
         let text = if i == ed.slot && !ed.typed.is_empty() { format!("[{}]", ed.typed) } else { b.to_string() };
-        let style = if i == ed.slot { t.badge } else if r.from.contains(b) { t.text } else { t.accent };
+        let style = if i == ed.slot {
+            t.badge
+        } else if r.from.contains(b) {
+            t.text
+        } else {
+            t.accent
+        };
         spans.push(Span::styled(text, style));
     }
     let racks: Vec<String> = r.to.iter().map(|b| edit.rack(*b).unwrap_or("-").to_string()).collect();

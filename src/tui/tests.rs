@@ -10,7 +10,7 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
 use super::app::{App, Mode, Op, Settings, PEEK_COUNT};
-use super::backend::{ClusterBackend, PeekMessage};
+use super::backend::{ClusterBackend, OnDriveEvent, PeekMessage, ReassignView};
 use super::keymap::Keymap;
 use super::message::{Event, Request};
 use super::panes::View;
@@ -18,7 +18,17 @@ use super::theme::Theme;
 use super::worker::Worker;
 use crate::cluster::*;
 use crate::kafka::admin_ops::{AlterOp, ConfigChange, ConfigEntry, ConfigResource, ConfigSource, NewTopic};
+use crate::ops::reassign::drive;
+use crate::ops::reassign::execute::{Execute, Prepared, Submit, Submitted};
+use crate::ops::reassign::state::{cluster_state, Live};
+use crate::ops::reassign::status::{self as reassign_status, Executions, Sizes};
+use crate::ops::reassign::throttles::{self, unneeded_changes, ThrottleConfigs, TopicLists};
+use crate::ops::reassign::verify::{Cancel, VerifyReport};
+use crate::ops::reassign::{Applied, Step};
 use crate::ops::{self, AuditLog, AuditResult, ConfigDiff, ConfigView, Mutation, Outcome, Preview};
+use crate::plan::execution::{batches, moves_of, Move};
+use crate::plan::throttle::{ReplicaList, FOLLOWER_RATE, LEADER_RATE};
+use crate::plan::{ClusterState, Plan, PlanRequest};
 
 fn part(p: i32, leader: Option<i32>, replicas: &[i32], isr: &[i32], end: i64) -> Partition {
     Partition {
@@ -169,6 +179,64 @@ struct FakeBackend {
     applied: std::sync::Mutex<Vec<Preview>>,
     /// The controller the next snapshots report instead of the fixture's (broker 1).
     controller: std::sync::Mutex<Option<Controller>>,
+    /// Throttles someone left behind (on orders, which is not moving there) are on the cluster.
+    leftover_throttles: std::sync::atomic::AtomicBool,
+}
+
+/// When the fake samples the reassignments (ms since the epoch): fixed, so rates are too.
+const SAMPLED_AT_MS: u64 = 1_795_321_800_000;
+
+/// What the fixture's replicas hold: 100 bytes per message of their partition.
+fn fixture_sizes(snap: &Snapshot) -> ReplicaSizes {
+    let mut sizes = ReplicaSizes::default();
+    let alive: Vec<i32> = snap.brokers.iter().map(|b| b.id).collect();
+    for t in &snap.topics {
+        for p in &t.partitions {
+            let size = p.log_end_offset.unwrap_or(0).max(0) as u64 * 100;
+            // a broker that is down reports nothing
+            let reported = p.replicas.iter().filter(|b| alive.contains(b)).map(|b| (*b, size)).collect();
+            sizes.by_partition.insert((t.name.clone(), p.partition), reported);
+        }
+    }
+    sizes
+}
+
+/// The cluster planning sees: the fixture with broker 3 back and a new broker 4 in broker 1's
+/// rack, so that orders (RF 3) can be drained off a broker.
+fn planning_snapshot() -> Snapshot {
+    let mut snap = fixture(0);
+    for (id, rack) in [(3, "use1-az3"), (4, "use1-az1")] {
+        snap.brokers.push(Broker {
+            id,
+            host: format!("10.0.1.{id}"),
+            port: 9092,
+            rack: Some(rack.into()),
+            is_controller: false,
+        });
+    }
+    snap
+}
+
+fn fixture_live() -> Live {
+    let snapshot = fixture(0);
+    Live { ongoing: snapshot.reassignments.clone(), snapshot }
+}
+
+/// The throttles the fixture's moves need (as kdeck's execution of payments-0 set them, 10 MiB/s
+/// on brokers 1 and 2), and with `leftover` an entry on orders that nothing needs.
+fn fixture_throttles(leftover: bool) -> ThrottleConfigs {
+    let lists = |leader: &str, follower: &str| TopicLists {
+        leader: ReplicaList::parse(leader).expect("list"),
+        follower: ReplicaList::parse(follower).expect("list"),
+    };
+    let mut c = ThrottleConfigs::default();
+    c.topics.insert("payments".into(), lists("0:2", "0:1"));
+    c.rates.insert(1, std::collections::BTreeMap::from([(FOLLOWER_RATE, 10 << 20)]));
+    c.rates.insert(2, std::collections::BTreeMap::from([(LEADER_RATE, 10 << 20)]));
+    if leftover {
+        c.topics.insert("orders".into(), lists("1:2,1:3", ""));
+    }
+    c
 }
 
 /// The configs of every fixture topic. The secret is a plugin's; it must never reach the screen.
@@ -241,8 +309,59 @@ impl FakeBackend {
                     .collect();
                 Ok(p)
             }
-            Mutation::Reassignment(_) => Err("the fake backend does not execute reassignments".into()),
+            Mutation::Reassignment(step) => self.canned_reassignment(step),
         }
+    }
+
+    /// Ops' previews of reassignment steps, from ops' and the planner's own pure functions on
+    /// the fixture (nothing here is checked by a broker).
+    fn canned_reassignment(&self, step: Step) -> Result<Preview, String> {
+        let checked = "checked by the fake backend";
+        let live = fixture_live();
+        let step = match step {
+            Step::Execute(e) => {
+                let state = cluster_state(&planning_snapshot(), &fixture_sizes(&planning_snapshot()));
+                crate::plan::validate(&state, &e.plan, None).map_err(|errs| errs.to_string())?;
+                let (moves, unchanged) = moves_of(&state, &e.plan);
+                let batches = batches(&moves, e.batch_size);
+                let first = Submit {
+                    execution: "fake-exec".into(),
+                    batch: 0,
+                    batches: batches.len(),
+                    moves: batches[0].clone(),
+                    throttle: e.throttle,
+                    changes: Default::default(),
+                };
+                let prepared = Prepared {
+                    execution: "fake-exec".into(),
+                    cluster_id: None,
+                    batches,
+                    unchanged,
+                    rollback_file: e
+                        .plan_file
+                        .as_deref()
+                        .map(|f| ops::reassign::execute::rollback_path(std::path::Path::new(f)).display().to_string()),
+                    record_file: "fake-exec.json".into(),
+                    first,
+                };
+                Step::Execute(Box::new(Execute { prepared: Some(prepared), ..*e }))
+            }
+            Step::Cancel(c) => {
+                let moves: Vec<Move> = live
+                    .in_flight()
+                    .into_iter()
+                    .filter(|m| c.partitions.is_empty() || c.partitions.contains(&m.key()))
+                    .collect();
+                Step::Cancel(Cancel { moves, ..c })
+            }
+            Step::ClearThrottles(mut c) => {
+                let leftover = self.leftover_throttles.load(std::sync::atomic::Ordering::SeqCst);
+                c.changes = unneeded_changes(&fixture_throttles(leftover), &live, false);
+                Step::ClearThrottles(c)
+            }
+            other => other,
+        };
+        Ok(Preview::of(&self.ops, Mutation::Reassignment(step), checked, Vec::new()))
     }
 }
 
@@ -309,11 +428,90 @@ impl ClusterBackend for FakeBackend {
                 };
                 (AuditResult::Ok, m)
             };
-            Ok(Outcome { preview, result, message, details: None })
+            let details = match &preview.mutation {
+                Mutation::Reassignment(Step::Execute(e)) if result == AuditResult::Ok => e.prepared.as_ref().map(|p| {
+                    Applied::Submitted(Submitted {
+                        execution: p.execution.clone(),
+                        batch: 0,
+                        batches: p.batches.len(),
+                        accepted: p.first.moves.iter().map(Move::key).collect(),
+                        refused: vec![],
+                        throttles: vec![],
+                        record_file: p.record_file.clone(),
+                    })
+                }),
+                _ => None,
+            };
+            Ok(Outcome { preview, result, message, details })
         })
     }
     fn configs(&self, _topic: String) -> BoxFuture<'_, Result<Vec<ConfigView>, String>> {
         Box::pin(async move { Ok(config_entries().iter().map(ops::configs::view).collect()) })
+    }
+
+    fn reassign_status(&self) -> BoxFuture<'_, Result<ReassignView, String>> {
+        Box::pin(async move {
+            let live = fixture_live();
+            // payments-0: kdeck's execution submitted it 16 s before the sample; broker 1 holds 48 kB
+            // of its 64 kB; broker 3 (down) cannot say how far orders-0 got
+            let executions: Executions = std::collections::BTreeMap::from([(
+                ("payments".to_string(), 0),
+                ("fake-exec".to_string(), Some(SAMPLED_AT_MS - 16_000)),
+            )]);
+            let mut sizes: Sizes = fixture_sizes(&live.snapshot).by_partition.into_iter().collect();
+            sizes.insert(("payments".into(), 0), std::collections::BTreeMap::from([(2, 64_000), (1, 48_000)]));
+            let report = reassign_status::report(
+                &live,
+                None,
+                &executions,
+                &sizes,
+                &std::collections::BTreeMap::new(),
+                SAMPLED_AT_MS,
+            );
+            let leftover = self.leftover_throttles.load(std::sync::atomic::Ordering::SeqCst);
+            let throttles = throttles::items(&fixture_throttles(leftover), &live, &[]);
+            Ok(ReassignView { report, throttles, executions: vec![] })
+        })
+    }
+
+    fn plan(&self, request: PlanRequest) -> BoxFuture<'_, Result<(ClusterState, Plan), String>> {
+        Box::pin(async move {
+            let snap = planning_snapshot();
+            let state = cluster_state(&snap, &fixture_sizes(&snap));
+            let plan = crate::plan::plan(&state, &request).map_err(|e| e.to_string())?;
+            Ok((state, plan))
+        })
+    }
+
+    fn drive(&self, execution: String, mut on_event: OnDriveEvent) -> BoxFuture<'_, Result<VerifyReport, String>> {
+        Box::pin(async move {
+            let live = fixture_live();
+            let report = reassign_status::report(
+                &live,
+                None,
+                &Default::default(),
+                &Default::default(),
+                &Default::default(),
+                SAMPLED_AT_MS,
+            );
+            on_event(drive::Event::Progress(drive::Progress {
+                execution: execution.clone(),
+                batch: 1,
+                batches: 1,
+                done: 0,
+                moves: report.partitions.len(),
+                report,
+            }));
+            Ok(VerifyReport { complete: true, ..Default::default() })
+        })
+    }
+
+    fn verify(&self) -> BoxFuture<'_, Result<VerifyReport, String>> {
+        Box::pin(async move { Ok(VerifyReport { complete: true, ..Default::default() }) })
+    }
+
+    fn after_cancel(&self, _moves: Vec<Move>) -> BoxFuture<'_, Result<VerifyReport, String>> {
+        Box::pin(async move { Ok(VerifyReport { complete: true, ..Default::default() }) })
     }
 }
 
@@ -370,6 +568,7 @@ impl Harness {
             ops: ctx,
             applied: Default::default(),
             controller: Default::default(),
+            leftover_throttles: Default::default(),
         });
         let worker = Worker::spawn(backend.clone(), Duration::from_secs(5));
         let (keymap, _) = Keymap::load(None);
@@ -378,9 +577,11 @@ impl Harness {
             Settings { cluster_name: "prod-msk".into(), read_only, dry_run, refresh_every: Duration::from_secs(5) };
         let app = App::new(settings, keymap, Theme::monochrome(), t0);
         let mut h = Harness { app, worker, backend, sent: Vec::new(), state, t0, elapsed: Duration::ZERO };
-        for _ in 0..2 {
+        for i in 0..2 {
             let reqs = h.app.tick(h.t0 + h.elapsed);
-            assert_eq!(reqs, vec![Request::Refresh]);
+            // the reassignments (for the header's throttle warning) are read at start, then every 30 s
+            let want = if i == 0 { vec![Request::Refresh, Request::ReassignStatus] } else { vec![Request::Refresh] };
+            assert_eq!(reqs, want);
             h.run(reqs).await;
             h.elapsed += Duration::from_secs(5);
         }
@@ -562,7 +763,8 @@ async fn reassignments_open_by_key_and_by_command_and_peek_their_partition() {
     assert_eq!(h.app.breadcrumbs(), vec!["reassignments", "peek p2"]);
     h.keys("\x1b:nope\n").await;
     assert!(
-        h.screen(160, 48).contains("unknown command :nope (try :brokers :topics :groups :reassign :t NAME :g NAME :q)"),
+        h.screen(160, 48)
+            .contains("unknown command :nope (try :brokers :topics :groups :reassign :plan :t NAME :g NAME :q)"),
         "the : list comes from the registry"
     );
 }
@@ -780,7 +982,7 @@ async fn read_only_hides_mutating_keys_and_refuses_them() {
     let screen = h.screen(80, 24);
     assert!(screen.contains("READ-ONLY"));
     let status = screen.lines().last().expect("status line").to_string();
-    assert_eq!(status, " ? help  enter open  / filter  C configs  q quit");
+    assert_eq!(status, " ? help  / filter  C configs  q quit");
     h.keys("?").await;
     insta::assert_snapshot!("help_read_only_80x24", h.screen(80, 24));
     let help = h.screen(160, 48);

@@ -113,12 +113,12 @@ impl Worker {
                             }
                             Event::DriveEnded { execution, result }
                         }
-                        Request::Verify => Event::Verified(
-                            match tokio::time::timeout(deadline, backend.verify()).await {
+                        Request::Verify => {
+                            Event::Verified(match tokio::time::timeout(deadline, backend.verify()).await {
                                 Ok(r) => r.map(Box::new),
                                 Err(_) => Err(late("verifying")),
-                            },
-                        ),
+                            })
+                        }
                         Request::AfterCancel(moves) => Event::Verified(
                             match tokio::time::timeout(deadline * 2, backend.after_cancel(moves)).await {
                                 Ok(r) => r.map(Box::new),

@@ -36,12 +36,24 @@ impl App {
         }
     }
 
+    /// The reassignments view was opened: read them now rather than at the next tick.
+    pub(super) fn reassign_opened(&mut self) -> Vec<Request> {
+        if self.view() == &REASSIGNMENTS {
+            self.reassign.ask(self.now)
+        } else {
+            Vec::new()
+        }
+    }
+
     /// The keys of reassignments: every one changes the cluster or prepares a change, so none
     /// works in read-only mode.
     pub(super) fn reassign_action(&mut self, action: Action) -> Vec<Request> {
         if self.settings.read_only {
             self.flash(
-                format!("read-only: reassignments are off on {} (--read-only or read_only = true)", self.settings.cluster_name),
+                format!(
+                    "read-only: reassignments are off on {} (--read-only or read_only = true)",
+                    self.settings.cluster_name
+                ),
                 Level::Warn,
             );
             return Vec::new();
@@ -60,7 +72,11 @@ impl App {
                 if let Some(reqs) = self.busy() {
                     return reqs;
                 }
-                let clear = Clear { origin: ClearOrigin::Unneeded, executions: Vec::new(), changes: ThrottleChanges::default() };
+                let clear = Clear {
+                    origin: ClearOrigin::Unneeded,
+                    executions: Vec::new(),
+                    changes: ThrottleChanges::default(),
+                };
                 return self.prepare(Mutation::Reassignment(Step::ClearThrottles(clear)));
             }
             _ => {}
@@ -110,11 +126,18 @@ impl App {
             self.flash("mark topics first: space in the topics view (* marks every topic shown)", Level::Info);
             return;
         }
-        let shown = if topics.len() > 3 { format!("{} and {} more", topics[..3].join(", "), topics.len() - 3) } else { topics.join(", ") };
+        let shown = if topics.len() > 3 {
+            format!("{} and {} more", topics[..3].join(", "), topics.len() - 3)
+        } else {
+            topics.join(", ")
+        };
         let form = Form::new(
             Purpose::Plan,
             format!("plan a reassignment of {shown}"),
-            Some("brokers: the brokers to drain; for the other goals the brokers to use (empty: every live broker)".into()),
+            Some(
+                "brokers: the brokers to drain; for the other goals the brokers to use (empty: every live broker)"
+                    .into(),
+            ),
             vec![choice("goal", GOALS, 1), text("brokers", ""), number("rf")],
         );
         self.mode = Mode::Reassign(Box::new(Dialog::Form(form)));
@@ -236,7 +259,8 @@ impl App {
                 if topics.is_empty() {
                     topics.extend(self.target_topic());
                 }
-                let request = PlanRequest { goal, scope: Scope::Topics(topics), target_brokers, include_unhealthy: false };
+                let request =
+                    PlanRequest { goal, scope: Scope::Topics(topics), target_brokers, include_unhealthy: false };
                 self.mode = Mode::Normal;
                 if self.view() != &PLAN {
                     self.stack.push(Screen::new(PLAN));
@@ -250,8 +274,11 @@ impl App {
                 if file.is_empty() {
                     return Err("type a file name".into());
                 }
-                let request =
-                    Request::WritePlan { path: file, plan: plan.edit.reassignment(), rollback: Some(plan.edit.rollback()) };
+                let request = Request::WritePlan {
+                    path: file,
+                    plan: plan.edit.reassignment(),
+                    rollback: Some(plan.edit.rollback()),
+                };
                 self.mode = Mode::Normal;
                 Ok(vec![request])
             }

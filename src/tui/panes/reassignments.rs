@@ -19,11 +19,11 @@ const COLUMNS: &[Column] = &[
     col("TOPIC", Min(8)),
     col("P", Length(3)),
     col("TARGET", Length(8)),
-    col("ADDING", Length(6)),
-    col("REMOVING", Length(8)),
+    col("ADD", Length(5)),
+    col("DROP", Length(5)),
     col("PROGRESS", Length(15)),
     col("SIZE", Length(9)),
-    col("RATE", Length(11)),
+    col("RATE", Length(10)),
     col("ETA", Length(6)),
 ];
 
@@ -59,8 +59,7 @@ impl TablePane for ReassignmentsPane {
             (Action::CancelMove, "cancel"),
             (Action::CancelAll, "cancel all"),
             (Action::Verify, "verify"),
-            (Action::ClearThrottles, "clear throttles"),
-            (Action::Peek, "peek"),
+            (Action::ClearThrottles, "unthrottle"),
             (Action::Quit, "quit"),
         ]
     }

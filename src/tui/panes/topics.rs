@@ -30,11 +30,9 @@ impl TablePane for TopicsPane {
     fn hints(&self) -> Hints {
         &[
             (Action::Help, "help"),
-            (Action::Enter, "open"),
             (Action::Filter, "filter"),
             (Action::CreateTopic, "create"),
             (Action::DeleteTopic, "delete"),
-            (Action::AddPartitions, "parts"),
             (Action::Configs, "configs"),
             (Action::Mark, "mark"),
             (Action::PlanReassign, "plan"),
