@@ -775,15 +775,20 @@ impl App {
     /// The header; a controller that is not a broker is said so where the width allows (at 80
     /// columns the data's age matters more; the brokers pane title says it then).
     fn header_line(&self, width: u16) -> Line<'static> {
-        let line = self.header_with(&self.snapshot.controller.short());
-        if line.width() <= usize::from(width) {
-            return line;
-        }
         let id = self.snapshot.controller.id().map(|id| id.to_string()).unwrap_or_else(|| "?".into());
-        self.header_with(&id)
+        let tries = [(self.snapshot.controller.short(), true), (id.clone(), true), (id, false)];
+        let mut line = Line::default();
+        for (controller, long) in tries {
+            line = self.header_with(&controller, long);
+            if line.width() <= usize::from(width) {
+                break;
+            }
+        }
+        line
     }
 
-    fn header_with(&self, controller: &str) -> Line<'static> {
+    /// `long`: the leftover-throttle warning in words (else `⚠ thr N`).
+    fn header_with(&self, controller: &str, long: bool) -> Line<'static> {
         let t = &self.theme;
         let snap = &self.snapshot;
         let up = snap.brokers.len();
@@ -806,10 +811,12 @@ impl App {
         spans.extend(count("<minISR", min, t.error));
         let leftover = self.reassign.leftover_throttles().len();
         if leftover > 0 {
-            spans.push(Span::styled(
-                format!("  ⚠ {leftover} leftover throttle{}", if leftover > 1 { "s" } else { "" }),
-                t.warn,
-            ));
+            let text = if long {
+                format!("  ⚠ {leftover} leftover throttle{}", if leftover > 1 { "s" } else { "" })
+            } else {
+                format!(" ⚠ thr {leftover}")
+            };
+            spans.push(Span::styled(text, t.warn));
         }
         let age = match (self.last_refresh, self.refresh_in_flight) {
             (None, _) => "loading…".to_string(),

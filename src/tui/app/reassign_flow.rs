@@ -391,3 +391,19 @@ impl App {
         }
     }
 }
+
+#[cfg(test)]
+impl App {
+    pub fn reassign_marked(&self) -> Vec<String> {
+        self.reassign.marked.iter().cloned().collect()
+    }
+
+    /// The plan's rows as (replicas now, replicas to send).
+    pub fn plan_rows(&self) -> Vec<(Vec<i32>, Vec<i32>)> {
+        self.reassign.plan.iter().flat_map(|p| p.edit.rows.iter().map(|r| (r.from.clone(), r.to.clone()))).collect()
+    }
+
+    pub fn plan_reassignment(&self) -> crate::plan::Reassignment {
+        self.reassign.plan.as_ref().map(|p| p.edit.reassignment()).unwrap_or_default()
+    }
+}
