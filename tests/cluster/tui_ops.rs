@@ -43,7 +43,7 @@ fn previewed(screen: &str, partitions: std::ops::Range<i32>) -> Vec<Vec<i64>> {
         .collect()
 }
 
-fn filter_to(t: &Tmux, topic: &str) {
+pub fn filter_to(t: &Tmux, topic: &str) {
     t.keys(&["/"]);
     t.type_text(topic);
     t.keys(&["Enter"]);

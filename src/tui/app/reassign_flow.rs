@@ -24,6 +24,7 @@ use crate::tui::reassign_dialogs::{self as dialogs, choice, number, text, Dialog
 
 const REASSIGNMENTS: View = View::Named("reassignments");
 const PLAN: View = View::Named("plan");
+const NO_YES: &[&str] = &["no", "yes"];
 
 impl App {
     /// A reading of the reassignments when one is due (faster while their view is open).
@@ -183,8 +184,8 @@ impl App {
         let form = Form::new(
             Purpose::Execute,
             "execute the plan".into(),
-            Some("throttle: bytes per second per broker, e.g. 50MB/s (empty: unthrottled); batch: partitions in flight (empty: all); the plan is written to the file, its rollback next to it".into()),
-            vec![text("throttle", ""), number("batch"), text("file", file)],
+            Some("throttle: bytes per second per broker, e.g. 50MB/s (empty: unthrottled); batch: partitions in flight (empty: all); the plan is written to the file, its rollback next to it; alongside: run while other reassignments are in progress".into()),
+            vec![text("throttle", ""), number("batch"), text("file", file), choice("alongside", NO_YES, 0)],
         );
         self.mode = Mode::Reassign(Box::new(Dialog::Form(form)));
     }
@@ -305,7 +306,7 @@ impl App {
                     plan: reassignment.clone(),
                     throttle,
                     batch_size,
-                    additional: false,
+                    additional: form.chosen(3) == 1,
                     prepared: None,
                 };
                 self.mode = Mode::Normal;

@@ -3,7 +3,7 @@
 //! replica, and what the checks say; the summary on top (moves against the planner's lower
 //! bound, bytes, replicas/leaders/bytes per broker before → after), following every edit.
 
-use ratatui::layout::Constraint::{Length, Min};
+use ratatui::layout::Constraint::{Fill, Length};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Cell;
 
@@ -16,11 +16,11 @@ use crate::tui::action::Action;
 pub struct PlanPane;
 
 const COLUMNS: &[Column] = &[
-    col("PARTITION", Min(12)),
-    col("REPLICAS", Min(9)),
-    col("→ NEW", Min(9)),
+    col("PARTITION", Fill(1)),
+    col("REPLICAS", Length(11)),
+    col("→ NEW", Length(11)),
     col("BYTES", Length(9)),
-    col("RACKS", Min(12)),
+    col("RACKS", Fill(1)),
     col("CHECK", Length(7)),
 ];
 
