@@ -11,7 +11,7 @@ use thiserror::Error;
 use super::error::{ValidationError, Warning};
 use super::json::{Reassignment, ReassignmentEntry};
 use super::model::{ClusterState, Goal, Plan};
-use super::report::Summary;
+use super::report::{BrokerReport, Summary};
 use super::validate::validate;
 
 /// One partition of the plan: where it is, where the planner put it, where it goes now.
@@ -62,22 +62,8 @@ pub enum EditError {
     UnknownBroker(i32),
 }
 
-/// Replicas, preferred leaders and bytes of one broker, before the plan and after it as edited.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct BrokerLoad {
-    pub id: i32,
-    pub rack: Option<String>,
-    pub alive: bool,
-    pub replicas_before: usize,
-    pub replicas_after: usize,
-    pub leaders_before: usize,
-    pub leaders_after: usize,
-    pub bytes_before: u64,
-    pub bytes_after: u64,
-}
-
 /// The plan's numbers as edited: moves against the planner's lower bound, bytes, per broker.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct EditSummary {
     pub goal: String,
     /// Partitions whose replica list changes.
@@ -92,7 +78,8 @@ pub struct EditSummary {
     pub edited: usize,
     pub errors: usize,
     pub warnings: usize,
-    pub brokers: Vec<BrokerLoad>,
+    /// The planner's per-broker figures, the `_after` ones as edited.
+    pub brokers: Vec<BrokerReport>,
 }
 
 /// A plan being edited, with the cluster state it was made from.
@@ -278,27 +265,7 @@ impl PlanEdit {
     /// The numbers of the plan as it is now: the planner's per-broker figures, with each edited
     /// row's difference from the planner's proposal applied.
     pub fn summary(&self) -> EditSummary {
-        let mut brokers: BTreeMap<i32, BrokerLoad> = self
-            .planner
-            .brokers
-            .iter()
-            .map(|b| {
-                (
-                    b.id,
-                    BrokerLoad {
-                        id: b.id,
-                        rack: b.rack.clone(),
-                        alive: b.alive,
-                        replicas_before: b.replicas_before,
-                        replicas_after: b.replicas_after,
-                        leaders_before: b.leaders_before,
-                        leaders_after: b.leaders_after,
-                        bytes_before: b.bytes_before,
-                        bytes_after: b.bytes_after,
-                    },
-                )
-            })
-            .collect();
+        let mut brokers: BTreeMap<i32, BrokerReport> = self.planner.brokers.iter().map(|b| (b.id, b.clone())).collect();
         let mut s = EditSummary {
             goal: self.planner.goal.clone(),
             lower_bound: self.planner.lower_bound,
@@ -321,11 +288,16 @@ impl PlanEdit {
                 let size = r.size.unwrap_or(0);
                 for (list, sign) in [(&r.planned, -1i64), (&r.to, 1)] {
                     for (i, b) in list.iter().enumerate() {
-                        let load = brokers.entry(*b).or_insert_with(|| BrokerLoad { id: *b, ..Default::default() });
+                        // the report lists every broker of the state, and edits use no other
+                        let Some(load) = brokers.get_mut(b) else { continue };
+                        let bytes = |n: u64| (n as i64 + sign * size as i64).max(0) as u64;
                         load.replicas_after = add(load.replicas_after, sign);
-                        load.bytes_after = (load.bytes_after as i64 + sign * size as i64).max(0) as u64;
+                        load.planned_replicas_after = add(load.planned_replicas_after, sign);
+                        load.bytes_after = bytes(load.bytes_after);
+                        load.planned_bytes_after = bytes(load.planned_bytes_after);
                         if i == 0 {
                             load.leaders_after = add(load.leaders_after, sign);
+                            load.planned_leaders_after = add(load.planned_leaders_after, sign);
                         }
                     }
                 }

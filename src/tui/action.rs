@@ -105,7 +105,14 @@ impl Action {
                 | Action::AddPartitions
                 | Action::SetConfig
                 | Action::DeleteConfig
-                | Action::Mark
+        ) || self.is_reassignment()
+    }
+
+    /// Planning, executing and watching over reassignments (`tui::reassign`).
+    pub fn is_reassignment(self) -> bool {
+        matches!(
+            self,
+            Action::Mark
                 | Action::MarkAll
                 | Action::PlanReassign
                 | Action::EditPlan

@@ -498,16 +498,8 @@ impl App {
             | Action::SetConfig
             | Action::DeleteConfig => return self.operation(action),
             Action::Open(name) => return self.jump(View::Named(name)),
-            Action::Mark
-            | Action::MarkAll
-            | Action::PlanReassign
-            | Action::EditPlan
-            | Action::ExecutePlan
-            | Action::ExportPlan
-            | Action::CancelMove
-            | Action::CancelAll
-            | Action::Verify
-            | Action::ClearThrottles => return self.reassign_action(action),
+            // Mark … ClearThrottles (Action::is_reassignment)
+            _ => return self.reassign_action(action),
         }
         Vec::new()
     }
