@@ -1133,7 +1133,7 @@ async fn plan_a_drain_of_marked_topics_edit_a_replica_and_execute_it() {
     h.keys("X10MB/s\t1\t").await;
     h.app.on_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
     h.keys(&file.display().to_string()).await;
-    insta::assert_snapshot!("plan_execute_form_80x24", h.screen(80, 24).replace(&file.display().to_string(), "FILE"));
+    insta::assert_snapshot!("plan_execute_form_80x24", h.screen(80, 24).replace(&h.state.display().to_string(), "STATE"));
     let reqs = h.press('\n');
     let edited = h.app.plan_reassignment();
     assert!(
@@ -1147,7 +1147,7 @@ async fn plan_a_drain_of_marked_topics_edit_a_replica_and_execute_it() {
     assert_eq!(written.to_json(), edited.to_json());
     insta::assert_snapshot!(
         "plan_execute_confirm_80x24",
-        h.screen(80, 24).replace(&file.display().to_string(), "FILE")
+        h.screen(80, 24).replace(&h.state.display().to_string(), "STATE")
     );
     let reqs = h.press('\n');
     h.run(reqs).await;

@@ -16,10 +16,10 @@ use crate::tui::action::Action;
 pub struct PlanPane;
 
 const COLUMNS: &[Column] = &[
-    col("PARTITION", Fill(1)),
+    col("PARTITION", Fill(3)),
     col("REPLICAS", Length(11)),
     col("→ NEW", Length(11)),
-    col("BYTES", Length(9)),
+    col("BYTES", Length(10)),
     col("RACKS", Fill(1)),
     col("CHECK", Length(7)),
 ];
