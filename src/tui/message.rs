@@ -10,7 +10,15 @@ use crate::ops::{ConfigView, Mutation, Outcome, Preview};
 use crate::plan::execution::Move;
 use crate::plan::{ClusterState, Plan, PlanRequest, Reassignment};
 
-/// Out: what the UI asks the worker for. The UI keeps at most one of each kind in flight.
+/// What the worker read for a pane that holds its own data rather than reading the snapshot.
+#[derive(Clone, Debug)]
+pub enum Loaded {
+    Messages(Vec<PeekMessage>),
+    Configs(Vec<ConfigView>),
+}
+
+/// Out: what the UI asks the worker for. The UI keeps at most one of each [`Job`] kind in flight
+/// (`jobs::Jobs`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Request {
     /// Load a fresh snapshot.
@@ -49,10 +57,11 @@ pub enum Event {
         result: Result<Box<Snapshot>, String>,
         took: Duration,
     },
-    Peeked {
-        topic: String,
-        partition: i32,
-        result: Result<Vec<PeekMessage>, String>,
+    /// A request for a pane's own data (peek, configs) was answered: `request` as asked, so the
+    /// app gives the data to the pane that still needs exactly that.
+    Loaded {
+        request: Request,
+        result: Result<Loaded, String>,
     },
     /// A [`Request::Prepare`] finished: the preview to confirm, or why the change cannot be made.
     /// `request` is the mutation as asked, so a late answer can be matched (or dropped).
@@ -64,10 +73,6 @@ pub enum Event {
     Applied {
         mutation: Mutation,
         result: Result<Box<Outcome>, String>,
-    },
-    Configs {
-        topic: String,
-        result: Result<Vec<ConfigView>, String>,
     },
     /// A [`Request::Decline`] was written to the audit log.
     Declined,
@@ -88,4 +93,54 @@ pub enum Event {
     },
     /// A [`Request::Verify`] or [`Request::AfterCancel`] finished.
     Verified(Result<Box<VerifyReport>, String>),
+}
+
+/// The kinds of request that have a slot in `jobs::Jobs`: at most one of each is in flight, and
+/// one more waits (the newest) until it answers. A change (prepare, apply) is not a job: the change
+/// flow (`mode::Op`) holds it, one at a time. A new kind: its variant here, its [`Request`]
+/// variant and line in [`Request::job`], and its arm in the worker, which answers it with an
+/// [`Event`] whose [`Event::job`] names the kind ([`Event::Loaded`] for a pane's data).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Job {
+    Refresh,
+    Peek,
+    Configs,
+    /// Reading the reassignments in progress and the throttles.
+    ReassignStatus,
+    /// The planner.
+    Plan,
+    /// Verifying (or removing the throttles of cancelled moves).
+    Verify,
+}
+
+impl Request {
+    /// Its slot, if it has one.
+    pub fn job(&self) -> Option<Job> {
+        match self {
+            Request::Refresh => Some(Job::Refresh),
+            Request::Peek { .. } => Some(Job::Peek),
+            Request::Configs { .. } => Some(Job::Configs),
+            Request::ReassignStatus => Some(Job::ReassignStatus),
+            Request::Plan(_) => Some(Job::Plan),
+            Request::Verify | Request::AfterCancel(_) => Some(Job::Verify),
+            // an execution is attached once (tui::reassign), a file written when asked
+            Request::Drive { .. } | Request::WritePlan { .. } => None,
+            Request::Prepare(_) | Request::Apply(_) | Request::Decline(_) => None,
+        }
+    }
+}
+
+impl Event {
+    /// The slot this answer frees.
+    pub fn job(&self) -> Option<Job> {
+        match self {
+            Event::Snapshot { .. } => Some(Job::Refresh),
+            Event::Loaded { request, .. } => request.job(),
+            Event::ReassignStatus(_) => Some(Job::ReassignStatus),
+            Event::Planned { .. } => Some(Job::Plan),
+            Event::Verified(_) => Some(Job::Verify),
+            Event::Wrote(_) | Event::Driving(_) | Event::DriveEnded { .. } => None,
+            Event::Prepared { .. } | Event::Applied { .. } | Event::Declined => None,
+        }
+    }
 }

@@ -1,17 +1,36 @@
 //! The interactive console. The UI task draws and handles keys; a worker task owns the client and
 //! answers requests with events, so no key press ever waits on the network.
+//!
+//! - `app.rs` routes keys, answers and time to the state's concerns: `cluster_view.rs` (the
+//!   snapshot and what is derived from it), `jobs.rs` (requests in flight, one slot per kind),
+//!   `nav.rs` (the screen trail), `chrome.rs` (flash, errors, the clock) and `mode.rs` (where keys
+//!   go, the change in flight; reactions in `change.rs`). `draw.rs` draws it all.
+//! - Reassignments: `reassign.rs` (what moves, marked topics, the plan being edited, attached
+//!   executions; kept in the cluster view), `reassign_dialogs.rs` (plan/execute/export forms, the
+//!   replica editor) and `reassign_flow.rs` (their keys and answers).
+//! - `panes/` one file per pane, and the registry of views; a pane declares the data of its own
+//!   it needs (`TablePane::need`), and `message::Job` lists the kinds of request with a slot.
+//! - `worker.rs` serves `message::Request`s with `message::Event`s; [`Pump`] is the event loop.
 
 pub mod action;
 pub mod app;
 pub mod backend;
+mod change;
+pub mod chrome;
+pub mod cluster_view;
 pub mod dialogs;
+mod draw;
+pub mod jobs;
 pub mod keymap;
 pub mod lag;
 pub mod message;
+pub mod mode;
+pub mod nav;
 pub mod panes;
 pub mod popups;
 pub mod reassign;
 pub mod reassign_dialogs;
+mod reassign_flow;
 pub mod theme;
 pub mod worker;
 
@@ -25,12 +44,14 @@ use std::time::{Duration, Instant};
 use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
 use crossterm::execute;
 use crossterm::terminal::{disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen};
-use futures::StreamExt;
-use ratatui::backend::CrosstermBackend;
+use futures::stream::{self, BoxStream};
+use futures::{FutureExt, Stream, StreamExt};
+use ratatui::backend::{Backend, CrosstermBackend};
 use ratatui::Terminal;
 
-use app::{App, Level, Settings};
+use app::{App, Settings};
 use backend::ClusterBackend;
+use chrome::Level;
 use keymap::Keymap;
 use theme::Theme;
 
@@ -87,62 +108,150 @@ pub async fn run(backend: Arc<dyn ClusterBackend>, opts: Options) -> anyhow::Res
         }
     }
     let mut worker = worker::Worker::spawn(backend, opts.deadline);
+    let mut inputs = terminal_inputs()?;
     let mut term = setup_terminal()?;
-    let result = event_loop(&mut term, &mut app, &mut worker).await;
+    let mut pump = Pump::new(Instant::now);
+    let result = async {
+        pump.draw(&mut term, &mut app)?;
+        while pump.turn(&mut term, &mut app, &mut worker, &mut inputs).await? {}
+        anyhow::Ok(())
+    }
+    .await;
     restore_terminal();
     result
 }
 
-async fn event_loop(
-    term: &mut Terminal<CrosstermBackend<Stdout>>,
-    app: &mut App,
-    worker: &mut worker::Worker,
-) -> anyhow::Result<()> {
+/// What the console reacts to besides the worker's answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    Key(crossterm::event::KeyEvent),
+    /// The terminal changed size: draw again.
+    Resize,
+    /// Time passed (the header's age, flash expiry, refreshes due).
+    Tick(Instant),
+    /// SIGTERM, SIGHUP or the end of the terminal's input.
+    Stop,
+}
+
+/// Keys, resizes, ticks every 250 ms and stop signals, as one stream.
+fn terminal_inputs() -> anyhow::Result<BoxStream<'static, anyhow::Result<Input>>> {
     use tokio::signal::unix::{signal, SignalKind};
-    let mut sigterm = signal(SignalKind::terminate())?;
-    let mut sighup = signal(SignalKind::hangup())?;
-    let mut keys = EventStream::new();
+    let keys = EventStream::new()
+        .filter_map(|ev| {
+            futures::future::ready(match ev {
+                Ok(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => Some(Ok(Input::Key(k))),
+                Ok(TermEvent::Resize(_, _)) => Some(Ok(Input::Resize)),
+                Ok(_) => None,
+                Err(e) => Some(Err(e.into())),
+            })
+        })
+        .chain(stream::once(futures::future::ready(Ok(Input::Stop))));
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let send = |worker: &worker::Worker, reqs: Vec<message::Request>| {
-        for r in reqs {
-            let _ = worker.requests.send(r);
-        }
-    };
-    let mut dirty = true;
-    loop {
-        if dirty {
-            term.draw(|f| app.draw(f))?;
-            dirty = false;
-        }
-        tokio::select! {
-            ev = keys.next() => match ev {
-                Some(Ok(TermEvent::Key(k))) if k.kind != KeyEventKind::Release => {
-                    let reqs = app.on_key(k);
-                    send(worker, reqs);
-                    dirty = true;
-                }
-                Some(Ok(TermEvent::Resize(_, _))) => dirty = true,
-                Some(Ok(_)) => {}
-                Some(Err(e)) => return Err(e.into()),
-                None => break,
-            },
-            Some(ev) = worker.events.recv() => {
-                let reqs = app.on_event(ev, Instant::now());
-                send(worker, reqs);
-                dirty = true;
-            }
-            _ = tick.tick() => {
-                let reqs = app.tick(Instant::now());
-                send(worker, reqs);
-                dirty = true; // the header's "Ns ago" and flash expiry
-            }
-            _ = sigterm.recv() => break,
-            _ = sighup.recv() => break,
-        }
-        if app.quit {
-            break;
-        }
+    let ticks = stream::unfold(tick, |mut tick| async move {
+        tick.tick().await;
+        Some((Ok(Input::Tick(Instant::now())), tick))
+    });
+    let signals = [signal(SignalKind::terminate())?, signal(SignalKind::hangup())?].map(|sig| {
+        stream::unfold(sig, |mut sig| async move {
+            sig.recv().await;
+            Some((Ok(Input::Stop), sig))
+        })
+        .boxed()
+    });
+    let [term, hup] = signals;
+    Ok(stream::select_all([keys.boxed(), ticks.boxed(), term, hup]).boxed())
+}
+
+/// The event loop's turns (yazi's): wait for something to happen, handle it and everything else
+/// already waiting (a burst of keys, several answers), then draw once, and only if something
+/// visible changed: a key, a resize, a worker answer, or a tick that moved the header's clock or
+/// expired a flash. An idle console does not draw.
+pub struct Pump<C: Fn() -> Instant> {
+    clock: C,
+    dirty: bool,
+    /// Frames drawn so far.
+    pub frames: u64,
+}
+
+impl<C: Fn() -> Instant> Pump<C> {
+    /// `clock` stamps worker answers (tests pass their own time).
+    pub fn new(clock: C) -> Pump<C> {
+        Pump { clock, dirty: false, frames: 0 }
     }
-    Ok(())
+
+    pub fn draw<B: Backend>(&mut self, term: &mut Terminal<B>, app: &mut App) -> anyhow::Result<()>
+    where
+        B::Error: Send + Sync + 'static,
+    {
+        term.draw(|f| app.draw(f))?;
+        self.frames += 1;
+        self.dirty = false;
+        Ok(())
+    }
+
+    /// One turn; false when the console is to stop.
+    pub async fn turn<B: Backend>(
+        &mut self,
+        term: &mut Terminal<B>,
+        app: &mut App,
+        worker: &mut worker::Worker,
+        inputs: &mut (impl Stream<Item = anyhow::Result<Input>> + Unpin),
+    ) -> anyhow::Result<bool>
+    where
+        B::Error: Send + Sync + 'static,
+    {
+        let mut go_on = tokio::select! {
+            input = inputs.next() => self.input(app, worker, input.unwrap_or(Ok(Input::Stop))?),
+            Some(ev) = worker.events.recv() => self.event(app, worker, ev),
+        };
+        // everything already waiting, before the one draw (at most a screenful of work per turn,
+        // so a flood of input cannot hold the screen back for long)
+        for _ in 0..256 {
+            if !go_on {
+                break;
+            }
+            if let Ok(ev) = worker.events.try_recv() {
+                go_on = self.event(app, worker, ev);
+                continue;
+            }
+            match inputs.next().now_or_never() {
+                Some(input) => go_on = self.input(app, worker, input.unwrap_or(Ok(Input::Stop))?),
+                None => break,
+            }
+        }
+        if go_on && self.dirty {
+            self.draw(term, app)?;
+        }
+        Ok(go_on)
+    }
+
+    fn input(&mut self, app: &mut App, worker: &worker::Worker, input: Input) -> bool {
+        match input {
+            Input::Key(k) => {
+                send(worker, app.on_key(k));
+                self.dirty = true;
+            }
+            Input::Resize => self.dirty = true,
+            Input::Tick(now) => {
+                let before = app.clock_face();
+                send(worker, app.tick(now));
+                self.dirty |= app.clock_face() != before;
+            }
+            Input::Stop => return false,
+        }
+        !app.quit
+    }
+
+    fn event(&mut self, app: &mut App, worker: &worker::Worker, ev: message::Event) -> bool {
+        send(worker, app.on_event(ev, (self.clock)()));
+        self.dirty = true;
+        !app.quit
+    }
+}
+
+fn send(worker: &worker::Worker, reqs: Vec<message::Request>) {
+    for r in reqs {
+        let _ = worker.requests.send(r);
+    }
 }

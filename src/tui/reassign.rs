@@ -33,9 +33,6 @@ pub struct Reassign {
     pub view: Option<ReassignView>,
     /// Why the last reading failed.
     pub error: Option<String>,
-    in_flight: bool,
-    /// A change landed while a reading was in flight: read again as soon as it answers.
-    again: bool,
     last_asked: Option<Instant>,
     /// Topics marked in the topics view, to plan.
     pub marked: BTreeSet<String>,
@@ -49,37 +46,19 @@ pub struct Reassign {
 }
 
 impl Reassign {
-    /// A reading is due (none in flight): every [`WATCH_EVERY`] while `watching`, else every
-    /// [`BACKGROUND_EVERY`].
+    /// A reading is due: every [`WATCH_EVERY`] while `watching` (or attached to an execution),
+    /// else every [`BACKGROUND_EVERY`]. The job slot keeps it to one in flight.
     pub fn due(&self, now: Instant, watching: bool) -> bool {
         let every = if watching || !self.attached.is_empty() { WATCH_EVERY } else { BACKGROUND_EVERY };
-        !self.in_flight && self.last_asked.is_none_or(|t| now.duration_since(t) >= every)
+        self.last_asked.is_none_or(|t| now.duration_since(t) >= every)
     }
 
-    /// Ask now, unless a reading is in flight (its answer will do).
-    pub fn ask(&mut self, now: Instant) -> Vec<Request> {
-        if self.in_flight {
-            return Vec::new();
-        }
-        self.in_flight = true;
+    /// A reading went out at `now`.
+    pub fn asked(&mut self, now: Instant) {
         self.last_asked = Some(now);
-        vec![Request::ReassignStatus]
-    }
-
-    /// Ask after a change: the reading in flight, if any, may predate it, so another follows it
-    /// (at the next tick).
-    pub fn ask_fresh(&mut self, now: Instant) -> Vec<Request> {
-        if self.in_flight {
-            self.again = true;
-        }
-        self.ask(now)
     }
 
     pub fn on_status(&mut self, result: Result<Box<ReassignView>, String>) {
-        self.in_flight = false;
-        if std::mem::take(&mut self.again) {
-            self.last_asked = None;
-        }
         match result {
             Ok(mut v) => {
                 if let Some(before) = &self.view {
@@ -151,7 +130,7 @@ impl Reassign {
         }))
     }
 
-    /// Attach to an execution (once).
+    /// Attach to an execution (once: the same one asked again sends nothing).
     pub fn attach(&mut self, execution: String) -> Vec<Request> {
         if self.attached.contains_key(&execution) {
             return Vec::new();
@@ -242,18 +221,19 @@ mod tests {
     }
 
     #[test]
-    fn readings_are_due_faster_while_watched_and_never_twice_at_once() {
+    fn readings_are_due_faster_while_watched_or_attached() {
         let t0 = Instant::now();
         let mut r = Reassign::default();
         assert!(r.due(t0, false));
-        assert_eq!(r.ask(t0), vec![Request::ReassignStatus]);
-        assert!(!r.due(t0 + BACKGROUND_EVERY, true), "one in flight");
-        assert_eq!(r.ask(t0), vec![]);
-        r.on_status(Err("down".into()));
-        assert_eq!(r.error.as_deref(), Some("down"));
+        r.asked(t0);
         assert!(!r.due(t0 + WATCH_EVERY / 2, true));
         assert!(r.due(t0 + WATCH_EVERY, true));
         assert!(!r.due(t0 + WATCH_EVERY, false));
         assert!(r.due(t0 + BACKGROUND_EVERY, false));
+        assert_eq!(r.attach("x".into()), vec![Request::Drive { execution: "x".into() }]);
+        assert_eq!(r.attach("x".into()), vec![], "attached once");
+        assert!(r.due(t0 + WATCH_EVERY, false), "an attached execution is watched");
+        r.on_status(Err("down".into()));
+        assert_eq!(r.error.as_deref(), Some("down"));
     }
 }

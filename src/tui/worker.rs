@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use super::backend::ClusterBackend;
-use super::message::{Event, Request};
+use super::message::{Event, Loaded, Request};
 
 pub struct Worker {
     pub requests: mpsc::UnboundedSender<Request>,
@@ -45,15 +45,15 @@ impl Worker {
                             }
                             Event::Snapshot { result, took: started.elapsed() }
                         }
-                        Request::Peek { topic, partition, count } => {
+                        Request::Peek { ref topic, partition, count } => {
                             let result =
                                 match tokio::time::timeout(deadline, backend.peek(topic.clone(), partition, count))
                                     .await
                                 {
-                                    Ok(r) => r,
+                                    Ok(r) => r.map(Loaded::Messages),
                                     Err(_) => Err(late("peek")),
                                 };
-                            Event::Peeked { topic, partition, result }
+                            Event::Loaded { request: req, result }
                         }
                         Request::Prepare(request) => {
                             let result = match tokio::time::timeout(deadline, backend.prepare(request.clone())).await {
@@ -125,12 +125,12 @@ impl Worker {
                                 Err(_) => Err(late("removing the throttles of the cancelled moves")),
                             },
                         ),
-                        Request::Configs { topic } => {
+                        Request::Configs { ref topic } => {
                             let result = match tokio::time::timeout(deadline, backend.configs(topic.clone())).await {
-                                Ok(r) => r,
+                                Ok(r) => r.map(Loaded::Configs),
                                 Err(_) => Err(late("reading configs")),
                             };
-                            Event::Configs { topic, result }
+                            Event::Loaded { request: req, result }
                         }
                     };
                     let _ = tx.send(event);

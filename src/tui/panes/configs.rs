@@ -4,9 +4,13 @@
 use ratatui::layout::Constraint::{Length, Min};
 use ratatui::widgets::Cell;
 
-use super::{cell, col, Column, Ctx, Hints, Loaded, SortKey, TablePane};
-use crate::ops::ConfigView;
+use super::{cell, col, Change, Column, Ctx, Hints, Received, SortKey, TablePane, When};
+use crate::kafka::admin_ops::{AlterOp, ConfigChange, ConfigResource};
+use crate::ops::{ConfigView, Mutation};
 use crate::tui::action::Action;
+use crate::tui::chrome::Level;
+use crate::tui::dialogs::Form;
+use crate::tui::message::{Loaded, Request};
 
 pub struct ConfigsPane {
     pub topic: String,
@@ -16,6 +20,11 @@ pub struct ConfigsPane {
 impl ConfigsPane {
     pub fn new(topic: String) -> ConfigsPane {
         ConfigsPane { topic, configs: None }
+    }
+
+    /// The config on row `i`.
+    fn config_at(&self, i: usize) -> Option<&ConfigView> {
+        self.configs.as_ref().and_then(|c| c.get(i))
     }
 }
 
@@ -96,11 +105,41 @@ impl TablePane for ConfigsPane {
     fn topic_target(&self, _ctx: &Ctx, _i: Option<usize>) -> Option<String> {
         Some(self.topic.clone())
     }
-    fn config_at(&self, i: usize) -> Option<&ConfigView> {
-        self.configs.as_ref().and_then(|c| c.get(i))
+    fn change(&self, action: Action, i: Option<usize>) -> Option<Change> {
+        let c = self.config_at(i?)?;
+        match action {
+            Action::SetConfig => {
+                let value = if c.sensitive { None } else { c.value.as_deref() };
+                Some(Change::Form(Form::set_config(self.topic.clone(), &c.name, value)))
+            }
+            Action::DeleteConfig => Some(Change::Preview(Mutation::AlterConfigs {
+                resource: ConfigResource::Topic(self.topic.clone()),
+                changes: vec![ConfigChange { key: c.name.clone(), op: AlterOp::Delete, value: None }],
+            })),
+            _ => None,
+        }
     }
-    fn load(&mut self, data: Loaded) {
-        let Loaded::Configs(configs) = data else { return };
-        self.configs = Some(configs);
+    fn need(&self, when: When) -> Option<Request> {
+        let read = Request::Configs { topic: self.topic.clone() };
+        match when {
+            When::Shown | When::Refresh => Some(read),
+            When::Changed(Mutation::AlterConfigs { resource: ConfigResource::Topic(t), .. }) if *t == self.topic => {
+                Some(read)
+            }
+            When::Changed(_) => None,
+        }
+    }
+    fn load(&mut self, result: Result<Loaded, String>) -> Received {
+        match result {
+            Ok(Loaded::Configs(configs)) => self.configs = Some(configs),
+            Ok(_) => {}
+            Err(e) => {
+                return Received {
+                    flash: Some((format!("configs of {}: {e}", self.topic), Level::Error)),
+                    ..Default::default()
+                }
+            }
+        }
+        Received::default()
     }
 }

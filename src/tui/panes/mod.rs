@@ -7,6 +7,12 @@
 //! help line), and give it a key in assets/keymap.toml. The app opens it, lists it in help and
 //! accepts its `:` aliases from the registry; a pane opened from another (Enter on a row) needs a
 //! [`View`] variant instead.
+//!
+//! A pane that shows data the snapshot does not hold (a partition's messages, a topic's configs)
+//! declares it: [`TablePane::need`] returns the request to send when the pane is shown, on the
+//! refresh key or after a change, and [`TablePane::load`] takes the answer. The app sends it through
+//! its job slot (`jobs.rs`; a new kind of request gets a `message::Job`) and never needs to know
+//! the pane.
 
 pub mod brokers;
 pub mod configs;
@@ -27,10 +33,14 @@ use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 use ratatui::Frame;
 
 use super::action::Action;
+use super::chrome::Level;
+use super::dialogs::Form;
 use super::lag::LagHistory;
+use super::message::{Loaded, Request};
 use super::reassign::Reassign;
 use super::theme::Theme;
 use crate::cluster::Snapshot;
+use crate::ops::Mutation;
 
 /// A view the number keys and `:` open, replacing the trail (k9s' `:pods`).
 pub struct Entry {
@@ -121,10 +131,31 @@ impl View {
     }
 }
 
-/// What the worker read for a pane that holds its own data rather than reading the snapshot.
-pub enum Loaded {
-    Messages(Vec<super::backend::PeekMessage>),
-    Configs(Vec<crate::ops::ConfigView>),
+/// When the app asks a pane what data of its own it needs ([`TablePane::need`]).
+#[derive(Clone, Copy, Debug)]
+pub enum When<'a> {
+    /// The pane was opened (pushed, or a `:` jump landed on it).
+    Shown,
+    /// The refresh key, while it is on top.
+    Refresh,
+    /// This change was applied while it is on top.
+    Changed(&'a Mutation),
+}
+
+/// What the app does after a pane took (or failed to get) the data it asked for.
+#[derive(Debug, Default)]
+pub struct Received {
+    pub flash: Option<(String, Level)>,
+    /// Put the cursor on the last row (the newest message).
+    pub cursor_at_end: bool,
+}
+
+/// What a change key means on a pane's row when the pane has its own meaning for it.
+pub enum Change {
+    /// Ask for the details first.
+    Form(Form),
+    /// Nothing to type: straight to ops' preview.
+    Preview(Mutation),
 }
 
 /// Status-line hints: an action and what it does here.
@@ -204,15 +235,24 @@ pub trait TablePane: Send {
     fn topic_target(&self, _ctx: &Ctx, _i: Option<usize>) -> Option<String> {
         None
     }
-    /// The config on row `i` (configs pane).
-    fn config_at(&self, _i: usize) -> Option<&crate::ops::ConfigView> {
+    /// What a change key (`action`) does with row `i` under the cursor, for a pane whose rows are
+    /// not topics (the configs pane sets and deletes configs). None: the app's topic operations.
+    fn change(&self, _action: Action, _i: Option<usize>) -> Option<Change> {
         None
     }
-    /// Panes that hold their own data (peek, configs) receive the worker's answer here.
-    fn load(&mut self, _data: Loaded) {}
+    /// The data of its own a pane needs (messages, a topic's configs) `when`: the app sends the
+    /// request through its job slot and hands the answer to [`TablePane::load`] if the pane on top
+    /// still needs exactly that request. Panes that only read the snapshot need nothing.
+    fn need(&self, _when: When) -> Option<Request> {
+        None
+    }
     /// Lines above the table (a summary), `width` columns wide.
     fn banner(&self, _ctx: &Ctx, _width: u16) -> Vec<Line<'static>> {
         Vec::new()
+    }
+    /// The worker's answer to the pane's [`TablePane::need`].
+    fn load(&mut self, _result: Result<Loaded, String>) -> Received {
+        Received::default()
     }
 }
 

@@ -3,8 +3,13 @@
 use ratatui::layout::Constraint::{Length, Min};
 use ratatui::widgets::Cell;
 
-use super::{cell, col, Column, Ctx, Hints, Loaded, SortKey, TablePane, BROWSE_HINTS};
+use super::{cell, col, Column, Ctx, Hints, Received, SortKey, TablePane, When, BROWSE_HINTS};
 use crate::tui::backend::PeekMessage;
+use crate::tui::chrome::Level;
+use crate::tui::message::{Loaded, Request};
+
+/// How many of the last messages a peek reads.
+pub const PEEK_COUNT: usize = 50;
 
 pub struct PeekPane {
     topic: String,
@@ -81,9 +86,29 @@ impl TablePane for PeekPane {
     fn topic_target(&self, _ctx: &Ctx, _i: Option<usize>) -> Option<String> {
         Some(self.topic.clone())
     }
-    fn load(&mut self, data: Loaded) {
-        if let Loaded::Messages(messages) = data {
-            self.messages = Some(messages);
+    fn need(&self, when: When) -> Option<Request> {
+        // messages once read stay as read: the refresh key refreshes the cluster, not the peek
+        let Self { topic, partition, .. } = self;
+        matches!(when, When::Shown).then(|| Request::Peek {
+            topic: topic.clone(),
+            partition: *partition,
+            count: PEEK_COUNT,
+        })
+    }
+    fn load(&mut self, result: Result<Loaded, String>) -> Received {
+        let (topic, partition) = (&self.topic, self.partition);
+        match result {
+            Ok(Loaded::Messages(messages)) => {
+                let flash = format!("read {} messages from {topic}/{partition}", messages.len());
+                self.messages = Some(messages);
+                Received { flash: Some((flash, Level::Info)), cursor_at_end: true }
+                // newest under the cursor
+            }
+            Ok(_) => Received::default(),
+            Err(e) => Received {
+                flash: Some((format!("peek {topic}/{partition} failed: {e}"), Level::Error)),
+                cursor_at_end: false,
+            },
         }
     }
 }

@@ -8,7 +8,7 @@ use ratatui::layout::Constraint::{Length, Min};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Cell;
 
-use super::{cell, col, id_list, Column, Ctx, Hints, SortKey, TablePane};
+use super::{cell, col, id_list, Column, Ctx, Hints, SortKey, TablePane, When};
 use crate::ops::reassign::status::PartitionStatus;
 use crate::plan::progress::{bytes, duration_text, rate_text};
 use crate::tui::action::Action;
@@ -175,6 +175,10 @@ impl TablePane for ReassignmentsPane {
     }
     fn topic_target(&self, ctx: &Ctx, i: Option<usize>) -> Option<String> {
         i.and_then(|i| partition(ctx, i)).map(|p| p.topic.clone())
+    }
+    /// Read at once when opened or refreshed (then every few seconds while open: `tui::reassign`).
+    fn need(&self, _when: When) -> Option<crate::tui::message::Request> {
+        Some(crate::tui::message::Request::ReassignStatus)
     }
 }
 

@@ -1,0 +1,16 @@
+//! The console's tests: whole screens and key handling, fed through the real worker from a fake
+//! backend (the only place a fake stands in for the cluster).
+//!
+//! - `fixture`: the snapshot and configs the fake serves;
+//! - `fake`: the fake backend (previews from ops' own functions);
+//! - `harness`: the app and worker driven by keys, screens rendered to text;
+//! - `screens`, `changes`, `events`, `reassign`: the tests (panes and navigation; topic
+//!   operations; refreshes, data needs, typed-ahead keys and the event loop; reassignments).
+
+mod changes;
+mod events;
+mod fake;
+mod fixture;
+mod harness;
+mod reassign;
+mod screens;
