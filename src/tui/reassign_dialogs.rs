@@ -261,7 +261,7 @@ pub fn draw_editor(f: &mut Frame, area: Rect, ed: &Editor, edit: &PlanEdit, t: &
     if let Some(e) = &ed.error {
         lines.push(Line::styled(e.clone(), t.error));
     }
-    let hint = "←→ replica · ↑↓ broker · digits+enter broker · L leader · u undo · enter/esc done";
+    let hint = "←→ replica · ↑↓ broker · id+enter · L leader · u undo · esc done";
     let width = area.width.saturating_sub(2).min(100);
     let height = wrapped_height(&lines, width.saturating_sub(2)) + 2;
     let y = area.y + area.height.saturating_sub(height + 1);

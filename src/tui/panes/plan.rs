@@ -16,7 +16,7 @@ use crate::tui::action::Action;
 pub struct PlanPane;
 
 const COLUMNS: &[Column] = &[
-    col("PARTITION", Fill(3)),
+    col("PARTITION", Fill(1)),
     col("REPLICAS", Length(11)),
     col("→ NEW", Length(11)),
     col("BYTES", Length(10)),
