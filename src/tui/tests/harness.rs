@@ -55,7 +55,7 @@ impl Harness {
     pub(super) async fn with(read_only: bool, dry_run: bool) -> Harness {
         static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let state = std::env::temp_dir().join(format!(
-            "kdeck-tui-test-{}-{}",
+            "kdeck-tui-test-{:07}-{:04}", // fixed length: screens that show a path in it are snapshots
             std::process::id(),
             N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
         ));

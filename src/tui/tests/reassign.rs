@@ -136,3 +136,65 @@ async fn read_only_hides_and_refuses_every_reassignment_key() {
     let status = h.screen(80, 24).lines().last().unwrap_or_default().to_string();
     assert_eq!(status, " ? help  q quit", "the progress view stays, its keys go");
 }
+
+/// Plans the drain of broker 3 for orders (marked), as the tests above do; the plan view is on top.
+async fn planned_drain(h: &mut Harness) {
+    h.keys("/orders\n \x1bR\t3\n").await;
+    assert_eq!(h.app.breadcrumbs(), vec!["topics", "plan"]);
+    assert_eq!(h.app.plan_rows().len(), 3);
+}
+
+#[tokio::test]
+async fn export_writes_the_plan_and_its_rollback() {
+    let mut h = Harness::new(false).await;
+    planned_drain(&mut h).await;
+    let file = h.state.join("export.json");
+    std::fs::create_dir_all(&h.state).expect("state dir");
+    h.keys("w").await;
+    h.app.on_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    h.keys(&format!("{}\n", file.display())).await;
+    let read = |p: &std::path::Path| {
+        crate::plan::parse_reassignment(&std::fs::read_to_string(p).expect("written")).expect("Kafka's JSON")
+    };
+    assert_eq!(read(&file).to_json(), h.app.plan_reassignment().to_json());
+    let back = read(&h.state.join("export.rollback.json"));
+    let from: Vec<Vec<i32>> = h.app.plan_rows().into_iter().map(|(from, _)| from).collect();
+    assert_eq!(back.partitions.iter().map(|p| p.replicas.clone()).collect::<Vec<_>>(), from);
+    assert!(h.screen(300, 24).contains("export.rollback.json"), "{}", h.screen(300, 24));
+    assert!(h.backend.applied.lock().expect("lock").is_empty(), "exporting sends nothing");
+}
+
+#[tokio::test]
+async fn dry_run_executes_nothing_and_attaches_to_nothing() {
+    let mut h = Harness::with(false, true).await;
+    planned_drain(&mut h).await;
+    let file = h.state.join("dry.json");
+    std::fs::create_dir_all(&h.state).expect("state dir");
+    h.keys("X\t\t").await;
+    h.app.on_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    h.keys(&format!("{}\n", file.display())).await;
+    assert!(h.screen(80, 24).contains("validate only (dry run: nothing changes)"), "{}", h.screen(80, 24));
+    let reqs = h.press('\n');
+    h.run(reqs).await;
+    assert!(h.screen(80, 24).contains("dry run: nothing was changed"), "{}", h.screen(80, 24));
+    assert!(!h.sent.iter().any(|r| matches!(r, Request::Drive { .. })), "{:?}", h.sent);
+    assert_eq!(h.app.breadcrumbs(), vec!["topics", "plan"], "no execution to watch");
+    // the fake's apply answers a dry run as ops does: the preview reached it, nothing was sent
+    let applied = h.backend.applied.lock().expect("lock").clone();
+    assert!(matches!(&applied[..], [p] if matches!(p.mutation, Mutation::Reassignment(Step::Execute(_)))));
+}
+
+#[tokio::test]
+async fn verify_goes_to_ops_and_says_what_it_found() {
+    let mut h = Harness::new(false).await;
+    h.keys("4").await;
+    let reqs = h.press('v');
+    assert_eq!(reqs, vec![Request::Verify]);
+    h.run(reqs).await;
+    assert!(
+        h.screen(80, 24).contains("verified: 0 of 0 partitions at their target, no throttle to remove"),
+        "{}",
+        h.screen(80, 24)
+    );
+    assert!(h.sent.contains(&Request::ReassignStatus), "read again after a verify: {:?}", h.sent);
+}
