@@ -47,6 +47,9 @@ pub enum Action {
     Verify,
     /// Remove the throttle configs no reassignment needs.
     ClearThrottles,
+    /// Stay attached to kdeck's unfinished executions (after a restart): submit their next
+    /// batches, verify at the end.
+    Attach,
     /// Open the view a pane registry entry names (`panes::REGISTRY`); the name is its keymap name.
     Open(&'static str),
 }
@@ -91,6 +94,7 @@ pub const CHANGES: &[Described] = &[
     (Action::CancelAll, "cancel_all", "reassignments view: cancel every move in progress"),
     (Action::Verify, "verify", "verify executions, remove the throttles of finished moves"),
     (Action::ClearThrottles, "clear_throttles", "remove the throttles no reassignment needs"),
+    (Action::Attach, "attach", "reassignments view: attach to kdeck's unfinished executions"),
     (Action::Help, "help", "this help"),
     (Action::Quit, "quit", "quit"),
 ];
@@ -122,6 +126,7 @@ impl Action {
                 | Action::CancelAll
                 | Action::Verify
                 | Action::ClearThrottles
+                | Action::Attach
         )
     }
 }

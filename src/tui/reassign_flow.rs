@@ -69,6 +69,7 @@ impl App {
                 self.flash("verifying kdeck's executions…", Level::Info);
                 return self.start(Request::Verify);
             }
+            Action::Attach => return self.attach_unfinished(),
             Action::ClearThrottles => {
                 if let Some(reqs) = self.busy() {
                     return reqs;
@@ -83,6 +84,26 @@ impl App {
             _ => {}
         }
         Vec::new()
+    }
+
+    /// Attaches to every unfinished kdeck execution of this cluster the console is not attached
+    /// to yet (one that a restart, a lost session or `execute` without `--wait` left behind).
+    fn attach_unfinished(&mut self) -> Vec<Request> {
+        let ids: Vec<String> = self
+            .cluster
+            .reassign
+            .view
+            .iter()
+            .flat_map(|v| &v.executions)
+            .map(|e| e.id.clone())
+            .filter(|id| !self.cluster.reassign.attached.contains_key(id))
+            .collect();
+        if ids.is_empty() {
+            self.flash("no unfinished kdeck execution to attach to", Level::Info);
+            return Vec::new();
+        }
+        self.flash(format!("attached to {}: next batches, then verify", ids.join(", ")), Level::Info);
+        ids.into_iter().flat_map(|id| self.cluster.reassign.attach(id)).collect()
     }
 
     /// Some change is being checked or sent: say so (Some), else None.

@@ -60,6 +60,7 @@ impl TablePane for ReassignmentsPane {
             (Action::CancelAll, "cancel all"),
             (Action::Verify, "verify"),
             (Action::ClearThrottles, "unthrottle"),
+            (Action::Attach, "attach"),
             (Action::Quit, "quit"),
         ]
     }

@@ -31,6 +31,8 @@ pub(super) struct FakeBackend {
     pub(super) controller: std::sync::Mutex<Option<Controller>>,
     /// Throttles someone left behind (on orders, which is not moving there) are on the cluster.
     pub(super) leftover_throttles: std::sync::atomic::AtomicBool,
+    /// kdeck's unfinished executions on the cluster (their records).
+    pub(super) unfinished: std::sync::Mutex<Vec<crate::ops::reassign::record::ExecutionRecord>>,
 }
 impl FakeBackend {
     /// What ops would answer on the fixture, built with ops' own pure preview functions so the
@@ -259,7 +261,8 @@ impl ClusterBackend for FakeBackend {
             );
             let leftover = self.leftover_throttles.load(std::sync::atomic::Ordering::SeqCst);
             let throttles = throttles::items(&fixture_throttles(leftover), &live, &[]);
-            Ok(ReassignView { report, throttles, executions: vec![] })
+            let executions = self.unfinished.lock().expect("lock").clone();
+            Ok(ReassignView { report, throttles, executions })
         })
     }
 

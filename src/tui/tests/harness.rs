@@ -72,6 +72,7 @@ impl Harness {
             applied: Default::default(),
             controller: Default::default(),
             leftover_throttles: Default::default(),
+            unfinished: Default::default(),
         });
         let worker = Worker::spawn(backend.clone(), Duration::from_secs(5));
         let (keymap, _) = Keymap::load(None);

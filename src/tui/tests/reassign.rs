@@ -198,3 +198,37 @@ async fn verify_goes_to_ops_and_says_what_it_found() {
     );
     assert!(h.sent.contains(&Request::ReassignStatus), "read again after a verify: {:?}", h.sent);
 }
+
+/// After a restart: kdeck's execution with a batch still to submit shows above the moves, and `a`
+/// attaches to it (once), as `kdeck reassign resume` does.
+#[tokio::test]
+async fn attach_to_an_unfinished_execution_left_by_another_session() {
+    use crate::ops::reassign::record::{ExecutionRecord, RecordState};
+    let mut h = Harness::new(false).await;
+    let m = |p: i32| Move { topic: "orders".into(), partition: p, current: vec![1, 2, 3], target: vec![1, 2, 4] };
+    *h.backend.unfinished.lock().expect("lock") = vec![ExecutionRecord {
+        id: "left-behind".into(),
+        cluster: "prod-msk".into(),
+        cluster_id: None,
+        user: "tester".into(),
+        created: "2026-11-30T00:00:00Z".into(),
+        updated: "2026-11-30T00:00:00Z".into(),
+        plan_file: None,
+        rollback_file: None,
+        throttle: None,
+        batch_size: Some(1),
+        batches: vec![vec![m(0)], vec![m(1)]],
+        submitted: 1,
+        submitted_at_ms: vec![0],
+        throttles: Default::default(),
+        refused: vec![],
+        state: RecordState::Running,
+    }];
+    h.keys("4").await;
+    assert!(h.screen(80, 24).contains("execution left-behind: 1 of 2 batches submitted"), "{}", h.screen(80, 24));
+    let reqs = h.press('a');
+    assert_eq!(reqs, vec![Request::Drive { execution: "left-behind".into() }]);
+    assert_eq!(h.press('a'), vec![], "attached once");
+    h.run(reqs).await;
+    assert!(h.screen(80, 24).contains("execution left-behind is over"), "{}", h.screen(80, 24));
+}
