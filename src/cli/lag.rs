@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::output::{json, opt, Format, Table};
 use crate::cluster::{self, Group, GroupScope, LoadOptions, PartitionLag};
+use crate::data::position::{age, GroupRow, TimeLag};
 use crate::kafka::Client;
 
 #[derive(Serialize)]
@@ -12,12 +13,38 @@ struct GroupLag<'a> {
     group: &'a str,
     state: &'a str,
     total_lag: i64,
-    partitions: &'a [PartitionLag],
+    partitions: Vec<Row<'a>>,
+    /// With --time: the largest time lag of the group's partitions, in milliseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_time_lag_ms: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a str>,
 }
 
-pub async fn run(client: &Client, format: Format, group: Option<&str>, all: bool) -> anyhow::Result<String> {
+#[derive(Serialize)]
+struct Row<'a> {
+    #[serde(flatten)]
+    lag: &'a PartitionLag,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    time: Option<TimeLag>,
+}
+
+/// One small read per lagging partition (in parallel per leader, inside one consumer).
+async fn time_lags(client: &Client, g: &Group) -> anyhow::Result<Vec<TimeLag>> {
+    let rows: Vec<GroupRow> =
+        g.offsets.iter().map(|p| (p.topic.clone(), p.partition, p.committed_offset, p.lag)).collect();
+    let data = crate::data::DataConfig::from_client(client.config()).map_err(anyhow::Error::msg)?;
+    let timeout = client.config().request_timeout;
+    tokio::task::spawn_blocking(move || crate::data::position::time_lags(&data, &rows, timeout)).await?
+}
+
+pub async fn run(
+    client: &Client,
+    format: Format,
+    group: Option<&str>,
+    all: bool,
+    time: bool,
+) -> anyhow::Result<String> {
     let scope = match (group, all) {
         (Some(g), false) => GroupScope::Only(vec![g.to_string()]),
         (None, true) => GroupScope::All,
@@ -32,7 +59,16 @@ pub async fn run(client: &Client, format: Format, group: Option<&str>, all: bool
             anyhow::bail!("consumer group {g:?}: {e}");
         }
     }
-    let views: Vec<GroupLag> = snap.groups.iter().map(view).collect();
+    let mut views: Vec<GroupLag> = snap.groups.iter().map(view).collect();
+    if time {
+        if let (Some(g), Some(v)) = (snap.groups.first(), views.first_mut()) {
+            let lags = time_lags(client, g).await?;
+            v.max_time_lag_ms = lags.iter().filter_map(|t| t.time_lag_ms).max();
+            for (row, t) in v.partitions.iter_mut().zip(lags) {
+                row.time = Some(t);
+            }
+        }
+    }
     let out = match format {
         Format::Json if group.is_some() => json(&views[0])?,
         Format::Json => json(&views)?,
@@ -48,8 +84,27 @@ pub async fn run(client: &Client, format: Format, group: Option<&str>, all: bool
                 "HOST",
                 "CLIENT-ID",
             ]);
+            let mut timed =
+                Table::new(["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LAG", "TIME-LAG", "NEXT-TIMESTAMP"]);
             for g in &views {
-                for p in g.partitions {
+                for row in &g.partitions {
+                    let p = row.lag;
+                    if let Some(tl) = &row.time {
+                        timed.row(vec![
+                            g.group.to_string(),
+                            p.topic.clone(),
+                            p.partition.to_string(),
+                            opt(p.committed_offset),
+                            opt(p.lag),
+                            match (&tl.time_lag_ms, &tl.time_lag_error) {
+                                (Some(ms), _) => age(*ms),
+                                (None, Some(e)) => format!("? ({e})"),
+                                (None, None) => "-".into(),
+                            },
+                            tl.next_timestamp_ms.map(crate::ops::audit::rfc3339_ms).unwrap_or_else(|| "-".into()),
+                        ]);
+                        continue;
+                    }
                     t.row(vec![
                         g.group.to_string(),
                         p.topic.clone(),
@@ -63,8 +118,11 @@ pub async fn run(client: &Client, format: Format, group: Option<&str>, all: bool
                     ]);
                 }
             }
-            let mut out = t.render();
+            let mut out = if time { timed.render() } else { t.render() };
             for g in &views {
+                if let Some(ms) = g.max_time_lag_ms {
+                    out.push_str(&format!("MAX TIME LAG {}: {}\n", g.group, age(ms)));
+                }
                 match g.error {
                     Some(_) => out.push_str(&format!("TOTAL LAG {}: unknown ({})\n", g.group, g.state)),
                     None => out.push_str(&format!("TOTAL LAG {}: {} ({})\n", g.group, g.total_lag, g.state)),
@@ -87,7 +145,8 @@ fn view(g: &Group) -> GroupLag<'_> {
         group: &g.group_id,
         state: &g.state,
         total_lag: g.total_lag,
-        partitions: &g.offsets,
+        partitions: g.offsets.iter().map(|lag| Row { lag, time: None }).collect(),
+        max_time_lag_ms: None,
         error: g.error.as_deref(),
     }
 }

@@ -4,10 +4,12 @@ pub mod brokers;
 pub mod configs;
 pub mod describe;
 pub mod elect;
+pub mod group;
 pub mod groups;
 pub mod lag;
 pub mod mutate;
 pub mod output;
+pub mod peek;
 pub mod reassign;
 pub mod reassign_exec;
 pub mod throttles;
@@ -89,6 +91,31 @@ pub enum Command {
         group: Option<String>,
         #[arg(long)]
         all: bool,
+        /// Also how far behind in time: the age of the next message the group reads on each
+        /// lagging partition (one small read per partition), and the maximum
+        #[arg(long, requires = "group")]
+        time: bool,
+    },
+    /// Reset a group's offsets, delete a group or its offsets, export its offsets, peek where it is stuck
+    #[command(subcommand)]
+    Group(group::GroupCommand),
+    /// Whole messages of a partition: the newest, or from an offset or a time (no group joined)
+    Peek {
+        topic: String,
+        #[arg(short, long)]
+        partition: i32,
+        /// From this offset
+        #[arg(long, conflicts_with_all = ["from_time", "last"])]
+        offset: Option<i64>,
+        /// From the first message at or after this time: 2026-11-29T03:00:00Z
+        #[arg(long, value_name = "DATETIME", conflicts_with = "last")]
+        from_time: Option<String>,
+        /// The newest N messages (the default, with N = --count)
+        #[arg(long, value_name = "N")]
+        last: Option<usize>,
+        /// How many messages at most
+        #[arg(short = 'n', long, default_value_t = 10)]
+        count: usize,
     },
     /// Create, delete and grow topics
     #[command(subcommand)]
@@ -206,7 +233,12 @@ pub async fn run(global: &Global, command: &Command) -> anyhow::Result<String> {
         Command::Topics { internal } => topics::run(&connect().await?, f, *internal).await,
         Command::Describe { topic } => describe::run(&connect().await?, f, topic).await,
         Command::Groups => groups::run(&connect().await?, f).await,
-        Command::Lag { group, all } => lag::run(&connect().await?, f, group.as_deref(), *all).await,
+        Command::Lag { group, all, time } => lag::run(&connect().await?, f, group.as_deref(), *all, *time).await,
+        Command::Group(cmd) => group::run(global, &resolved, cmd).await,
+        Command::Peek { topic, partition, offset, from_time, last, count } => {
+            let start = peek::start(*offset, from_time.as_deref(), *last, *count)?;
+            peek::run(&resolved.client, f, topic, *partition, start, *count).await
+        }
         Command::Topic(cmd) => topic::run(global, &resolved, cmd).await,
         Command::Config(cmd) => configs::run(global, &resolved, cmd).await,
         Command::Reassign(cmd) => reassign::run(global, &resolved, cmd).await,

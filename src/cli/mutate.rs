@@ -7,6 +7,7 @@ use super::output::{ids, json, rate_text, Format, Table};
 use super::Global;
 use crate::config::Resolved;
 use crate::kafka::Client;
+use crate::ops::groups::GroupChange;
 use crate::ops::reassign::throttles::ThrottleChanges;
 use crate::ops::reassign::Step;
 use crate::ops::{self, Context, Mutation, Outcome, Preview};
@@ -58,6 +59,7 @@ pub fn confirm(ctx: &Context, preview: &Preview) -> Result<(), ops::OpsError> {
     let _ = write!(err, "{}", render_preview(preview));
     let _ = match (&preview.type_to_confirm, &preview.mutation) {
         (Some(name), Mutation::DeleteTopic { .. }) => write!(err, "Type the topic name ({name}) to confirm: "),
+        (Some(name), Mutation::Group(_)) => write!(err, "Type the group name ({name}) to confirm: "),
         (Some(word), _) => write!(err, "Type {word} to confirm: "),
         (None, _) => write!(err, "Apply? [y/N] "),
     };
@@ -136,6 +138,9 @@ pub fn render_preview(p: &Preview) -> String {
     }
     if let Mutation::Reassignment(step) = &p.mutation {
         out.push_str(&render_step(step));
+    }
+    if let Mutation::Group(change) = &p.mutation {
+        out.push_str(&render_group_change(change));
     }
     for w in &p.warnings {
         out.push_str(&format!("WARNING: {w}\n"));
@@ -229,4 +234,20 @@ pub fn render_step(step: &Step) -> String {
         }
     }
     out
+}
+
+/// The preview's table of a group change: each partition's move.
+pub fn render_group_change(change: &GroupChange) -> String {
+    let GroupChange::ResetOffsets { offsets, .. } = change else { return String::new() };
+    let mut t = Table::new(["PARTITION", "CURRENT -> NEW", "LAG BEFORE -> AFTER", "NOTE"]);
+    for m in offsets {
+        let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
+        t.row(vec![
+            format!("{}-{}", m.topic, m.partition),
+            format!("{} -> {}", opt(m.current), m.new),
+            format!("{} -> {}", opt(m.lag_before), m.lag_after),
+            m.note.clone().unwrap_or_default(),
+        ]);
+    }
+    format!("\n{}", t.render())
 }

@@ -2,9 +2,10 @@
 //! settings as the control plane, translated to librdkafka's names.
 
 pub mod peek;
+pub mod position;
 pub mod sample;
 
-pub use peek::{peek, PeekMessage};
+pub use peek::{peek, PeekMessage, Record, RecordDetail, Start};
 
 use rdkafka::config::ClientConfig as RdConfig;
 

@@ -51,11 +51,8 @@ pub fn sample_keys(
     let deadline = Instant::now() + timeout;
     let limit = per_partition.max(1) as usize * partitions.len();
     while at_end.len() < partitions.len() && sample.sampled < limit {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            break;
-        }
-        match consumer.poll(left.min(Duration::from_millis(200))) {
+        let Some(event) = super::peek::next_event(&consumer, deadline) else { break };
+        match event {
             None => {}
             Some(Ok(m)) => {
                 sample.sampled += 1;

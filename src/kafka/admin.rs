@@ -26,6 +26,9 @@ pub type TopicPartition = (String, i32);
 pub enum OffsetSpec {
     Earliest,
     Latest,
+    /// The first offset whose record timestamp is at or after this many milliseconds since the
+    /// epoch; the broker answers -1 when the partition has no such record.
+    Timestamp(i64),
 }
 
 impl OffsetSpec {
@@ -33,6 +36,7 @@ impl OffsetSpec {
         match self {
             OffsetSpec::Earliest => -2,
             OffsetSpec::Latest => -1,
+            OffsetSpec::Timestamp(ms) => ms,
         }
     }
 }
@@ -310,7 +314,7 @@ impl Client {
     /// Runs a per-coordinator batch operation for many groups. Groups answered with a transient
     /// error (a coordinator still loading its partition of __consumer_offsets after a restart, or
     /// one that moved) are retried, coordinators looked up again, until the call's budget is spent.
-    async fn per_coordinator<T, F, Fut>(&self, groups: &[String], op: F) -> HashMap<String, Result<T>>
+    pub(super) async fn per_coordinator<T, F, Fut>(&self, groups: &[String], op: F) -> HashMap<String, Result<T>>
     where
         F: Fn(i32, Vec<String>) -> Fut,
         Fut: std::future::Future<Output = Result<Vec<(String, std::result::Result<T, KafkaError>)>>>,

@@ -7,6 +7,7 @@ pub mod client;
 pub mod conn;
 pub mod error;
 pub mod frame;
+pub mod groups;
 pub mod proto;
 pub mod quorum;
 pub mod reassign;

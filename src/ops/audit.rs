@@ -141,6 +141,11 @@ pub fn rfc3339(t: SystemTime) -> String {
     format!("{y:04}-{m:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z", rem / 3600, rem % 3600 / 60, rem % 60, d.subsec_millis())
 }
 
+/// [`rfc3339`] of milliseconds since the epoch (a record's timestamp).
+pub fn rfc3339_ms(ms: i64) -> String {
+    rfc3339(UNIX_EPOCH + std::time::Duration::from_millis(ms.max(0) as u64))
+}
+
 /// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
 pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;

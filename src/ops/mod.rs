@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod configs;
 pub mod errors;
+pub mod groups;
 pub mod guard;
 pub mod partitions;
 pub mod plan;
@@ -87,6 +88,8 @@ pub enum Mutation {
     },
     /// Executing reassignments: throttles, batches, cancel, verify, leader elections.
     Reassignment(reassign::Step),
+    /// Consumer groups: reset offsets, delete a group, delete a group's offsets.
+    Group(groups::GroupChange),
 }
 
 impl Mutation {
@@ -109,6 +112,7 @@ impl Mutation {
                 }
             }
             Mutation::Reassignment(step) => step.action(),
+            Mutation::Group(change) => change.action(),
         }
     }
 
@@ -120,6 +124,7 @@ impl Mutation {
             Mutation::AddPartitions { topic, .. } => format!("add partitions to topic {topic}"),
             Mutation::AlterConfigs { resource, .. } => format!("change configs of {resource}"),
             Mutation::Reassignment(step) => step.title(),
+            Mutation::Group(change) => change.title(),
         }
     }
 
@@ -162,6 +167,7 @@ impl Mutation {
                 format!("{} on {resource}", parts.join(", "))
             }
             Mutation::Reassignment(step) => step.summary(),
+            Mutation::Group(change) => change.summary(),
         }
     }
 }
@@ -174,8 +180,11 @@ impl Mutation {
             Mutation::AlterConfigs { changes, .. } => {
                 changes.iter().map(|c| (c.key.as_str(), c.value.as_deref())).collect()
             }
-            // reassignments carry replica lists and throttle rates, nothing secret
-            Mutation::DeleteTopic { .. } | Mutation::AddPartitions { .. } | Mutation::Reassignment(_) => Vec::new(),
+            // reassignments carry replica lists and throttle rates, groups offsets: nothing secret
+            Mutation::DeleteTopic { .. }
+            | Mutation::AddPartitions { .. }
+            | Mutation::Reassignment(_)
+            | Mutation::Group(_) => Vec::new(),
         };
         pairs.into_iter().filter(|(k, _)| redact::is_sensitive_key(k)).filter_map(|(_, v)| v).collect()
     }
@@ -280,6 +289,7 @@ pub async fn prepare(client: &Client, ctx: &Context, mutation: Mutation) -> Resu
         }
         Mutation::AlterConfigs { resource, changes } => configs::prepare(client, ctx, resource, changes).await,
         Mutation::Reassignment(step) => reassign::prepare(client, ctx, step).await,
+        Mutation::Group(change) => groups::prepare(client, ctx, change).await,
     };
     match res {
         Ok(p) => Ok(p),
@@ -311,6 +321,7 @@ pub async fn apply(client: &Client, ctx: &Context, preview: Preview) -> Result<O
             configs::apply(client, resource, changes).await.map(|m| (m, None))
         }
         Mutation::Reassignment(step) => reassign::apply(client, ctx, step).await.map(|(m, d)| (m, Some(d))),
+        Mutation::Group(change) => groups::apply(client, change).await.map(|m| (m, None)),
     };
     match res {
         Ok((message, details)) => {

@@ -50,6 +50,12 @@ pub enum Action {
     /// Stay attached to kdeck's unfinished executions (after a restart): submit their next
     /// batches, verify at the end.
     Attach,
+    /// Group detail: reset the group's offsets (a form, then the preview).
+    ResetOffsets,
+    /// Group detail: how far behind in time each partition is.
+    TimeLag,
+    /// Group detail: the messages at the committed offset of the partition under the cursor.
+    PeekStuck,
     /// Open the view a pane registry entry names (`panes::REGISTRY`); the name is its keymap name.
     Open(&'static str),
 }
@@ -72,6 +78,8 @@ pub const NAVIGATION: &[Described] = &[
     (Action::Sort, "sort", "sort by next column"),
     (Action::Reverse, "reverse", "reverse sort"),
     (Action::Peek, "peek", "peek at the last messages of a partition"),
+    (Action::PeekStuck, "peek_stuck", "group: peek at its committed offset (where stuck)"),
+    (Action::TimeLag, "time_lag", "group: lag in time (age of the next message)"),
     (Action::Refresh, "refresh", "refresh now"),
     (Action::ErrorDetail, "error_detail", "show the last error in full"),
 ];
@@ -80,7 +88,8 @@ pub const NAVIGATION: &[Described] = &[
 pub const CHANGES: &[Described] = &[
     (Action::Configs, "configs", "configs of the selected topic"),
     (Action::CreateTopic, "create_topic", "create a topic (name, partitions, replication factor)"),
-    (Action::DeleteTopic, "delete_topic", "delete the selected topic (type its name to confirm)"),
+    (Action::DeleteTopic, "delete_topic", "delete the selected topic or group (type its name)"),
+    (Action::ResetOffsets, "reset_offsets", "group: reset its offsets (preview first)"),
     (Action::AddPartitions, "add_partitions", "add partitions to the selected topic (preview first)"),
     (Action::SetConfig, "set_config", "configs view: set the selected config (also enter)"),
     (Action::DeleteConfig, "delete_config", "configs view: delete the selected override"),
@@ -109,6 +118,7 @@ impl Action {
                 | Action::AddPartitions
                 | Action::SetConfig
                 | Action::DeleteConfig
+                | Action::ResetOffsets
         ) || self.is_reassignment()
     }
 

@@ -296,12 +296,15 @@ impl App {
             }
             Action::Reverse => s.table.reverse = !s.table.reverse,
             Action::Peek => return self.peek(),
+            Action::PeekStuck => return self.peek_stuck(),
+            Action::TimeLag => return self.time_lag(),
             Action::Configs => return self.open_configs(),
             Action::CreateTopic
             | Action::DeleteTopic
             | Action::AddPartitions
             | Action::SetConfig
-            | Action::DeleteConfig => return self.operation(action),
+            | Action::DeleteConfig
+            | Action::ResetOffsets => return self.operation(action),
             Action::Open(name) => return self.jump(View::Named(name), None),
             // Mark … ClearThrottles (Action::is_reassignment)
             _ => return self.reassign_action(action),
@@ -320,7 +323,35 @@ impl App {
             self.flash("a peek is already running", Level::Info);
             return Vec::new();
         }
-        self.show(View::Peek { topic, partition })
+        self.show(View::Peek { topic, partition, from: None })
+    }
+
+    /// The messages at the committed offset of the group partition under the cursor.
+    fn peek_stuck(&mut self) -> Vec<Request> {
+        let ctx = self.cluster.ctx(&self.theme, self.chrome.now);
+        let s = self.nav.top();
+        let Some((topic, partition, at)) = s.table.current().and_then(|i| s.pane.stuck_target(&ctx, i)) else {
+            self.flash("where-stuck works on a group's partition with a committed offset (open a group)", Level::Info);
+            return Vec::new();
+        };
+        if self.jobs.busy(Job::Peek) {
+            self.flash("a peek is already running", Level::Info);
+            return Vec::new();
+        }
+        self.show(View::Peek { topic, partition, from: Some(at) })
+    }
+
+    /// The lag in time of the group on screen.
+    fn time_lag(&mut self) -> Vec<Request> {
+        let Some(group) = self.nav.top().pane.group_target() else {
+            self.flash("lag in time works on a consumer group (open one)", Level::Info);
+            return Vec::new();
+        };
+        let view = View::TimeLag { group };
+        if self.view() != &view {
+            self.nav.push(view);
+        }
+        self.need(When::Shown) // again if it was on top already: T reads it again
     }
 
     /// The topic the cursor is on (or the one the current view is about).

@@ -6,7 +6,10 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 
 use crate::cluster::{self, GroupScope, LoadOptions, Snapshot};
+use crate::data::position::TimeLag;
 pub use crate::data::PeekMessage;
+use crate::data::RecordDetail;
+use crate::data::Start;
 use crate::kafka::admin_ops::ConfigResource;
 use crate::kafka::Client;
 use crate::ops::reassign::drive::{self, drive};
@@ -35,8 +38,20 @@ pub type OnDriveEvent = Box<dyn FnMut(drive::Event) + Send>;
 pub trait ClusterBackend: Send + Sync + 'static {
     /// Everything the panes show: brokers, topics with offsets and min ISR, groups with lag.
     fn snapshot(&self) -> BoxFuture<'_, Result<Snapshot, String>>;
-    /// The last `count` messages of a partition, without joining a group or committing.
-    fn peek(&self, topic: String, partition: i32, count: usize) -> BoxFuture<'_, Result<Vec<PeekMessage>, String>>;
+    /// `count` messages of a partition, the last ones or from offset `from`, without joining a
+    /// group or committing.
+    fn peek(
+        &self,
+        topic: String,
+        partition: i32,
+        from: Option<i64>,
+        count: usize,
+    ) -> BoxFuture<'_, Result<Vec<PeekMessage>, String>>;
+    /// A group's partitions with their lag in time.
+    fn time_lag(&self, group: String) -> BoxFuture<'_, Result<Vec<TimeLagRow>, String>>;
+    /// The whole message at an offset (None: nothing there).
+    fn record(&self, topic: String, partition: i32, offset: i64)
+        -> BoxFuture<'_, Result<Option<RecordDetail>, String>>;
     /// `ops::prepare`: the preview of a change, or why it cannot be made.
     fn prepare(&self, mutation: Mutation) -> BoxFuture<'_, Result<Preview, String>>;
     /// `ops::apply`: sends exactly the previewed change (or only records it in dry-run mode).
@@ -55,6 +70,13 @@ pub trait ClusterBackend: Send + Sync + 'static {
     fn verify(&self) -> BoxFuture<'_, Result<VerifyReport, String>>;
     /// `ops::reassign::verify::after_cancel`: the cancelled moves back, their throttles removed.
     fn after_cancel(&self, moves: Vec<Move>) -> BoxFuture<'_, Result<VerifyReport, String>>;
+}
+
+/// One partition of a group and how far behind in time it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimeLagRow {
+    pub lag: cluster::PartitionLag,
+    pub time: TimeLag,
 }
 
 /// The real cluster: the control-plane client for snapshots, rdkafka for peeking.
@@ -79,14 +101,60 @@ impl ClusterBackend for KafkaBackend {
         })
     }
 
-    fn peek(&self, topic: String, partition: i32, count: usize) -> BoxFuture<'_, Result<Vec<PeekMessage>, String>> {
+    fn peek(
+        &self,
+        topic: String,
+        partition: i32,
+        from: Option<i64>,
+        count: usize,
+    ) -> BoxFuture<'_, Result<Vec<PeekMessage>, String>> {
+        let data = self.data.clone();
+        let timeout = self.client.config().request_timeout;
+        let start = from.map(Start::Offset).unwrap_or(Start::Last(count));
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                crate::data::peek::peek_from(&data, &topic, partition, start, count, timeout)
+            })
+            .await
+            .map_err(|e| format!("peek task failed: {e}"))?
+            .map_err(|e| format!("{e:#}"))
+        })
+    }
+
+    fn time_lag(&self, group: String) -> BoxFuture<'_, Result<Vec<TimeLagRow>, String>> {
         let data = self.data.clone();
         let timeout = self.client.config().request_timeout;
         Box::pin(async move {
-            tokio::task::spawn_blocking(move || crate::data::peek(&data, &topic, partition, count, timeout))
+            let g = ops::groups::describe(&self.client, &group)
                 .await
-                .map_err(|e| format!("peek task failed: {e}"))?
-                .map_err(|e| format!("{e:#}"))
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("consumer group {group} does not exist"))?;
+            let rows: Vec<crate::data::position::GroupRow> =
+                g.offsets.iter().map(|p| (p.topic.clone(), p.partition, p.committed_offset, p.lag)).collect();
+            let lags = tokio::task::spawn_blocking(move || crate::data::position::time_lags(&data, &rows, timeout))
+                .await
+                .map_err(|e| format!("time lag task failed: {e}"))?
+                .map_err(|e| format!("{e:#}"))?;
+            Ok(g.offsets.into_iter().zip(lags).map(|(lag, time)| TimeLagRow { lag, time }).collect())
+        })
+    }
+
+    fn record(
+        &self,
+        topic: String,
+        partition: i32,
+        offset: i64,
+    ) -> BoxFuture<'_, Result<Option<RecordDetail>, String>> {
+        let data = self.data.clone();
+        let timeout = self.client.config().request_timeout;
+        Box::pin(async move {
+            let read = tokio::task::spawn_blocking(move || {
+                crate::data::peek::read(&data, &topic, partition, Start::Offset(offset), 1, timeout)
+            })
+            .await
+            .map_err(|e| format!("read task failed: {e}"))?
+            .map_err(|e| format!("{e:#}"))?;
+            Ok(read.into_iter().find(|r| r.offset == offset).map(|r| r.detail()))
         })
     }
 

@@ -11,7 +11,8 @@ use super::keymap::Action;
 use super::message::Request;
 use super::mode::{Mode, Op};
 use super::panes::{Change, View, When};
-use crate::ops::{Mutation, Outcome, Preview};
+use crate::ops::groups::GroupChange;
+use crate::ops::{AuditResult, Mutation, Outcome, Preview};
 
 impl App {
     pub(super) fn form_key(&mut self, mut form: Box<Form>, key: KeyEvent) -> Vec<Request> {
@@ -94,7 +95,13 @@ impl App {
         }
         if let (Ok(_), Mutation::DeleteTopic { topic }) = (&result, &mutation) {
             // the views of a deleted topic have nothing left to show
-            self.nav.close(|v| matches!(v, View::Partitions { topic: t } | View::Configs { topic: t } | View::Peek { topic: t, .. } if t == topic));
+            self.nav.close(|v| matches!(v, View::Partitions { topic: t } | View::Configs { topic: t } | View::Peek { topic: t, .. } | View::Message { topic: t, .. } if t == topic));
+        }
+        if let (Ok(o), Mutation::Group(GroupChange::Delete { group })) = (&result, &mutation) {
+            if o.result == AuditResult::Ok {
+                self.nav
+                    .close(|v| matches!(v, View::GroupDetail { group: g } | View::TimeLag { group: g } if g == group));
+            }
         }
         // even a failed change may have done part of its work: show what the cluster has now
         let mut reqs = self.start_after_change(Request::Refresh);
@@ -117,10 +124,13 @@ impl App {
         }
         .or_else(|| self.topic_change(action));
         if self.settings.read_only {
+            let doing = match &change {
+                Some(Change::Preview(Mutation::Group(GroupChange::Delete { .. }))) => "deleting consumer groups",
+                _ => what(action),
+            };
             self.flash(
                 format!(
-                    "read-only: {} is off on {} (--read-only or read_only = true)",
-                    what(action),
+                    "read-only: {doing} is off on {} (--read-only or read_only = true)",
                     self.settings.cluster_name
                 ),
                 Level::Warn,
@@ -181,6 +191,7 @@ fn what(action: Action) -> &'static str {
         Action::AddPartitions => "adding partitions",
         Action::SetConfig => "setting configs",
         Action::DeleteConfig => "deleting config overrides",
+        Action::ResetOffsets => "resetting offsets",
         _ => "this",
     }
 }

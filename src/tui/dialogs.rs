@@ -11,6 +11,7 @@ use ratatui::Frame;
 
 use super::theme::Theme;
 use crate::kafka::admin_ops::{AlterOp, ConfigChange, ConfigResource, NewTopic};
+use crate::ops::groups::{parse_topic_arg, GroupChange, ResetScope, ResetTarget};
 use crate::ops::reassign::throttles::ThrottleChanges;
 use crate::ops::reassign::Step;
 use crate::ops::{Mutation, Preview};
@@ -29,6 +30,7 @@ pub enum FormKind {
     CreateTopic,
     AddPartitions { topic: String, current: usize },
     SetConfig { topic: String },
+    ResetOffsets { group: String },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,11 +86,21 @@ impl Form {
         )
     }
 
+    /// Where to move a group's offsets, and which topics (empty: every partition it has offsets for).
+    pub fn reset_offsets(group: String) -> Form {
+        Form::new(
+            FormKind::ResetOffsets { group },
+            vec![field("to", "latest", false), field("topics (T or T:P,P)", "", false)],
+            0,
+        )
+    }
+
     pub fn title(&self) -> String {
         match &self.kind {
             FormKind::CreateTopic => "create topic".into(),
             FormKind::AddPartitions { topic, .. } => format!("add partitions to {topic}"),
             FormKind::SetConfig { topic } => format!("set a config of {topic}"),
+            FormKind::ResetOffsets { group } => format!("reset the offsets of {group}"),
         }
     }
 
@@ -99,6 +111,10 @@ impl Form {
                 Some(format!("{topic} has {current} partitions; partitions cannot be removed later"))
             }
             FormKind::SetConfig { .. } => Some("only this key changes (IncrementalAlterConfigs)".into()),
+            FormKind::ResetOffsets { .. } => Some(
+                "to: earliest, latest, current, 1200, +100, -100, 2026-11-29T03:00:00Z or PT30M; topics empty: all of the group's. The group must have no members."
+                    .into(),
+            ),
         }
     }
 
@@ -174,6 +190,21 @@ impl Form {
                 }),
                 _ => Err("type key=value".into()),
             },
+            FormKind::ResetOffsets { group } => {
+                let target = ResetTarget::parse(&self.fields[0].value)?;
+                let topics: Vec<&str> = self.fields[1].value.split_whitespace().collect();
+                let scope = if topics.is_empty() {
+                    ResetScope::AllTopics
+                } else {
+                    ResetScope::Topics(topics.into_iter().map(parse_topic_arg).collect::<Result<_, _>>()?)
+                };
+                Ok(Mutation::Group(GroupChange::ResetOffsets {
+                    group: group.clone(),
+                    scope,
+                    target,
+                    offsets: Vec::new(),
+                }))
+            }
         }
     }
 }
@@ -259,6 +290,18 @@ pub fn preview_lines(p: &Preview, t: &Theme) -> Vec<Line<'static>> {
             (v, _) => o(v, c.new_source),
         };
         lines.push(Line::styled(format!("  {}: {} → {new}", c.key, o(&c.current, c.current_source)), t.text));
+    }
+    if let Mutation::Group(GroupChange::ResetOffsets { offsets, .. }) = &p.mutation {
+        lines.push(Line::styled("partition: committed → new offset, lag before → after", t.accent));
+        for m in offsets {
+            let cur = m.current.map(|c| c.to_string()).unwrap_or_else(|| "-".into());
+            let lag = m.lag_before.map(|l| l.to_string()).unwrap_or_else(|| "-".into());
+            let note = m.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
+            lines.push(Line::styled(
+                format!("  {}-{}: {cur} → {}, lag {lag} → {}{note}", m.topic, m.partition, m.new, m.lag_after),
+                t.text,
+            ));
+        }
     }
     if let Mutation::Reassignment(step) = &p.mutation {
         lines.extend(step_lines(step, t));
@@ -410,8 +453,9 @@ pub fn draw_confirm(f: &mut Frame, area: Rect, c: &Confirm, t: &Theme) {
     let body = preview_lines(&c.preview, t);
     let mut footer = Vec::new();
     if let Some(name) = &c.preview.type_to_confirm {
+        let what = if matches!(c.preview.mutation, Mutation::Group(_)) { "group" } else { "topic" };
         footer.push(Line::from(vec![
-            Span::styled("type the topic name to confirm: ", t.text),
+            Span::styled(format!("type the {what} name to confirm: "), t.text),
             Span::styled(c.typed.clone(), t.accent),
             Span::styled("▏", t.accent),
         ]));

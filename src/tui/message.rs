@@ -2,8 +2,9 @@
 
 use std::time::Duration;
 
-use super::backend::{PeekMessage, ReassignView};
+use super::backend::{PeekMessage, ReassignView, TimeLagRow};
 use crate::cluster::Snapshot;
+use crate::data::RecordDetail;
 use crate::ops::reassign::drive;
 use crate::ops::reassign::verify::VerifyReport;
 use crate::ops::{ConfigView, Mutation, Outcome, Preview};
@@ -15,6 +16,10 @@ use crate::plan::{ClusterState, Plan, PlanRequest, Reassignment};
 pub enum Loaded {
     Messages(Vec<PeekMessage>),
     Configs(Vec<ConfigView>),
+    /// A group's partitions with their lag in time.
+    TimeLags(Vec<TimeLagRow>),
+    /// One whole message (None: no message at that offset).
+    Record(Option<Box<RecordDetail>>),
 }
 
 /// Out: what the UI asks the worker for. The UI keeps at most one of each [`Job`] kind in flight
@@ -23,8 +28,12 @@ pub enum Loaded {
 pub enum Request {
     /// Load a fresh snapshot.
     Refresh,
-    /// Read the last `count` messages of a partition.
-    Peek { topic: String, partition: i32, count: usize },
+    /// Read `count` messages of a partition: the last ones, or from an offset (where a group is).
+    Peek { topic: String, partition: i32, from: Option<i64>, count: usize },
+    /// A group's lag in time: one small read per lagging partition.
+    TimeLag { group: String },
+    /// The whole message at an offset.
+    Record { topic: String, partition: i32, offset: i64 },
     /// Check a change through ops (read-only guard, kdeck's checks, broker validate-only) and
     /// work out exactly what it would send. Changes nothing.
     Prepare(Mutation),
@@ -111,6 +120,8 @@ pub enum Job {
     Plan,
     /// Verifying (or removing the throttles of cancelled moves).
     Verify,
+    TimeLag,
+    Record,
 }
 
 impl Request {
@@ -125,6 +136,8 @@ impl Request {
             Request::Verify | Request::AfterCancel(_) => Some(Job::Verify),
             // an execution is attached once (tui::reassign), a file written when asked
             Request::Drive { .. } | Request::WritePlan { .. } => None,
+            Request::TimeLag { .. } => Some(Job::TimeLag),
+            Request::Record { .. } => Some(Job::Record),
             Request::Prepare(_) | Request::Apply(_) | Request::Decline(_) => None,
         }
     }

@@ -117,7 +117,8 @@ impl App {
 
     fn mark(&mut self, all: bool) {
         if self.view() != &View::Topics {
-            self.flash("marking works in the topics view (2)", Level::Info);
+            let topics = self.keymap.hint(Action::Open("topics"));
+            self.flash(format!("marking works in the topics view ({topics})"), Level::Info);
             return;
         }
         let names: Vec<String> = {
@@ -145,7 +146,12 @@ impl App {
             topics.extend(self.target_topic());
         }
         if topics.is_empty() {
-            self.flash("mark topics first: space in the topics view (* marks every topic shown)", Level::Info);
+            let how = format!(
+                "mark topics first: {} in the topics view ({} marks every topic shown)",
+                self.keymap.hint(Action::Mark),
+                self.keymap.hint(Action::MarkAll)
+            );
+            self.flash(how, Level::Info);
             return;
         }
         let shown = if topics.len() > 3 {
@@ -169,13 +175,21 @@ impl App {
         let row = if self.view() == &PLAN { self.nav.top().table.current() } else { None };
         match (row, &self.cluster.reassign.plan) {
             (Some(row), Some(_)) => self.mode = Mode::Reassign(Box::new(Dialog::Edit(Editor::new(row)))),
-            _ => self.flash("editing works on a partition of the plan (5)", Level::Info),
+            _ => {
+                let plan = self.keymap.hint(Action::Open("plan"));
+                self.flash(format!("editing works on a partition of the plan ({plan})"), Level::Info)
+            }
         }
     }
 
     fn open_plan_file_form(&mut self, execute: bool) {
         let Some(plan) = &self.cluster.reassign.plan else {
-            self.flash("no plan yet: mark topics in the topics view, then R", Level::Info);
+            let how = format!(
+                "no plan yet: mark topics in the topics view ({}), then {}",
+                self.keymap.hint(Action::Mark),
+                self.keymap.hint(Action::PlanReassign)
+            );
+            self.flash(how, Level::Info);
             return;
         };
         if self.cluster.reassign.planning.is_some() {
@@ -228,7 +242,8 @@ impl App {
             match target {
                 Some(p) => vec![p],
                 None => {
-                    self.flash("cancel works on a partition of the reassignments view (4)", Level::Info);
+                    let view = self.keymap.hint(Action::Open("reassignments"));
+                    self.flash(format!("cancel works on a partition of the reassignments view ({view})"), Level::Info);
                     return Vec::new();
                 }
             }
@@ -353,7 +368,12 @@ impl App {
                     match n {
                         0 => self.flash("nothing to move: the topics already meet the goal", Level::Info),
                         n => self.flash(
-                            format!("planned {n} partition(s): enter edits one, X executes, w exports"),
+                            format!(
+                                "planned {n} partition(s): {} edits one, {} executes, {} exports",
+                                self.keymap.hint(Action::EditPlan),
+                                self.keymap.hint(Action::ExecutePlan),
+                                self.keymap.hint(Action::ExportPlan)
+                            ),
                             Level::Info,
                         ),
                     }

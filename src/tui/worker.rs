@@ -45,14 +45,27 @@ impl Worker {
                             }
                             Event::Snapshot { result, took: started.elapsed() }
                         }
-                        Request::Peek { ref topic, partition, count } => {
-                            let result =
-                                match tokio::time::timeout(deadline, backend.peek(topic.clone(), partition, count))
-                                    .await
-                                {
-                                    Ok(r) => r.map(Loaded::Messages),
-                                    Err(_) => Err(late("peek")),
-                                };
+                        Request::Peek { ref topic, partition, from, count } => {
+                            let read = backend.peek(topic.clone(), partition, from, count);
+                            let result = match tokio::time::timeout(deadline, read).await {
+                                Ok(r) => r.map(Loaded::Messages),
+                                Err(_) => Err(late("peek")),
+                            };
+                            Event::Loaded { request: req, result }
+                        }
+                        Request::TimeLag { ref group } => {
+                            let result = match tokio::time::timeout(deadline, backend.time_lag(group.clone())).await {
+                                Ok(r) => r.map(Loaded::TimeLags),
+                                Err(_) => Err(late("lag in time")),
+                            };
+                            Event::Loaded { request: req, result }
+                        }
+                        Request::Record { ref topic, partition, offset } => {
+                            let read = backend.record(topic.clone(), partition, offset);
+                            let result = match tokio::time::timeout(deadline, read).await {
+                                Ok(r) => r.map(|d| Loaded::Record(d.map(Box::new))),
+                                Err(_) => Err(late("reading the message")),
+                            };
                             Event::Loaded { request: req, result }
                         }
                         Request::Prepare(request) => {

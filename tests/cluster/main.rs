@@ -13,6 +13,8 @@ mod bad_input;
 mod config_ops;
 mod controller;
 mod failover;
+mod group_console;
+mod group_ops;
 mod inspect;
 mod isr;
 mod ops_invalid;

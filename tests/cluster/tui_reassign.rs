@@ -36,7 +36,7 @@ fn plan_a_drain_edit_a_replica_execute_and_watch_it_end_from_the_console() {
     // mark it, plan draining broker 3 (drain is the goal the dialog starts on)
     t.keys(&["Space"]);
     t.wait_screen("the mark", |s| s.contains("1 marked for a reassignment plan") && s.contains(&format!("● {topic}")));
-    t.keys(&["R"]);
+    t.keys(&["P"]);
     t.wait_screen("the plan dialog", |s| s.contains(&format!("plan a reassignment of {topic}")));
     t.keys(&["Tab"]);
     t.type_text("3");

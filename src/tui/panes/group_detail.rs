@@ -3,8 +3,24 @@
 use ratatui::layout::Constraint::{Length, Min};
 use ratatui::widgets::Cell;
 
-use super::{cell, col, num_key, opt_num, Column, Ctx, Hints, SortKey, TablePane, BROWSE_HINTS};
+use super::{cell, col, num_key, opt_num, Change, Column, Ctx, Hints, SortKey, TablePane};
 use crate::cluster::{Group, PartitionLag};
+use crate::ops::groups::GroupChange;
+use crate::ops::Mutation;
+use crate::tui::action::Action;
+use crate::tui::dialogs::Form;
+
+/// Browsing, and what a group's keys do (the change hidden in read-only mode).
+const HINTS: Hints = &[
+    (Action::Help, "help"),
+    (Action::Back, "back"),
+    (Action::Peek, "peek"),
+    (Action::PeekStuck, "where stuck"),
+    (Action::TimeLag, "time lag"),
+    (Action::ResetOffsets, "reset"),
+    (Action::DeleteTopic, "delete"),
+    (Action::Quit, "quit"),
+];
 
 pub struct GroupDetailPane {
     pub group: String,
@@ -34,7 +50,7 @@ impl TablePane for GroupDetailPane {
         self.group.clone()
     }
     fn hints(&self) -> Hints {
-        BROWSE_HINTS
+        HINTS
     }
     fn title(&self, ctx: &Ctx) -> String {
         match self.group(ctx) {
@@ -87,5 +103,19 @@ impl TablePane for GroupDetailPane {
     }
     fn peek_target(&self, ctx: &Ctx, i: usize) -> Option<(String, i32)> {
         self.row_at(ctx, i).map(|r| (r.topic.clone(), r.partition))
+    }
+    fn stuck_target(&self, ctx: &Ctx, i: usize) -> Option<(String, i32, i64)> {
+        self.row_at(ctx, i).and_then(|r| Some((r.topic.clone(), r.partition, r.committed_offset?)))
+    }
+    fn group_target(&self) -> Option<String> {
+        Some(self.group.clone())
+    }
+    fn change(&self, action: Action, _i: Option<usize>) -> Option<Change> {
+        let group = self.group.clone();
+        match action {
+            Action::ResetOffsets => Some(Change::Form(Form::reset_offsets(group))),
+            Action::DeleteTopic => Some(Change::Preview(Mutation::Group(GroupChange::Delete { group }))),
+            _ => None,
+        }
     }
 }

@@ -18,10 +18,12 @@ pub mod brokers;
 pub mod configs;
 pub mod group_detail;
 pub mod groups;
+pub mod message;
 pub mod partitions;
 pub mod peek;
 pub mod plan;
 pub mod reassignments;
+pub mod time_lag;
 pub mod topics;
 
 use std::time::Instant;
@@ -77,7 +79,7 @@ pub const REGISTRY: &[Entry] = &[
     Entry {
         name: "plan",
         aliases: &["plan"],
-        help: "the reassignment plan (mark topics, R plans them)",
+        help: "the reassignment plan of the marked topics",
         pane: || Box::new(plan::PlanPane),
     },
 ];
@@ -98,12 +100,24 @@ pub enum View {
     GroupDetail {
         group: String,
     },
+    /// Messages of a partition: the last ones, or from an offset (where a group is).
     Peek {
         topic: String,
         partition: i32,
+        from: Option<i64>,
     },
     Configs {
         topic: String,
+    },
+    /// A group's lag in time.
+    TimeLag {
+        group: String,
+    },
+    /// One whole message.
+    Message {
+        topic: String,
+        partition: i32,
+        offset: i64,
     },
 }
 
@@ -125,8 +139,12 @@ impl View {
             }
             View::Partitions { topic } => Box::new(partitions::PartitionsPane { topic: topic.clone() }),
             View::GroupDetail { group } => Box::new(group_detail::GroupDetailPane { group: group.clone() }),
-            View::Peek { topic, partition } => Box::new(peek::PeekPane::new(topic.clone(), *partition)),
+            View::Peek { topic, partition, from } => Box::new(peek::PeekPane::new(topic.clone(), *partition, *from)),
             View::Configs { topic } => Box::new(configs::ConfigsPane::new(topic.clone())),
+            View::TimeLag { group } => Box::new(time_lag::TimeLagPane::new(group.clone())),
+            View::Message { topic, partition, offset } => {
+                Box::new(message::MessagePane::new(topic.clone(), *partition, *offset))
+            }
         }
     }
 }
@@ -228,6 +246,14 @@ pub trait TablePane: Send {
     }
     /// The partition `p` on row `i` would peek at.
     fn peek_target(&self, _ctx: &Ctx, _i: usize) -> Option<(String, i32)> {
+        None
+    }
+    /// The partition and committed offset row `i` is about, for peeking where a group is.
+    fn stuck_target(&self, _ctx: &Ctx, _i: usize) -> Option<(String, i32, i64)> {
+        None
+    }
+    /// The consumer group the pane is about (time lag).
+    fn group_target(&self) -> Option<String> {
         None
     }
     /// The topic that topic operations (delete, add partitions, configs) act on, with row `i`

@@ -1,9 +1,11 @@
-//! The last messages of a partition (read by the worker with rdkafka, no group, no commit).
+//! Messages of a partition: the last ones, or from a group's committed offset (where it is
+//! stuck). Read by the worker with rdkafka, no group joined, nothing committed. Enter opens one
+//! whole message.
 
 use ratatui::layout::Constraint::{Length, Min};
 use ratatui::widgets::Cell;
 
-use super::{cell, col, Column, Ctx, Hints, Received, SortKey, TablePane, When, BROWSE_HINTS};
+use super::{cell, col, Column, Ctx, Hints, Received, SortKey, TablePane, View, When, BROWSE_HINTS};
 use crate::tui::backend::PeekMessage;
 use crate::tui::chrome::Level;
 use crate::tui::message::{Loaded, Request};
@@ -14,12 +16,14 @@ pub const PEEK_COUNT: usize = 50;
 pub struct PeekPane {
     topic: String,
     partition: i32,
+    /// Read from this offset (a group's committed offset) instead of the last messages.
+    from: Option<i64>,
     messages: Option<Vec<PeekMessage>>,
 }
 
 impl PeekPane {
-    pub fn new(topic: String, partition: i32) -> PeekPane {
-        PeekPane { topic, partition, messages: None }
+    pub fn new(topic: String, partition: i32, from: Option<i64>) -> PeekPane {
+        PeekPane { topic, partition, from, messages: None }
     }
     fn msg(&self, i: usize) -> Option<&PeekMessage> {
         self.messages.as_ref().and_then(|m| m.get(i))
@@ -50,11 +54,17 @@ impl TablePane for PeekPane {
         BROWSE_HINTS
     }
     fn title(&self, _ctx: &Ctx) -> String {
-        match &self.messages {
-            None => format!("{}/{} — reading…", self.topic, self.partition),
-            Some(m) => {
+        match (&self.messages, self.from) {
+            (None, _) => format!("{}/{} — reading…", self.topic, self.partition),
+            (Some(m), None) => {
                 format!("{}/{} — last {} messages (not committed, no group)", self.topic, self.partition, m.len())
             }
+            (Some(m), Some(at)) => format!(
+                "{}/{} — {} messages from offset {at}, where the group is (Enter: the whole message)",
+                self.topic,
+                self.partition,
+                m.len()
+            ),
         }
     }
     fn columns(&self) -> &'static [Column] {
@@ -86,12 +96,16 @@ impl TablePane for PeekPane {
     fn topic_target(&self, _ctx: &Ctx, _i: Option<usize>) -> Option<String> {
         Some(self.topic.clone())
     }
+    fn enter(&self, _ctx: &Ctx, i: usize) -> Option<View> {
+        self.msg(i).map(|m| View::Message { topic: self.topic.clone(), partition: self.partition, offset: m.offset })
+    }
     fn need(&self, when: When) -> Option<Request> {
         // messages once read stay as read: the refresh key refreshes the cluster, not the peek
-        let Self { topic, partition, .. } = self;
+        let Self { topic, partition, from, .. } = self;
         matches!(when, When::Shown).then(|| Request::Peek {
             topic: topic.clone(),
             partition: *partition,
+            from: *from,
             count: PEEK_COUNT,
         })
     }
@@ -101,8 +115,8 @@ impl TablePane for PeekPane {
             Ok(Loaded::Messages(messages)) => {
                 let flash = format!("read {} messages from {topic}/{partition}", messages.len());
                 self.messages = Some(messages);
-                Received { flash: Some((flash, Level::Info)), cursor_at_end: true }
-                // newest under the cursor
+                // the newest under the cursor; from a group's offset, the one it is stuck on
+                Received { flash: Some((flash, Level::Info)), cursor_at_end: self.from.is_none() }
             }
             Ok(_) => Received::default(),
             Err(e) => Received {

@@ -82,7 +82,7 @@ impl TablePane for PlanPane {
     fn title(&self, ctx: &Ctx) -> String {
         match (&ctx.reassign.plan, &ctx.reassign.planning) {
             (_, Some(_)) => "Plan (planning…)".into(),
-            (None, None) => "Plan: none yet — mark topics (space, * for all) in the topics view, then R".into(),
+            (None, None) => "Plan: none yet — mark topics in the topics view and plan them".into(),
             (Some(p), None) => {
                 let topics = match &p.request.scope {
                     crate::plan::Scope::Topics(t) => t.join(","),

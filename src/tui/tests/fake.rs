@@ -7,7 +7,11 @@ use super::fixture::{
     config_entries, fixture, fixture_live, fixture_sizes, fixture_throttles, planning_snapshot, SAMPLED_AT_MS,
 };
 use crate::cluster::{Controller, Snapshot};
+use crate::data::peek::Content;
+use crate::data::position::TimeLag;
+use crate::data::RecordDetail;
 use crate::kafka::admin_ops::{AlterOp, ConfigSource};
+use crate::ops::groups::{self, GroupChange};
 use crate::ops::reassign::drive;
 use crate::ops::reassign::execute::{Execute, Prepared, Submit, Submitted};
 use crate::ops::reassign::state::cluster_state;
@@ -18,7 +22,10 @@ use crate::ops::reassign::{Applied, Step};
 use crate::ops::{self, AuditResult, ConfigDiff, ConfigView, Mutation, Outcome, Preview};
 use crate::plan::execution::{batches, moves_of, Move};
 use crate::plan::{ClusterState, Plan, PlanRequest};
-use crate::tui::backend::{ClusterBackend, OnDriveEvent, PeekMessage, ReassignView};
+use crate::tui::backend::{ClusterBackend, OnDriveEvent, PeekMessage, ReassignView, TimeLagRow};
+
+/// The fake's "now": 2026-11-22 04:30:00 UTC, a minute after the last peeked message.
+const FAKE_NOW_MS: i64 = 1_795_321_800_000;
 
 /// Serves successive snapshots (lag growing), fixed peek results, and canned previews and
 /// outcomes for changes. Changes pass the real ops read-only guard (auditing to a temp file).
@@ -95,6 +102,29 @@ impl FakeBackend {
                 Ok(p)
             }
             Mutation::Reassignment(step) => self.canned_reassignment(step),
+            Mutation::Group(change) => {
+                // what ops does after reading the cluster: the fixture is what it reads
+                let group = change.group().to_string();
+                let found = snap.group(&group).cloned();
+                match change {
+                    GroupChange::ResetOffsets { scope, target, .. } => {
+                        match &found {
+                            Some(g) => groups::refuse_active(g, "resets offsets").map_err(err)?,
+                            None => return Err(format!("consumer group {group} is not in the fixture")),
+                        }
+                        let committed = groups::committed_of(found.as_ref());
+                        let wanted = groups::wanted_partitions(&group, &scope, &target, &committed).map_err(err)?;
+                        let states = groups::partition_states(&snap, &wanted, &committed).map_err(err)?;
+                        groups::reset_preview(&self.ops, &group, true, &scope, &target, &states, FAKE_NOW_MS)
+                            .map_err(err)
+                    }
+                    GroupChange::Delete { .. } => match &found {
+                        Some(g) => groups::delete_preview(&self.ops, g).map_err(err),
+                        None => Err(format!("consumer group {group} does not exist (see `kdeck groups`)")),
+                    },
+                    GroupChange::DeleteOffsets { .. } => Err("the fake backend does not delete offsets".into()),
+                }
+            }
         }
     }
 
@@ -169,18 +199,70 @@ impl ClusterBackend for FakeBackend {
             Ok(snap)
         })
     }
-    fn peek(&self, topic: String, partition: i32, count: usize) -> BoxFuture<'_, Result<Vec<PeekMessage>, String>> {
+    fn peek(
+        &self,
+        topic: String,
+        partition: i32,
+        from: Option<i64>,
+        count: usize,
+    ) -> BoxFuture<'_, Result<Vec<PeekMessage>, String>> {
         Box::pin(async move {
+            let first = from.unwrap_or(1195);
             Ok((0..count.min(5) as i64)
                 .map(|i| PeekMessage {
                     partition,
-                    offset: 1195 + i,
+                    offset: first + i,
                     timestamp_ms: Some(1_795_321_788_000 + i * 1000),
                     key: (i % 2 == 0).then(|| format!("customer-{i}")),
                     value: Some(format!("{{\"topic\":\"{topic}\",\"seq\":{i}}}")),
                     headers: if i == 0 { vec![("trace".into(), "abc".into())] } else { vec![] },
                 })
                 .collect())
+        })
+    }
+    /// Each partition's next message is one second older per message of lag.
+    fn time_lag(&self, group: String) -> BoxFuture<'_, Result<Vec<TimeLagRow>, String>> {
+        Box::pin(async move {
+            let snap = fixture(0);
+            let g = snap.group(&group).ok_or_else(|| format!("consumer group {group} does not exist"))?;
+            Ok(g.offsets
+                .iter()
+                .map(|p| {
+                    let lag_ms = p.lag.unwrap_or(0) * 1000;
+                    let time = TimeLag {
+                        time_lag_ms: Some(lag_ms),
+                        next_timestamp_ms: (lag_ms > 0).then_some(FAKE_NOW_MS - lag_ms),
+                        time_lag_error: None,
+                    };
+                    TimeLagRow { lag: p.clone(), time }
+                })
+                .collect())
+        })
+    }
+    /// A JSON order with a header; nothing past offset 1199.
+    fn record(
+        &self,
+        topic: String,
+        partition: i32,
+        offset: i64,
+    ) -> BoxFuture<'_, Result<Option<RecordDetail>, String>> {
+        Box::pin(async move {
+            if offset > 1199 {
+                return Ok(None);
+            }
+            let value = format!(r#"{{"order":{offset},"amount":"NaN","lines":[{{"sku":"A-1","qty":2}}]}}"#);
+            Ok(Some(RecordDetail {
+                topic,
+                partition,
+                offset,
+                timestamp_ms: Some(FAKE_NOW_MS - 90_000),
+                timestamp_type: "create",
+                key: Some(Content::of(b"customer-7")),
+                value_sha256: Some(crate::data::peek::sha256(value.as_bytes())),
+                value: Some(Content::of(value.as_bytes())),
+                headers: vec![("trace".into(), Some(Content::of(b"abc"))), ("retry".into(), None)],
+                size: 10 + value.len() + 5 + 3 + 5,
+            }))
         })
     }
     fn prepare(&self, mutation: Mutation) -> BoxFuture<'_, Result<Preview, String>> {
@@ -210,6 +292,7 @@ impl ClusterBackend for FakeBackend {
                     }
                     Mutation::AlterConfigs { resource, .. } => format!("updated {resource}"),
                     Mutation::Reassignment(step) => step.summary(),
+                    Mutation::Group(change) => change.summary(),
                 };
                 (AuditResult::Ok, m)
             };

@@ -4,13 +4,15 @@
 //! - `fixture`: the snapshot and configs the fake serves;
 //! - `fake`: the fake backend (previews from ops' own functions);
 //! - `harness`: the app and worker driven by keys, screens rendered to text;
-//! - `screens`, `changes`, `events`, `reassign`: the tests (panes and navigation; topic
-//!   operations; refreshes, data needs, typed-ahead keys and the event loop; reassignments).
+//! - `screens`, `changes`, `events`, `groups`, `reassign`: the tests (panes and navigation; topic
+//!   operations; refreshes, data needs, typed-ahead keys and the event loop; a consumer group's
+//!   keys; reassignments).
 
 mod changes;
 mod events;
 mod fake;
 mod fixture;
+mod groups;
 mod harness;
 mod reassign;
 mod screens;

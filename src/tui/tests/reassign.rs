@@ -23,7 +23,7 @@ async fn plan_a_drain_of_marked_topics_edit_a_replica_and_execute_it() {
     // mark orders, plan draining broker 3 (the goal the dialog starts on)
     h.keys("/orders\n ").await;
     assert_eq!(h.app.reassign_marked(), vec!["orders".to_string()]);
-    h.keys("\x1bR").await;
+    h.keys("\x1bP").await;
     insta::assert_snapshot!("plan_form_80x24", h.screen(80, 24));
     h.keys("\t3").await;
     let reqs = h.press('\n');
@@ -111,7 +111,7 @@ async fn leftover_throttles_warn_in_the_header_and_clear_through_the_preview() {
     h.keys("4").await;
     insta::assert_snapshot!("reassign_leftover_80x24", h.screen(80, 24));
     assert!(h.screen(80, 24).lines().next().is_some_and(|l| l.contains("⚠ thr 1")));
-    let reqs = h.press('T');
+    let reqs = h.press('U');
     h.run(reqs).await;
     let Mutation::Reassignment(Step::ClearThrottles(c)) = &h.confirm().preview.mutation else { panic!("a clear") };
     // exactly what no move needs: orders' entries, not payments' nor the brokers' rates
@@ -124,7 +124,7 @@ async fn leftover_throttles_warn_in_the_header_and_clear_through_the_preview() {
 #[tokio::test]
 async fn read_only_hides_and_refuses_every_reassignment_key() {
     let mut h = Harness::new(true).await;
-    for key in [' ', '*', 'R', 'X', 'w', 'v', 'T'] {
+    for key in [' ', '*', 'P', 'X', 'W', 'v', 'U', 'a'] {
         assert_eq!(h.press(key), vec![], "{key}");
     }
     h.keys("4").await;
@@ -139,7 +139,7 @@ async fn read_only_hides_and_refuses_every_reassignment_key() {
 
 /// Plans the drain of broker 3 for orders (marked), as the tests above do; the plan view is on top.
 async fn planned_drain(h: &mut Harness) {
-    h.keys("/orders\n \x1bR\t3\n").await;
+    h.keys("/orders\n \x1bP\t3\n").await;
     assert_eq!(h.app.breadcrumbs(), vec!["topics", "plan"]);
     assert_eq!(h.app.plan_rows().len(), 3);
 }
@@ -150,7 +150,7 @@ async fn export_writes_the_plan_and_its_rollback() {
     planned_drain(&mut h).await;
     let file = h.state.join("export.json");
     std::fs::create_dir_all(&h.state).expect("state dir");
-    h.keys("w").await;
+    h.keys("W").await;
     h.app.on_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
     h.keys(&format!("{}\n", file.display())).await;
     let read = |p: &std::path::Path| {

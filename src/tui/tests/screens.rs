@@ -117,7 +117,10 @@ async fn reassignments_open_by_key_and_by_command_and_peek_their_partition() {
     assert_eq!(h.app.view(), &View::Named("reassignments"));
     assert_eq!(h.app.breadcrumbs(), vec!["reassignments"], ": replaces the trail");
     h.keys("j").await;
-    assert_eq!(h.press('p'), vec![Request::Peek { topic: "orders".into(), partition: 2, count: PEEK_COUNT }]);
+    assert_eq!(
+        h.press('p'),
+        vec![Request::Peek { topic: "orders".into(), partition: 2, from: None, count: PEEK_COUNT }]
+    );
     assert_eq!(h.app.breadcrumbs(), vec!["reassignments", "peek p2"]);
     h.keys("\x1b:nope\n").await;
     assert!(
