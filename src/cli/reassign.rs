@@ -14,7 +14,7 @@ use crate::cluster::{self, LoadOptions, ReplicaSizes};
 use crate::config::Resolved;
 use crate::kafka::Client;
 use crate::ops::reassign::execute::rollback_path;
-use crate::ops::reassign::state::cluster_state;
+use crate::ops::reassign::state::{cluster_state, load_for_planning};
 use crate::plan::{self, ByteBalance, Goal, PlanRequest, Scope, Summary};
 
 fn parse_throttle(s: &str) -> Result<u64, String> {
@@ -198,21 +198,15 @@ async fn plan_or_validate(client: &Client, format: Format, cmd: &ReassignCommand
     };
     expect_topics.sort();
     expect_topics.dedup();
-    let snap = cluster::load(client, &LoadOptions { configs: true, expect_topics, ..Default::default() }).await?;
+    let (snap, sizes) = match cmd {
+        ReassignCommand::Plan { .. } => load_for_planning(client, expect_topics).await?,
+        _ => (
+            cluster::load(client, &LoadOptions { configs: true, expect_topics, ..Default::default() }).await?,
+            ReplicaSizes::default(),
+        ),
+    };
     super::output::warn_down_brokers(&snap);
     super::output::warn(snap.warnings.iter().cloned());
-    let sizes = match cmd {
-        ReassignCommand::Plan { .. } => {
-            let mut sizes =
-                cluster::replica_sizes(client, &snap.brokers.iter().map(|b| b.id).collect::<Vec<_>>()).await;
-            // a down broker cannot be asked, and its replicas' sizes are as unknown as a timeout's
-            for d in snap.down_brokers() {
-                sizes.unavailable.insert(d.id, "not asked: the broker is down (not in the cluster metadata)".into());
-            }
-            sizes
-        }
-        _ => ReplicaSizes::default(),
-    };
     for w in size_warnings(&sizes) {
         eprintln!("{w}");
     }

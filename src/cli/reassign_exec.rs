@@ -14,7 +14,7 @@ use super::output::{bytes, ids, json, rate_text, Format, Table};
 use super::Global;
 use crate::config::Resolved;
 use crate::kafka::Client;
-use crate::ops::reassign::drive::{drive, Event};
+use crate::ops::reassign::drive::{drive, Event, POLL};
 use crate::ops::reassign::execute::{Execute, Submit};
 use crate::ops::reassign::record::{ExecutionRecord, RecordState, Records};
 use crate::ops::reassign::status::{status as sample_status, StatusReport};
@@ -24,9 +24,6 @@ use crate::ops::reassign::{Applied, Step};
 use crate::ops::{self, AuditResult, Context, Mutation, Outcome};
 use crate::plan::progress::duration_text;
 use crate::plan::{self, Reassignment};
-
-/// How often an attached execution looks at the cluster.
-pub const POLL: Duration = Duration::from_secs(2);
 
 fn read_plan(file: &Path) -> anyhow::Result<Reassignment> {
     let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
@@ -338,7 +335,7 @@ struct CancelOut<'a> {
 }
 
 pub async fn cancel(global: &Global, resolved: &Resolved, topics: &[String], yes: bool) -> anyhow::Result<String> {
-    let step = Step::Cancel(Cancel { topics: topics.to_vec(), moves: Vec::new() });
+    let step = Step::Cancel(Cancel { topics: topics.to_vec(), partitions: Vec::new(), moves: Vec::new() });
     let (client, ctx, preview) = connect_and_prepare(global, resolved, Mutation::Reassignment(step)).await?;
     let asked = !ctx.dry_run && !yes;
     if asked {
@@ -445,24 +442,15 @@ pub fn render_status(r: &StatusReport) -> String {
 
 /// `throttles clear`: removes what no reassignment needs (with `all`, everything).
 pub async fn clear_throttles(global: &Global, resolved: &Resolved, all: bool, yes: bool) -> anyhow::Result<String> {
-    use crate::ops::reassign::state::Live;
-    use crate::ops::reassign::throttles::{unneeded_changes, Clear, ThrottleConfigs};
+    use crate::ops::reassign::throttles::Clear;
     let ctx = mutate::context(global, resolved);
     let origin = if all { ClearOrigin::All } else { ClearOrigin::Unneeded };
-    let placeholder =
-        Step::ClearThrottles(Clear { origin, executions: Vec::new(), changes: ThrottleChanges::default() });
-    ops::guard(&ctx, &Mutation::Reassignment(placeholder))?;
+    // prepare fills in what to remove
+    let step = Step::ClearThrottles(Clear { origin, executions: Vec::new(), changes: ThrottleChanges::default() });
+    ops::guard(&ctx, &Mutation::Reassignment(step.clone()))?;
     let client = Client::connect(resolved.client.clone()).await?;
-    let (current, live) = tokio::try_join!(ThrottleConfigs::read(&client, None, None), Live::load(&client, None))?;
-    let changes = unneeded_changes(&current, &live, all);
-    let executions = Records::for_context(&ctx)?
-        .unfinished(&ctx.cluster, live.snapshot.cluster_id.as_deref())
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
-    let nothing = changes.is_empty();
-    let step = Step::ClearThrottles(Clear { origin, executions, changes });
     let preview = ops::prepare(&client, &ctx, Mutation::Reassignment(step)).await?;
+    let nothing = matches!(&preview.mutation, Mutation::Reassignment(Step::ClearThrottles(c)) if c.changes.is_empty());
     let asked = !ctx.dry_run && !yes && !nothing;
     if asked {
         confirm(&ctx, &preview)?;

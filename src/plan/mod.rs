@@ -248,6 +248,7 @@
 //! join one rack (55.6k moves; the topic search stops at its budget), 0.28 s
 //! to drain 5 brokers of one rack (30k moves).
 
+pub mod edit;
 pub mod error;
 pub mod execution;
 pub mod json;

@@ -68,6 +68,27 @@ pub fn eta_secs(remaining: u64, rate: Option<f64>) -> Option<u64> {
     }
 }
 
+/// Bytes for people: `512 B`, `1.2 KiB`, `3.0 GiB` (powers of 1024, one decimal).
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut unit = 0;
+    // 1023.96 KiB prints as 1.0 MiB, not 1024.0 KiB
+    while v >= 1023.95 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
+}
+
+/// A transfer rate: `1.5 MiB/s`.
+pub fn rate_text(r: u64) -> String {
+    format!("{}/s", bytes(r))
+}
+
 /// `45s`, `12m05s`, `3h20m`.
 pub fn duration_text(secs: u64) -> String {
     match secs {
@@ -104,6 +125,23 @@ mod tests {
         assert_eq!(eta_secs(5, Some(0.0)), None);
         assert_eq!(eta_secs(5, None), None);
         assert_eq!(eta_secs(0, None), Some(0));
+    }
+
+    #[test]
+    fn human_bytes() {
+        let cases = [
+            (0, "0 B"),
+            (1023, "1023 B"),
+            (1024, "1.0 KiB"),
+            (1_234_567, "1.2 MiB"),
+            (1_048_524, "1023.9 KiB"),
+            (1_048_525, "1.0 MiB"),
+            (5 << 30, "5.0 GiB"),
+            (u64::MAX, "16.0 EiB"),
+        ];
+        for (n, want) in cases {
+            assert_eq!(bytes(n), want, "{n}");
+        }
     }
 
     #[test]

@@ -27,6 +27,29 @@ pub enum Action {
     SetConfig,
     DeleteConfig,
     ErrorDetail,
+    /// Mark (or unmark) the topic under the cursor for a reassignment plan.
+    Mark,
+    /// Mark every topic the filter shows (or unmark them all if they all are).
+    MarkAll,
+    /// Plan a reassignment of the marked topics (goal and brokers in a dialog).
+    PlanReassign,
+    /// Edit the replicas of the plan's partition under the cursor.
+    EditPlan,
+    /// Execute the plan: throttle, batch size, preview, confirm.
+    ExecutePlan,
+    /// Write the plan and its rollback to files.
+    ExportPlan,
+    /// Cancel the move of the partition under the cursor.
+    CancelMove,
+    /// Cancel every reassignment in progress.
+    CancelAll,
+    /// Verify kdeck's executions and remove the throttles of the moves that are over.
+    Verify,
+    /// Remove the throttle configs no reassignment needs.
+    ClearThrottles,
+    /// Stay attached to kdeck's unfinished executions (after a restart): submit their next
+    /// batches, verify at the end.
+    Attach,
     /// Group detail: reset the group's offsets (a form, then the preview).
     ResetOffsets,
     /// Group detail: how far behind in time each partition is.
@@ -70,6 +93,17 @@ pub const CHANGES: &[Described] = &[
     (Action::AddPartitions, "add_partitions", "add partitions to the selected topic (preview first)"),
     (Action::SetConfig, "set_config", "configs view: set the selected config (also enter)"),
     (Action::DeleteConfig, "delete_config", "configs view: delete the selected override"),
+    (Action::Mark, "mark", "topics view: mark the topic for a reassignment plan"),
+    (Action::MarkAll, "mark_all", "topics view: mark every topic shown (the filter's)"),
+    (Action::PlanReassign, "plan_reassign", "plan a reassignment of the marked topics (goal, brokers)"),
+    (Action::EditPlan, "edit_plan", "plan view: edit the partition's replicas (also enter)"),
+    (Action::ExecutePlan, "execute_plan", "plan view: execute (throttle, batch size, preview)"),
+    (Action::ExportPlan, "export_plan", "plan view: write the plan and its rollback to files"),
+    (Action::CancelMove, "cancel_move", "reassignments view: cancel the partition's move"),
+    (Action::CancelAll, "cancel_all", "reassignments view: cancel every move in progress"),
+    (Action::Verify, "verify", "verify executions, remove the throttles of finished moves"),
+    (Action::ClearThrottles, "clear_throttles", "remove the throttles no reassignment needs"),
+    (Action::Attach, "attach", "reassignments view: attach to kdeck's unfinished executions"),
     (Action::Help, "help", "this help"),
     (Action::Quit, "quit", "quit"),
 ];
@@ -85,6 +119,24 @@ impl Action {
                 | Action::SetConfig
                 | Action::DeleteConfig
                 | Action::ResetOffsets
+        ) || self.is_reassignment()
+    }
+
+    /// Planning, executing and watching over reassignments (`tui::reassign`).
+    pub fn is_reassignment(self) -> bool {
+        matches!(
+            self,
+            Action::Mark
+                | Action::MarkAll
+                | Action::PlanReassign
+                | Action::EditPlan
+                | Action::ExecutePlan
+                | Action::ExportPlan
+                | Action::CancelMove
+                | Action::CancelAll
+                | Action::Verify
+                | Action::ClearThrottles
+                | Action::Attach
         )
     }
 }

@@ -77,10 +77,9 @@ impl App {
     pub fn tick(&mut self, now: Instant) -> Vec<Request> {
         self.chrome.tick(now);
         let due = self.chrome.last_request.is_none_or(|t| now.duration_since(t) >= self.settings.refresh_every);
-        if due && !self.jobs.busy(Job::Refresh) {
-            return self.start(Request::Refresh);
-        }
-        Vec::new()
+        let mut reqs = if due && !self.jobs.busy(Job::Refresh) { self.start(Request::Refresh) } else { Vec::new() };
+        reqs.extend(self.reassign_tick(now));
+        reqs
     }
 
     /// What time changes on screen: the header's age of the data and whether a flash is up. The
@@ -129,6 +128,12 @@ impl App {
             Event::Prepared { request, result } => reqs.extend(self.prepared(request, result)),
             Event::Applied { mutation, result } => reqs.extend(self.applied(mutation, result)),
             Event::Declined => {}
+            ev @ (Event::ReassignStatus(_)
+            | Event::Planned { .. }
+            | Event::Wrote(_)
+            | Event::Driving(_)
+            | Event::DriveEnded { .. }
+            | Event::Verified(_)) => reqs.extend(self.reassign_event(ev)),
         }
         reqs
     }
@@ -231,6 +236,7 @@ impl App {
             }
             Mode::Form(form) => self.form_key(form, key),
             Mode::Confirm(confirm) => self.confirm_key(confirm, key),
+            Mode::Reassign(dialog) => self.reassign_key(*dialog, key),
             Mode::Normal => match self.keymap.action(&key) {
                 Some(a) => self.act(a),
                 None => Vec::new(),
@@ -308,6 +314,8 @@ impl App {
             | Action::DeleteConfig
             | Action::ResetOffsets => return self.operation(action),
             Action::Open(name) => return self.jump(View::Named(name), None),
+            // Mark … ClearThrottles (Action::is_reassignment)
+            _ => return self.reassign_action(action),
         }
         Vec::new()
     }

@@ -13,7 +13,28 @@ use crate::data::RecordDetail;
 use crate::data::Start;
 use crate::kafka::admin_ops::ConfigResource;
 use crate::kafka::Client;
+use crate::ops::reassign::drive::{self, drive};
+use crate::ops::reassign::record::{ExecutionRecord, Records};
+use crate::ops::reassign::state::{cluster_state, load_for_planning, Live};
+use crate::ops::reassign::status::{executions_by_partition, sample, StatusReport};
+use crate::ops::reassign::throttles::{self, ClearOrigin, ThrottleItem};
+use crate::ops::reassign::verify::{after_cancel, verify, VerifyReport};
 use crate::ops::{self, ConfigView, Mutation, Outcome, Preview};
+use crate::plan::execution::Move;
+use crate::plan::{ClusterState, Plan, PlanRequest, Scope};
+
+/// What the reassignments view shows, read from the cluster (so it survives a restart): the
+/// moves in progress and how far they got, every throttle config and whether something needs
+/// it, and kdeck's executions that are not over.
+#[derive(Clone, Debug, Default)]
+pub struct ReassignView {
+    pub report: StatusReport,
+    pub throttles: Vec<ThrottleItem>,
+    pub executions: Vec<ExecutionRecord>,
+}
+
+/// Progress reports of an attached execution.
+pub type OnDriveEvent = Box<dyn FnMut(drive::Event) + Send>;
 
 pub trait ClusterBackend: Send + Sync + 'static {
     /// Everything the panes show: brokers, topics with offsets and min ISR, groups with lag.
@@ -42,6 +63,16 @@ pub trait ClusterBackend: Send + Sync + 'static {
     fn decline(&self, preview: Preview);
     /// The AWS MSK clusters of the region (`:msk`), from the AWS API.
     fn msk_clusters(&self) -> BoxFuture<'_, Result<Vec<MskCluster>, String>>;
+    /// The reassignments in progress, the throttles and kdeck's unfinished executions.
+    fn reassign_status(&self) -> BoxFuture<'_, Result<ReassignView, String>>;
+    /// The planner on the cluster as it is now (with replica sizes); nothing is sent.
+    fn plan(&self, request: PlanRequest) -> BoxFuture<'_, Result<(ClusterState, Plan), String>>;
+    /// `ops::reassign::drive`: attached to an execution until it is over, then verified.
+    fn drive(&self, execution: String, on_event: OnDriveEvent) -> BoxFuture<'_, Result<VerifyReport, String>>;
+    /// `ops::reassign::verify` of every unfinished execution.
+    fn verify(&self) -> BoxFuture<'_, Result<VerifyReport, String>>;
+    /// `ops::reassign::verify::after_cancel`: the cancelled moves back, their throttles removed.
+    fn after_cancel(&self, moves: Vec<Move>) -> BoxFuture<'_, Result<VerifyReport, String>>;
 }
 
 /// One partition of a group and how far behind in time it is.
@@ -154,6 +185,52 @@ impl ClusterBackend for KafkaBackend {
         Box::pin(async move {
             let config = msk::sdk_config(&self.aws).await.map_err(|e| e.to_string())?;
             msk::list_clusters(&config).await.map_err(|e| e.to_string())
+        })
+    }
+
+    fn reassign_status(&self) -> BoxFuture<'_, Result<ReassignView, String>> {
+        Box::pin(async move {
+            let ctx = &self.ops;
+            let live = Live::load(&self.client, None).await.map_err(|e| e.to_string())?;
+            let cluster_id = live.snapshot.cluster_id.clone();
+            let executions = executions_by_partition(ctx, cluster_id.as_deref());
+            let report = sample(&self.client, &live, None, &executions).await;
+            let throttles = throttles::list(&self.client, ctx).await.map_err(|e| e.to_string())?;
+            let executions = Records::for_context(ctx)
+                .map(|r| r.unfinished(&ctx.cluster, cluster_id.as_deref()))
+                .unwrap_or_default();
+            Ok(ReassignView { report, throttles, executions })
+        })
+    }
+
+    fn plan(&self, request: PlanRequest) -> BoxFuture<'_, Result<(ClusterState, Plan), String>> {
+        Box::pin(async move {
+            let expect = match &request.scope {
+                Scope::Topics(t) => t.clone(),
+                _ => Vec::new(),
+            };
+            let (snap, sizes) = load_for_planning(&self.client, expect).await.map_err(|e| e.to_string())?;
+            let state = cluster_state(&snap, &sizes);
+            let plan = crate::plan::plan(&state, &request).map_err(|e| e.to_string())?;
+            Ok((state, plan))
+        })
+    }
+
+    fn drive(&self, execution: String, mut on_event: OnDriveEvent) -> BoxFuture<'_, Result<VerifyReport, String>> {
+        Box::pin(async move {
+            drive(&self.client, &self.ops, &execution, drive::POLL, &mut *on_event).await.map_err(|e| e.to_string())
+        })
+    }
+
+    fn verify(&self) -> BoxFuture<'_, Result<VerifyReport, String>> {
+        Box::pin(async move {
+            verify(&self.client, &self.ops, None, None, ClearOrigin::Verify).await.map_err(|e| e.to_string())
+        })
+    }
+
+    fn after_cancel(&self, moves: Vec<Move>) -> BoxFuture<'_, Result<VerifyReport, String>> {
+        Box::pin(async move {
+            after_cancel(&self.client, &self.ops, &moves).await.map(|r| r.throttles).map_err(|e| e.to_string())
         })
     }
 }

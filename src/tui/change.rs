@@ -106,6 +106,9 @@ impl App {
         // even a failed change may have done part of its work: show what the cluster has now
         let mut reqs = self.start_after_change(Request::Refresh);
         reqs.extend(self.need(When::Changed(&mutation)));
+        if let (Mutation::Reassignment(step), Ok(outcome)) = (&mutation, &result) {
+            reqs.extend(self.reassignment_applied(step, outcome));
+        }
         reqs
     }
 
@@ -173,7 +176,7 @@ impl App {
         }
     }
 
-    fn prepare(&mut self, m: Mutation) -> Vec<Request> {
+    pub(super) fn prepare(&mut self, m: Mutation) -> Vec<Request> {
         self.flash(format!("checking: {}…", m.title()), Level::Info);
         self.op = Op::Preparing(m.clone());
         vec![Request::Prepare(m)]

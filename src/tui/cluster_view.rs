@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use super::lag::LagHistory;
 use super::panes::Ctx;
+use super::reassign::Reassign;
 use super::theme::Theme;
 use crate::cluster::{BrokerStats, Snapshot};
 
@@ -28,6 +29,9 @@ pub struct ClusterView {
     /// Broker ids seen in this session, to count brokers that dropped out of the metadata.
     pub known_brokers: BTreeSet<i32>,
     pub lag: LagHistory,
+    /// Its reassignments (read every few seconds from ops, not from the snapshot), and the plan
+    /// the user makes for it.
+    pub reassign: Reassign,
 }
 
 impl ClusterView {
@@ -52,6 +56,6 @@ impl ClusterView {
 
     /// What panes read: the one place a [`Ctx`] is built.
     pub fn ctx<'a>(&'a self, theme: &'a Theme, now: Instant) -> Ctx<'a> {
-        Ctx { snap: &self.snapshot, brokers: &self.broker_stats, theme, lag: &self.lag, now }
+        Ctx { snap: &self.snapshot, brokers: &self.broker_stats, theme, lag: &self.lag, reassign: &self.reassign, now }
     }
 }

@@ -12,7 +12,10 @@ use ratatui::Frame;
 use super::theme::Theme;
 use crate::kafka::admin_ops::{AlterOp, ConfigChange, ConfigResource, NewTopic};
 use crate::ops::groups::{parse_topic_arg, GroupChange, ResetScope, ResetTarget};
+use crate::ops::reassign::throttles::ThrottleChanges;
+use crate::ops::reassign::Step;
 use crate::ops::{Mutation, Preview};
+use crate::plan::progress::rate_text;
 
 /// What a dialog says after a key.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -300,6 +303,9 @@ pub fn preview_lines(p: &Preview, t: &Theme) -> Vec<Line<'static>> {
             ));
         }
     }
+    if let Mutation::Reassignment(step) = &p.mutation {
+        lines.extend(step_lines(step, t));
+    }
     // warnings before the broker load: on a small screen they must not need scrolling
     for w in &p.warnings {
         lines.push(Line::styled(format!("⚠ {w}"), t.warn));
@@ -321,23 +327,83 @@ pub fn preview_lines(p: &Preview, t: &Theme) -> Vec<Line<'static>> {
     lines
 }
 
+/// What a reassignment step sends: the moves per batch, the throttle configs, where the rollback
+/// and the record go; the moves a cancel puts back; the throttle configs a clear removes.
+fn step_lines(step: &Step, t: &Theme) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    let changes = |lines: &mut Vec<Line<'static>>, title: &str, c: &ThrottleChanges| {
+        if !c.is_empty() {
+            lines.push(Line::styled(title.to_string(), t.accent));
+            lines.extend(c.words().into_iter().map(|w| Line::styled(format!("  {w}"), t.text)));
+        }
+    };
+    let dash = |v: Vec<i32>| if v.is_empty() { "-".to_string() } else { ids(&v) };
+    match step {
+        Step::Execute(e) => {
+            let Some(p) = &e.prepared else { return lines };
+            for (i, batch) in p.batches.iter().enumerate() {
+                lines.push(Line::styled(format!("batch {} of {}:", i + 1, p.batches.len()), t.accent));
+                for m in batch {
+                    lines.push(Line::styled(
+                        format!(
+                            "  {}-{}: {} → {} (adding {}, removing {})",
+                            m.topic,
+                            m.partition,
+                            ids(&m.current),
+                            ids(&m.target),
+                            dash(m.adding()),
+                            dash(m.removing())
+                        ),
+                        t.text,
+                    ));
+                }
+            }
+            let throttle = e.throttle.map(|r| format!("{} per broker involved", rate_text(r)));
+            lines.push(Line::styled(format!("throttle {}", throttle.unwrap_or_else(|| "none".into())), t.text));
+            changes(&mut lines, "throttle configs of batch 1:", &p.first.changes);
+            if let Some(r) = &p.rollback_file {
+                lines.push(Line::styled(format!("rollback {r} (written before anything is sent)"), t.text));
+            }
+            lines.push(Line::styled(format!("record   {}", p.record_file), t.dim));
+        }
+        Step::Submit(s) => changes(&mut lines, "throttle configs:", &s.changes),
+        Step::Cancel(c) => {
+            for m in &c.moves {
+                lines.push(Line::styled(
+                    format!(
+                        "  {}-{}: back to {} (was going to {})",
+                        m.topic,
+                        m.partition,
+                        ids(&m.current),
+                        ids(&m.target)
+                    ),
+                    t.text,
+                ));
+            }
+        }
+        Step::ClearThrottles(c) => changes(&mut lines, "throttle configs to remove:", &c.changes),
+        Step::ElectLeaders(_) => {}
+    }
+    lines
+}
+
 fn ids(ids: &[i32]) -> String {
     ids.iter().map(i32::to_string).collect::<Vec<_>>().join(",")
 }
 
 /// Rows `lines` take when wrapped to `width` (words may wrap a little earlier; close enough to
 /// size the popup, and the preview scrolls if not).
-fn wrapped_height(lines: &[Line], width: u16) -> u16 {
+pub fn wrapped_height(lines: &[Line], width: u16) -> u16 {
     let w = usize::from(width.max(1));
     lines.iter().map(|l| l.width().max(1).div_ceil(w) as u16).sum()
 }
 
-fn popup_block(title: String, style: Style) -> Block<'static> {
+pub fn popup_block(title: String, style: Style) -> Block<'static> {
     Block::default().borders(Borders::ALL).border_style(style).title(format!(" {title} "))
 }
 
 /// A box `width` wide (at most) and `height` tall (at most), centred in `area`.
-fn boxed(area: Rect, width: u16, height: u16) -> Rect {
+pub fn boxed(area: Rect, width: u16, height: u16) -> Rect {
     super::popups::centered(area, width.min(area.width.saturating_sub(2)), height.min(area.height.saturating_sub(2)))
 }
 

@@ -34,6 +34,7 @@ impl App {
             }
             Mode::Form(form) => dialogs::draw_form(f, f.area(), form, &self.theme),
             Mode::Confirm(c) => dialogs::draw_confirm(f, f.area(), c, &self.theme),
+            Mode::Reassign(d) => self.draw_reassign_dialog(f, d),
             Mode::ErrorDetail => popups::error(
                 f,
                 popups::centered(f.area(), 76, 14),
@@ -47,15 +48,20 @@ impl App {
     /// The header; a controller that is not a broker is said so where the width allows (at 80
     /// columns the data's age matters more; the brokers pane title says it then).
     fn header_line(&self, width: u16) -> Line<'static> {
-        let line = self.header_with(&self.cluster.snapshot.controller.short());
-        if line.width() <= usize::from(width) {
-            return line;
-        }
         let id = self.cluster.snapshot.controller.id().map(|id| id.to_string()).unwrap_or_else(|| "?".into());
-        self.header_with(&id)
+        let tries = [(self.cluster.snapshot.controller.short(), true), (id.clone(), true), (id, false)];
+        let mut line = Line::default();
+        for (controller, long) in tries {
+            line = self.header_with(&controller, long);
+            if line.width() <= usize::from(width) {
+                break;
+            }
+        }
+        line
     }
 
-    fn header_with(&self, controller: &str) -> Line<'static> {
+    /// `long`: the leftover-throttle warning in words (else `⚠ thr N`).
+    fn header_with(&self, controller: &str, long: bool) -> Line<'static> {
         let t = &self.theme;
         let up = self.cluster.snapshot.brokers.len();
         let total = self.cluster.known_brokers.len().max(up);
@@ -75,6 +81,15 @@ impl App {
         spans.extend(count("URP", health.under_replicated, t.warn));
         spans.extend(count("offline", health.offline, t.error));
         spans.extend(count("<minISR", health.under_min_isr, t.error));
+        let leftover = self.cluster.reassign.leftover_throttles().len();
+        if leftover > 0 {
+            let text = if long {
+                format!("  ⚠ {leftover} leftover throttle{}", if leftover > 1 { "s" } else { "" })
+            } else {
+                format!(" ⚠ thr {leftover}")
+            };
+            spans.push(Span::styled(text, t.warn));
+        }
         spans.push(Span::styled(format!("  {}", self.chrome.age(self.jobs.busy(Job::Refresh))), t.dim));
         if self.settings.read_only {
             spans.push(Span::raw(" "));

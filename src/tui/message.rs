@@ -2,11 +2,15 @@
 
 use std::time::Duration;
 
-use super::backend::{PeekMessage, TimeLagRow};
+use super::backend::{PeekMessage, ReassignView, TimeLagRow};
 use crate::cluster::Snapshot;
 use crate::config::msk::MskCluster;
 use crate::data::RecordDetail;
+use crate::ops::reassign::drive;
+use crate::ops::reassign::verify::VerifyReport;
 use crate::ops::{ConfigView, Mutation, Outcome, Preview};
+use crate::plan::execution::Move;
+use crate::plan::{ClusterState, Plan, PlanRequest, Reassignment};
 
 /// What the worker read for a pane that holds its own data rather than reading the snapshot.
 #[derive(Clone, Debug)]
@@ -43,23 +47,65 @@ pub enum Request {
     Decline(Box<Preview>),
     /// The AWS MSK clusters of the region (the `:msk` picker).
     MskClusters,
+    /// The reassignments in progress with their progress, the throttle configs, kdeck's
+    /// unfinished executions.
+    ReassignStatus,
+    /// Plan a reassignment on the cluster as it is now (the planner; nothing is sent).
+    Plan(Box<PlanRequest>),
+    /// Write a plan (and its rollback) to files.
+    WritePlan { path: String, plan: Reassignment, rollback: Option<Reassignment> },
+    /// Stay attached to a kdeck execution until it is over: progress, the next batches, verify.
+    Drive { execution: String },
+    /// Check kdeck's unfinished executions; remove the throttles of the moves that are over.
+    Verify,
+    /// After cancelling these moves: wait for them to be back, then remove their throttles.
+    AfterCancel(Vec<Move>),
 }
 
 /// In: what the worker reports back.
 #[derive(Clone, Debug)]
 pub enum Event {
     /// A refresh finished (or failed), and how long it took.
-    Snapshot { result: Result<Box<Snapshot>, String>, took: Duration },
+    Snapshot {
+        result: Result<Box<Snapshot>, String>,
+        took: Duration,
+    },
     /// A request for a pane's own data (peek, configs) was answered: `request` as asked, so the
     /// app gives the data to the pane that still needs exactly that.
-    Loaded { request: Request, result: Result<Loaded, String> },
+    Loaded {
+        request: Request,
+        result: Result<Loaded, String>,
+    },
     /// A [`Request::Prepare`] finished: the preview to confirm, or why the change cannot be made.
     /// `request` is the mutation as asked, so a late answer can be matched (or dropped).
-    Prepared { request: Mutation, result: Result<Box<Preview>, String> },
+    Prepared {
+        request: Mutation,
+        result: Result<Box<Preview>, String>,
+    },
     /// A [`Request::Apply`] finished (applied or dry run), or failed.
-    Applied { mutation: Mutation, result: Result<Box<Outcome>, String> },
+    Applied {
+        mutation: Mutation,
+        result: Result<Box<Outcome>, String>,
+    },
     /// A [`Request::Decline`] was written to the audit log.
     Declined,
+    ReassignStatus(Result<Box<ReassignView>, String>),
+    /// A [`Request::Plan`] finished: the state it was planned on and the plan.
+    Planned {
+        request: Box<PlanRequest>,
+        result: Result<Box<(ClusterState, Plan)>, String>,
+    },
+    /// A [`Request::WritePlan`] finished: the files written.
+    Wrote(Result<Vec<String>, String>),
+    /// Progress of an execution the console is attached to.
+    Driving(Box<drive::Event>),
+    /// The attached execution is over (verified), or stopped.
+    DriveEnded {
+        execution: String,
+        result: Result<Box<VerifyReport>, String>,
+    },
+    /// A [`Request::Verify`] or [`Request::AfterCancel`] finished.
+    Verified(Result<Box<VerifyReport>, String>),
 }
 
 /// The kinds of request that have a slot in `jobs::Jobs`: at most one of each is in flight, and
@@ -72,6 +118,12 @@ pub enum Job {
     Refresh,
     Peek,
     Configs,
+    /// Reading the reassignments in progress and the throttles.
+    ReassignStatus,
+    /// The planner.
+    Plan,
+    /// Verifying (or removing the throttles of cancelled moves).
+    Verify,
     TimeLag,
     Record,
     Msk,
@@ -84,6 +136,11 @@ impl Request {
             Request::Refresh => Some(Job::Refresh),
             Request::Peek { .. } => Some(Job::Peek),
             Request::Configs { .. } => Some(Job::Configs),
+            Request::ReassignStatus => Some(Job::ReassignStatus),
+            Request::Plan(_) => Some(Job::Plan),
+            Request::Verify | Request::AfterCancel(_) => Some(Job::Verify),
+            // an execution is attached once (tui::reassign), a file written when asked
+            Request::Drive { .. } | Request::WritePlan { .. } => None,
             Request::TimeLag { .. } => Some(Job::TimeLag),
             Request::Record { .. } => Some(Job::Record),
             Request::MskClusters => Some(Job::Msk),
@@ -98,6 +155,10 @@ impl Event {
         match self {
             Event::Snapshot { .. } => Some(Job::Refresh),
             Event::Loaded { request, .. } => request.job(),
+            Event::ReassignStatus(_) => Some(Job::ReassignStatus),
+            Event::Planned { .. } => Some(Job::Plan),
+            Event::Verified(_) => Some(Job::Verify),
+            Event::Wrote(_) | Event::Driving(_) | Event::DriveEnded { .. } => None,
             Event::Prepared { .. } | Event::Applied { .. } | Event::Declined => None,
         }
     }

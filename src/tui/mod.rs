@@ -5,6 +5,9 @@
 //!   snapshot and what is derived from it), `jobs.rs` (requests in flight, one slot per kind),
 //!   `nav.rs` (the screen trail), `chrome.rs` (flash, errors, the clock) and `mode.rs` (where keys
 //!   go, the change in flight; reactions in `change.rs`). `draw.rs` draws it all.
+//! - Reassignments: `reassign.rs` (what moves, marked topics, the plan being edited, attached
+//!   executions; kept in the cluster view), `reassign_dialogs.rs` (plan/execute/export forms, the
+//!   replica editor) and `reassign_flow.rs` (their keys and answers).
 //! - `panes/` one file per pane, and the registry of views; a pane declares the data of its own
 //!   it needs (`TablePane::need`), and `message::Job` lists the kinds of request with a slot.
 //! - `worker.rs` serves `message::Request`s with `message::Event`s; [`Pump`] is the event loop.
@@ -25,6 +28,9 @@ pub mod mode;
 pub mod nav;
 pub mod panes;
 pub mod popups;
+pub mod reassign;
+pub mod reassign_dialogs;
+mod reassign_flow;
 pub mod theme;
 pub mod worker;
 

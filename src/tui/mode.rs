@@ -2,6 +2,7 @@
 //! flow, form → preview → confirm → apply, whose reactions live in `change.rs`.
 
 use super::dialogs::{Confirm, Form};
+use super::reassign_dialogs::Dialog;
 use crate::ops::Mutation;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -15,6 +16,8 @@ pub enum Mode {
     Form(Box<Form>),
     /// A previewed change waiting for yes.
     Confirm(Box<Confirm>),
+    /// Planning, editing, executing or exporting a reassignment.
+    Reassign(Box<Dialog>),
 }
 
 /// The change being checked or sent; at most one at a time.

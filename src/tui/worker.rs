@@ -102,6 +102,49 @@ impl Worker {
                             };
                             Event::Loaded { request: req, result }
                         }
+                        Request::ReassignStatus => {
+                            let result = match tokio::time::timeout(deadline, backend.reassign_status()).await {
+                                Ok(r) => r.map(Box::new),
+                                Err(_) => Err(late("reading the reassignments")),
+                            };
+                            Event::ReassignStatus(result)
+                        }
+                        Request::Plan(request) => {
+                            let result = match tokio::time::timeout(deadline, backend.plan((*request).clone())).await {
+                                Ok(r) => r.map(Box::new),
+                                Err(_) => Err(late("planning")),
+                            };
+                            Event::Planned { request, result }
+                        }
+                        Request::WritePlan { path, plan, rollback } => Event::Wrote(
+                            tokio::task::spawn_blocking(move || write_plan(&path, &plan, rollback.as_ref()))
+                                .await
+                                .unwrap_or_else(|e| Err(format!("writing the plan failed: {e}"))),
+                        ),
+                        Request::Drive { execution } => {
+                            // no deadline: it lasts as long as the moves; every request in it is bounded
+                            let progress = tx.clone();
+                            let on_event = Box::new(move |e| {
+                                let _ = progress.send(Event::Driving(Box::new(e)));
+                            });
+                            let result = backend.drive(execution.clone(), on_event).await.map(Box::new);
+                            if let Err(e) = &result {
+                                tracing::warn!(error = %e, %execution, "attached execution stopped");
+                            }
+                            Event::DriveEnded { execution, result }
+                        }
+                        Request::Verify => {
+                            Event::Verified(match tokio::time::timeout(deadline, backend.verify()).await {
+                                Ok(r) => r.map(Box::new),
+                                Err(_) => Err(late("verifying")),
+                            })
+                        }
+                        Request::AfterCancel(moves) => Event::Verified(
+                            match tokio::time::timeout(deadline * 2, backend.after_cancel(moves)).await {
+                                Ok(r) => r.map(Box::new),
+                                Err(_) => Err(late("removing the throttles of the cancelled moves")),
+                            },
+                        ),
                         Request::Configs { ref topic } => {
                             let result = match tokio::time::timeout(deadline, backend.configs(topic.clone())).await {
                                 Ok(r) => r.map(Loaded::Configs),
@@ -116,4 +159,25 @@ impl Worker {
         });
         Worker { requests: req_tx, events: ev_rx, task }
     }
+}
+
+/// Writes Kafka's reassignment JSON to `path` and the rollback (if given) next to it; returns the
+/// files written.
+fn write_plan(
+    path: &str,
+    plan: &crate::plan::Reassignment,
+    rollback: Option<&crate::plan::Reassignment>,
+) -> Result<Vec<String>, String> {
+    let write = |p: &std::path::Path, r: &crate::plan::Reassignment| {
+        std::fs::write(p, r.to_json() + "\n").map_err(|e| format!("cannot write {}: {e}", p.display()))
+    };
+    let path = std::path::Path::new(path);
+    write(path, plan)?;
+    let mut written = vec![path.display().to_string()];
+    if let Some(r) = rollback {
+        let back = crate::ops::reassign::execute::rollback_path(path);
+        write(&back, r)?;
+        written.push(back.display().to_string());
+    }
+    Ok(written)
 }

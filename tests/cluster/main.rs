@@ -28,3 +28,4 @@ mod tmux;
 mod topic_ops;
 mod tui_e2e;
 mod tui_ops;
+mod tui_reassign;

@@ -23,7 +23,7 @@ use crate::topic_ops::cluster_name;
 /// check that none is left run one at a time.
 static THROTTLES: Mutex<()> = Mutex::new(());
 
-fn throttles_lock() -> MutexGuard<'static, ()> {
+pub fn throttles_lock() -> MutexGuard<'static, ()> {
     THROTTLES.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -38,7 +38,7 @@ fn client(rt: &tokio::runtime::Runtime) -> Client {
 }
 
 /// (leader, replicas) of each partition as Kafka's kafka-topics --describe prints them.
-fn kafka_describe(topic: &str) -> Vec<(i64, Vec<i64>)> {
+pub fn kafka_describe(topic: &str) -> Vec<(i64, Vec<i64>)> {
     let out = kafka_tool(
         "org.apache.kafka.tools.TopicCommand",
         &["--bootstrap-server", &env().bootstrap, "--describe", "--topic", topic],
@@ -119,7 +119,7 @@ const CONFIG_COMMAND: &str = "kafka.admin.ConfigCommand";
 const REASSIGN_COMMAND: &str = "org.apache.kafka.tools.reassign.ReassignPartitionsCommand";
 
 /// `key=value` of every throttle config Kafka's ConfigCommand describes for a topic.
-fn kafka_topic_throttles(topic: &str) -> BTreeMap<String, String> {
+pub fn kafka_topic_throttles(topic: &str) -> BTreeMap<String, String> {
     let out = kafka_tool(
         CONFIG_COMMAND,
         &["--bootstrap-server", &env().bootstrap, "--describe", "--entity-type", "topics", "--entity-name", topic],
@@ -128,7 +128,7 @@ fn kafka_topic_throttles(topic: &str) -> BTreeMap<String, String> {
 }
 
 /// Per broker (and "default"), `key=value` of every throttle config ConfigCommand describes.
-fn kafka_broker_throttles() -> BTreeMap<String, BTreeMap<String, String>> {
+pub fn kafka_broker_throttles() -> BTreeMap<String, BTreeMap<String, String>> {
     let out =
         kafka_tool(CONFIG_COMMAND, &["--bootstrap-server", &env().bootstrap, "--describe", "--entity-type", "brokers"]);
     let mut by: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();

@@ -43,7 +43,7 @@ fn previewed(screen: &str, partitions: std::ops::Range<i32>) -> Vec<Vec<i64>> {
         .collect()
 }
 
-fn filter_to(t: &Tmux, topic: &str) {
+pub fn filter_to(t: &Tmux, topic: &str) {
     t.keys(&["/"]);
     t.type_text(topic);
     t.keys(&["Enter"]);
@@ -162,7 +162,7 @@ fn read_only_console_hides_and_refuses_changes() {
     let t = Tmux::start(&["--read-only", "--bootstrap", &env().bootstrap, "--refresh", "2s"], 120, 40);
     let screen = t.wait_screen("the read-only console", |s| s.contains("READ-ONLY") && s.contains("Topics ("));
     let status = screen.lines().rev().find(|l| !l.trim().is_empty()).expect("status line");
-    assert_eq!(status.trim_end(), " ? help  enter open  / filter  C configs  q quit");
+    assert_eq!(status.trim_end(), " ? help  / filter  C configs  q quit");
     t.keys(&["?"]);
     // (wait for the whole popup: a capture can land in the middle of a redraw)
     let help = t.wait_screen("the help", |s| {

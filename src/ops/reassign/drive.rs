@@ -19,6 +19,9 @@ use crate::kafka::Client;
 use crate::ops::{self, Context, Mutation, OpsError};
 use crate::plan::execution::{move_state, MoveState};
 
+/// How often an attached execution (`--wait`, `resume`, the console) looks at the cluster.
+pub const POLL: Duration = Duration::from_secs(2);
+
 /// How long a submitted move may look neither moving nor done before it counts as stopped.
 const IDLE_GRACE: Duration = Duration::from_secs(15);
 

@@ -50,6 +50,21 @@ pub fn partition_size(leader: Option<i32>, replicas: &[i32], reported: Option<&B
         .or_else(|| replicas.iter().filter_map(|r| reported.get(r).copied()).max())
 }
 
+/// What planning reads: the metadata and configs (min ISR), topics named in `expect_topics`
+/// looked for on every broker before one is called missing, and every live broker's replica
+/// sizes (a down broker's are unavailable, said so).
+pub async fn load_for_planning(
+    client: &Client,
+    expect_topics: Vec<String>,
+) -> Result<(Snapshot, ReplicaSizes), OpsError> {
+    let snap = cluster::load(client, &LoadOptions { configs: true, expect_topics, ..Default::default() }).await?;
+    let mut sizes = cluster::replica_sizes(client, &snap.brokers.iter().map(|b| b.id).collect::<Vec<_>>()).await;
+    for d in snap.down_brokers() {
+        sizes.unavailable.insert(d.id, "not asked: the broker is down (not in the cluster metadata)".into());
+    }
+    Ok((snap, sizes))
+}
+
 /// What the execution needs to know now: every partition's replicas, the live brokers, the
 /// reassignments in progress and the cluster's id.
 pub struct Live {

@@ -88,7 +88,7 @@ pub async fn sample(
     }
     let ask: Vec<i32> = ask.into_iter().collect();
     // (topic, partition) → broker → (size, future size)
-    let mut sizes: BTreeMap<(String, i32), BTreeMap<i32, u64>> = BTreeMap::new();
+    let mut sizes: Sizes = BTreeMap::new();
     let mut unavailable: BTreeMap<i32, String> = BTreeMap::new();
     if !ask.is_empty() {
         for (broker, answer) in client.describe_log_dirs(&ask).await {
@@ -111,7 +111,26 @@ pub async fn sample(
             }
         }
     }
-    let mut report = StatusReport { sampled_at_ms: now_ms(), ..Default::default() };
+    report(live, only, executions, &sizes, &unavailable, now_ms())
+}
+
+/// Replica sizes as DescribeLogDirs reports them: (topic, partition) → broker → bytes.
+pub type Sizes = BTreeMap<(String, i32), BTreeMap<i32, u64>>;
+
+/// The report from what was read: the moves in progress (all, or only `only`), the replica sizes
+/// the brokers reported, the brokers that could not say (with why), at `sampled_at_ms`.
+pub fn report(
+    live: &Live,
+    only: Option<&BTreeSet<(String, i32)>>,
+    executions: &Executions,
+    sizes: &Sizes,
+    unavailable: &BTreeMap<i32, String>,
+    sampled_at_ms: u64,
+) -> StatusReport {
+    let alive = live.alive();
+    let ongoing =
+        live.ongoing.iter().filter(|o| only.is_none_or(|only| only.contains(&(o.topic.clone(), o.partition))));
+    let mut report = StatusReport { sampled_at_ms, ..Default::default() };
     let mut down = BTreeSet::new();
     for o in ongoing {
         let m = Move::in_flight(&o.topic, o.partition, &o.replicas, &o.adding, &o.removing);

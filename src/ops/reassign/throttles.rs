@@ -397,6 +397,8 @@ pub struct Clear {
     pub origin: ClearOrigin,
     /// Execution records to update once the throttles are gone.
     pub executions: Vec<String>,
+    /// Empty with origin `Unneeded` or `All`: filled in by prepare (what no reassignment in
+    /// progress needs, or everything) together with `executions` (every unfinished one).
     pub changes: ThrottleChanges,
 }
 
@@ -412,6 +414,25 @@ impl Clear {
 }
 
 pub async fn prepare_clear(ctx: &Context, client: &Client, c: &Clear) -> Result<crate::ops::Preview, OpsError> {
+    let filled;
+    let c = match c.origin {
+        ClearOrigin::Unneeded | ClearOrigin::All if c.changes.is_empty() => {
+            let (current, live) =
+                tokio::try_join!(ThrottleConfigs::read(client, None, None), Live::load(client, None))?;
+            let executions = Records::for_context(ctx)?
+                .unfinished(&ctx.cluster, live.snapshot.cluster_id.as_deref())
+                .into_iter()
+                .map(|r| r.id)
+                .collect();
+            filled = Clear {
+                origin: c.origin,
+                executions,
+                changes: unneeded_changes(&current, &live, c.origin == ClearOrigin::All),
+            };
+            &filled
+        }
+        _ => c,
+    };
     c.changes.send(client, true).await.map_err(|e| OpsError::Invalid(e.to_string()))?;
     let mut warnings = Vec::new();
     if c.origin == ClearOrigin::All {
@@ -477,6 +498,12 @@ pub async fn list(client: &Client, ctx: &Context) -> Result<Vec<ThrottleItem>, O
     brokers.extend(records.iter().filter(|r| !r.finished()).flat_map(|r| r.throttles.brokers.iter().copied()));
     let (current, live) =
         tokio::try_join!(ThrottleConfigs::read(client, None, Some(&brokers)), Live::load(client, None))?;
+    Ok(items(&current, &live, &records))
+}
+
+/// The throttle configs read (`current`) as a list, with what the reassignments in progress
+/// (`live`) need and which of kdeck's executions (`records`) set them.
+pub fn items(current: &ThrottleConfigs, live: &Live, records: &[super::record::ExecutionRecord]) -> Vec<ThrottleItem> {
     let needed = live.needed_throttles();
     let set_by = |f: &dyn Fn(&Throttles) -> bool| -> Vec<String> {
         records.iter().filter(|r| f(&r.throttles)).map(|r| r.id.clone()).collect()
@@ -553,7 +580,7 @@ pub async fn list(client: &Client, ctx: &Context) -> Result<Vec<ThrottleItem>, O
             note: Some("kdeck never sets or clears cluster-wide defaults: remove with `kdeck config delete broker default KEY`".into()),
         });
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]

@@ -314,6 +314,9 @@ pub async fn verify(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Cancel {
     pub topics: Vec<String>,
+    /// Only these partitions (with `topics`, those of the topics too); empty: no narrowing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub partitions: Vec<(String, i32)>,
     /// Filled in by prepare: the moves to cancel, each going back to its `current` replicas.
     pub moves: Vec<Move>,
 }
@@ -321,7 +324,11 @@ pub struct Cancel {
 impl Cancel {
     pub fn summary(&self) -> String {
         if self.moves.is_empty() {
-            let scope = if self.topics.is_empty() { "all topics".to_string() } else { self.topics.join(",") };
+            let scope = match (&self.topics[..], &self.partitions[..]) {
+                ([], []) => "all topics".to_string(),
+                (t, []) => t.join(","),
+                (_, p) => p.iter().map(|(t, p)| format!("{t}-{p}")).collect::<Vec<_>>().join(","),
+            };
             return format!("cancel the reassignments of {scope}");
         }
         let parts: Vec<String> = self.moves.iter().map(|m| format!("{}-{}", m.topic, m.partition)).collect();
@@ -337,10 +344,16 @@ pub struct Cancelled {
 
 pub async fn prepare_cancel(client: &Client, ctx: &Context, c: &Cancel) -> Result<Preview, OpsError> {
     let live = Live::load(client, None).await?;
-    let moves: Vec<Move> =
-        live.in_flight().into_iter().filter(|m| c.topics.is_empty() || c.topics.contains(&m.topic)).collect();
+    let moves: Vec<Move> = live
+        .in_flight()
+        .into_iter()
+        .filter(|m| c.topics.is_empty() || c.topics.contains(&m.topic))
+        .filter(|m| c.partitions.is_empty() || c.partitions.contains(&m.key()))
+        .collect();
     if moves.is_empty() {
-        let scope = if c.topics.is_empty() { String::new() } else { format!(" for {}", c.topics.join(", ")) };
+        let mut named: Vec<String> = c.topics.clone();
+        named.extend(c.partitions.iter().map(|(t, p)| format!("{t}-{p}")));
+        let scope = if named.is_empty() { String::new() } else { format!(" for {}", named.join(", ")) };
         return Err(OpsError::Invalid(format!("no reassignment in progress{scope}: nothing to cancel")));
     }
     let executions = super::status::executions_by_partition(ctx, live.snapshot.cluster_id.as_deref());
@@ -353,7 +366,11 @@ pub async fn prepare_cancel(client: &Client, ctx: &Context, c: &Cancel) -> Resul
     }
     Ok(Preview::of(
         ctx,
-        Mutation::Reassignment(Step::Cancel(Cancel { topics: c.topics.clone(), moves })),
+        Mutation::Reassignment(Step::Cancel(Cancel {
+            topics: c.topics.clone(),
+            partitions: c.partitions.clone(),
+            moves,
+        })),
         "checked against the reassignments in progress (AlterPartitionReassignments has no validate-only mode)",
         warnings,
     ))

@@ -22,13 +22,14 @@ pub mod message;
 pub mod msk;
 pub mod partitions;
 pub mod peek;
+pub mod plan;
 pub mod reassignments;
 pub mod time_lag;
 pub mod topics;
 
 use std::time::Instant;
 
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Row, Table};
@@ -39,6 +40,7 @@ use super::chrome::Level;
 use super::dialogs::Form;
 use super::lag::LagHistory;
 use super::message::{Loaded, Request};
+use super::reassign::Reassign;
 use super::theme::Theme;
 use crate::cluster::Snapshot;
 use crate::ops::Mutation;
@@ -72,7 +74,7 @@ pub const REGISTRY: &[Entry] = &[
     Entry {
         name: "reassignments",
         aliases: &["reassign", "reassignments", "ra"],
-        help: "reassignments in progress",
+        help: "reassignments: progress, cancel, verify, throttles",
         pane: || Box::new(reassignments::ReassignmentsPane),
     },
     Entry {
@@ -80,6 +82,12 @@ pub const REGISTRY: &[Entry] = &[
         aliases: &["msk"],
         help: "AWS MSK clusters; Enter connects",
         pane: || Box::new(msk::MskPane::default()),
+    },
+    Entry {
+        name: "plan",
+        aliases: &["plan"],
+        help: "the reassignment plan of the marked topics",
+        pane: || Box::new(plan::PlanPane),
     },
 ];
 
@@ -200,6 +208,8 @@ pub struct Ctx<'a> {
     pub brokers: &'a [crate::cluster::BrokerStats],
     pub theme: &'a Theme,
     pub lag: &'a LagHistory,
+    /// What is moving, the marked topics and the plan.
+    pub reassign: &'a Reassign,
     pub now: Instant,
 }
 
@@ -273,6 +283,10 @@ pub trait TablePane: Send {
     fn need(&self, _when: When) -> Option<Request> {
         None
     }
+    /// Lines above the table (a summary), `width` columns wide.
+    fn banner(&self, _ctx: &Ctx, _width: u16) -> Vec<Line<'static>> {
+        Vec::new()
+    }
     /// The worker's answer to the pane's [`TablePane::need`].
     fn load(&mut self, _result: Result<Loaded, String>) -> Received {
         Received::default()
@@ -328,6 +342,11 @@ impl TableView {
         self.order.is_empty()
     }
 
+    /// The pane's row indexes the filter shows, in display order.
+    pub fn rows(&self) -> &[usize] {
+        &self.order
+    }
+
     /// The pane's row index under the cursor.
     pub fn current(&self) -> Option<usize> {
         self.order.get(self.selected).copied()
@@ -361,6 +380,15 @@ impl TableView {
     }
 
     pub fn draw(&mut self, f: &mut Frame, area: Rect, pane: &dyn TablePane, ctx: &Ctx, title: Line<'static>) {
+        let banner = pane.banner(ctx, area.width);
+        let area = if banner.is_empty() {
+            area
+        } else {
+            let height = (banner.len() as u16).min(area.height.saturating_sub(4));
+            let [top, rest] = Layout::vertical([Constraint::Length(height), Constraint::Min(0)]).areas(area);
+            f.render_widget(ratatui::widgets::Paragraph::new(banner), top);
+            rest
+        };
         let cols = pane.columns();
         let inner_height = area.height.saturating_sub(3) as usize; // borders + header row
         let range = self.window(inner_height);
@@ -497,7 +525,8 @@ mod tests {
         let snap = Snapshot::default();
         let theme = crate::tui::theme::Theme::monochrome();
         let lag = LagHistory::default();
-        let ctx = Ctx { snap: &snap, brokers: &[], theme: &theme, lag: &lag, now: Instant::now() };
+        let reassign = Reassign::default();
+        let ctx = Ctx { snap: &snap, brokers: &[], theme: &theme, lag: &lag, reassign: &reassign, now: Instant::now() };
         let pane = Big { rendered: AtomicUsize::new(0) };
         let mut view = TableView::default();
         view.refresh_order(&pane, &ctx, 1);

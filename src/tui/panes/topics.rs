@@ -30,17 +30,20 @@ impl TablePane for TopicsPane {
     fn hints(&self) -> Hints {
         &[
             (Action::Help, "help"),
-            (Action::Enter, "open"),
             (Action::Filter, "filter"),
             (Action::CreateTopic, "create"),
             (Action::DeleteTopic, "delete"),
-            (Action::AddPartitions, "parts"),
             (Action::Configs, "configs"),
+            (Action::Mark, "mark"),
+            (Action::PlanReassign, "plan"),
             (Action::Quit, "quit"),
         ]
     }
     fn title(&self, ctx: &Ctx) -> String {
-        format!("Topics ({})", ctx.snap.topics.len())
+        match ctx.reassign.marked.len() {
+            0 => format!("Topics ({})", ctx.snap.topics.len()),
+            n => format!("Topics ({}) — {n} marked for a reassignment plan", ctx.snap.topics.len()),
+        }
     }
     fn columns(&self) -> &'static [Column] {
         COLUMNS
@@ -76,8 +79,9 @@ impl TablePane for TopicsPane {
         } else {
             th.text
         };
+        let name = if ctx.reassign.marked.contains(&t.name) { format!("● {}", t.name) } else { t.name.clone() };
         vec![
-            cell(t.name.clone(), name_style),
+            cell(name, name_style),
             cell(t.partitions.len().to_string(), th.text),
             cell(t.replication_factor().to_string(), th.text),
             cell(urp.to_string(), if urp > 0 { th.warn } else { th.text }),

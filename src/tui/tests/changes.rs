@@ -192,7 +192,7 @@ async fn read_only_hides_mutating_keys_and_refuses_them() {
     let screen = h.screen(80, 24);
     assert!(screen.contains("READ-ONLY"));
     let status = screen.lines().last().expect("status line").to_string();
-    assert_eq!(status, " ? help  enter open  / filter  C configs  q quit");
+    assert_eq!(status, " ? help  / filter  C configs  q quit");
     h.keys("?").await;
     insta::assert_snapshot!("help_read_only_80x24", h.screen(80, 24));
     let help = h.screen(160, 48);

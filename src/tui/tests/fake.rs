@@ -3,15 +3,26 @@
 
 use futures::future::BoxFuture;
 
-use super::fixture::{config_entries, fixture};
+use super::fixture::{
+    config_entries, fixture, fixture_live, fixture_sizes, fixture_throttles, planning_snapshot, SAMPLED_AT_MS,
+};
 use crate::cluster::{Controller, Snapshot};
 use crate::data::peek::Content;
 use crate::data::position::TimeLag;
 use crate::data::RecordDetail;
 use crate::kafka::admin_ops::{AlterOp, ConfigSource};
 use crate::ops::groups::{self, GroupChange};
+use crate::ops::reassign::drive;
+use crate::ops::reassign::execute::{Execute, Prepared, Submit, Submitted};
+use crate::ops::reassign::state::cluster_state;
+use crate::ops::reassign::status::{self as reassign_status, Executions, Sizes};
+use crate::ops::reassign::throttles::{self, unneeded_changes};
+use crate::ops::reassign::verify::{Cancel, Cancelled, VerifyReport};
+use crate::ops::reassign::{Applied, Step};
 use crate::ops::{self, AuditResult, ConfigDiff, ConfigView, Mutation, Outcome, Preview};
-use crate::tui::backend::{ClusterBackend, PeekMessage, TimeLagRow};
+use crate::plan::execution::{batches, moves_of, Move};
+use crate::plan::{ClusterState, Plan, PlanRequest};
+use crate::tui::backend::{ClusterBackend, OnDriveEvent, PeekMessage, ReassignView, TimeLagRow};
 
 /// The fake's "now": 2026-11-22 04:30:00 UTC, a minute after the last peeked message.
 const FAKE_NOW_MS: i64 = 1_795_321_800_000;
@@ -25,6 +36,10 @@ pub(super) struct FakeBackend {
     pub(super) applied: std::sync::Mutex<Vec<Preview>>,
     /// The controller the next snapshots report instead of the fixture's (broker 1).
     pub(super) controller: std::sync::Mutex<Option<Controller>>,
+    /// Throttles someone left behind (on orders, which is not moving there) are on the cluster.
+    pub(super) leftover_throttles: std::sync::atomic::AtomicBool,
+    /// kdeck's unfinished executions on the cluster (their records).
+    pub(super) unfinished: std::sync::Mutex<Vec<crate::ops::reassign::record::ExecutionRecord>>,
 }
 impl FakeBackend {
     /// What ops would answer on the fixture, built with ops' own pure preview functions so the
@@ -86,7 +101,7 @@ impl FakeBackend {
                     .collect();
                 Ok(p)
             }
-            Mutation::Reassignment(_) => Err("the fake backend does not execute reassignments".into()),
+            Mutation::Reassignment(step) => self.canned_reassignment(step),
             Mutation::Group(change) => {
                 // what ops does after reading the cluster: the fixture is what it reads
                 let group = change.group().to_string();
@@ -111,6 +126,57 @@ impl FakeBackend {
                 }
             }
         }
+    }
+
+    /// Ops' previews of reassignment steps, from ops' and the planner's own pure functions on
+    /// the fixture (nothing here is checked by a broker).
+    fn canned_reassignment(&self, step: Step) -> Result<Preview, String> {
+        let checked = "checked by the fake backend";
+        let live = fixture_live();
+        let step = match step {
+            Step::Execute(e) => {
+                let state = cluster_state(&planning_snapshot(), &fixture_sizes(&planning_snapshot()));
+                crate::plan::validate(&state, &e.plan, None).map_err(|errs| errs.to_string())?;
+                let (moves, unchanged) = moves_of(&state, &e.plan);
+                let batches = batches(&moves, e.batch_size);
+                let first = Submit {
+                    execution: "fake-exec".into(),
+                    batch: 0,
+                    batches: batches.len(),
+                    moves: batches[0].clone(),
+                    throttle: e.throttle,
+                    changes: Default::default(),
+                };
+                let prepared = Prepared {
+                    execution: "fake-exec".into(),
+                    cluster_id: None,
+                    batches,
+                    unchanged,
+                    rollback_file: e
+                        .plan_file
+                        .as_deref()
+                        .map(|f| ops::reassign::execute::rollback_path(std::path::Path::new(f)).display().to_string()),
+                    record_file: "fake-exec.json".into(),
+                    first,
+                };
+                Step::Execute(Box::new(Execute { prepared: Some(prepared), ..*e }))
+            }
+            Step::Cancel(c) => {
+                let moves: Vec<Move> = live
+                    .in_flight()
+                    .into_iter()
+                    .filter(|m| c.partitions.is_empty() || c.partitions.contains(&m.key()))
+                    .collect();
+                Step::Cancel(Cancel { moves, ..c })
+            }
+            Step::ClearThrottles(mut c) => {
+                let leftover = self.leftover_throttles.load(std::sync::atomic::Ordering::SeqCst);
+                c.changes = unneeded_changes(&fixture_throttles(leftover), &live, false);
+                Step::ClearThrottles(c)
+            }
+            other => other,
+        };
+        Ok(Preview::of(&self.ops, Mutation::Reassignment(step), checked, Vec::new()))
     }
 }
 
@@ -251,10 +317,96 @@ impl ClusterBackend for FakeBackend {
                 };
                 (AuditResult::Ok, m)
             };
-            Ok(Outcome { preview, result, message, details: None })
+            let details = match &preview.mutation {
+                Mutation::Reassignment(Step::Execute(e)) if result == AuditResult::Ok => e.prepared.as_ref().map(|p| {
+                    Applied::Submitted(Submitted {
+                        execution: p.execution.clone(),
+                        batch: 0,
+                        batches: p.batches.len(),
+                        accepted: p.first.moves.iter().map(Move::key).collect(),
+                        refused: vec![],
+                        throttles: vec![],
+                        record_file: p.record_file.clone(),
+                    })
+                }),
+                Mutation::Reassignment(Step::Cancel(c)) if result == AuditResult::Ok => {
+                    Some(Applied::Cancelled(Cancelled {
+                        accepted: c.moves.iter().map(Move::key).collect(),
+                        refused: vec![],
+                    }))
+                }
+                _ => None,
+            };
+            Ok(Outcome { preview, result, message, details })
         })
     }
     fn configs(&self, _topic: String) -> BoxFuture<'_, Result<Vec<ConfigView>, String>> {
         Box::pin(async move { Ok(config_entries().iter().map(ops::configs::view).collect()) })
+    }
+
+    fn reassign_status(&self) -> BoxFuture<'_, Result<ReassignView, String>> {
+        Box::pin(async move {
+            let live = fixture_live();
+            // payments-0: kdeck's execution submitted it 16 s before the sample; broker 1 holds 48 kB
+            // of its 64 kB; broker 3 (down) cannot say how far orders-0 got
+            let executions: Executions = std::collections::BTreeMap::from([(
+                ("payments".to_string(), 0),
+                ("fake-exec".to_string(), Some(SAMPLED_AT_MS - 16_000)),
+            )]);
+            let mut sizes: Sizes = fixture_sizes(&live.snapshot).by_partition.into_iter().collect();
+            sizes.insert(("payments".into(), 0), std::collections::BTreeMap::from([(2, 64_000), (1, 48_000)]));
+            let report = reassign_status::report(
+                &live,
+                None,
+                &executions,
+                &sizes,
+                &std::collections::BTreeMap::new(),
+                SAMPLED_AT_MS,
+            );
+            let leftover = self.leftover_throttles.load(std::sync::atomic::Ordering::SeqCst);
+            let throttles = throttles::items(&fixture_throttles(leftover), &live, &[]);
+            let executions = self.unfinished.lock().expect("lock").clone();
+            Ok(ReassignView { report, throttles, executions })
+        })
+    }
+
+    fn plan(&self, request: PlanRequest) -> BoxFuture<'_, Result<(ClusterState, Plan), String>> {
+        Box::pin(async move {
+            let snap = planning_snapshot();
+            let state = cluster_state(&snap, &fixture_sizes(&snap));
+            let plan = crate::plan::plan(&state, &request).map_err(|e| e.to_string())?;
+            Ok((state, plan))
+        })
+    }
+
+    fn drive(&self, execution: String, mut on_event: OnDriveEvent) -> BoxFuture<'_, Result<VerifyReport, String>> {
+        Box::pin(async move {
+            let live = fixture_live();
+            let report = reassign_status::report(
+                &live,
+                None,
+                &Default::default(),
+                &Default::default(),
+                &Default::default(),
+                SAMPLED_AT_MS,
+            );
+            on_event(drive::Event::Progress(drive::Progress {
+                execution: execution.clone(),
+                batch: 1,
+                batches: 1,
+                done: 0,
+                moves: report.partitions.len(),
+                report,
+            }));
+            Ok(VerifyReport { complete: true, ..Default::default() })
+        })
+    }
+
+    fn verify(&self) -> BoxFuture<'_, Result<VerifyReport, String>> {
+        Box::pin(async move { Ok(VerifyReport { complete: true, ..Default::default() }) })
+    }
+
+    fn after_cancel(&self, _moves: Vec<Move>) -> BoxFuture<'_, Result<VerifyReport, String>> {
+        Box::pin(async move { Ok(VerifyReport { complete: true, ..Default::default() }) })
     }
 }

@@ -3,6 +3,9 @@
 
 use crate::cluster::*;
 use crate::kafka::admin_ops::{ConfigEntry, ConfigSource};
+use crate::ops::reassign::state::Live;
+use crate::ops::reassign::throttles::{ThrottleConfigs, TopicLists};
+use crate::plan::throttle::{ReplicaList, FOLLOWER_RATE, LEADER_RATE};
 
 pub(super) fn part(p: i32, leader: Option<i32>, replicas: &[i32], isr: &[i32], end: i64) -> Partition {
     Partition {
@@ -168,4 +171,60 @@ pub(super) fn config_entries() -> Vec<ConfigEntry> {
         e("retention.ms", "86400000", ConfigSource::DynamicTopicConfig, false),
         e("segment.bytes", "536870912", ConfigSource::StaticBrokerConfig, false),
     ]
+}
+
+/// When the fake samples the reassignments (ms since the epoch): fixed, so rates are too.
+pub(super) const SAMPLED_AT_MS: u64 = 1_795_321_800_000;
+
+/// What the fixture's replicas hold: 100 bytes per message of their partition.
+pub(super) fn fixture_sizes(snap: &Snapshot) -> ReplicaSizes {
+    let mut sizes = ReplicaSizes::default();
+    let alive: Vec<i32> = snap.brokers.iter().map(|b| b.id).collect();
+    for t in &snap.topics {
+        for p in &t.partitions {
+            let size = p.log_end_offset.unwrap_or(0).max(0) as u64 * 100;
+            // a broker that is down reports nothing
+            let reported = p.replicas.iter().filter(|b| alive.contains(b)).map(|b| (*b, size)).collect();
+            sizes.by_partition.insert((t.name.clone(), p.partition), reported);
+        }
+    }
+    sizes
+}
+
+/// The cluster planning sees: the fixture with broker 3 back and a new broker 4 in broker 1's
+/// rack, so that orders (RF 3) can be drained off a broker.
+pub(super) fn planning_snapshot() -> Snapshot {
+    let mut snap = fixture(0);
+    for (id, rack) in [(3, "use1-az3"), (4, "use1-az1")] {
+        snap.brokers.push(Broker {
+            id,
+            host: format!("10.0.1.{id}"),
+            port: 9092,
+            rack: Some(rack.into()),
+            is_controller: false,
+        });
+    }
+    snap
+}
+
+pub(super) fn fixture_live() -> Live {
+    let snapshot = fixture(0);
+    Live { ongoing: snapshot.reassignments.clone(), snapshot }
+}
+
+/// The throttles the fixture's moves need (as kdeck's execution of payments-0 set them, 10 MiB/s
+/// on brokers 1 and 2), and with `leftover` an entry on orders that nothing needs.
+pub(super) fn fixture_throttles(leftover: bool) -> ThrottleConfigs {
+    let lists = |leader: &str, follower: &str| TopicLists {
+        leader: ReplicaList::parse(leader).expect("list"),
+        follower: ReplicaList::parse(follower).expect("list"),
+    };
+    let mut c = ThrottleConfigs::default();
+    c.topics.insert("payments".into(), lists("0:2", "0:1"));
+    c.rates.insert(1, std::collections::BTreeMap::from([(FOLLOWER_RATE, 10 << 20)]));
+    c.rates.insert(2, std::collections::BTreeMap::from([(LEADER_RATE, 10 << 20)]));
+    if leftover {
+        c.topics.insert("orders".into(), lists("1:2,1:3", ""));
+    }
+    c
 }

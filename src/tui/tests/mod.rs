@@ -4,9 +4,9 @@
 //! - `fixture`: the snapshot and configs the fake serves;
 //! - `fake`: the fake backend (previews from ops' own functions);
 //! - `harness`: the app and worker driven by keys, screens rendered to text;
-//! - `screens`, `changes`, `events`, `groups`: the tests (panes and navigation; topic operations;
-//!   refreshes, data needs, typed-ahead keys and the event loop; a consumer group's keys); `msk`: the
-//!   `:msk` picker.
+//! - `screens`, `changes`, `events`, `groups`, `reassign`: the tests (panes and navigation; topic
+//!   operations; refreshes, data needs, typed-ahead keys and the event loop; a consumer group's
+//!   keys; reassignments); `msk`: the `:msk` picker.
 
 mod changes;
 mod events;
@@ -15,4 +15,5 @@ mod fixture;
 mod groups;
 mod harness;
 mod msk;
+mod reassign;
 mod screens;

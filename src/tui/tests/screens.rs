@@ -125,7 +125,7 @@ async fn reassignments_open_by_key_and_by_command_and_peek_their_partition() {
     h.keys("\x1b:nope\n").await;
     assert!(
         h.screen(160, 48)
-            .contains("unknown command :nope (try :brokers :topics :groups :reassign :msk :t NAME :g NAME :q)"),
+            .contains("unknown command :nope (try :brokers :topics :groups :reassign :msk :plan :t NAME :g NAME :q)"),
         "the : list comes from the registry"
     );
 }
