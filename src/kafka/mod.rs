@@ -2,7 +2,6 @@
 //! why not rdkafka's admin API).
 
 pub mod admin;
-pub mod admin_ops;
 pub mod client;
 pub mod conn;
 pub mod error;
@@ -13,7 +12,12 @@ pub mod reassign;
 pub mod redact;
 pub mod sasl;
 pub mod security;
+pub mod topic_config_admin;
 
 pub use client::{BrokerAddr, Client, ClientConfig, Target};
 pub use error::{KafkaError, Result};
 pub use security::{PemSource, SaslMechanism, TlsOptions, TokenProvider};
+/// The old name of [`topic_config_admin`], for branches written before the rename; remove once
+/// they are merged.
+#[doc(hidden)]
+pub use topic_config_admin as admin_ops;

@@ -18,7 +18,7 @@ use super::panes::{self, Ctx, Loaded, TablePane, TableView, View};
 use super::popups;
 use super::theme::Theme;
 use crate::cluster::{BrokerStats, Snapshot};
-use crate::kafka::admin_ops::{AlterOp, ConfigChange, ConfigResource};
+use crate::kafka::topic_config_admin::{AlterOp, ConfigChange, ConfigResource};
 use crate::ops::Mutation;
 
 const FLASH_FOR: Duration = Duration::from_secs(5);

@@ -7,7 +7,7 @@ use futures::future::BoxFuture;
 
 use crate::cluster::{self, GroupScope, LoadOptions, Snapshot};
 pub use crate::data::PeekMessage;
-use crate::kafka::admin_ops::ConfigResource;
+use crate::kafka::topic_config_admin::ConfigResource;
 use crate::kafka::Client;
 use crate::ops::{self, ConfigView, Mutation, Outcome, Preview};
 

@@ -17,7 +17,7 @@ use super::panes::View;
 use super::theme::Theme;
 use super::worker::Worker;
 use crate::cluster::*;
-use crate::kafka::admin_ops::{AlterOp, ConfigChange, ConfigEntry, ConfigResource, ConfigSource, NewTopic};
+use crate::kafka::topic_config_admin::{AlterOp, ConfigChange, ConfigEntry, ConfigResource, ConfigSource, NewTopic};
 use crate::ops::{self, AuditLog, AuditResult, ConfigDiff, ConfigView, Mutation, Outcome, Preview};
 
 fn part(p: i32, leader: Option<i32>, replicas: &[i32], isr: &[i32], end: i64) -> Partition {
