@@ -10,6 +10,7 @@ mod support;
 
 mod auth;
 mod bad_input;
+mod cleanup;
 mod config_ops;
 mod controller;
 mod failover;
