@@ -20,6 +20,7 @@ mod ops_invalid;
 mod partial_failure;
 mod read_only;
 mod reassign_exec;
+mod reassign_outputs;
 mod reassign_plan;
 mod secrets;
 mod tmux;
