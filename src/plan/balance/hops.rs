@@ -267,16 +267,8 @@ impl Balancer<'_> {
         }
         if best.is_none() && min_class <= 0 {
             if let Some(ix) = self.index.as_ref() {
-                for &q in &ix.added_on[self.bucket_cell(x, y)] {
-                    let qu = q as usize;
-                    if !ok(qu) || self.is_orig(qu, y) {
-                        continue;
-                    }
-                    if let Some(si) = self.hop_slot(qu, x, y) {
-                        best = Some(((self.hop_cost(qu, x, y), 0, qu), si));
-                        break;
-                    }
-                }
+                let carrier = self.first_carrier(ix.added_on[self.bucket_cell(x, y)].iter().copied(), x, y, used);
+                best = carrier.map(|(qu, si)| ((self.hop_cost(qu, x, y), 0, qu), si));
             }
         }
         if best.is_none() {
@@ -297,19 +289,26 @@ impl Balancer<'_> {
                 }
             }
             if let Some(set) = self.index.as_ref().and_then(|ix| ix.by_size[e].as_ref()) {
-                for &(_, q) in set {
-                    let qu = q as usize;
-                    if !ok(qu) || self.is_orig(qu, y) {
-                        continue;
-                    }
-                    if let Some(si) = self.hop_slot(qu, x, y) {
-                        best = Some(((self.hop_cost(qu, x, y), 0, qu), si));
-                        break;
-                    }
-                }
+                let carrier = self.first_carrier(set.iter().map(|&(_, q)| q), x, y, used);
+                best = carrier.map(|(qu, si)| ((self.hop_cost(qu, x, y), 0, qu), si));
             }
         }
         best.map(|((c, _, q), si)| (q, si, c))
+    }
+
+    /// The first of `candidates` (partition keys, in preference order) not in `used` that did
+    /// not hold `y` before and can carry hop `x -> y` now, with its slot on `x`.
+    fn first_carrier(
+        &self,
+        candidates: impl Iterator<Item = u32>,
+        x: BrokerIdx,
+        y: BrokerIdx,
+        used: &BTreeSet<usize>,
+    ) -> Option<(usize, usize)> {
+        candidates
+            .map(|q| q as usize)
+            .filter(|&qu| !used.contains(&qu) && !self.is_orig(qu, y))
+            .find_map(|qu| self.hop_slot(qu, x, y).map(|si| (qu, si)))
     }
 
     /// Witnesses for the hops of `path` (closing back to its start when
