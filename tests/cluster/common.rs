@@ -101,6 +101,16 @@ impl Fixture {
     pub fn group(&self, prefix: &str) -> String {
         self.cleanup.group(prefix)
     }
+
+    /// Runs `f` with node `node` stopped and starts the node again before returning, also
+    /// when `f` fails (its panic goes on once the node is back). Exclusive fixtures only.
+    pub fn with_node_stopped<T>(&self, node: &str, f: impl FnOnce() -> T) -> T {
+        assert!(self._exclusive.is_some(), "stopping a node needs Fixture::exclusive()");
+        script(&["stop-node", node]);
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        script(&["start-node", node]);
+        result.unwrap_or_else(|e| std::panic::resume_unwind(e))
+    }
 }
 
 /// How long deleting a test's topics and groups may take: a test never hangs on its cleanup.

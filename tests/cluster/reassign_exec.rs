@@ -15,7 +15,7 @@ use kdeck::kafka::topic_config_admin::ConfigResource;
 use kdeck::kafka::{Client, ClientConfig};
 use serde_json::Value;
 
-use crate::common::{self, data, env, kafka_tool, unique, wait_for, Fixture};
+use crate::common::{data, env, kafka_tool, unique, wait_for, Fixture};
 use crate::ops_fixture::{assert_audit, replicas, Ops};
 use crate::topic_ops::cluster_name;
 
@@ -39,6 +39,19 @@ fn client(rt: &tokio::runtime::Runtime) -> Client {
 
 /// (leader, replicas) of each partition as Kafka's kafka-topics --describe prints them.
 fn kafka_describe(topic: &str) -> Vec<(i64, Vec<i64>)> {
+    kafka_partitions(topic)
+        .into_iter()
+        .map(|(leader, replicas, _)| {
+            let leader = leader.parse().expect("leader");
+            let replicas = replicas.split(',').map(|r| r.parse().expect("replica")).collect();
+            (leader, replicas)
+        })
+        .collect()
+}
+
+/// (leader, replicas, isr) of each partition as kafka-topics --describe prints them, leader as
+/// printed ("none" when there is none).
+pub(crate) fn kafka_partitions(topic: &str) -> Vec<(String, String, String)> {
     let out = kafka_tool(
         "org.apache.kafka.tools.TopicCommand",
         &["--bootstrap-server", &env().bootstrap, "--describe", "--topic", topic],
@@ -54,9 +67,7 @@ fn kafka_describe(topic: &str) -> Vec<(i64, Vec<i64>)> {
                     .trim()
                     .to_string()
             };
-            let leader = field("Leader:").parse().expect("leader");
-            let replicas = field("Replicas:").split(',').map(|r| r.parse().expect("replica")).collect();
-            (leader, replicas)
+            (field("Leader:"), field("Replicas:"), field("Isr:"))
         })
         .collect()
 }
@@ -968,8 +979,7 @@ fn target_broker_stopped_during_a_move() {
     let dir = temp_dir("stopped");
     let plan = write_plan(&dir, "plan.json", &[(&topic, 0, &[3])]);
     ops.ok(&["reassign", "execute", plan.to_str().expect("path"), "--throttle", "1MB/s", "--yes", "--additional"]);
-    common::script(&["stop-node", "3"]);
-    let down = std::panic::catch_unwind(|| {
+    fx.with_node_stopped("3", || {
         let p = wait_for("status to name broker 3", Duration::from_secs(60), || {
             let v = ops.ok_json(&["reassign", "status", "--interval", "200ms"]);
             (v["brokers_down"] == serde_json::json!([3])).then_some(v)
@@ -990,10 +1000,6 @@ fn target_broker_stopped_during_a_move() {
             "{table}"
         );
     });
-    common::script(&["start-node", "3"]);
-    if let Err(e) = down {
-        std::panic::resume_unwind(e);
-    }
     let out = run_bounded(&ops, &["reassign", "resume"], Duration::from_secs(300));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));

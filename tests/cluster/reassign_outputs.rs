@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::common::{data, env, kafka_tool, script, wait_for, Fixture};
+use crate::common::{data, env, kafka_tool, wait_for, Fixture};
 use crate::ops_fixture::{assert_audit, Ops};
 use crate::reassign_exec::{
-    kafka_broker_throttles, kafka_topic_throttles, run_bounded, temp_dir, throttles_lock, write_plan, Tidy,
+    kafka_broker_throttles, kafka_partitions, kafka_topic_throttles, run_bounded, temp_dir, throttles_lock, write_plan,
+    Tidy,
 };
 use crate::topic_ops::cluster_name;
 
@@ -181,29 +182,6 @@ fn execute_and_resume_print_exact_json() {
     assert_eq!(kafka_broker_throttles(), Default::default());
 }
 
-/// (leader, replicas, isr) of each partition as kafka-topics --describe prints them, leader as
-/// printed ("none" when there is none).
-fn kafka_partitions(topic: &str) -> Vec<(String, String, String)> {
-    let out = kafka_tool(
-        "org.apache.kafka.tools.TopicCommand",
-        &["--bootstrap-server", &env().bootstrap, "--describe", "--topic", topic],
-    );
-    out.lines()
-        .filter(|l| l.contains("Partition:"))
-        .map(|l| {
-            let field = |name: &str| {
-                l.split('\t')
-                    .map(str::trim)
-                    .find_map(|f| f.strip_prefix(name))
-                    .unwrap_or_else(|| panic!("no {name} in {l:?}"))
-                    .trim()
-                    .to_string()
-            };
-            (field("Leader:"), field("Replicas:"), field("Isr:"))
-        })
-        .collect()
-}
-
 /// A partition without a leader whose other replica is alive but out of sync (a throttled move
 /// adds it, then the leader's broker stops): an unclean election is possible, and kdeck refuses
 /// it without the word `unclean` typed on a terminal, `--yes` or not. Nothing changes on the
@@ -226,8 +204,7 @@ fn unclean_election_without_typed_confirmation_changes_nothing() {
         (kafka_partitions(&topic) == vec![("2".to_string(), "2,3".to_string(), "2".to_string())]).then_some(())
     });
 
-    script(&["stop-node", "2"]);
-    let refused = std::panic::catch_unwind(|| {
+    fx.with_node_stopped("2", || {
         let leaderless = wait_for("no leader", Duration::from_secs(60), || {
             let p = kafka_partitions(&topic);
             (p.len() == 1 && p[0].0 == "none").then_some(p)
@@ -252,10 +229,6 @@ fn unclean_election_without_typed_confirmation_changes_nothing() {
             );
         }
     });
-    script(&["start-node", "2"]);
-    if let Err(e) = refused {
-        std::panic::resume_unwind(e);
-    }
     wait_for("broker 2 leading again", Duration::from_secs(60), || {
         kafka_partitions(&topic).first().is_some_and(|p| p.0 == "2").then_some(())
     });
