@@ -7,7 +7,7 @@ use super::output::{json, Format, Table};
 use super::topic::parse_pair;
 use super::{mutate, Global};
 use crate::config::Resolved;
-use crate::kafka::admin_ops::{AlterOp, ConfigChange, ConfigResource};
+use crate::kafka::topic_config_admin::{AlterOp, ConfigChange, ConfigResource};
 use crate::kafka::Client;
 use crate::ops::{self, ConfigView, Mutation};
 

@@ -128,7 +128,7 @@ pub fn render_preview(p: &Preview) -> String {
                 o(&c.current),
                 c.current_source.unwrap_or("-").to_string(),
                 match (&c.new, c.op) {
-                    (None, crate::kafka::admin_ops::AlterOp::Delete) => "(default)".into(),
+                    (None, crate::kafka::topic_config_admin::AlterOp::Delete) => "(default)".into(),
                     (v, _) => o(v),
                 },
                 c.new_source.unwrap_or("-").to_string(),

@@ -4,7 +4,7 @@ use clap::Subcommand;
 
 use super::{mutate, Global};
 use crate::config::Resolved;
-use crate::kafka::admin_ops::NewTopic;
+use crate::kafka::topic_config_admin::NewTopic;
 use crate::ops::Mutation;
 
 #[derive(Subcommand, Debug)]

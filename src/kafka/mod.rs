@@ -2,7 +2,6 @@
 //! why not rdkafka's admin API).
 
 pub mod admin;
-pub mod admin_ops;
 pub mod cert;
 pub mod client;
 pub mod conn;
@@ -18,6 +17,7 @@ pub mod redact;
 pub mod route;
 pub mod sasl;
 pub mod security;
+pub mod topic_config_admin;
 
 pub use client::{BrokerAddr, Client, ClientConfig, Target};
 pub use error::{KafkaError, Result};

@@ -15,9 +15,9 @@ use kafka_protocol::messages::{
 use kafka_protocol::protocol::StrBytes;
 use serde::Serialize;
 
-use super::admin_ops::{broker_err, config_entries, ConfigEntry, ConfigResource, NOT_CONTROLLER};
 use super::client::{Client, Target};
 use super::error::{KafkaError, Result};
+use super::topic_config_admin::{broker_err, config_entries, ConfigEntry, ConfigResource, NOT_CONTROLLER};
 
 /// Kafka's answer for a partition whose leader is already the one the election would pick.
 pub const ELECTION_NOT_NEEDED: i16 = 84;

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::errors::{as_invalid, explain, ErrorContext};
 use super::{Context, Mutation, OpsError, Preview};
-use crate::kafka::admin_ops::{AlterOp, ConfigChange, ConfigEntry, ConfigResource, ConfigSource};
+use crate::kafka::topic_config_admin::{AlterOp, ConfigChange, ConfigEntry, ConfigResource, ConfigSource};
 use crate::kafka::{Client, KafkaError};
 
 pub use crate::kafka::redact::{is_sensitive_key, mask, HIDDEN};

@@ -24,7 +24,7 @@ pub use guard::guard;
 pub use partitions::PartitionPlan;
 pub use topics::TopicFacts;
 
-use crate::kafka::admin_ops::{AlterOp, ConfigChange, ConfigResource, NewTopic};
+use crate::kafka::topic_config_admin::{AlterOp, ConfigChange, ConfigResource, NewTopic};
 use crate::kafka::{redact, Client};
 
 /// Who is acting on which cluster, and how carefully.

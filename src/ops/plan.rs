@@ -19,8 +19,10 @@ pub struct BrokerSlot {
     pub rack: Option<String>,
 }
 
+/// Why the replicas of new partitions cannot be placed (the reassignment planner's errors are
+/// [`crate::plan::PlanError`]).
 #[derive(Debug, Error, PartialEq, Eq)]
-pub enum PlanError {
+pub enum PlacementError {
     #[error("replication factor {rf} is larger than the {brokers} available brokers")]
     NotEnoughBrokers { rf: usize, brokers: usize },
     #[error("replication factor must be at least 1")]
@@ -82,15 +84,15 @@ pub fn plan_new_partitions(
     topic: &[Vec<i32>],
     rf: usize,
     count: usize,
-) -> Result<Vec<Vec<i32>>, PlanError> {
+) -> Result<Vec<Vec<i32>>, PlacementError> {
     if rf == 0 {
-        return Err(PlanError::ZeroReplicationFactor);
+        return Err(PlacementError::ZeroReplicationFactor);
     }
     let mut brokers: Vec<BrokerSlot> = brokers.to_vec();
     brokers.sort_by_key(|b| b.id);
     brokers.dedup_by_key(|b| b.id);
     if rf > brokers.len() {
-        return Err(PlanError::NotEnoughBrokers { rf, brokers: brokers.len() });
+        return Err(PlacementError::NotEnoughBrokers { rf, brokers: brokers.len() });
     }
     let mut in_cluster = Counts::of(cluster);
     let mut in_topic = Counts::of(topic);
@@ -231,12 +233,12 @@ mod tests {
     fn too_few_brokers() {
         assert_eq!(
             plan_new_partitions(&three(), &[], &[], 4, 1),
-            Err(PlanError::NotEnoughBrokers { rf: 4, brokers: 3 })
+            Err(PlacementError::NotEnoughBrokers { rf: 4, brokers: 3 })
         );
         assert_eq!(
-            PlanError::NotEnoughBrokers { rf: 4, brokers: 3 }.to_string(),
+            PlacementError::NotEnoughBrokers { rf: 4, brokers: 3 }.to_string(),
             "replication factor 4 is larger than the 3 available brokers"
         );
-        assert_eq!(plan_new_partitions(&three(), &[], &[], 0, 1), Err(PlanError::ZeroReplicationFactor));
+        assert_eq!(plan_new_partitions(&three(), &[], &[], 0, 1), Err(PlacementError::ZeroReplicationFactor));
     }
 }

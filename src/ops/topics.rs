@@ -3,10 +3,10 @@
 use serde::Serialize;
 
 use super::errors::{as_invalid, explain, ErrorContext};
-use super::plan::PlanError;
+use super::plan::PlacementError;
 use super::{configs, Context, Mutation, OpsError, Preview};
 use crate::cluster::{self, LoadOptions};
-use crate::kafka::admin_ops::NewTopic;
+use crate::kafka::topic_config_admin::NewTopic;
 use crate::kafka::{Client, KafkaError};
 
 /// The topic a delete is about to remove.
@@ -79,7 +79,7 @@ pub async fn prepare_create(client: &Client, ctx: &Context, t: &NewTopic) -> Res
     }
     if t.replication_factor as usize > brokers {
         return Err(OpsError::Invalid(
-            PlanError::NotEnoughBrokers { rf: t.replication_factor as usize, brokers }.to_string(),
+            PlacementError::NotEnoughBrokers { rf: t.replication_factor as usize, brokers }.to_string(),
         ));
     }
     if partition_count(client, &t.name).await?.is_some() {

@@ -28,8 +28,7 @@
 
 use std::ops::Bound;
 
-use super::balance::move_delta;
-use super::balance::BPart;
+use super::dense::{move_delta, part_key, BPart, BrokerIdx};
 use super::exchange::{can_leave, leader_delta, partner_slot, Partners};
 use super::report::ByteBalance;
 
@@ -48,7 +47,7 @@ const WORK_PER_PARTITION: usize = 4_000;
 struct State<'a> {
     parts: &'a [BPart],
     rack_of: &'a [usize],
-    slots: &'a mut [Vec<u32>],
+    slots: &'a mut [Vec<BrokerIdx>],
     bytes: Vec<i128>,
     /// Partners by (size, index).
     partners: Partners<(u64, u32)>,
@@ -63,8 +62,8 @@ impl State<'_> {
 
     /// The best partner `q` on `y` for `c` leaving `x` for `y`, with the
     /// change in the sum of squares it gives (negative), if any improves.
-    fn best_partner(&self, c: usize, xi: usize, y: usize) -> Option<(usize, usize, i128)> {
-        let x = self.slots[c][xi] as usize;
+    fn best_partner(&self, c: usize, xi: usize, y: BrokerIdx) -> Option<(usize, usize, i128)> {
+        let x = self.slots[c][xi];
         let (bx, by) = (self.bytes[x], self.bytes[y]);
         if (bx - by).abs() <= self.tolerance {
             return None;
@@ -110,20 +109,20 @@ impl State<'_> {
     }
 
     fn index(&mut self, p: usize, insert: bool) {
-        let key = (self.size(p), p as u32);
+        let key = (self.size(p), part_key(p));
         self.partners.edit(&self.parts[p], &self.slots[p], key, insert);
     }
 
     fn exchange(&mut self, c: usize, xi: usize, q: usize, yi: usize) {
-        let x = self.slots[c][xi] as usize;
-        let y = self.slots[q][yi] as usize;
+        let x = self.slots[c][xi];
+        let y = self.slots[q][yi];
         self.index(c, false);
         self.index(q, false);
         let d = i128::from(self.size(c)) - i128::from(self.size(q));
         self.bytes[x] -= d;
         self.bytes[y] += d;
-        self.slots[c][xi] = y as u32;
-        self.slots[q][yi] = x as u32;
+        self.slots[c][xi] = y;
+        self.slots[q][yi] = x;
         self.index(c, true);
         self.index(q, true);
     }
@@ -135,12 +134,12 @@ pub(crate) fn tolerance(bytes: &[i128]) -> i128 {
     total / (bytes.len().max(1) as i128) / 100
 }
 
-fn changed(part: &BPart, slots: &[u32]) -> bool {
+fn changed(part: &BPart, slots: &[BrokerIdx]) -> bool {
     slots.len() != part.orig.len() || slots.iter().any(|b| !part.orig.contains(b))
 }
 
 /// Refines `slots` (final placement, target-broker indices) in place.
-pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<u32>]) -> Refined {
+pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<BrokerIdx>]) -> Refined {
     let b_n = rack_of.len();
     let mut out = Refined { exchanges: 0, status: ByteBalance::Done };
     if parts.is_empty() {
@@ -157,7 +156,7 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<u32>])
     let mut st = State { parts, rack_of, slots, bytes: vec![0; b_n], partners: Partners::new(), tolerance: 0 };
     for (p, part) in parts.iter().enumerate() {
         for &b in st.slots[p].iter() {
-            st.bytes[b as usize] += i128::from(part.size);
+            st.bytes[b] += i128::from(part.size);
         }
         st.index(p, true);
     }
@@ -175,8 +174,8 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<u32>])
             let c = seeds[i];
             i += 1;
             for xi in 0..st.slots[c].len() {
-                for y in 0..b_n {
-                    let x = st.slots[c][xi] as usize;
+                for y in BrokerIdx::all(b_n) {
+                    let x = st.slots[c][xi];
                     if (st.bytes[x] - st.bytes[y]).abs() <= st.tolerance
                         || !can_leave(&st.parts[c], &st.slots[c], st.rack_of, xi, y)
                     {
@@ -208,9 +207,10 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<u32>])
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::dense::{brokers, placement};
 
-    fn part(topic: u32, size: u64, orig: &[u32]) -> BPart {
-        BPart { topic, size, size_known: true, orig: orig.to_vec(), rf: orig.len(), h: 1 }
+    fn part(topic: u32, size: u64, orig: &[usize]) -> BPart {
+        BPart { topic, size, size_known: true, orig: brokers(orig), rf: orig.len(), h: 1 }
     }
 
     /// Swapping the 100 B partition of topic 0 with the 1 B one of topic 1
@@ -220,14 +220,14 @@ mod tests {
     fn exchanges_stay_within_a_topic() {
         // Brokers 0, 1 (no racks); both partitions moved (added), so both are candidates.
         let parts = vec![part(0, 100, &[1]), part(1, 1, &[0]), part(0, 2, &[0]), part(1, 3, &[1])];
-        let mut slots = vec![vec![0], vec![1], vec![0], vec![1]];
+        let mut slots = placement(&[&[0], &[1], &[0], &[1]]);
         let r = refine(&parts, &[0, 1], &mut slots);
-        assert_eq!(slots, vec![vec![0], vec![1], vec![0], vec![1]]);
+        assert_eq!(slots, placement(&[&[0], &[1], &[0], &[1]]));
         assert_eq!(r, Refined { exchanges: 0, status: ByteBalance::Done });
         // The same as one topic: 102/4 B becomes {100, 1} / {2, 3} = 101/5 B, the best split.
         let parts: Vec<BPart> = parts.into_iter().map(|p| BPart { topic: 0, ..p }).collect();
         let r = refine(&parts, &[0, 1], &mut slots);
-        assert_eq!(slots, vec![vec![1], vec![1], vec![0], vec![0]]);
+        assert_eq!(slots, placement(&[&[1], &[1], &[0], &[0]]));
         assert_eq!(r, Refined { exchanges: 1, status: ByteBalance::Done });
     }
 }

@@ -5,27 +5,27 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::balance::{move_delta, BPart, EMPTY};
+use super::dense::{move_delta, BPart, BrokerIdx};
 
 /// Whether `part` (now on `slots`) may replace its replica in slot `si` by
 /// broker `y` under the rack rule.
-pub(crate) fn rack_ok(part: &BPart, slots: &[u32], rack_of: &[usize], si: usize, y: usize) -> bool {
+pub(crate) fn rack_ok(part: &BPart, slots: &[BrokerIdx], rack_of: &[usize], si: usize, y: BrokerIdx) -> bool {
     let k = rack_of[y];
-    let same = slots.iter().enumerate().filter(|&(i, &b)| i != si && rack_of[b as usize] == k).count();
+    let same = slots.iter().enumerate().filter(|&(i, &b)| i != si && rack_of[b] == k).count();
     same < part.h
 }
 
 /// Change in partitions without their preferred leader (first original
 /// replica) when `part` replaces `from` by `to`.
-pub(crate) fn leader_delta(part: &BPart, from: usize, to: usize) -> i32 {
+pub(crate) fn leader_delta(part: &BPart, from: BrokerIdx, to: BrokerIdx) -> i32 {
     let lead = part.orig.first().copied();
-    i32::from(lead == Some(from as u32)) - i32::from(lead == Some(to as u32))
+    i32::from(lead == Some(from)) - i32::from(lead == Some(to))
 }
 
 /// Whether `part` (now on `slots`) may give its replica in slot `xi` to `y`:
 /// not already on `y`, and the rack rule holds after.
-pub(crate) fn can_leave(part: &BPart, slots: &[u32], rack_of: &[usize], xi: usize, y: usize) -> bool {
-    !slots.contains(&(y as u32)) && rack_ok(part, slots, rack_of, xi, y)
+pub(crate) fn can_leave(part: &BPart, slots: &[BrokerIdx], rack_of: &[usize], xi: usize, y: BrokerIdx) -> bool {
+    !slots.contains(&y) && rack_ok(part, slots, rack_of, xi, y)
 }
 
 /// Whether partition `q` (now on `slots`) can be the partner of a `c` leaving
@@ -34,17 +34,17 @@ pub(crate) fn can_leave(part: &BPart, slots: &[u32], rack_of: &[usize], xi: usiz
 /// add no move and cost no preferred leader. Returns `q`'s slot on `y`.
 pub(crate) fn partner_slot(
     part: &BPart,
-    slots: &[u32],
+    slots: &[BrokerIdx],
     rack_of: &[usize],
     e_c: i32,
     l_c: i32,
-    x: usize,
-    y: usize,
+    x: BrokerIdx,
+    y: BrokerIdx,
 ) -> Option<usize> {
-    if slots.contains(&(x as u32)) {
+    if slots.contains(&x) {
         return None;
     }
-    let yi = slots.iter().position(|&b| b as usize == y)?;
+    let yi = slots.iter().position(|&b| b == y)?;
     (rack_ok(part, slots, rack_of, yi, x) && e_c + move_delta(part, y, x) <= 0 && l_c + leader_delta(part, y, x) <= 0)
         .then_some(yi)
 }
@@ -53,9 +53,9 @@ pub(crate) fn partner_slot(
 /// plan adds to broker `b`, `kept[(b, t)]` those on `b` before and after,
 /// `left[(x, y, t)]` those that left `x` and are on `y`.
 pub(crate) struct Partners<K> {
-    added: HashMap<(u32, u32), BTreeSet<K>>,
-    kept: HashMap<(u32, u32), BTreeSet<K>>,
-    left: HashMap<(u32, u32, u32), BTreeSet<K>>,
+    added: HashMap<(BrokerIdx, u32), BTreeSet<K>>,
+    kept: HashMap<(BrokerIdx, u32), BTreeSet<K>>,
+    left: HashMap<(BrokerIdx, BrokerIdx, u32), BTreeSet<K>>,
 }
 
 impl<K: Ord + Copy> Partners<K> {
@@ -64,7 +64,7 @@ impl<K: Ord + Copy> Partners<K> {
     }
 
     /// Adds (or removes) `key` for `part` placed on `slots`.
-    pub(crate) fn edit(&mut self, part: &BPart, slots: &[u32], key: K, insert: bool) {
+    pub(crate) fn edit(&mut self, part: &BPart, slots: &[BrokerIdx], key: K, insert: bool) {
         let t = part.topic;
         let edit = |set: &mut BTreeSet<K>| {
             if insert {
@@ -77,7 +77,7 @@ impl<K: Ord + Copy> Partners<K> {
             let map = if part.orig.contains(&b) { &mut self.kept } else { &mut self.added };
             edit(map.entry((b, t)).or_default());
         }
-        for &x in part.orig.iter().filter(|&&x| x != EMPTY && !slots.contains(&x)) {
+        for &x in part.orig.iter().filter(|&&x| !x.is_empty() && !slots.contains(&x)) {
             for &b in slots {
                 edit(self.left.entry((x, b, t)).or_default());
             }
@@ -89,9 +89,9 @@ impl<K: Ord + Copy> Partners<K> {
     /// `c` returning to an original broker pairs with anyone; a re-routed `c`
     /// with a partner added to `y` or returning to `x`; a `c` leaving an
     /// original broker only with one that returns to `x` from an added `y`.
-    pub(crate) fn sets(&self, e_c: i32, x: usize, y: usize, t: u32) -> [Option<&BTreeSet<K>>; 2] {
-        let on_y = (y as u32, t);
-        let left = self.left.get(&(x as u32, y as u32, t));
+    pub(crate) fn sets(&self, e_c: i32, x: BrokerIdx, y: BrokerIdx, t: u32) -> [Option<&BTreeSet<K>>; 2] {
+        let on_y = (y, t);
+        let left = self.left.get(&(x, y, t));
         match e_c {
             i32::MIN..=-1 => [self.added.get(&on_y), self.kept.get(&on_y)],
             0 => [self.added.get(&on_y), left],

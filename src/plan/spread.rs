@@ -24,8 +24,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::balance::move_delta;
-use super::balance::BPart;
+use super::dense::{move_delta, part_key, BPart, BrokerIdx};
 use super::exchange::{can_leave, leader_delta, partner_slot, Partners};
 
 /// What moving a partition from x to y does: (change in moves, change in lost preferred leaders).
@@ -39,34 +38,34 @@ const WORK_PER_PARTITION: usize = 200;
 struct State<'a> {
     parts: &'a [BPart],
     rack_of: &'a [usize],
-    slots: &'a mut [Vec<u32>],
+    slots: &'a mut [Vec<BrokerIdx>],
     /// Replicas of each topic per broker: `topics_on[b][t]`.
     topics_on: Vec<BTreeMap<u32, i64>>,
     partners: Partners<u32>,
 }
 
 impl State<'_> {
-    fn n(&self, t: u32, b: usize) -> i64 {
+    fn n(&self, t: u32, b: BrokerIdx) -> i64 {
         self.topics_on[b].get(&t).copied().unwrap_or(0)
     }
 
     fn index(&mut self, p: usize, insert: bool) {
         let t = self.parts[p].topic;
-        self.partners.edit(&self.parts[p], &self.slots[p], p as u32, insert);
+        self.partners.edit(&self.parts[p], &self.slots[p], part_key(p), insert);
         let slots = &self.slots[p];
         for &b in slots {
-            let c = self.topics_on[b as usize].entry(t).or_insert(0);
+            let c = self.topics_on[b].entry(t).or_insert(0);
             *c += if insert { 1 } else { -1 };
             if *c == 0 {
-                self.topics_on[b as usize].remove(&t);
+                self.topics_on[b].remove(&t);
             }
         }
     }
 
     /// A partner for `c` (slot `xi` on `x`) going to `y`: a partition of a
     /// topic `B` with `g_A + g_B >= 3` that keeps moves, leaders and racks.
-    fn partner(&self, c: usize, xi: usize, y: usize, g_a: i64, work: &mut usize) -> Option<(usize, usize)> {
-        let x = self.slots[c][xi] as usize;
+    fn partner(&self, c: usize, xi: usize, y: BrokerIdx, g_a: i64, work: &mut usize) -> Option<(usize, usize)> {
+        let x = self.slots[c][xi];
         let a = self.parts[c].topic;
         let e_c = move_delta(&self.parts[c], x, y);
         let l_c = leader_delta(&self.parts[c], x, y);
@@ -105,7 +104,7 @@ pub(crate) struct Spread {
 }
 
 /// Evens out per-topic counts in `slots` (final placement, target indices).
-pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<u32>]) -> Spread {
+pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<BrokerIdx>]) -> Spread {
     let b_n = rack_of.len();
     let mut out = Spread { exchanges: 0, complete: true };
     // Nothing to do unless some topic is 2 or more replicas apart somewhere.
@@ -113,7 +112,7 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<u32>])
     for (p, part) in parts.iter().enumerate() {
         let v = per.entry(part.topic).or_insert_with(|| vec![0; b_n]);
         for &b in &slots[p] {
-            v[b as usize] += 1;
+            v[b] += 1;
         }
     }
     let uneven = |v: &Vec<i64>| v.iter().max().unwrap_or(&0) - v.iter().min().unwrap_or(&0) >= 2;
@@ -135,16 +134,15 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<u32>])
     loop {
         let mut improved = false;
         for &a in &topics {
-            let counts: Vec<i64> = (0..b_n).map(|b| st.n(a, b)).collect();
+            let counts: Vec<i64> = BrokerIdx::all(b_n).map(|b| st.n(a, b)).collect();
             if counts.iter().max().unwrap_or(&0) - counts.iter().min().unwrap_or(&0) < 2 {
                 continue;
             }
-            for x in 0..b_n {
+            for x in BrokerIdx::all(b_n) {
                 // The partitions of `a` on `x` (an exchange takes one off).
-                let mut on_x: Vec<usize> =
-                    of_topic[&a].iter().copied().filter(|&c| st.slots[c].contains(&(x as u32))).collect();
+                let mut on_x: Vec<usize> = of_topic[&a].iter().copied().filter(|&c| st.slots[c].contains(&x)).collect();
                 work += of_topic[&a].len();
-                for y in 0..b_n {
+                for y in BrokerIdx::all(b_n) {
                     // Re-read after every exchange: counts change.
                     while st.n(a, x) - st.n(a, y) >= 2 {
                         let g_a = st.n(a, x) - st.n(a, y);
@@ -154,7 +152,7 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<u32>])
                         let mut found = None;
                         for (k, &c) in on_x.iter().enumerate() {
                             work += 1;
-                            let Some(xi) = st.slots[c].iter().position(|&s| s as usize == x) else { continue };
+                            let Some(xi) = st.slots[c].iter().position(|&s| s == x) else { continue };
                             if !can_leave(&parts[c], &st.slots[c], rack_of, xi, y) {
                                 continue;
                             }
@@ -194,9 +192,10 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<u32>])
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::dense::{brokers, placement};
 
-    fn part(topic: u32, orig: &[u32]) -> BPart {
-        BPart { topic, size: 0, size_known: true, orig: orig.to_vec(), rf: orig.len(), h: 1 }
+    fn part(topic: u32, orig: &[usize]) -> BPart {
+        BPart { topic, size: 0, size_known: true, orig: brokers(orig), rf: orig.len(), h: 1 }
     }
 
     /// Topic 0 has both replicas on broker 0 (one moved there from 1), topic 1
@@ -205,14 +204,14 @@ mod tests {
     #[test]
     fn exchange_spreads_two_topics_without_extra_moves() {
         let parts = vec![part(0, &[1]), part(0, &[0]), part(1, &[1])];
-        let mut slots = vec![vec![0], vec![0], vec![1]];
+        let mut slots = placement(&[&[0], &[0], &[1]]);
         let r = refine(&parts, &[0, 1], &mut slots);
         assert_eq!(r, Spread { exchanges: 1, complete: true });
-        assert_eq!(slots, vec![vec![1], vec![0], vec![0]]);
+        assert_eq!(slots, placement(&[&[1], &[0], &[0]]));
         // Nothing moved yet (every partition where it was): no exchange can keep the moves.
         let parts = vec![part(0, &[0]), part(0, &[0]), part(1, &[1])];
-        let mut slots = vec![vec![0], vec![0], vec![1]];
+        let mut slots = placement(&[&[0], &[0], &[1]]);
         assert_eq!(refine(&parts, &[0, 1], &mut slots), Spread { exchanges: 0, complete: true });
-        assert_eq!(slots, vec![vec![0], vec![0], vec![1]]);
+        assert_eq!(slots, placement(&[&[0], &[0], &[1]]));
     }
 }

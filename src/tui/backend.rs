@@ -11,7 +11,7 @@ use crate::data::position::TimeLag;
 pub use crate::data::PeekMessage;
 use crate::data::RecordDetail;
 use crate::data::Start;
-use crate::kafka::admin_ops::ConfigResource;
+use crate::kafka::topic_config_admin::ConfigResource;
 use crate::kafka::Client;
 use crate::ops::reassign::drive::{self, drive};
 use crate::ops::reassign::record::{ExecutionRecord, Records};

@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::theme::Theme;
-use crate::kafka::admin_ops::{AlterOp, ConfigChange, ConfigResource, NewTopic};
+use crate::kafka::topic_config_admin::{AlterOp, ConfigChange, ConfigResource, NewTopic};
 use crate::ops::groups::{parse_topic_arg, GroupChange, ResetScope, ResetTarget};
 use crate::ops::reassign::throttles::ThrottleChanges;
 use crate::ops::reassign::Step;

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::common::{self, data, env, kdeck_raw, unique};
+use crate::common::{self, data, env, kdeck_raw, unique, Fixture};
 
 fn props(name: &str, body: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(unique("kdeck-props"));
@@ -48,8 +48,8 @@ fn scram(mech: &str, user: &str, pass: &str) -> String {
 
 #[test]
 fn every_auth_mode_lists_topics() {
-    let _g = common::shared();
-    let topic = unique("auth");
+    let fx = Fixture::shared();
+    let topic = fx.topic("auth");
     data::create_topic(&topic, 2, 3);
     let e = env();
     let ca = e.certs.join("ca.pem");

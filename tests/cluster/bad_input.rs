@@ -1,6 +1,6 @@
 //! Bad input gets a clear error and a non-zero exit, and never hangs.
 
-use crate::common::{self, env, kdeck_raw, unique};
+use crate::common::{self, env, kdeck_raw, unique, Fixture};
 
 fn fails(args: &[&str]) -> String {
     let out = kdeck_raw(args);
@@ -11,11 +11,11 @@ fn fails(args: &[&str]) -> String {
 
 #[test]
 fn unknown_topic_and_group_are_named() {
-    let _g = common::shared();
-    let topic = unique("no-such-topic");
+    let fx = Fixture::shared();
+    let topic = fx.topic("no-such-topic");
     let err = fails(&["--bootstrap", &env().bootstrap, "describe", &topic]);
     assert_eq!(err.trim(), format!("error: unknown topic: {topic}"));
-    let group = unique("no-such-group");
+    let group = fx.group("no-such-group");
     let err = fails(&["--bootstrap", &env().bootstrap, "lag", &group]);
     assert_eq!(err.trim(), format!("error: consumer group \"{group}\" does not exist"));
 }

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::{OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Mutex, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Duration;
 
 pub use crate::support::{unique, wait_for};
 
@@ -62,6 +63,150 @@ pub fn shared() -> RwLockReadGuard<'static, ()> {
 pub fn exclusive() -> RwLockWriteGuard<'static, ()> {
     let _ = env();
     NODES.write().unwrap_or_else(|e| e.into_inner())
+}
+
+/// What a cluster test starts with: its share of the cluster ([`Fixture::shared`], or
+/// [`Fixture::exclusive`] to stop a broker) and unique names for the topics and groups it makes,
+/// which are deleted when the fixture drops: when the test ends, passed or failed.
+///
+/// ```ignore
+/// let fx = Fixture::shared();
+/// let topic = fx.topic("orders");
+/// data::create_topic(&topic, 3, 2);
+/// ```
+pub struct Fixture {
+    // Declared first so it drops first: the topics go while the test still holds its nodes.
+    cleanup: Cleanup,
+    _shared: Option<RwLockReadGuard<'static, ()>>,
+    _exclusive: Option<RwLockWriteGuard<'static, ()>>,
+}
+
+impl Fixture {
+    /// For tests that keep every broker up (most of them; they run in parallel).
+    pub fn shared() -> Fixture {
+        Fixture { cleanup: Cleanup::new(), _shared: Some(shared()), _exclusive: None }
+    }
+
+    /// For tests that stop a broker (and restart it): no other cluster test runs meanwhile.
+    pub fn exclusive() -> Fixture {
+        Fixture { cleanup: Cleanup::new(), _shared: None, _exclusive: Some(exclusive()) }
+    }
+
+    /// A unique topic name, deleted at the end (create it any way; an uncreated one is fine).
+    pub fn topic(&self, prefix: &str) -> String {
+        self.cleanup.topic(prefix)
+    }
+
+    /// A unique consumer group name, deleted at the end.
+    pub fn group(&self, prefix: &str) -> String {
+        self.cleanup.group(prefix)
+    }
+
+    /// Runs `f` with node `node` stopped and starts the node again before returning, also
+    /// when `f` fails (its panic goes on once the node is back). Exclusive fixtures only.
+    pub fn with_node_stopped<T>(&self, node: &str, f: impl FnOnce() -> T) -> T {
+        assert!(self._exclusive.is_some(), "stopping a node needs Fixture::exclusive()");
+        script(&["stop-node", node]);
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        script(&["start-node", node]);
+        result.unwrap_or_else(|e| std::panic::resume_unwind(e))
+    }
+}
+
+/// How long deleting a test's topics and groups may take: a test never hangs on its cleanup.
+pub const CLEANUP_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Deletes the topics and groups it named when dropped, also while a failed test unwinds. Never
+/// panics (a panic in a drop during unwinding aborts the test binary): what cannot be deleted
+/// within [`CLEANUP_TIMEOUT`] is reported on stderr and left.
+pub struct Cleanup {
+    bootstrap: String,
+    topics: Mutex<Vec<String>>,
+    groups: Mutex<Vec<String>>,
+}
+
+impl Cleanup {
+    pub fn new() -> Cleanup {
+        Cleanup::against(&env().bootstrap)
+    }
+
+    /// Cleans up on the cluster at `bootstrap`.
+    pub fn against(bootstrap: &str) -> Cleanup {
+        Cleanup { bootstrap: bootstrap.to_string(), topics: Mutex::default(), groups: Mutex::default() }
+    }
+
+    /// A unique topic name, deleted when this drops.
+    pub fn topic(&self, prefix: &str) -> String {
+        let name = unique(prefix);
+        self.topics.lock().unwrap_or_else(|e| e.into_inner()).push(name.clone());
+        name
+    }
+
+    /// A unique consumer group name, deleted when this drops.
+    pub fn group(&self, prefix: &str) -> String {
+        let name = unique(prefix);
+        self.groups.lock().unwrap_or_else(|e| e.into_inner()).push(name.clone());
+        name
+    }
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let topics = std::mem::take(self.topics.get_mut().unwrap_or_else(|e| e.into_inner()));
+        let groups = std::mem::take(self.groups.get_mut().unwrap_or_else(|e| e.into_inner()));
+        if topics.is_empty() && groups.is_empty() {
+            return;
+        }
+        if let Err(e) = delete_topics_and_groups(&self.bootstrap, &topics, &groups) {
+            eprintln!("test cleanup left topics {topics:?} / groups {groups:?}: {e}");
+        }
+    }
+}
+
+/// Deletes `topics` and `groups` (those already gone count as deleted) within [`CLEANUP_TIMEOUT`].
+fn delete_topics_and_groups(bootstrap: &str, topics: &[String], groups: &[String]) -> Result<(), String> {
+    use rdkafka::admin::{AdminClient, AdminOptions};
+    use rdkafka::client::DefaultClientContext;
+    use rdkafka::config::ClientConfig;
+    use rdkafka::types::RDKafkaErrorCode;
+
+    let admin: AdminClient<DefaultClientContext> =
+        ClientConfig::new().set("bootstrap.servers", bootstrap).create().map_err(|e| format!("admin client: {e}"))?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| format!("runtime: {e}"))?;
+    let opts =
+        AdminOptions::new().request_timeout(Some(CLEANUP_TIMEOUT / 2)).operation_timeout(Some(CLEANUP_TIMEOUT / 2));
+    let topic_names: Vec<&str> = topics.iter().map(String::as_str).collect();
+    let group_names: Vec<&str> = groups.iter().map(String::as_str).collect();
+    let work = async {
+        let mut failed = Vec::new();
+        if !group_names.is_empty() {
+            match admin.delete_groups(&group_names, &opts).await {
+                Ok(results) => failed.extend(results.into_iter().filter_map(|r| match r {
+                    Err((g, code)) if code != RDKafkaErrorCode::GroupIdNotFound => Some(format!("group {g}: {code}")),
+                    _ => None,
+                })),
+                Err(e) => failed.push(format!("groups: {e}")),
+            }
+        }
+        if !topic_names.is_empty() {
+            match admin.delete_topics(&topic_names, &opts).await {
+                Ok(results) => failed.extend(results.into_iter().filter_map(|r| match r {
+                    Err((t, code)) if code != RDKafkaErrorCode::UnknownTopicOrPartition => {
+                        Some(format!("topic {t}: {code}"))
+                    }
+                    _ => None,
+                })),
+                Err(e) => failed.push(format!("topics: {e}")),
+            }
+        }
+        if failed.is_empty() {
+            Ok(())
+        } else {
+            Err(failed.join("; "))
+        }
+    };
+    rt.block_on(async { tokio::time::timeout(CLEANUP_TIMEOUT, work).await })
+        .map_err(|_| format!("not done after {CLEANUP_TIMEOUT:?}"))?
 }
 
 /// Runs the kdeck binary with the given arguments (no bootstrap added).

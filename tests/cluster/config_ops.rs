@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::common::{self, data, env, kafka_tool, unique, wait_for};
+use crate::common::{self, data, env, kafka_tool, wait_for, Fixture};
 use crate::ops_fixture::{assert_audit, topic_config, wait_partitions, Ops};
 use crate::topic_ops::cluster_name;
 
@@ -31,9 +31,9 @@ fn line_for(out: &str, key: &str) -> Option<String> {
 
 #[test]
 fn retention_override_set_and_deleted_source_dynamic_then_default() {
-    let _g = common::shared();
+    let fx = Fixture::shared();
     let ops = Ops::new();
-    let topic = unique("retention");
+    let topic = fx.topic("retention");
     data::create_topic(&topic, 1, 3);
     wait_partitions(&ops, &topic, Some(1));
     assert_eq!(
@@ -85,7 +85,6 @@ fn retention_override_set_and_deleted_source_dynamic_then_default() {
     assert_eq!(audit[0]["request"], format!("set retention.ms=86400000 on topic {topic}"));
     assert_audit(&audit[1], &cluster_name(), "config delete", "ok");
     assert_eq!(audit[1]["request"], format!("delete retention.ms on topic {topic}"));
-    ops.ok(&["topic", "delete", &topic, "--yes"]);
 }
 
 #[test]

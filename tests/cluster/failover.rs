@@ -4,7 +4,7 @@
 //! or NOT_COORDINATOR meanwhile). kdeck must answer with the exact figures within its timeout, as
 //! Kafka's own tools do, not with the transient error.
 
-use crate::common::{self, data, env, kafka_tool, kdeck_json, script, unique};
+use crate::common::{data, env, kafka_tool, kdeck_json, script, Fixture};
 
 /// The broker coordinating `group`, as kafka-consumer-groups --describe --state reports it.
 fn coordinator(group: &str) -> String {
@@ -37,9 +37,9 @@ fn lag_rows(group: &str) -> (i64, Vec<(i64, i64, i64, i64)>) {
 
 #[test]
 fn lag_is_exact_while_the_groups_coordinator_fails_over() {
-    let _g = common::exclusive();
-    let topic = unique("failover");
-    let group = unique("failover-group");
+    let fx = Fixture::exclusive();
+    let topic = fx.topic("failover");
+    let group = fx.group("failover-group");
     data::create_topic(&topic, 3, 3);
     assert_eq!(data::produce(&topic, 60, 3), vec![20, 20, 20]);
     data::consume_and_commit(&topic, &group, &[20, 15, 5]);

@@ -1,15 +1,15 @@
 //! Lag, topics, describe and brokers against the real cluster, checked with Kafka's own tools.
 
-use crate::common::{self, data, env, kafka_tool, kdeck, kdeck_json, unique};
+use crate::common::{self, data, env, kafka_tool, kdeck, kdeck_json, Fixture};
 use crate::support::{consumer_groups_rows, kafka_topics_layout, kdeck_lag_rows, kdeck_layout};
 
 /// 100 messages over 3 partitions (34/33/33), the group commits 20/15/5 = 40:
 /// lag is 14/18/28 = 60, in kdeck's table, in its JSON, and in kafka-consumer-groups.
 #[test]
 fn lag_matches_committed_offsets_and_kafka_consumer_groups() {
-    let _g = common::shared();
-    let topic = unique("lag");
-    let group = unique("lag-group");
+    let fx = Fixture::shared();
+    let topic = fx.topic("lag");
+    let group = fx.group("lag-group");
     data::create_topic(&topic, 3, 3);
     let produced = data::produce(&topic, 100, 3);
     assert_eq!(produced, vec![34, 33, 33]);
@@ -54,8 +54,8 @@ fn lag_matches_committed_offsets_and_kafka_consumer_groups() {
 /// Partition layout and offsets agree with kafka-topics --describe; racks and controller show.
 #[test]
 fn describe_matches_kafka_topics() {
-    let _g = common::shared();
-    let topic = unique("describe");
+    let fx = Fixture::shared();
+    let topic = fx.topic("describe");
     data::create_topic_with_assignment(&topic, &[&[1, 2], &[2, 3], &[3, 1], &[1, 3]]);
     let produced = data::produce(&topic, 10, 4);
     assert_eq!(produced, vec![3, 3, 2, 2]);

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::common::{self, data, env, kafka_tool, kdeck, kdeck_json, script, unique, wait_for};
+use crate::common::{data, env, kafka_tool, kdeck, kdeck_json, script, wait_for, Fixture};
 
 fn isrs(topic: &str) -> Vec<Vec<i64>> {
     kdeck_json(&["describe", topic])["partitions"]
@@ -16,8 +16,8 @@ fn isrs(topic: &str) -> Vec<Vec<i64>> {
 
 #[test]
 fn stopped_broker_shrinks_isr_and_recovers() {
-    let _g = common::exclusive();
-    let topic = unique("isr");
+    let fx = Fixture::exclusive();
+    let topic = fx.topic("isr");
     data::create_topic_with_assignment(&topic, &[&[1, 2, 3], &[2, 3, 1], &[3, 1, 2]]);
     assert_eq!(isrs(&topic), vec![vec![1, 2, 3], vec![2, 3, 1], vec![3, 1, 2]]);
 

@@ -10,6 +10,7 @@ mod support;
 
 mod auth;
 mod bad_input;
+mod cleanup;
 mod config_ops;
 mod controller;
 mod doctor;
@@ -22,6 +23,7 @@ mod ops_invalid;
 mod partial_failure;
 mod read_only;
 mod reassign_exec;
+mod reassign_outputs;
 mod reassign_plan;
 mod secrets;
 mod tmux;

@@ -1,15 +1,15 @@
 //! Invalid changes get a clear error and change nothing; --dry-run validates with the broker and
 //! changes nothing either.
 
-use crate::common::{self, data, unique};
+use crate::common::{data, Fixture};
 use crate::ops_fixture::{assert_audit, replicas, topic_config, wait_partitions, Ops};
 use crate::topic_ops::cluster_name;
 
 #[test]
 fn replication_factor_larger_than_the_cluster() {
-    let _g = common::shared();
+    let fx = Fixture::shared();
     let ops = Ops::new();
-    let topic = unique("rf4");
+    let topic = fx.topic("rf4");
     let err = ops.fails(&["topic", "create", &topic, "--partitions", "3", "--replication-factor", "4", "--yes"]);
     assert_eq!(err, "error: replication factor 4 is larger than the 3 available brokers");
     assert_eq!(replicas(&ops, &topic), None, "no topic was created");
@@ -20,9 +20,9 @@ fn replication_factor_larger_than_the_cluster() {
 
 #[test]
 fn partitions_cannot_shrink() {
-    let _g = common::shared();
+    let fx = Fixture::shared();
     let ops = Ops::new();
-    let topic = unique("shrink");
+    let topic = fx.topic("shrink");
     data::create_topic(&topic, 6, 2);
     let before = wait_partitions(&ops, &topic, Some(6));
     let err = ops.fails(&["topic", "add-partitions", &topic, "--to", "3", "--yes"]);
@@ -31,14 +31,13 @@ fn partitions_cannot_shrink() {
     assert_eq!(err, format!("error: topic {topic} already has 6 partitions"));
     assert_eq!(replicas(&ops, &topic), before);
     assert_audit(&ops.last_audit(), &cluster_name(), "topic add-partitions", "invalid");
-    ops.ok(&["topic", "delete", &topic, "--yes"]);
 }
 
 #[test]
 fn unknown_config_keys() {
-    let _g = common::shared();
+    let fx = Fixture::shared();
     let ops = Ops::new();
-    let topic = unique("unknown-key");
+    let topic = fx.topic("unknown-key");
     data::create_topic(&topic, 1, 1);
     wait_partitions(&ops, &topic, Some(1));
     // kdeck's own check, against the keys the topic has
@@ -48,7 +47,7 @@ fn unknown_config_keys() {
     assert_eq!(err, "error: unknown topic config \"retention.msx\" (did you mean retention.ms?)");
     assert_audit(&ops.last_audit(), &cluster_name(), "config set", "invalid");
     // the broker's validate-only check on create, worded the same way
-    let new = unique("unknown-key-new");
+    let new = fx.topic("unknown-key-new");
     let err = ops.fails(&[
         "topic",
         "create",
@@ -65,14 +64,13 @@ fn unknown_config_keys() {
     assert_eq!(replicas(&ops, &new), None);
     let overrides = ops.ok_json(&["config", "get", "topic", &topic, "--overrides"]);
     assert!(!overrides["configs"].as_array().expect("configs").iter().any(|c| c["name"] == "foo.bar"), "{overrides}");
-    ops.ok(&["topic", "delete", &topic, "--yes"]);
 }
 
 #[test]
 fn negative_retention() {
-    let _g = common::shared();
+    let fx = Fixture::shared();
     let ops = Ops::new();
-    let topic = unique("neg-retention");
+    let topic = fx.topic("neg-retention");
     data::create_topic(&topic, 1, 1);
     wait_partitions(&ops, &topic, Some(1));
     let err = ops.fails(&["config", "set", "topic", &topic, "retention.ms=-5", "--yes"]);
@@ -81,7 +79,7 @@ fn negative_retention() {
         topic_config(&ops, &topic, "retention.ms"),
         ("604800000".into(), "default".into(), "DEFAULT_CONFIG".into())
     );
-    let new = unique("neg-retention-new");
+    let new = fx.topic("neg-retention-new");
     let err = ops.fails(&[
         "topic",
         "create",
@@ -99,14 +97,13 @@ fn negative_retention() {
     // -1 (keep forever) is fine
     let ok = ops.ok_json(&["--dry-run", "config", "set", "topic", &topic, "retention.ms=-1"]);
     assert_eq!(ok["result"], "dry-run");
-    ops.ok(&["topic", "delete", &topic, "--yes"]);
 }
 
 #[test]
 fn deleting_an_unknown_topic() {
-    let _g = common::shared();
+    let fx = Fixture::shared();
     let ops = Ops::new();
-    let topic = unique("never-created");
+    let topic = fx.topic("never-created");
     let err = ops.fails(&["topic", "delete", &topic, "--yes"]);
     assert_eq!(err, format!("error: unknown topic: {topic}"));
     let entry = ops.last_audit();
@@ -116,13 +113,13 @@ fn deleting_an_unknown_topic() {
 
 #[test]
 fn dry_run_validates_with_the_broker_and_changes_nothing() {
-    let _g = common::shared();
+    let fx = Fixture::shared();
     let ops = Ops::new();
-    let topic = unique("dry");
+    let topic = fx.topic("dry");
     data::create_topic(&topic, 2, 2);
     let before = wait_partitions(&ops, &topic, Some(2));
 
-    let new = unique("dry-new");
+    let new = fx.topic("dry-new");
     let out = ops.ok_json(&[
         "--dry-run",
         "topic",
@@ -185,5 +182,4 @@ fn dry_run_validates_with_the_broker_and_changes_nothing() {
             "topic delete dry-run"
         ]
     );
-    ops.ok(&["topic", "delete", &topic, "--yes"]);
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::common::{self, data, env, kdeck_raw, script, unique, wait_for};
+use crate::common::{data, env, kdeck_raw, script, unique, wait_for, Fixture};
 
 /// kdeck against the PLAINTEXT listener: (exit code, stdout, stderr).
 fn run(args: &[&str]) -> (Option<i32>, String, String) {
@@ -50,11 +50,11 @@ fn isr(topic: &str) -> Vec<Vec<i64>> {
 
 #[test]
 fn with_a_broker_stopped_every_command_names_it_or_fails_saying_so() {
-    let _g = common::exclusive();
-    let topic = unique("partial");
-    let solo = unique("partial-solo");
-    let pair = unique("partial-pair");
-    let group = unique("partial-group");
+    let fx = Fixture::exclusive();
+    let topic = fx.topic("partial");
+    let solo = fx.topic("partial-solo");
+    let pair = fx.topic("partial-pair");
+    let group = fx.group("partial-group");
     data::create_topic_with_assignment(&topic, &[&[1, 2, 3], &[2, 3, 1], &[3, 1, 2]]);
     data::create_topic_with_assignment(&solo, &[&[3], &[1]]);
     data::create_topic_with_assignment(&pair, &[&[1, 2], &[2, 1]]);

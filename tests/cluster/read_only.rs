@@ -1,7 +1,7 @@
 //! Read-only mode (`--read-only`, or `read_only = true` in the cluster's profile) refuses every
 //! mutating command before anything is sent, records the refusal, and changes nothing.
 
-use crate::common::{self, data, unique};
+use crate::common::{data, Fixture};
 use crate::ops_fixture::{assert_audit, replicas, topic_config, wait_partitions, Ops};
 use crate::topic_ops::cluster_name;
 
@@ -39,9 +39,9 @@ fn refused_both_ways(ops: &Ops, args: &[&str], what: &str, action: &str, request
 
 #[test]
 fn read_only_refuses_create() {
-    let _g = common::shared();
+    let fx = Fixture::shared();
     let ops = Ops::new();
-    let topic = unique("ro-create");
+    let topic = fx.topic("ro-create");
     refused_both_ways(
         &ops,
         &["topic", "create", &topic, "--partitions", "3", "--replication-factor", "3", "--config", "retention.ms=1000"],
@@ -72,9 +72,9 @@ fn read_only_refuses_create() {
 
 #[test]
 fn read_only_refuses_delete() {
-    let _g = common::shared();
+    let fx = Fixture::shared();
     let ops = Ops::new();
-    let topic = unique("ro-delete");
+    let topic = fx.topic("ro-delete");
     data::create_topic(&topic, 2, 2);
     let before = wait_partitions(&ops, &topic, Some(2));
     refused_both_ways(
@@ -90,9 +90,9 @@ fn read_only_refuses_delete() {
 
 #[test]
 fn read_only_refuses_add_partitions() {
-    let _g = common::shared();
+    let fx = Fixture::shared();
     let ops = Ops::new();
-    let topic = unique("ro-grow");
+    let topic = fx.topic("ro-grow");
     data::create_topic(&topic, 3, 2);
     let before = wait_partitions(&ops, &topic, Some(3));
     refused_both_ways(
@@ -103,14 +103,13 @@ fn read_only_refuses_add_partitions() {
         &format!("add partitions to topic {topic}: to 6"),
     );
     assert_eq!(replicas(&ops, &topic), before, "still 3 partitions, same replicas");
-    ops.ok(&["topic", "delete", &topic, "--yes"]);
 }
 
 #[test]
 fn read_only_refuses_config_set() {
-    let _g = common::shared();
+    let fx = Fixture::shared();
     let ops = Ops::new();
-    let topic = unique("ro-set");
+    let topic = fx.topic("ro-set");
     data::create_topic(&topic, 1, 1);
     wait_partitions(&ops, &topic, Some(1));
     refused_both_ways(
@@ -124,14 +123,13 @@ fn read_only_refuses_config_set() {
         topic_config(&ops, &topic, "retention.ms"),
         ("604800000".into(), "default".into(), "DEFAULT_CONFIG".into())
     );
-    ops.ok(&["topic", "delete", &topic, "--yes"]);
 }
 
 #[test]
 fn read_only_refuses_config_delete() {
-    let _g = common::shared();
+    let fx = Fixture::shared();
     let ops = Ops::new();
-    let topic = unique("ro-unset");
+    let topic = fx.topic("ro-unset");
     data::create_topic(&topic, 1, 1);
     wait_partitions(&ops, &topic, Some(1));
     ops.ok(&["config", "set", "topic", &topic, "retention.ms=7200000", "--yes"]);
@@ -147,5 +145,4 @@ fn read_only_refuses_config_delete() {
         &format!("delete retention.ms on topic {topic}"),
     );
     assert_eq!(topic_config(&ops, &topic, "retention.ms"), set, "the override is still there");
-    ops.ok(&["topic", "delete", &topic, "--yes"]);
 }

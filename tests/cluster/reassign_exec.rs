@@ -10,12 +10,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use kdeck::kafka::admin_ops::ConfigResource;
 use kdeck::kafka::reassign::Election;
+use kdeck::kafka::topic_config_admin::ConfigResource;
 use kdeck::kafka::{Client, ClientConfig};
 use serde_json::Value;
 
-use crate::common::{self, data, env, kafka_tool, unique, wait_for};
+use crate::common::{data, env, kafka_tool, unique, wait_for, Fixture};
 use crate::ops_fixture::{assert_audit, replicas, Ops};
 use crate::topic_ops::cluster_name;
 
@@ -23,7 +23,7 @@ use crate::topic_ops::cluster_name;
 /// check that none is left run one at a time.
 static THROTTLES: Mutex<()> = Mutex::new(());
 
-pub fn throttles_lock() -> MutexGuard<'static, ()> {
+pub(crate) fn throttles_lock() -> MutexGuard<'static, ()> {
     THROTTLES.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -38,7 +38,20 @@ fn client(rt: &tokio::runtime::Runtime) -> Client {
 }
 
 /// (leader, replicas) of each partition as Kafka's kafka-topics --describe prints them.
-pub fn kafka_describe(topic: &str) -> Vec<(i64, Vec<i64>)> {
+pub(crate) fn kafka_describe(topic: &str) -> Vec<(i64, Vec<i64>)> {
+    kafka_partitions(topic)
+        .into_iter()
+        .map(|(leader, replicas, _)| {
+            let leader = leader.parse().expect("leader");
+            let replicas = replicas.split(',').map(|r| r.parse().expect("replica")).collect();
+            (leader, replicas)
+        })
+        .collect()
+}
+
+/// (leader, replicas, isr) of each partition as kafka-topics --describe prints them, leader as
+/// printed ("none" when there is none).
+pub(crate) fn kafka_partitions(topic: &str) -> Vec<(String, String, String)> {
     let out = kafka_tool(
         "org.apache.kafka.tools.TopicCommand",
         &["--bootstrap-server", &env().bootstrap, "--describe", "--topic", topic],
@@ -54,20 +67,18 @@ pub fn kafka_describe(topic: &str) -> Vec<(i64, Vec<i64>)> {
                     .trim()
                     .to_string()
             };
-            let leader = field("Leader:").parse().expect("leader");
-            let replicas = field("Replicas:").split(',').map(|r| r.parse().expect("replica")).collect();
-            (leader, replicas)
+            (field("Leader:"), field("Replicas:"), field("Isr:"))
         })
         .collect()
 }
 
 #[test]
 fn admin_calls_move_cancel_and_elect() {
-    let _g = common::shared();
+    let fx = Fixture::shared();
     let _t = throttles_lock();
     let rt = runtime();
     let c = client(&rt);
-    let topic = unique("exec-admin");
+    let topic = fx.topic("exec-admin");
     data::create_topic_with_assignment(&topic, &[&[1, 2]]);
     data::produce(&topic, 50, 1);
 
@@ -119,7 +130,7 @@ const CONFIG_COMMAND: &str = "kafka.admin.ConfigCommand";
 const REASSIGN_COMMAND: &str = "org.apache.kafka.tools.reassign.ReassignPartitionsCommand";
 
 /// `key=value` of every throttle config Kafka's ConfigCommand describes for a topic.
-pub fn kafka_topic_throttles(topic: &str) -> BTreeMap<String, String> {
+pub(crate) fn kafka_topic_throttles(topic: &str) -> BTreeMap<String, String> {
     let out = kafka_tool(
         CONFIG_COMMAND,
         &["--bootstrap-server", &env().bootstrap, "--describe", "--entity-type", "topics", "--entity-name", topic],
@@ -128,7 +139,7 @@ pub fn kafka_topic_throttles(topic: &str) -> BTreeMap<String, String> {
 }
 
 /// Per broker (and "default"), `key=value` of every throttle config ConfigCommand describes.
-pub fn kafka_broker_throttles() -> BTreeMap<String, BTreeMap<String, String>> {
+pub(crate) fn kafka_broker_throttles() -> BTreeMap<String, BTreeMap<String, String>> {
     let out =
         kafka_tool(CONFIG_COMMAND, &["--bootstrap-server", &env().bootstrap, "--describe", "--entity-type", "brokers"]);
     let mut by: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
@@ -191,7 +202,7 @@ fn entry(resource: &str, key: &str, value: &str) -> ((String, String), String) {
 }
 
 /// A reassignment file in Kafka's format (no log_dirs, as people write them by hand).
-fn write_plan(dir: &Path, name: &str, moves: &[(&str, i32, &[i32])]) -> PathBuf {
+pub(crate) fn write_plan(dir: &Path, name: &str, moves: &[(&str, i32, &[i32])]) -> PathBuf {
     let parts: Vec<String> = moves
         .iter()
         .map(|(t, p, r)| {
@@ -204,7 +215,7 @@ fn write_plan(dir: &Path, name: &str, moves: &[(&str, i32, &[i32])]) -> PathBuf 
     path
 }
 
-fn temp_dir(prefix: &str) -> PathBuf {
+pub(crate) fn temp_dir(prefix: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(unique(prefix));
     std::fs::create_dir_all(&dir).expect("dir");
     dir
@@ -222,9 +233,9 @@ fn moving(ops: &Ops, topic: &str) -> Vec<Value> {
 
 /// On the way out (passed or failed): cancels what the test left moving and removes the
 /// throttles nothing needs, so a failure does not spill into the next test.
-struct Tidy<'a> {
-    ops: &'a Ops,
-    topics: Vec<String>,
+pub(crate) struct Tidy<'a> {
+    pub(crate) ops: &'a Ops,
+    pub(crate) topics: Vec<String>,
 }
 
 impl Drop for Tidy<'_> {
@@ -236,7 +247,7 @@ impl Drop for Tidy<'_> {
 }
 
 /// Runs kdeck and kills it if it is not done within `limit`.
-fn run_bounded(ops: &Ops, args: &[&str], limit: Duration) -> Output {
+pub(crate) fn run_bounded(ops: &Ops, args: &[&str], limit: Duration) -> Output {
     let mut full = vec!["--bootstrap", env().bootstrap.as_str()];
     full.extend_from_slice(args);
     let mut child = ops
@@ -413,10 +424,10 @@ fn background_load(
 /// own --verify saying every partition is complete, and every message readable exactly once.
 #[test]
 fn drain_under_load_keeps_every_message_and_leaves_no_throttle() {
-    let _g = common::shared();
+    let fx = Fixture::shared();
     let _t = throttles_lock();
     let ops = Ops::new();
-    let topic = unique("drain");
+    let topic = fx.topic("drain");
     let partitions = 6;
     data::create_topic_with_assignment(&topic, &[&[3, 1], &[3, 2], &[1, 3], &[2, 3], &[3, 1], &[3, 2]]);
     let p = load::producer();
@@ -533,10 +544,10 @@ fn drain_under_load_keeps_every_message_and_leaves_no_throttle() {
 /// broker the first one still uses. Kafka's --verify agrees with kdeck's on both plans.
 #[test]
 fn throttle_holds_a_move_and_verify_keeps_the_rates_another_move_uses() {
-    let _g = common::shared();
+    let fx = Fixture::shared();
     let _t = throttles_lock();
     let ops = Ops::new();
-    let (slow, quick) = (unique("throttled"), unique("quick"));
+    let (slow, quick) = (fx.topic("throttled"), fx.topic("quick"));
     // slow: 2 MB moving 1 -> 2 at 10 kB/s; quick: 2 kB moving 2 -> 3. They share broker 2
     // (slow's follower side, quick's leader side: separate quotas, so quick is not held up).
     data::create_topic_with_assignment(&slow, &[&[1]]);
@@ -630,10 +641,10 @@ fn throttle_holds_a_move_and_verify_keeps_the_rates_another_move_uses() {
 /// execution set is removed.
 #[test]
 fn cancel_mid_way_restores_the_assignment_and_removes_the_throttles() {
-    let _g = common::shared();
+    let fx = Fixture::shared();
     let _t = throttles_lock();
     let ops = Ops::new();
-    let topic = unique("cancel");
+    let topic = fx.topic("cancel");
     data::create_topic_with_assignment(&topic, &[&[1, 2]]);
     data::produce_to(&topic, 0, 4000, 1000);
     let _tidy = Tidy { ops: &ops, topics: vec![topic.clone()] };
@@ -695,10 +706,10 @@ fn cancel_mid_way_restores_the_assignment_and_removes_the_throttles() {
 /// reassignment in progress needs (an entry by hand on a moving topic goes, the move's stay).
 #[test]
 fn leftover_throttles_are_listed_and_clear_removes_only_unneeded_ones() {
-    let _g = common::shared();
+    let fx = Fixture::shared();
     let _t = throttles_lock();
     let ops = Ops::new();
-    let (left, live) = (unique("leftover"), unique("inuse"));
+    let (left, live) = (fx.topic("leftover"), fx.topic("inuse"));
     data::create_topic_with_assignment(&left, &[&[1], &[2]]);
     data::create_topic_with_assignment(&live, &[&[1]]);
     data::produce_to(&live, 0, 8000, 1000);
@@ -805,10 +816,10 @@ fn leftover_throttles_are_listed_and_clear_removes_only_unneeded_ones() {
 /// each partition, and a second run finds them all fine.
 #[test]
 fn elect_leaders_after_a_reorder_matches_preferred_leaders() {
-    let _g = common::shared();
+    let fx = Fixture::shared();
     let _t = throttles_lock();
     let ops = Ops::new();
-    let topic = unique("elect");
+    let topic = fx.topic("elect");
     data::create_topic_with_assignment(&topic, &[&[1, 2], &[2, 3], &[3, 1]]);
     data::produce(&topic, 30, 3);
     let _tidy = Tidy { ops: &ops, topics: vec![topic.clone()] };
@@ -871,10 +882,10 @@ fn elect_leaders_after_a_reorder_matches_preferred_leaders() {
 /// only the exit code — and no rollback or record is written.
 #[test]
 fn invalid_plans_read_only_and_dry_run_send_nothing() {
-    let _g = common::shared();
+    let fx = Fixture::shared();
     let _t = throttles_lock();
     let ops = Ops::new();
-    let topic = unique("nothing");
+    let topic = fx.topic("nothing");
     data::create_topic_with_assignment(&topic, &[&[1, 2], &[2, 3]]);
     data::produce(&topic, 20, 2);
     let _tidy = Tidy { ops: &ops, topics: vec![topic.clone()] };
@@ -958,18 +969,17 @@ fn invalid_plans_read_only_and_dry_run_send_nothing() {
 /// throttles, those on the restarted broker included.
 #[test]
 fn target_broker_stopped_during_a_move() {
-    let _g = common::exclusive();
+    let fx = Fixture::exclusive();
     let _t = throttles_lock();
     let ops = Ops::new();
-    let topic = unique("stopped");
+    let topic = fx.topic("stopped");
     data::create_topic_with_assignment(&topic, &[&[1]]);
     data::produce_to(&topic, 0, 8000, 1000);
     let _tidy = Tidy { ops: &ops, topics: vec![topic.clone()] };
     let dir = temp_dir("stopped");
     let plan = write_plan(&dir, "plan.json", &[(&topic, 0, &[3])]);
     ops.ok(&["reassign", "execute", plan.to_str().expect("path"), "--throttle", "1MB/s", "--yes", "--additional"]);
-    common::script(&["stop-node", "3"]);
-    let down = std::panic::catch_unwind(|| {
+    fx.with_node_stopped("3", || {
         let p = wait_for("status to name broker 3", Duration::from_secs(60), || {
             let v = ops.ok_json(&["reassign", "status", "--interval", "200ms"]);
             (v["brokers_down"] == serde_json::json!([3])).then_some(v)
@@ -990,10 +1000,6 @@ fn target_broker_stopped_during_a_move() {
             "{table}"
         );
     });
-    common::script(&["start-node", "3"]);
-    if let Err(e) = down {
-        std::panic::resume_unwind(e);
-    }
     let out = run_bounded(&ops, &["reassign", "resume"], Duration::from_secs(300));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));

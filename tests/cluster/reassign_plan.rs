@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use crate::common::{self, data, env, kafka_tool, kdeck, kdeck_json, kdeck_raw, unique, wait_for};
+use crate::common::{data, env, kafka_tool, kdeck, kdeck_json, kdeck_raw, unique, wait_for, Fixture};
 use crate::ops_fixture::{replicas, Ops};
 
 type Assignment = BTreeMap<(String, i64), Vec<i64>>;
@@ -50,9 +50,9 @@ fn counts(a: &Assignment) -> BTreeMap<i64, usize> {
 
 #[test]
 fn rebalance_onto_a_new_broker_moves_only_the_lower_bound() {
-    let _g = common::shared();
-    let a = unique("plan-a");
-    let b = unique("plan-b");
+    let fx = Fixture::shared();
+    let a = fx.topic("plan-a");
+    let b = fx.topic("plan-b");
     // 12 × RF 2 on {1,2} and 6 × RF 1 on 1 or 2: broker 3 holds nothing (the "new broker").
     let pairs: Vec<&[i32]> = (0..12).map(|i| if i % 2 == 0 { &[1, 2][..] } else { &[2, 1][..] }).collect();
     data::create_topic_with_assignment(&a, &pairs);
@@ -230,12 +230,12 @@ fn per_broker(v: &serde_json::Value, field: &str) -> BTreeMap<i64, i64> {
 /// (topics-to-move JSON), raise the replication factor (regex), balance preferred leaders.
 #[test]
 fn drain_rf_and_leaders_goals_from_the_cli() {
-    let _g = common::shared();
+    let fx = Fixture::shared();
     let dir = std::env::temp_dir().join(unique("plan-goals"));
     std::fs::create_dir_all(&dir).expect("dir");
 
     // Drain: 6 × RF 2, broker 3 in four partitions; they move to 1 and 2, nothing else moves.
-    let d = unique("plan-drain");
+    let d = fx.topic("plan-drain");
     let layout: [&[i32]; 6] = [&[1, 3], &[3, 2], &[2, 3], &[3, 1], &[1, 2], &[2, 1]];
     data::create_topic_with_assignment(&d, &layout);
     let before = described(&d, &layout);
@@ -259,7 +259,7 @@ fn drain_rf_and_leaders_goals_from_the_cli() {
     assert_eq!(per_broker(&v, "planned_leaders_after"), BTreeMap::from([(1, 3), (2, 3), (3, 0)]), "{v}");
 
     // Replication factor 1 → 2 for the topics matching a regex: one added replica each.
-    let r = unique("plan-rf");
+    let r = fx.topic("plan-rf");
     let layout: [&[i32]; 4] = [&[1], &[2], &[3], &[1]];
     data::create_topic_with_assignment(&r, &layout);
     let before = described(&r, &layout);
@@ -291,7 +291,7 @@ fn drain_rf_and_leaders_goals_from_the_cli() {
     assert_eq!(with_rf, format!("{}: valid (4 partitions)\n", plan_file.display()));
 
     // Leaders only: every preferred leader on broker 1; reordering gives 2/2/2 with no move.
-    let l = unique("plan-leaders");
+    let l = fx.topic("plan-leaders");
     let layout: [&[i32]; 6] = [&[1, 2], &[1, 3], &[1, 2], &[1, 3], &[1, 2], &[1, 3]];
     data::create_topic_with_assignment(&l, &layout);
     let before = described(&l, &layout);
@@ -398,8 +398,8 @@ fn sized_topics(topics: &[TopicSpec]) -> (Assignment, Replicas, BTreeMap<(String
 /// size, offset lag of each replica); a broker that cannot be asked fails alone.
 #[test]
 fn describe_log_dirs_matches_kafkas_tool() {
-    let _g = common::shared();
-    let t = unique("logdirs");
+    let fx = Fixture::shared();
+    let t = fx.topic("logdirs");
     let (_, oracle, _) = sized_topics(&[(&t, &[(&[1, 2], 40), (&[2, 3], 3)])]);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let answers = rt.block_on(async {
@@ -435,9 +435,9 @@ fn describe_log_dirs_matches_kafkas_tool() {
 /// own plan file.
 #[test]
 fn plan_bytes_are_the_sizes_the_brokers_report() {
-    let _g = common::shared();
-    let a = unique("sized-a");
-    let b = unique("sized-b");
+    let fx = Fixture::shared();
+    let a = fx.topic("sized-a");
+    let b = fx.topic("sized-b");
     // (replicas, messages of 100 bytes) per partition: one empty, the others 5 to 500 messages.
     let (current, _, sizes) = sized_topics(&[
         (&a, &[(&[1, 2], 0), (&[2, 1], 50), (&[1, 2], 500), (&[2, 1], 5)]),
@@ -532,8 +532,8 @@ fn plan_bytes_are_the_sizes_the_brokers_report() {
 /// the LogDirsCommand sizes), not the two smallest that replica counts alone would pick.
 #[test]
 fn rebalance_gives_the_new_broker_its_share_of_bytes() {
-    let _g = common::shared();
-    let t = unique("bytes");
+    let fx = Fixture::shared();
+    let t = fx.topic("bytes");
     let (current, _, sizes) =
         sized_topics(&[(&t, &[(&[1], 1000), (&[1], 300), (&[1], 10), (&[2], 1000), (&[2], 300), (&[2], 10)])]);
     let size = |p: i64| sizes[&(t.clone(), p)];
@@ -572,8 +572,8 @@ fn rebalance_gives_the_new_broker_its_share_of_bytes() {
 
 #[test]
 fn invalid_plans_are_refused_with_the_reason() {
-    let _g = common::shared();
-    let t = unique("plan-bad");
+    let fx = Fixture::shared();
+    let t = fx.topic("plan-bad");
     data::create_topic_with_assignment(&t, &[&[1, 2], &[2, 3]]);
     let dir = std::env::temp_dir().join(unique("plan-bad"));
     std::fs::create_dir_all(&dir).expect("dir");
@@ -634,8 +634,8 @@ fn invalid_plans_are_refused_with_the_reason() {
 /// ends it and kdeck sees it gone.
 #[test]
 fn in_progress_reassignment_is_listed_until_cancelled() {
-    let _g = common::exclusive(); // throttles touch broker configs
-    let t = unique("moving");
+    let fx = Fixture::exclusive(); // throttles touch broker configs
+    let t = fx.topic("moving");
     data::create_topic_with_assignment(&t, &[&[1, 2]]);
     assert_eq!(data::produce(&t, 500, 1), vec![500]);
     let dir = std::env::temp_dir().join(unique("moving"));
@@ -687,8 +687,8 @@ fn in_progress_reassignment_is_listed_until_cancelled() {
 /// partition, and `validate` accepts that plan as valid (nothing to do) rather than refusing it.
 #[test]
 fn nothing_to_move_is_a_valid_plan() {
-    let _g = common::shared();
-    let t = unique("plan-even");
+    let fx = Fixture::shared();
+    let t = fx.topic("plan-even");
     data::create_topic_with_assignment(&t, &[&[1, 2], &[2, 3], &[3, 1]]);
     let dir = std::env::temp_dir().join(unique("plan-even"));
     std::fs::create_dir_all(&dir).expect("dir");

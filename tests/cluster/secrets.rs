@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use crate::common::{self, data, env, kafka_tool, unique, wait_for};
+use crate::common::{data, env, kafka_tool, unique, wait_for, Fixture};
 use crate::tmux::Tmux;
 
 const CONFIG_COMMAND: &str = "kafka.admin.ConfigCommand";
@@ -189,14 +189,14 @@ fn wait_for_login(probe: &Probe, user: &ScramUser) {
 
 #[test]
 fn cli_never_prints_logs_or_records_a_secret() {
-    let _g = common::shared();
+    let fx = Fixture::shared();
     let e = env();
     let user = ScramUser::create();
     let wrong = format!("{}-wrong", user.password); // contains the password: grepping for it finds both
     let key_password = format!("s3cr3t-{}", unique("keypw"));
     let config_secret = format!("s3cr3t-{}", unique("config"));
     let probe = Probe::new(&[&user.password, &key_password, &config_secret]);
-    let topic = unique("leak");
+    let topic = fx.topic("leak");
     data::create_topic(&topic, 1, 3);
     wait_for_login(&probe, &user);
 
@@ -353,7 +353,7 @@ fn cli_never_prints_logs_or_records_a_secret() {
     assert_eq!(entry.map(|c| c["value"].clone()), Some(serde_json::json!("[hidden]")), "{overrides}");
     probe.ok(&[], &with(x(&user.password), &["config", "delete", "broker", "1", &key, "--yes"]));
     wait_for("the override gone", Duration::from_secs(30), || (!oracle().contains(&key)).then_some(()));
-    let created = unique("leak-created");
+    let created = fx.topic("leak-created");
     probe.ok(
         &[],
         &with(
@@ -377,11 +377,11 @@ fn cli_never_prints_logs_or_records_a_secret() {
 
 #[test]
 fn console_never_shows_or_logs_a_secret() {
-    let _g = common::shared();
+    let fx = Fixture::shared();
     let user = ScramUser::create();
     let config_secret = format!("s3cr3t-{}", unique("console"));
     let probe = Probe::new(&[&user.password, &config_secret]);
-    let topic = unique("leak-console");
+    let topic = fx.topic("leak-console");
     data::create_topic(&topic, 1, 3);
     assert_eq!(data::produce(&topic, 5, 1), vec![5]);
     wait_for_login(&probe, &user);

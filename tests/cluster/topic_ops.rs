@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::common::{self, data, env, kafka_tool, unique};
+use crate::common::{data, env, kafka_tool, Fixture};
 use crate::ops_fixture::{assert_audit, replicas, topic_config, wait_partitions, Ops};
 
 const TOPIC_COMMAND: &str = "org.apache.kafka.tools.TopicCommand";
@@ -37,9 +37,9 @@ pub fn oracle_replicas(topic: &str) -> Vec<Vec<i64>> {
 
 #[test]
 fn add_partitions_3_to_6_follows_the_preview_and_keeps_every_message() {
-    let _g = common::shared();
+    let fx = Fixture::shared();
     let ops = Ops::new();
-    let topic = unique("grow");
+    let topic = fx.topic("grow");
     let created = ops.ok_json(&["topic", "create", &topic, "--partitions", "3", "--replication-factor", "3", "--yes"]);
     assert_eq!(created["result"], "ok");
     assert_eq!(created["message"], format!("created topic {topic} (3 partitions, replication factor 3)"));
@@ -95,7 +95,7 @@ fn add_partitions_3_to_6_follows_the_preview_and_keeps_every_message() {
     assert_eq!(oracle_replicas(&topic), after, "Kafka's TopicCommand agrees");
 
     // Every message produced before is still there, with its hash; the new partitions are empty.
-    data::consume_and_commit(&topic, &unique("grow-check"), &[34, 33, 33]);
+    data::consume_and_commit(&topic, &fx.group("grow-check"), &[34, 33, 33]);
     let described = ops.ok_json(&["describe", &topic]);
     let ends: Vec<i64> = described["partitions"]
         .as_array()
@@ -117,15 +117,13 @@ fn add_partitions_3_to_6_follows_the_preview_and_keeps_every_message() {
         .map(|(i, r)| format!("{}=[{}]", i + 3, r.iter().map(i64::to_string).collect::<Vec<_>>().join(",")))
         .collect();
     assert_eq!(audit[2]["request"], format!("add partitions to topic {topic}: 3 -> 6, new {}", text.join(" ")));
-
-    ops.ok(&["topic", "delete", &topic, "--yes"]);
 }
 
 #[test]
 fn create_with_configs_then_delete() {
-    let _g = common::shared();
+    let fx = Fixture::shared();
     let ops = Ops::new();
-    let topic = unique("create-delete");
+    let topic = fx.topic("create-delete");
     let out = ops.ok(&[
         "topic",
         "create",
@@ -177,10 +175,10 @@ fn create_with_configs_then_delete() {
 
 #[test]
 fn without_a_terminal_and_without_yes_nothing_happens() {
-    let _g = common::shared();
+    let fx = Fixture::shared();
     let ops = Ops::new();
-    let topic = unique("no-tty");
-    let other = unique("no-tty-new");
+    let topic = fx.topic("no-tty");
+    let other = fx.topic("no-tty-new");
     data::create_topic(&topic, 3, 3);
     wait_partitions(&ops, &topic, Some(3));
     let cases: [(&[&str], String, &str); 4] = [
@@ -213,14 +211,13 @@ fn without_a_terminal_and_without_yes_nothing_happens() {
     assert_eq!(replicas(&ops, &topic).map(|r| r.len()), Some(3));
     assert_eq!(topic_config(&ops, &topic, "retention.ms").1, "default");
     assert_eq!(replicas(&ops, &other), None);
-    ops.ok(&["topic", "delete", &topic, "--yes"]);
 }
 
 #[test]
 fn create_with_an_explicit_assignment() {
-    let _g = common::shared();
+    let fx = Fixture::shared();
     let ops = Ops::new();
-    let topic = unique("placed");
+    let topic = fx.topic("placed");
     let err = ops.fails(&["topic", "create", &topic, "--replica-assignment", "1:1", "--yes"]);
     assert_eq!(err, "error: partition 0 lists a broker twice");
     let err = ops.fails(&["topic", "create", &topic, "--replica-assignment", "1:2,3:9", "--yes"]);
@@ -229,5 +226,4 @@ fn create_with_an_explicit_assignment() {
     assert_eq!(out["message"], format!("created topic {topic} (3 partitions, replication factor 2)"));
     assert_eq!(out["summary"], format!("create topic {topic}: assignment 0=[3,1] 1=[1,2] 2=[2,3]"));
     assert_eq!(wait_partitions(&ops, &topic, Some(3)), Some(vec![vec![3, 1], vec![1, 2], vec![2, 3]]));
-    ops.ok(&["topic", "delete", &topic, "--yes"]);
 }

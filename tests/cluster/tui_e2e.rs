@@ -4,14 +4,14 @@
 use std::process::Command;
 use std::time::Duration;
 
-use crate::common::{self, data, env, script, unique, wait_for};
+use crate::common::{self, data, env, script, unique, wait_for, Fixture};
 use crate::tmux::{row, Tmux};
 
 #[test]
 fn topics_filter_isr_and_group_lag_in_the_console() {
-    let _g = common::shared();
-    let topic = unique("tui");
-    let group = unique("tui-group");
+    let fx = Fixture::shared();
+    let topic = fx.topic("tui");
+    let group = fx.group("tui-group");
     data::create_topic_with_assignment(&topic, &[&[1, 2, 3], &[2, 3, 1], &[3, 1, 2]]);
     assert_eq!(data::produce(&topic, 100, 3), vec![34, 33, 33]);
     data::consume_and_commit(&topic, &group, &[20, 15, 5]);
@@ -78,8 +78,8 @@ fn signal(pid: &str, sig: &str) {
 
 #[test]
 fn broker_down_shows_in_header_and_keys_still_work_while_requests_hang() {
-    let _g = common::exclusive();
-    let topic = unique("tui-down");
+    let fx = Fixture::exclusive();
+    let topic = fx.topic("tui-down");
     data::create_topic_with_assignment(&topic, &[&[1, 2, 3], &[2, 3, 1], &[3, 1, 2]]);
     let t = Tmux::start(&["--bootstrap", &env().bootstrap, "--refresh", "1s", "--timeout", "2s"], 120, 40);
     // (the test topic may be below the first screen on a long-lived cluster; the filter finds it)
@@ -189,8 +189,8 @@ fn demo_runs_the_load_and_quits_cleanly() {
 /// Enter into a line feed then) and Esc typed together with the next key are acted on as typed.
 #[test]
 fn keys_typed_ahead_of_the_console_are_kept() {
-    let _g = common::shared();
-    let topic = unique("tui-ahead");
+    let fx = Fixture::shared();
+    let topic = fx.topic("tui-ahead");
     data::create_topic_with_assignment(&topic, &[&[1, 2], &[2, 3]]);
 
     let t = Tmux::start(&["--bootstrap", &env().bootstrap, "--refresh", "2s"], 120, 40);

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::common::{self, data, env, unique, wait_for};
+use crate::common::{self, data, env, wait_for, Fixture};
 use crate::ops_fixture::{topic_config, Ops};
 use crate::tmux::{row, Tmux};
 use crate::topic_ops::{cluster_name, oracle_replicas};
@@ -52,8 +52,8 @@ pub fn filter_to(t: &Tmux, topic: &str) {
 
 #[test]
 fn create_grow_and_delete_a_topic_from_the_console() {
-    let _g = common::shared();
-    let topic = unique("tui-ops");
+    let fx = Fixture::shared();
+    let topic = fx.topic("tui-ops");
     let t = Tmux::start(&["--bootstrap", &env().bootstrap, "--refresh", "2s"], 120, 40);
     t.wait_screen("the topics pane", |s| s.contains("Topics ("));
 
@@ -97,7 +97,7 @@ fn create_grow_and_delete_a_topic_from_the_console() {
     assert_eq!(after[..3], before[..], "existing partitions untouched");
     assert_eq!(after[3..], planned[..], "kdeck describe shows exactly the previewed assignment");
     assert_eq!(oracle_replicas(&topic), after, "Kafka's TopicCommand agrees");
-    data::consume_and_commit(&topic, &unique("tui-ops-check"), &[34, 33, 33]);
+    data::consume_and_commit(&topic, &fx.group("tui-ops-check"), &[34, 33, 33]);
 
     // D: enter does nothing until the name is typed exactly
     let parts = t.wait_screen("six partitions in the topics pane", |s| {
@@ -150,8 +150,8 @@ fn create_grow_and_delete_a_topic_from_the_console() {
 
 #[test]
 fn read_only_console_hides_and_refuses_changes() {
-    let _g = common::shared();
-    let topic = unique("tui-ro");
+    let fx = Fixture::shared();
+    let topic = fx.topic("tui-ro");
     let assignment: [&[i32]; 3] = [&[1, 2, 3], &[2, 3, 1], &[3, 1, 2]];
     data::create_topic_with_assignment(&topic, &assignment);
     let before = wait_described(&topic, Some(3)).expect("created");
@@ -221,5 +221,4 @@ fn read_only_console_hides_and_refuses_changes() {
     let delete = format!("delete topic {topic}");
     let unset = format!("delete retention.ms on topic {topic}");
     assert_eq!(got, vec![("topic delete", "refused", delete.as_str()), ("config delete", "refused", unset.as_str())]);
-    ops.ok(&["topic", "delete", &topic, "--yes"]);
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::record::Records;
 use super::state::Live;
-use crate::kafka::admin_ops::{AlterOp, ConfigChange, ConfigResource, ConfigSource};
+use crate::kafka::topic_config_admin::{AlterOp, ConfigChange, ConfigResource, ConfigSource};
 use crate::kafka::Client;
 use crate::ops::errors::{explain, ErrorContext};
 use crate::ops::{Context, OpsError};

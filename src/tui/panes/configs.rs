@@ -5,7 +5,7 @@ use ratatui::layout::Constraint::{Length, Min};
 use ratatui::widgets::Cell;
 
 use super::{cell, col, Change, Column, Ctx, Hints, Received, SortKey, TablePane, When};
-use crate::kafka::admin_ops::{AlterOp, ConfigChange, ConfigResource};
+use crate::kafka::topic_config_admin::{AlterOp, ConfigChange, ConfigResource};
 use crate::ops::{ConfigView, Mutation};
 use crate::tui::action::Action;
 use crate::tui::chrome::Level;

@@ -1,7 +1,7 @@
 //! Topic operations: forms, previews and confirms through the worker and the fake's ops guard.
 
 use super::harness::Harness;
-use crate::kafka::admin_ops::{AlterOp, ConfigChange, ConfigResource, NewTopic};
+use crate::kafka::topic_config_admin::{AlterOp, ConfigChange, ConfigResource, NewTopic};
 use crate::ops::Mutation;
 use crate::tui::message::Request;
 use crate::tui::mode::{Mode, Op};

@@ -10,7 +10,7 @@ use crate::cluster::{Controller, Snapshot};
 use crate::data::peek::Content;
 use crate::data::position::TimeLag;
 use crate::data::RecordDetail;
-use crate::kafka::admin_ops::{AlterOp, ConfigSource};
+use crate::kafka::topic_config_admin::{AlterOp, ConfigSource};
 use crate::ops::groups::{self, GroupChange};
 use crate::ops::reassign::drive;
 use crate::ops::reassign::execute::{Execute, Prepared, Submit, Submitted};

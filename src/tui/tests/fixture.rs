@@ -2,7 +2,7 @@
 //! partitions, two groups with lag, reassignments in progress, and a topic's configs.
 
 use crate::cluster::*;
-use crate::kafka::admin_ops::{ConfigEntry, ConfigSource};
+use crate::kafka::topic_config_admin::{ConfigEntry, ConfigSource};
 use crate::ops::reassign::state::Live;
 use crate::ops::reassign::throttles::{ThrottleConfigs, TopicLists};
 use crate::plan::throttle::{ReplicaList, FOLLOWER_RATE, LEADER_RATE};

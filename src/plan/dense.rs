@@ -1,0 +1,175 @@
+//! The dense form the placement phases work on: target brokers as indices `0..B` (target brokers
+//! sorted by id) and planned partitions as [`BPart`] (sorted by topic, then partition). Shared by
+//! the placement ([`super::balance`]) and the exchange passes ([`super::exchange`]).
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::{Index, IndexMut};
+
+use super::input::RackKey;
+use super::model::ClusterState;
+
+/// A target broker as a dense index `0..B`, or [`BrokerIdx::EMPTY`]. Per-broker vectors
+/// (`rack_of`, counts, bytes) are indexed by it directly (`rack_of[b]`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct BrokerIdx(u32);
+
+impl BrokerIdx {
+    /// No target broker: an empty slot (a replica still to place), or an original replica on a
+    /// broker that is not a target.
+    pub(crate) const EMPTY: BrokerIdx = BrokerIdx(u32::MAX);
+
+    /// The broker at dense index `index` (`EMPTY` beyond `u32`, far above any broker count).
+    pub(crate) fn new(index: usize) -> BrokerIdx {
+        BrokerIdx(u32::try_from(index).unwrap_or(u32::MAX))
+    }
+
+    /// Position in per-broker vectors and in the `B x B` matrices (`x.index() * B + y.index()`).
+    pub(crate) fn index(self) -> usize {
+        self.0 as usize
+    }
+
+    pub(crate) fn is_empty(self) -> bool {
+        self == BrokerIdx::EMPTY
+    }
+
+    /// The brokers `0..n` in order.
+    pub(crate) fn all(n: usize) -> impl DoubleEndedIterator<Item = BrokerIdx> + Clone {
+        (0..n).map(BrokerIdx::new)
+    }
+}
+
+impl<T> Index<BrokerIdx> for [T] {
+    type Output = T;
+    fn index(&self, b: BrokerIdx) -> &T {
+        &self[b.index()]
+    }
+}
+
+impl<T> IndexMut<BrokerIdx> for [T] {
+    fn index_mut(&mut self, b: BrokerIdx) -> &mut T {
+        &mut self[b.index()]
+    }
+}
+
+impl<T> Index<BrokerIdx> for Vec<T> {
+    type Output = T;
+    fn index(&self, b: BrokerIdx) -> &T {
+        &self[b.index()]
+    }
+}
+
+impl<T> IndexMut<BrokerIdx> for Vec<T> {
+    fn index_mut(&mut self, b: BrokerIdx) -> &mut T {
+        &mut self[b.index()]
+    }
+}
+
+/// The target brokers in dense form: dense index of each id, racks as indices `0..K` (in
+/// [`RackKey`] order).
+pub(crate) struct TargetLayout {
+    /// Broker id of each dense index (sorted).
+    ids: Vec<i32>,
+    position: HashMap<i32, usize>,
+    /// Target brokers (dense) of each rack.
+    pub rack_members: Vec<Vec<usize>>,
+    /// Rack of each target broker.
+    pub rack_of: Vec<usize>,
+    /// `cap_k`: number of target brokers in each rack.
+    pub caps: Vec<usize>,
+}
+
+impl TargetLayout {
+    /// The layout of `targets` (sorted broker ids).
+    pub(crate) fn new(state: &ClusterState, targets: &[i32]) -> TargetLayout {
+        let broker_by_id = super::brokers_by_id(state);
+        let mut rack_index: BTreeMap<RackKey, Vec<usize>> = BTreeMap::new();
+        for (i, id) in targets.iter().enumerate() {
+            let key = broker_by_id.get(id).map(|b| RackKey::of(b)).unwrap_or(RackKey::Own(*id));
+            rack_index.entry(key).or_default().push(i);
+        }
+        let rack_members: Vec<Vec<usize>> = rack_index.into_values().collect();
+        let mut rack_of = vec![0usize; targets.len()];
+        for (k, m) in rack_members.iter().enumerate() {
+            for &b in m {
+                rack_of[b] = k;
+            }
+        }
+        TargetLayout {
+            ids: targets.to_vec(),
+            position: targets.iter().enumerate().map(|(i, &id)| (id, i)).collect(),
+            caps: rack_members.iter().map(Vec::len).collect(),
+            rack_members,
+            rack_of,
+        }
+    }
+
+    /// `B`, the number of target brokers.
+    pub(crate) fn broker_count(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// `K`, the number of racks of the target brokers.
+    pub(crate) fn rack_count(&self) -> usize {
+        self.caps.len()
+    }
+
+    /// Dense position of broker `id`, if it is a target.
+    pub(crate) fn position(&self, id: i32) -> Option<usize> {
+        self.position.get(&id).copied()
+    }
+
+    /// Broker `id` in dense form (`EMPTY` when it is not a target).
+    pub(crate) fn idx(&self, id: i32) -> BrokerIdx {
+        self.position(id).map_or(BrokerIdx::EMPTY, BrokerIdx::new)
+    }
+
+    /// The broker id of a dense broker.
+    pub(crate) fn id(&self, b: BrokerIdx) -> i32 {
+        self.ids[b]
+    }
+}
+
+/// One planned partition in dense form.
+pub(crate) struct BPart {
+    pub topic: u32,
+    /// Size of one replica in bytes (0 when unknown).
+    pub size: u64,
+    pub size_known: bool,
+    /// Original replicas as target brokers (`EMPTY` for a replica on a non-target broker), in
+    /// original order.
+    pub orig: Vec<BrokerIdx>,
+    /// Replication factor wanted at the end.
+    pub rf: usize,
+    /// At most this many replicas per rack.
+    pub h: usize,
+}
+
+impl BPart {
+    /// Did broker `b` hold this partition before the plan?
+    pub(crate) fn held(&self, b: BrokerIdx) -> bool {
+        self.orig.contains(&b)
+    }
+}
+
+/// Change in moves (brokers not in the original set) when `part` replaces `from` by `to`.
+pub(crate) fn move_delta(part: &BPart, from: BrokerIdx, to: BrokerIdx) -> i32 {
+    i32::from(!part.held(to)) - i32::from(!part.held(from))
+}
+
+/// A planned partition's index as kept in sets and keys (`u32` keeps them small; the planner
+/// handles far fewer than 2^32 partitions).
+pub(crate) fn part_key(pi: usize) -> u32 {
+    u32::try_from(pi).unwrap_or(u32::MAX)
+}
+
+/// Test shorthand: dense brokers from plain indices.
+#[cfg(test)]
+pub(crate) fn brokers(v: &[usize]) -> Vec<BrokerIdx> {
+    v.iter().map(|&b| BrokerIdx::new(b)).collect()
+}
+
+/// Test shorthand: a placement (one broker list per partition) from plain indices.
+#[cfg(test)]
+pub(crate) fn placement(v: &[&[usize]]) -> Vec<Vec<BrokerIdx>> {
+    v.iter().map(|s| brokers(s)).collect()
+}
