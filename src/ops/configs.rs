@@ -262,6 +262,32 @@ pub async fn prepare(
         }
     }
 
+    let diffs = diffs(resource, changes, &by_name, &known, &mut warnings);
+
+    client
+        .incremental_alter_configs(resource, changes, true)
+        .await
+        .map_err(|e| as_invalid(explain(e, &error_context(resource))))?;
+
+    let mutation = Mutation::AlterConfigs { resource: resource.clone(), changes: changes.to_vec() };
+    Ok(Preview {
+        configs: diffs,
+        ..Preview::of(ctx, mutation, "validated by the broker (IncrementalAlterConfigs, validate-only)", warnings)
+    })
+}
+
+/// What each change does to the resource's current configs (`current`, by name): the value and
+/// source before and after, secrets hidden (`known`: every key the resource has, for the
+/// sensitive flag). Pure: the preview's table, and the console's fake builds its previews with it.
+/// Warnings for changes that do nothing or delete data are added to `warnings`.
+pub fn diffs(
+    resource: &ConfigResource,
+    changes: &[ConfigChange],
+    current: &BTreeMap<&str, &ConfigEntry>,
+    known: &BTreeMap<&str, &ConfigEntry>,
+    warnings: &mut Vec<String>,
+) -> Vec<ConfigDiff> {
+    let by_name = current;
     let own = own_source(resource);
     let mut diffs = Vec::new();
     for c in changes {
@@ -305,17 +331,7 @@ pub async fn prepare(
         }
         diffs.push(ConfigDiff { key: c.key.clone(), op: c.op, current: cur, current_source: cur_src, new, new_source });
     }
-
-    client
-        .incremental_alter_configs(resource, changes, true)
-        .await
-        .map_err(|e| as_invalid(explain(e, &error_context(resource))))?;
-
-    let mutation = Mutation::AlterConfigs { resource: resource.clone(), changes: changes.to_vec() };
-    Ok(Preview {
-        configs: diffs,
-        ..Preview::of(ctx, mutation, "validated by the broker (IncrementalAlterConfigs, validate-only)", warnings)
-    })
+    diffs
 }
 
 pub async fn apply(client: &Client, resource: &ConfigResource, changes: &[ConfigChange]) -> Result<String, OpsError> {

@@ -10,7 +10,7 @@ use crate::cluster::{Controller, Snapshot};
 use crate::data::peek::Content;
 use crate::data::position::TimeLag;
 use crate::data::RecordDetail;
-use crate::kafka::topic_config_admin::{AlterOp, ConfigSource};
+use crate::kafka::topic_config_admin::ConfigEntry;
 use crate::ops::groups::{self, GroupChange};
 use crate::ops::reassign::drive;
 use crate::ops::reassign::execute::{Execute, Prepared, Submit, Submitted};
@@ -19,7 +19,7 @@ use crate::ops::reassign::status::{self as reassign_status, Executions, Sizes};
 use crate::ops::reassign::throttles::{self, unneeded_changes};
 use crate::ops::reassign::verify::{Cancel, Cancelled, VerifyReport};
 use crate::ops::reassign::{Applied, Step};
-use crate::ops::{self, AuditResult, ConfigDiff, ConfigView, Mutation, Outcome, Preview};
+use crate::ops::{self, AuditResult, ConfigView, Mutation, Outcome, Preview};
 use crate::plan::execution::{batches, moves_of, Move};
 use crate::plan::{ClusterState, Plan, PlanRequest};
 use crate::tui::backend::{ClusterBackend, OnDriveEvent, PeekMessage, ReassignView, TimeLagRow};
@@ -62,43 +62,21 @@ impl FakeBackend {
                 Ok(ops::partitions::growth_preview(&self.ops, growth, Ok(keyed)))
             }
             Mutation::AlterConfigs { resource, changes } => {
+                // ops' own diff over what the fixture says the broker describes
                 let entries = config_entries();
+                let by_name: std::collections::BTreeMap<&str, &ConfigEntry> =
+                    entries.iter().map(|e| (e.name.as_str(), e)).collect();
+                let mut warnings = Vec::new();
+                let configs = ops::configs::diffs(&resource, &changes, &by_name, &by_name, &mut warnings);
                 let validation =
                     format!("validated by the broker (IncrementalAlterConfigs on {resource}, validate-only)");
                 let mut p = Preview::of(
                     &self.ops,
                     Mutation::AlterConfigs { resource: resource.clone(), changes: changes.clone() },
                     &validation,
-                    Vec::new(),
+                    warnings,
                 );
-                p.configs = changes
-                    .iter()
-                    .map(|c| {
-                        let cur = entries.iter().find(|e| e.name == c.key);
-                        // as ops: a deleted override falls back to the next synonym below the
-                        // topic's own value; with none known, the value is the default's (None)
-                        let (new, new_source) = match c.op {
-                            AlterOp::Delete => {
-                                let next = cur.and_then(|e| {
-                                    e.synonyms.iter().find(|s| s.source != ConfigSource::DynamicTopicConfig)
-                                });
-                                (
-                                    next.and_then(|s| s.value.clone()),
-                                    Some(next.map(|s| s.source.kind()).unwrap_or("default")),
-                                )
-                            }
-                            _ => (c.value.clone(), Some("dynamic")),
-                        };
-                        ConfigDiff {
-                            key: c.key.clone(),
-                            op: c.op,
-                            current: cur.and_then(|e| e.value.clone()),
-                            current_source: cur.map(|e| e.source.kind()),
-                            new,
-                            new_source,
-                        }
-                    })
-                    .collect();
+                p.configs = configs;
                 Ok(p)
             }
             Mutation::Reassignment(step) => self.canned_reassignment(step),
