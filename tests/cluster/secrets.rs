@@ -43,6 +43,13 @@ impl ScramUser {
         v
     }
 
+    /// Gives the user another password, so the one the test uses stops working. (An upsert, not
+    /// a removal: see above.)
+    fn rotate(&self) {
+        let config = format!("SCRAM-SHA-512=[password=rotated-{}]", unique("pw"));
+        kafka_tool(CONFIG_COMMAND, &self.entity(&["--alter", "--add-config", &config]));
+    }
+
     /// `-X` settings that log in as this user with `password`.
     fn overrides(&self, password: &str) -> Vec<String> {
         [
@@ -431,6 +438,7 @@ fn console_never_shows_or_logs_a_secret() {
 
     // The password stops working: a new peek fails to log in, and its error popup says so
     // without the password.
+    user.rotate();
     t.keys(&["p"]);
     screen("the failed peek", &|s| s.contains(&format!("peek {topic}/0 failed")));
     t.keys(&["e"]);

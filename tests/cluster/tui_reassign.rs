@@ -4,9 +4,13 @@
 //! ConfigCommand as oracles).
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
-use crate::common::{self, data, env, unique};
-use crate::reassign_exec::{kafka_broker_throttles, kafka_describe, kafka_topic_throttles, throttles_lock};
+use crate::common::{self, data, env, kafka_tool, unique, wait_for, Fixture};
+use crate::ops_fixture::Ops;
+use crate::reassign_exec::{
+    kafka_broker_throttles, kafka_describe, kafka_topic_throttles, temp_dir, throttles_lock, write_plan, Tidy,
+};
 use crate::tmux::{row, Tmux};
 use crate::tui_ops::filter_to;
 
@@ -105,5 +109,59 @@ fn plan_a_drain_edit_a_replica_execute_and_watch_it_end_from_the_console() {
         .map(|e| format!("{} {}", e["action"].as_str().unwrap_or(""), e["result"].as_str().unwrap_or("")))
         .collect();
     assert_eq!(actions, vec!["reassign execute ok", "reassign submit ok", "reassign verify ok"]);
+    t.keys(&["q"]);
+}
+
+/// A target broker stopped during a move: the console's progress view names it and the console
+/// keeps answering keys; once the broker is back the move ends, and the console's verify removes
+/// the throttles (Kafka's kafka-topics and ConfigCommand as oracles).
+#[test]
+fn a_target_broker_stopped_during_a_move_is_named_and_the_console_keeps_answering() {
+    let fx = Fixture::exclusive();
+    let _t = throttles_lock();
+    let topic = fx.topic("tui-stopped");
+    data::create_topic_with_assignment(&topic, &[&[1]]);
+    // held back at 10 kB/s (as in reassign_exec's throttle test) until the rate is raised below
+    data::produce_to(&topic, 0, 8000, 1000);
+    let t = Tmux::start(&["--bootstrap", &env().bootstrap, "--refresh", "2s"], 120, 40);
+    // the execution goes in the console's state dir: its verify finishes what the CLI started
+    let ops = Ops { state: t.state.clone() };
+    let _tidy = Tidy { ops: &ops, topics: vec![topic.clone()] };
+    t.wait_screen("the topics pane", |s| s.contains("Topics ("));
+    t.keys(&["4"]);
+    t.wait_screen("the reassignments view", |s| s.contains("Reassignments in progress ("));
+    let plan = write_plan(&temp_dir("tui-stopped"), "plan.json", &[(&topic, 0, &[3])]);
+    ops.ok(&["reassign", "execute", plan.to_str().expect("path"), "--throttle", "10KB/s", "--yes", "--additional"]);
+    // (the table shows the topic and partition in two columns; the test holds the cluster alone)
+    let moving = |s: &str| s.contains("Reassignments in progress (1)") && s.contains(&topic);
+    t.wait_screen("the move in progress", moving);
+    fx.with_node_stopped("3", || {
+        t.wait_screen("broker 3 named", |s| s.contains("broker(s) 3 down: moves wait") && moving(s));
+        // the console answers while the broker is down: help opens and closes
+        t.keys(&["?"]);
+        t.wait_screen("the help", |s| s.contains("┌ keys — "));
+        t.keys(&["Escape"]);
+        t.wait_screen("the progress view again", |s| !s.contains("┌ keys — ") && moving(s));
+    });
+    // back: the SRE raises the rate (Kafka's ConfigCommand) and the copy ends; the view follows
+    for (broker, key) in [("1", "leader.replication.throttled.rate"), ("3", "follower.replication.throttled.rate")] {
+        let rate = format!("{key}=100000000");
+        let args = ["--bootstrap-server", env().bootstrap.as_str(), "--alter", "--entity-type", "brokers"];
+        kafka_tool(
+            "kafka.admin.ConfigCommand",
+            &[&args[..], &["--entity-name", broker, "--add-config", &rate]].concat(),
+        );
+    }
+    wait_for("the move over", Duration::from_secs(240), || {
+        let s = t.screen();
+        (s.contains("Reassignments in progress (0)") && !s.contains("down: moves wait")).then_some(())
+    });
+    t.keys(&["v"]);
+    t.wait_screen("the verify", |s| {
+        s.contains("verified: 1 of 1 partitions at their target") && s.contains("throttle change(s) removed")
+    });
+    assert_eq!(kafka_describe(&topic), vec![(3, vec![3])]);
+    assert_eq!(kafka_topic_throttles(&topic), BTreeMap::new());
+    assert_eq!(kafka_broker_throttles(), BTreeMap::new());
     t.keys(&["q"]);
 }
