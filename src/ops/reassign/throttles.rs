@@ -236,7 +236,11 @@ impl ThrottleChanges {
         out.extend(self.rates.iter().map(|r| match (r.value, r.previous) {
             (Some(v), Some(p)) => format!("broker {}: set {}={v} (was {p})", r.broker, r.key),
             (Some(v), None) => format!("broker {}: set {}={v}", r.broker, r.key),
-            (None, _) => format!("broker {}: delete {}", r.broker, r.key),
+            (None, Some(_)) => format!("broker {}: delete {}", r.broker, r.key),
+            (None, None) => format!(
+                "broker {}: delete {} (not shown by the broker: deleted in case its view lags)",
+                r.broker, r.key
+            ),
         }));
         out
     }
@@ -312,7 +316,8 @@ pub fn set_changes(current: &ThrottleConfigs, wanted: &Throttles, rate: u64) -> 
 }
 
 /// The changes that take `remove` away: its entries subtracted (a list left empty is deleted),
-/// both rates deleted on its brokers where set.
+/// both rates deleted on its brokers — also where the broker did not show them: its view can lag
+/// behind the metadata log, and deleting a rate that is not set changes nothing.
 pub fn clear_changes(current: &ThrottleConfigs, remove: &Throttles) -> ThrottleChanges {
     let mut changes = ThrottleChanges::default();
     for (topic, gone) in &remove.topics {
@@ -324,7 +329,13 @@ pub fn clear_changes(current: &ThrottleConfigs, remove: &Throttles) -> ThrottleC
         }
     }
     for &broker in &remove.brokers {
-        rate_deletions(current, broker, &mut changes);
+        if current.rates.contains_key(&broker) {
+            rate_deletions(current, broker, &mut changes);
+        } else {
+            for key in BROKER_KEYS {
+                changes.rates.push(RateChange { broker, key, value: None, previous: None });
+            }
+        }
     }
     changes.throttles = remove.clone();
     changes
@@ -665,6 +676,8 @@ mod tests {
                 "topic t: delete follower.replication.throttled.replicas",
                 "broker 3: delete leader.replication.throttled.rate",
                 "broker 3: delete follower.replication.throttled.rate",
+                "broker 4: delete leader.replication.throttled.rate (not shown by the broker: deleted in case its view lags)",
+                "broker 4: delete follower.replication.throttled.rate (not shown by the broker: deleted in case its view lags)",
             ]
         );
     }

@@ -110,14 +110,10 @@ fn still_set(r: &Throttles, current: &ThrottleConfigs) -> Throttles {
             (!t.is_empty()).then(|| (topic.clone(), t))
         })
         .collect();
-    // a broker that could not be asked keeps its rates for a later verify
-    let brokers = r
-        .brokers
-        .iter()
-        .copied()
-        .filter(|b| current.rates.contains_key(b) || current.unreachable.contains_key(b))
-        .collect();
-    Throttles { topics, brokers }
+    // Every broker stays: a broker's answer can lag behind the metadata log (seen on a broker that
+    // had just restarted: the rate set seconds earlier was missing from its DescribeConfigs), so a
+    // rate not seen is not a rate not set. Forgetting it here would leave it set for good.
+    Throttles { topics, brokers: r.brokers.clone() }
 }
 
 fn throttle_words(t: &Throttles) -> Vec<String> {
@@ -440,4 +436,23 @@ pub async fn after_cancel(client: &Client, ctx: &Context, moves: &[Move]) -> Res
         .map(|m| (m.topic.clone(), m.partition, live.replicas(&m.topic, m.partition).map(<[i32]>::to_vec)))
         .collect();
     Ok(CancelReport { assignment, throttles })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::execution::Move;
+
+    #[test]
+    fn a_recorded_rate_the_broker_does_not_show_is_kept_in_the_record() {
+        let ours = Throttles::for_moves(&[Move { topic: "t".into(), partition: 0, current: vec![2], target: vec![3] }]);
+        let mut recorded = ours.clone();
+        recorded.brokers = BTreeSet::from([2, 3]);
+        // broker 3's answer lacks the rate (its view lags), the topic's lists are gone entirely
+        let mut current = ThrottleConfigs::default();
+        current.rates.insert(2, BTreeMap::from([(crate::plan::throttle::LEADER_RATE, 10)]));
+        let kept = still_set(&recorded, &current);
+        assert_eq!(kept.brokers, BTreeSet::from([2, 3]));
+        assert!(kept.topics.is_empty(), "{kept:?}");
+    }
 }
