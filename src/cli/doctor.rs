@@ -63,6 +63,8 @@ pub async fn explain_failure(cfg: &ClientConfig, err: anyhow::Error) -> anyhow::
     let advertised = err.chain().any(|c| {
         matches!(c.downcast_ref::<crate::kafka::KafkaError>(), Some(crate::kafka::KafkaError::Advertised { .. }))
             || c.to_string().contains("which kdeck cannot reach")
+            // librdkafka (peek, lag in time) names no step: "all broker connections are down"
+            || c.is::<crate::data::Unreachable>()
     });
     let partial = err.is::<Incomplete>();
     if !advertised && !partial {
