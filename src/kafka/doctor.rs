@@ -445,6 +445,11 @@ fn msk_ports_hint(cfg: &ClientConfig, addr: &str) -> Option<String> {
     })
 }
 
+/// Whether a TCP step failed at the SOCKS5 proxy itself rather than beyond it.
+fn proxy_down(cfg: &ClientConfig, detail: &str) -> bool {
+    cfg.route.socks5.as_ref().is_some_and(|p| detail.starts_with(&format!("connecting to SOCKS5 proxy {p}:")))
+}
+
 fn verdicts(cfg: &ClientConfig, checks: &[Check], answered: Option<&str>) -> Vec<String> {
     let mut out = Vec::new();
     let reach = "reach the brokers' network (VPN), or tunnel with --socks5 HOST:PORT (ssh -D) or --broker-map ADVERTISED=LOCAL (ssh -L)";
@@ -466,6 +471,11 @@ fn verdicts(cfg: &ClientConfig, checks: &[Check], answered: Option<&str>) -> Vec
             (StepName::Tcp, Status::Timeout) => format!(
                 "{before}, which does not answer TCP within {:?} ({}): a firewall or security group drops it, or {reach}",
                 cfg.connect_timeout, step.detail
+            ),
+            (StepName::Tcp, _) if proxy_down(cfg, &step.detail) => format!(
+                "the SOCKS5 proxy {} refuses connections ({}): is it running (ssh -D PORT bastion) and is --socks5 its address?",
+                cfg.route.socks5.as_deref().unwrap_or_default(),
+                step.detail
             ),
             (StepName::Tcp, _) if advertised => format!(
                 "{before}, which refuses connections from here ({}): nothing listens there (broker down, or advertised.listeners names the wrong port), or {reach}",
