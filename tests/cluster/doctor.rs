@@ -607,7 +607,9 @@ fn an_unresolvable_advertised_listener_is_explained_and_bridged_by_broker_map() 
     let out = kdeck_raw(&strs(&args));
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(&format!("ssl://{wrong}/bootstrap: SSL handshake failed")), "{stderr}");
+    // librdkafka's own reason (its wording varies between attempts)
+    let reason = regex::Regex::new(&format!(r"ssl://{}/bootstrap: .*certificate verify failed", regex::escape(wrong)));
+    assert!(reason.expect("regex").is_match(&stderr), "{stderr}");
     assert!(
         stderr.contains(&format!("kdeck doctor: bootstrap {wrong}: TLS name mismatch: the certificate is for {UNRESOLVABLE}, not for kafka-9.kdeck.invalid, which the broker map sends there (does the map point kafka-9.kdeck.invalid at the right broker?) [connected via {TLS_LISTENER} (broker map)]")),
         "{stderr}"
