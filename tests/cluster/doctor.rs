@@ -770,3 +770,53 @@ fn the_console_that_cannot_connect_shows_the_doctor_steps() {
          no bootstrap server answered Metadata, so the advertised brokers could not be checked"
     );
 }
+
+/// The lines of the console's connection pane (between its borders), timings as `N ms`.
+fn connection_pane(screen: &str) -> Vec<String> {
+    let timing = regex::Regex::new(r" +[0-9]+ ms  ").expect("regex");
+    screen
+        .lines()
+        .skip_while(|l| !l.starts_with("┌ connection: "))
+        .skip(1)
+        .take_while(|l| !l.starts_with('└'))
+        .map(|l| timing.replace_all(l.trim_matches('│').trim_end(), " N ms  ").into_owned())
+        .collect()
+}
+
+#[test]
+fn the_console_shows_the_doctor_steps_live_and_retries_with_backoff() {
+    unreachable_broker();
+    // wide enough that no line of the pane wraps
+    let t = Tmux::start(&["--bootstrap", EXTERNAL, "--refresh", "2s", "--timeout", "3s"], 330, 50);
+    let screen = t.wait_screen("the doctor's verdict in the connection pane", |s| {
+        connection_pane(s).iter().any(|l| l.starts_with("verdict: "))
+    });
+    assert_eq!(
+        connection_pane(&screen),
+        [
+            format!("partial refresh: list groups: broker 1: broker 1 advertises {EXTERNAL_ADVERTISED}, which kdeck cannot reach: could not connect to {EXTERNAL_ADVERTISED}: failed to lookup address information: Name or service not known"),
+            format!("bootstrap {EXTERNAL}"),
+            format!("  DNS         ok N ms  {EXTERNAL} → 127.0.0.1"),
+            format!("  TCP         ok N ms  connected to {EXTERNAL}"),
+            "  TLS         - N ms  no TLS configured (security.protocol PLAINTEXT or SASL_PLAINTEXT)".to_string(),
+            "  ApiVersions ok N ms  73 APIs (Metadata v0–v13, Fetch v4–v18); every API kdeck uses is there".to_string(),
+            "  SASL        - N ms  no SASL configured".to_string(),
+            format!("  Metadata    ok N ms  advertises broker 1 at {EXTERNAL_ADVERTISED}"),
+            format!("broker 1 {EXTERNAL_ADVERTISED}"),
+            format!("  DNS         FAIL N ms  {EXTERNAL_ADVERTISED} does not resolve from here: failed to lookup address information: Name or service not known"),
+            format!("verdict: bootstrap {EXTERNAL} answered, but broker 1 advertises {EXTERNAL_ADVERTISED}, which does not resolve from here: fix advertised.listeners (see the INTERNAL/EXTERNAL listener pattern) or reach the brokers' network (VPN), or tunnel with --socks5 HOST:PORT (ssh -D) or --broker-map ADVERTISED=LOCAL (ssh -L)"),
+        ],
+        "{screen}"
+    );
+    // the retries back off (2 s, 4 s, 8 s, …): a countdown from 5 to 8 s needs a backoff of 8 s or more
+    let title = regex::Regex::new(r"┌ connection: retry in ([0-9]+) s \(r retries now\) ").expect("regex");
+    t.wait_screen("a retry 8 s away", |s| {
+        title.captures(s).is_some_and(|c| c[1].parse::<u64>().is_ok_and(|n| (5..=8).contains(&n)))
+    });
+    // the keys work meanwhile: another view, and back
+    t.keys(&["3"]);
+    let groups = t.wait_screen("the groups view", |s| s.contains("┌ Consumer groups ("));
+    assert!(groups.contains("┌ connection: "), "the pane stays while the cluster is out of reach: {groups}");
+    t.keys(&["2"]);
+    t.wait_screen("the topics view", |s| s.contains("┌ Topics ("));
+}
