@@ -139,7 +139,8 @@ impl App {
                     if let Some(w) = snap.warnings.first() {
                         self.flash(format!("partial refresh: {w}"), Level::Warn);
                     }
-                    match snap.warnings.iter().find(|w| Connection::is_connection_problem(w)) {
+                    let ids: Vec<i32> = snap.brokers.iter().map(|b| b.id).collect();
+                    match Connection::out_of_reach(&ids, &snap.warnings) {
                         Some(w) => reqs.extend(self.connection_failed(format!("partial refresh: {w}"), now)),
                         None => self.connection.recovered(),
                     }

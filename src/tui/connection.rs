@@ -1,4 +1,4 @@
-//! The connection pane: when a refresh fails, or cannot reach a broker the metadata advertises,
+//! The connection pane: when a refresh fails, or reaches no broker the metadata advertises,
 //! the doctor's steps as they end (address, step, result, timing) instead of a bare timeout, its
 //! verdict, and the retry: refreshes back off (2 s, 4 s, 8 s … 60 s) until one gets through, and
 //! the refresh key retries at once. The worker runs the doctor, so keys keep working meanwhile.
@@ -36,9 +36,17 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// Whether a refresh's warning is a connection problem (rather than, say, a group's error).
-    pub fn is_connection_problem(warning: &str) -> bool {
-        warning.contains(UNREACHABLE_BROKER)
+    /// What a refresh that got an answer says when no broker it names can be reached (a
+    /// `.invalid` or VPC-internal advertised address): the first such warning. One broker of
+    /// several down is the cluster's problem, not the connection's: the header counts it.
+    pub fn out_of_reach(brokers: &[i32], warnings: &[String]) -> Option<String> {
+        let reached = |id: &i32| {
+            !warnings.iter().any(|w| w.contains(UNREACHABLE_BROKER) && w.contains(&format!("broker {id} advertises ")))
+        };
+        if brokers.is_empty() || brokers.iter().any(reached) {
+            return None;
+        }
+        warnings.iter().find(|w| w.contains(UNREACHABLE_BROKER)).cloned()
     }
 
     pub fn in_trouble(&self) -> bool {
@@ -185,9 +193,11 @@ mod tests {
                 ),
             ]
         );
-        assert!(Connection::is_connection_problem(
-            "list groups: broker 1: broker 1 advertises b:2, which kdeck cannot reach: …"
-        ));
-        assert!(!Connection::is_connection_problem("group g: GROUP_AUTHORIZATION_FAILED"));
+        let w = |s: &str| s.to_string();
+        let one_out = [w("list groups: broker 1: broker 1 advertises b:2, which kdeck cannot reach: …")];
+        assert_eq!(Connection::out_of_reach(&[1], &one_out), Some(one_out[0].clone()));
+        assert_eq!(Connection::out_of_reach(&[1, 2], &one_out), None, "broker 2 answered");
+        assert_eq!(Connection::out_of_reach(&[1], &[w("group g: GROUP_AUTHORIZATION_FAILED")]), None);
+        assert_eq!(Connection::out_of_reach(&[], &one_out), None);
     }
 }

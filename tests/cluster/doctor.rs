@@ -492,10 +492,7 @@ fn lag_rows(lag: &Value) -> Vec<(i64, i64, i64, i64)> {
 
 #[test]
 fn an_unresolvable_advertised_listener_is_explained_and_bridged_by_broker_map() {
-    unreachable_broker();
-    let topic = unique("doctor");
-    let group = unique("doctor-group");
-    seed_unreachable(&topic, &group, 5, [3, 1]);
+    let (topic, group) = seeded("doctor");
 
     // doctor: bootstrap answers, the advertised name does not resolve / the port is closed
     let (ok, report, _) = doctor(&["-b", EXTERNAL]);
@@ -529,16 +526,9 @@ fn an_unresolvable_advertised_listener_is_explained_and_bridged_by_broker_map() 
         "the failure comes with the doctor's verdict: {stderr}"
     );
 
-    let want_lag = vec![(0, 3, 5, 2), (1, 1, 5, 4)];
     // control plane (topics, lag) and data plane (peek, lag in time) the same way
     let check = |args: &[&str]| {
-        let topics = kdeck_json_with(&[args, &["topics"]].concat());
-        let row = topics.as_array().expect("array").iter().find(|t| t["name"] == topic.as_str()).cloned();
-        let row = row.unwrap_or_else(|| panic!("{topic} missing: {topics:#}"));
-        assert_eq!((row["partitions"].as_i64(), row["messages"].as_i64()), (Some(2), Some(10)), "{row:#}");
-        let lag = kdeck_json_with(&[args, &["lag", group.as_str()]].concat());
-        assert_eq!(lag_rows(&lag), want_lag, "{lag:#}");
-        assert_eq!(lag["total_lag"], 6);
+        assert_topics_and_lag(args, &topic, &group);
         let stamps = assert_peeks(args, &topic);
         // lag in time reads the message at each committed offset: m3 of partition 0, m1 of 1
         let timed = kdeck_json_with(&[args, &["lag", group.as_str(), "--time"]].concat());
@@ -616,6 +606,26 @@ fn an_unresolvable_advertised_listener_is_explained_and_bridged_by_broker_map() 
     );
 }
 
+/// The one-node broker up, with a topic of 5 messages in each of 2 partitions and a group at
+/// offsets 3 and 1 (`seed_unreachable`); (topic, group).
+fn seeded(prefix: &str) -> (String, String) {
+    unreachable_broker();
+    let (topic, group) = (unique(prefix), unique(&format!("{prefix}-group")));
+    seed_unreachable(&topic, &group, 5, [3, 1]);
+    (topic, group)
+}
+
+/// `kdeck ARGS topics` and `lag` on a topic and group made by [`seeded`]: exact counts and lag.
+fn assert_topics_and_lag(args: &[&str], topic: &str, group: &str) {
+    let topics = kdeck_json_with(&[args, &["topics"]].concat());
+    let row = topics.as_array().expect("array").iter().find(|t| t["name"] == topic).cloned();
+    let row = row.unwrap_or_else(|| panic!("{topic} missing: {topics:#}"));
+    assert_eq!((row["partitions"].as_i64(), row["messages"].as_i64()), (Some(2), Some(10)), "{row:#}");
+    let lag = kdeck_json_with(&[args, &["lag", group]].concat());
+    assert_eq!(lag_rows(&lag), vec![(0, 3, 5, 2), (1, 1, 5, 4)], "{lag:#}");
+    assert_eq!(lag["total_lag"], 6);
+}
+
 /// `kdeck ARGS peek` of partition 0 of a topic seeded by `seed_unreachable`: m0…m4, exactly,
 /// with the SHA-256 of each value. Returns their timestamps.
 fn assert_peeks(args: &[&str], topic: &str) -> Vec<i64> {
@@ -647,10 +657,7 @@ fn assert_peeks(args: &[&str], topic: &str) -> Vec<i64> {
 
 #[test]
 fn through_a_real_socks5_proxy_every_connection_goes_by_the_advertised_name() {
-    unreachable_broker();
-    let topic = unique("socks5");
-    let group = unique("socks5-group");
-    seed_unreachable(&topic, &group, 5, [3, 1]);
+    let (topic, group) = seeded("socks5");
     let proxy = Socks5::start();
 
     // only the proxy side resolves the name: kdeck asked directly cannot even bootstrap
@@ -663,12 +670,7 @@ fn through_a_real_socks5_proxy_every_connection_goes_by_the_advertised_name() {
     );
 
     let via = ["-b", EXTERNAL_ADVERTISED, "--socks5", proxy.addr.as_str()];
-    let topics = kdeck_json_with(&[&via[..], &["topics"]].concat());
-    let row = topics.as_array().expect("array").iter().find(|t| t["name"] == topic.as_str()).cloned();
-    let row = row.unwrap_or_else(|| panic!("{topic} missing: {topics:#}"));
-    assert_eq!((row["partitions"].as_i64(), row["messages"].as_i64()), (Some(2), Some(10)), "{row:#}");
-    let lag = kdeck_json_with(&[&via[..], &["lag", group.as_str()]].concat());
-    assert_eq!(lag_rows(&lag), vec![(0, 3, 5, 2), (1, 1, 5, 4)], "{lag:#}");
+    assert_topics_and_lag(&via, &topic, &group);
 
     // the data plane too: peek's connections are new lines in the proxy's log, by name
     let before = proxy.targets().len();
