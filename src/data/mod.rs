@@ -159,6 +159,20 @@ impl DataConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn the_data_plane_takes_the_control_planes_route() {
+        let route = crate::kafka::Route {
+            broker_map: crate::kafka::route::parse_broker_map("b-1.x:9092=127.0.0.1:9093").unwrap(),
+            socks5: Some("127.0.0.1:1080".into()),
+        };
+        let cfg = ClientConfig { route: route.clone(), connect_timeout: Duration::from_secs(3), ..Default::default() };
+        let data = DataConfig::from_client(&cfg).unwrap();
+        assert_eq!(data.tunnel.route, route);
+        assert_eq!(data.tunnel.connect_timeout, Duration::from_secs(3));
+        assert_eq!(data.context().tunnel.route, route, "the resolve callback reads the client's context");
+    }
 
     #[test]
     fn secrets_stay_out_of_debug_and_errors() {
