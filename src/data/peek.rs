@@ -8,6 +8,7 @@ use rdkafka::{Offset, TopicPartitionList};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+pub use super::reader::Record;
 use super::reader::{Polled, Reader, Unreachable};
 use super::DataConfig;
 
@@ -35,20 +36,6 @@ pub enum Start {
     Offset(i64),
     /// At the first message whose timestamp is at or after this (milliseconds since the epoch).
     Timestamp(i64),
-}
-
-/// A whole message, bytes as they are.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Record {
-    pub topic: String,
-    pub partition: i32,
-    pub offset: i64,
-    pub timestamp_ms: Option<i64>,
-    /// "create" (the producer's clock), "log-append" (the broker's) or "none".
-    pub timestamp_type: &'static str,
-    pub key: Option<Vec<u8>>,
-    pub value: Option<Vec<u8>>,
-    pub headers: Vec<(String, Option<Vec<u8>>)>,
 }
 
 /// A message's content as it is shown in full: text (JSON pretty-printed when it parses) or hex.

@@ -13,8 +13,21 @@ use rdkafka::client::Client;
 use rdkafka::types::{RDKafkaErrorCode, RDKafkaRespErr, RDKafkaType};
 use rdkafka::{ClientContext, TopicPartitionList};
 
-use super::peek::Record;
 use super::{DataConfig, DataContext};
+
+/// A whole message, bytes as they are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+    pub timestamp_ms: Option<i64>,
+    /// "create" (the producer's clock), "log-append" (the broker's) or "none".
+    pub timestamp_type: &'static str,
+    pub key: Option<Vec<u8>>,
+    pub value: Option<Vec<u8>>,
+    pub headers: Vec<(String, Option<Vec<u8>>)>,
+}
 
 /// What one poll brought.
 #[derive(Debug)]
