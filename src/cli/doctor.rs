@@ -2,7 +2,7 @@
 //! advertised broker, and what to do about it. Exit code 0 only when everything passed.
 
 use super::output::{json, Format, Incomplete};
-use crate::kafka::doctor::{self, Report, Status};
+use crate::kafka::doctor::{self, Report};
 use crate::kafka::ClientConfig;
 
 pub async fn run(cfg: &ClientConfig, format: Format) -> anyhow::Result<String> {
@@ -30,20 +30,11 @@ fn render(report: &Report) -> String {
         out.push_str(&format!("route: {route}\n"));
     }
     for check in &report.checks {
-        let who = match check.broker {
-            Some(id) => format!("broker {id} {}", check.address),
-            None => format!("bootstrap {}", check.address),
-        };
         let via = check.via.as_ref().map(|v| format!(" via {v}")).unwrap_or_default();
-        out.push_str(&format!("{who}{via}\n"));
+        out.push_str(&format!("{}{via}\n", check.heading()));
         for s in &check.steps {
-            let mark = match s.status {
-                Status::Pass => "ok",
-                Status::Fail => "FAIL",
-                Status::Timeout => "TIMEOUT",
-                Status::Skipped => "-",
-            };
-            out.push_str(&format!("  {:<12}{:<8}{:>6} ms  {}\n", s.step.label(), mark, s.millis, s.detail));
+            out.push_str(&s.line());
+            out.push('\n');
         }
     }
     out.push_str("\nverdict:\n");
@@ -63,6 +54,8 @@ pub async fn explain_failure(cfg: &ClientConfig, err: anyhow::Error) -> anyhow::
     let advertised = err.chain().any(|c| {
         matches!(c.downcast_ref::<crate::kafka::KafkaError>(), Some(crate::kafka::KafkaError::Advertised { .. }))
             || c.to_string().contains("which kdeck cannot reach")
+            // librdkafka (peek, lag in time) names no step: "all broker connections are down"
+            || c.is::<crate::data::Unreachable>()
     });
     let partial = err.is::<Incomplete>();
     if !advertised && !partial {

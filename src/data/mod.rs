@@ -3,9 +3,12 @@
 
 pub mod peek;
 pub mod position;
+mod reader;
 pub mod sample;
+pub mod tunnel;
 
 pub use peek::{peek, PeekMessage, Record, RecordDetail, Start};
+pub use reader::Unreachable;
 
 use rdkafka::config::ClientConfig as RdConfig;
 
@@ -23,13 +26,23 @@ pub struct DataConfig {
     /// OAUTHBEARER (MSK IAM): the control plane's token source, asked from librdkafka's refresh
     /// callback (a poll, on the thread that polls: never inside the async runtime).
     pub oauth: Option<Arc<dyn TokenProvider>>,
+    /// `--broker-map` / `--socks5`, the control plane's route, applied by librdkafka's resolver.
+    pub tunnel: tunnel::Tunnel,
 }
 
 /// The librdkafka client context: hands out OAUTHBEARER tokens when the configuration has a
-/// token source (librdkafka asks only when sasl.mechanism is OAUTHBEARER).
+/// token source (librdkafka asks only when sasl.mechanism is OAUTHBEARER), and tells the
+/// resolve callback where addresses really go.
 #[derive(Clone, Default)]
 pub struct DataContext {
     oauth: Option<Arc<dyn TokenProvider>>,
+    tunnel: tunnel::Tunnel,
+}
+
+impl tunnel::HasTunnel for DataContext {
+    fn tunnel(&self) -> &tunnel::Tunnel {
+        &self.tunnel
+    }
 }
 
 impl ClientContext for DataContext {
@@ -101,21 +114,13 @@ impl DataConfig {
                 if tls.verify_hostname { "https" } else { "none" }.into(),
             ));
         }
-        Ok(DataConfig { settings: s, oauth })
+        let tunnel = tunnel::Tunnel { route: cfg.route.clone(), connect_timeout: cfg.connect_timeout };
+        Ok(DataConfig { settings: s, oauth, tunnel })
     }
 
-    /// Creates a librdkafka client. rdkafka's error for a rejected setting quotes its value, so
-    /// the value of a secret key is taken out of it.
-    pub fn create<T: rdkafka::config::FromClientConfigAndContext<DataContext>>(
-        &self,
-        extra: &[(&str, &str)],
-    ) -> anyhow::Result<T> {
-        let mut c = self.rdkafka();
-        for (k, v) in extra {
-            c.set(*k, *v);
-        }
-        c.create_with_context(DataContext { oauth: self.oauth.clone() })
-            .map_err(|e| anyhow::anyhow!("{}", self.scrub(&e)))
+    /// The context of a librdkafka client made from this configuration.
+    fn context(&self) -> DataContext {
+        DataContext { oauth: self.oauth.clone(), tunnel: self.tunnel.clone() }
     }
 
     /// Whether librdkafka needs a poll before anything else, to fetch its first OAUTHBEARER token
@@ -124,6 +129,8 @@ impl DataConfig {
         self.oauth.is_some()
     }
 
+    /// rdkafka's error for a rejected setting quotes its value: the value of a secret key is
+    /// taken out of it.
     fn scrub(&self, e: &rdkafka::error::KafkaError) -> String {
         match e {
             rdkafka::error::KafkaError::ClientConfig(_, desc, key, value) => {
@@ -152,11 +159,26 @@ impl DataConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn the_data_plane_takes_the_control_planes_route() {
+        let route = crate::kafka::Route {
+            broker_map: crate::kafka::route::parse_broker_map("b-1.x:9092=127.0.0.1:9093").unwrap(),
+            socks5: Some("127.0.0.1:1080".into()),
+        };
+        let cfg = ClientConfig { route: route.clone(), connect_timeout: Duration::from_secs(3), ..Default::default() };
+        let data = DataConfig::from_client(&cfg).unwrap();
+        assert_eq!(data.tunnel.route, route);
+        assert_eq!(data.tunnel.connect_timeout, Duration::from_secs(3));
+        assert_eq!(data.context().tunnel.route, route, "the resolve callback reads the client's context");
+    }
 
     #[test]
     fn secrets_stay_out_of_debug_and_errors() {
         let cfg = DataConfig {
             oauth: None,
+            tunnel: Default::default(),
             settings: vec![
                 ("sasl.username".into(), "alice".into()),
                 ("sasl.password".into(), "s3cr3t-data".into()),

@@ -4,13 +4,13 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::message::{Headers, Message, Timestamp};
 use rdkafka::{Offset, TopicPartitionList};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::{DataConfig, DataContext};
+pub use super::reader::Record;
+use super::reader::{Polled, Reader, Unreachable};
+use super::DataConfig;
 
 /// The group id librdkafka needs for assign(); it never joins, commits or shows in the cluster.
 pub const PEEK_GROUP: &str = "kdeck-peek";
@@ -36,20 +36,6 @@ pub enum Start {
     Offset(i64),
     /// At the first message whose timestamp is at or after this (milliseconds since the epoch).
     Timestamp(i64),
-}
-
-/// A whole message, bytes as they are.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Record {
-    pub topic: String,
-    pub partition: i32,
-    pub offset: i64,
-    pub timestamp_ms: Option<i64>,
-    /// "create" (the producer's clock), "log-append" (the broker's) or "none".
-    pub timestamp_type: &'static str,
-    pub key: Option<Vec<u8>>,
-    pub value: Option<Vec<u8>>,
-    pub headers: Vec<(String, Option<Vec<u8>>)>,
 }
 
 /// A message's content as it is shown in full: text (JSON pretty-printed when it parses) or hex.
@@ -185,27 +171,6 @@ impl Record {
             headers: self.headers.iter().map(|(k, v)| (k.clone(), preview(v.as_deref().unwrap_or_default()))).collect(),
         }
     }
-
-    pub(crate) fn from_message<M: Message>(m: &M) -> Record {
-        let (timestamp_ms, timestamp_type) = match m.timestamp() {
-            Timestamp::CreateTime(t) => (Some(t), "create"),
-            Timestamp::LogAppendTime(t) => (Some(t), "log-append"),
-            Timestamp::NotAvailable => (None, "none"),
-        };
-        Record {
-            topic: m.topic().to_string(),
-            partition: m.partition(),
-            offset: m.offset(),
-            timestamp_ms,
-            timestamp_type,
-            key: m.key().map(<[u8]>::to_vec),
-            value: m.payload().map(<[u8]>::to_vec),
-            headers: m
-                .headers()
-                .map(|hs| hs.iter().map(|h| (h.key.to_string(), h.value.map(<[u8]>::to_vec))).collect())
-                .unwrap_or_default(),
-        }
-    }
 }
 
 const PREVIEW: usize = 2048;
@@ -243,12 +208,18 @@ pub fn read(
     timeout: Duration,
 ) -> anyhow::Result<Vec<Record>> {
     // librdkafka's messages go to the screen: none may quote a secret setting back
-    read_from(cfg, topic, partition, start, count, timeout)
-        .map_err(|e| anyhow::anyhow!(cfg.scrub_text(&format!("{e:#}"))))
+    read_from(cfg, topic, partition, start, count, timeout).map_err(|e| {
+        let text = cfg.scrub_text(&format!("{e:#}"));
+        if e.chain().any(|c| c.is::<Unreachable>()) {
+            Unreachable(text).into()
+        } else {
+            anyhow::anyhow!(text)
+        }
+    })
 }
 
 /// A consumer that only ever reads assigned partitions.
-pub(crate) fn reader(cfg: &DataConfig, extra: &[(&str, &str)]) -> anyhow::Result<BaseConsumer<DataContext>> {
+pub(crate) fn reader(cfg: &DataConfig, extra: &[(&str, &str)]) -> anyhow::Result<Reader> {
     let mut settings = vec![
         ("enable.auto.commit", "false"),
         ("enable.auto.offset.store", "false"),
@@ -258,25 +229,7 @@ pub(crate) fn reader(cfg: &DataConfig, extra: &[(&str, &str)]) -> anyhow::Result
         ("group.id", PEEK_GROUP),
     ];
     settings.extend_from_slice(extra);
-    let consumer: BaseConsumer<DataContext> = cfg.create(&settings).context("creating a consumer")?;
-    if cfg.needs_token_poll() {
-        // nothing is assigned yet: this poll only hands librdkafka its OAUTHBEARER token
-        let _ = consumer.poll(Duration::ZERO);
-    }
-    Ok(consumer)
-}
-
-/// The next event of an assigned consumer, waiting at most 200 ms at a time; None once
-/// `deadline` has passed.
-pub(crate) fn next_event(
-    consumer: &BaseConsumer<DataContext>,
-    deadline: Instant,
-) -> Option<Option<rdkafka::error::KafkaResult<rdkafka::message::BorrowedMessage<'_>>>> {
-    let left = deadline.saturating_duration_since(Instant::now());
-    if left.is_zero() {
-        return None;
-    }
-    Some(consumer.poll(left.min(Duration::from_millis(200))))
+    Reader::new(cfg, &settings).context("creating a consumer")
 }
 
 fn read_from(
@@ -297,10 +250,11 @@ fn read_from(
         Start::Timestamp(ts) => {
             let mut q = TopicPartitionList::new();
             q.add_partition_offset(topic, partition, Offset::Offset(ts))?;
-            let found = consumer
-                .offsets_for_times(q, timeout)
+            consumer
+                .offsets_for_times(&q, timeout)
+                .map_err(anyhow::Error::msg)
                 .with_context(|| format!("looking up {topic}/{partition} by timestamp"))?;
-            match found.find_partition(topic, partition).map(|e| e.offset()) {
+            match q.find_partition(topic, partition).map(|e| e.offset()) {
                 Some(Offset::Offset(o)) => o,
                 // no message at or after the timestamp
                 _ => high,
@@ -312,18 +266,19 @@ fn read_from(
     }
     let mut tpl = TopicPartitionList::new();
     tpl.add_partition_offset(topic, partition, Offset::Offset(first))?;
-    consumer.assign(&tpl).context("assign")?;
+    consumer.assign(&tpl).map_err(anyhow::Error::msg).context("assign")?;
     let mut out = Vec::new();
     let deadline = Instant::now() + timeout;
     while out.len() < count {
-        let Some(event) = next_event(&consumer, deadline) else { break };
+        let Some(event) = consumer.next(deadline) else { break };
         match event {
             None => continue,
-            Some(Err(rdkafka::error::KafkaError::PartitionEOF(_))) => break,
-            Some(Err(e)) => bail!("reading {topic}/{partition}: {e}"),
-            Some(Ok(m)) => {
-                out.push(Record::from_message(&m));
-                if m.offset() + 1 >= high {
+            Some(Polled::End(_)) => break,
+            Some(Polled::Error(e)) => bail!("reading {topic}/{partition}: {e}"),
+            Some(Polled::Message(m)) => {
+                let last = m.offset + 1 >= high;
+                out.push(m);
+                if last {
                     break;
                 }
             }

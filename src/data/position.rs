@@ -5,12 +5,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use rdkafka::consumer::Consumer;
-use rdkafka::error::KafkaError as RdError;
-use rdkafka::Message;
 use rdkafka::{Offset, TopicPartitionList};
 
-use super::peek::{next_event, reader, Record};
+use super::peek::{reader, Record};
+use super::reader::{Polled, Reader};
 use super::DataConfig;
 
 pub type Position = (String, i32);
@@ -43,21 +41,21 @@ pub fn next_records(
     for (t, p, o) in positions {
         tpl.add_partition_offset(t, *p, Offset::Offset(*o))?;
     }
-    consumer.assign(&tpl).map_err(|e| anyhow::anyhow!("assign: {}", cfg.scrub_text(&e.to_string())))?;
+    consumer.assign(&tpl).map_err(|e| anyhow::anyhow!("assign: {}", cfg.scrub_text(&e)))?;
     let mut waiting: BTreeSet<Position> = positions.iter().map(|(t, p, _)| (t.clone(), *p)).collect();
     let deadline = Instant::now() + timeout;
     while !waiting.is_empty() {
-        let Some(event) = next_event(&consumer, deadline) else { break };
+        let Some(event) = consumer.next(deadline) else { break };
         match event {
             None => {}
-            Some(Ok(m)) => {
-                let key = (m.topic().to_string(), m.partition());
+            Some(Polled::Message(m)) => {
+                let key = (m.topic.clone(), m.partition);
                 if waiting.remove(&key) {
-                    out.insert(key.clone(), Ok(Record::from_message(&m)));
+                    out.insert(key.clone(), Ok(m));
                     pause(&consumer, &key);
                 }
             }
-            Some(Err(RdError::PartitionEOF(p))) => {
+            Some(Polled::End(p)) => {
                 // at the end: nothing to read (the EOF names the partition, not the topic)
                 let done: Vec<Position> = waiting.iter().filter(|(_, q)| *q == p).cloned().collect();
                 if let [only] = done.as_slice() {
@@ -66,7 +64,7 @@ pub fn next_records(
                     pause(&consumer, only);
                 }
             }
-            Some(Err(e)) => tracing::debug!(error = %cfg.scrub_text(&e.to_string()), "reading next records"),
+            Some(Polled::Error(e)) => tracing::debug!(error = %cfg.scrub_text(&e), "reading next records"),
         }
     }
     for key in waiting {
@@ -132,7 +130,7 @@ pub fn age(ms: i64) -> String {
     out
 }
 
-fn pause(consumer: &rdkafka::consumer::BaseConsumer<super::DataContext>, (topic, partition): &Position) {
+fn pause(consumer: &Reader, (topic, partition): &Position) {
     let mut tpl = TopicPartitionList::new();
     tpl.add_partition(topic, *partition);
     let _ = consumer.pause(&tpl);

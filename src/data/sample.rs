@@ -3,11 +3,10 @@
 
 use std::time::{Duration, Instant};
 
-use rdkafka::consumer::Consumer;
-use rdkafka::error::KafkaError as RdError;
-use rdkafka::{Message, Offset, TopicPartitionList};
+use rdkafka::{Offset, TopicPartitionList};
 use serde::Serialize;
 
+use super::reader::Polled;
 use super::DataConfig;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -43,19 +42,19 @@ pub fn sample_keys(
     let deadline = Instant::now() + timeout;
     let limit = per_partition.max(1) as usize * partitions.len();
     while at_end.len() < partitions.len() && sample.sampled < limit {
-        let Some(event) = super::peek::next_event(&consumer, deadline) else { break };
+        let Some(event) = consumer.next(deadline) else { break };
         match event {
             None => {}
-            Some(Ok(m)) => {
+            Some(Polled::Message(m)) => {
                 sample.sampled += 1;
-                if m.key().is_some_and(|k| !k.is_empty()) {
+                if m.key.is_some_and(|k| !k.is_empty()) {
                     sample.keyed += 1;
                 }
             }
-            Some(Err(RdError::PartitionEOF(p))) => {
+            Some(Polled::End(p)) => {
                 at_end.insert(p);
             }
-            Some(Err(e)) => return Err(format!("reading {topic}: {e}")),
+            Some(Polled::Error(e)) => return Err(format!("reading {topic}: {e}")),
         }
     }
     Ok(sample)

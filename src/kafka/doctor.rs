@@ -109,8 +109,67 @@ pub struct Report {
 /// Runs every step against every bootstrap server and every advertised broker. Errors only for
 /// configuration that cannot even be tried (unreadable TLS material).
 pub async fn diagnose(cfg: &ClientConfig) -> Result<Report> {
+    diagnose_live(cfg, &|_: &StepDone| {}).await
+}
+
+/// A step as soon as it is over (the console shows them as they come).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepDone {
+    /// The broker id for an advertised address; None for a bootstrap server.
+    pub broker: Option<i32>,
+    pub address: String,
+    pub step: StepName,
+    pub status: Status,
+    pub millis: u64,
+    pub detail: String,
+}
+
+impl Step {
+    /// One line of the doctor's table: `  TCP         FAIL        3 ms  connecting to …`.
+    pub fn line(&self) -> String {
+        step_line(self.step, self.status, self.millis, &self.detail)
+    }
+}
+
+impl StepDone {
+    pub fn line(&self) -> String {
+        step_line(self.step, self.status, self.millis, &self.detail)
+    }
+
+    /// The heading of the address it belongs to: `bootstrap HOST:PORT`, `broker 1 HOST:PORT`.
+    pub fn who(&self) -> String {
+        heading(self.broker, &self.address)
+    }
+}
+
+impl Check {
+    /// `bootstrap HOST:PORT` or `broker 1 HOST:PORT`.
+    pub fn heading(&self) -> String {
+        heading(self.broker, &self.address)
+    }
+}
+
+fn heading(broker: Option<i32>, address: &str) -> String {
+    match broker {
+        Some(id) => format!("broker {id} {address}"),
+        None => format!("bootstrap {address}"),
+    }
+}
+
+fn step_line(step: StepName, status: Status, millis: u64, detail: &str) -> String {
+    let mark = match status {
+        Status::Pass => "ok",
+        Status::Fail => "FAIL",
+        Status::Timeout => "TIMEOUT",
+        Status::Skipped => "-",
+    };
+    format!("  {:<12}{:<8}{:>6} ms  {}", step.label(), mark, millis, detail)
+}
+
+/// [`diagnose`], telling `on_step` about each step when it ends.
+pub async fn diagnose_live(cfg: &ClientConfig, on_step: &(dyn Fn(&StepDone) + Sync)) -> Result<Report> {
     let tls = cfg.tls.as_ref().map(Tls::new).transpose()?;
-    let probe = Probe { cfg, tls: tls.as_ref() };
+    let probe = Probe { cfg, tls: tls.as_ref(), on_step };
     let bootstraps = futures::future::join_all(cfg.bootstrap.iter().map(|a| probe.check(a, None))).await;
     let mut checks = Vec::new();
     let mut metadata: Option<(String, MetadataResponse)> = None;
@@ -142,16 +201,32 @@ pub async fn diagnose(cfg: &ClientConfig) -> Result<Report> {
 struct Probe<'a> {
     cfg: &'a ClientConfig,
     tls: Option<&'a Tls>,
+    on_step: &'a (dyn Fn(&StepDone) + Sync),
 }
 
-/// Times one step and records it.
-struct Steps {
+/// Times one step, records it and tells the listener.
+struct Steps<'a> {
+    broker: Option<i32>,
+    address: &'a str,
     steps: Vec<Step>,
+    on_step: &'a (dyn Fn(&StepDone) + Sync),
 }
 
-impl Steps {
+impl Steps<'_> {
     fn push(&mut self, step: StepName, since: Instant, status: Status, detail: String) {
-        self.steps.push(Step { step, status, millis: since.elapsed().as_millis() as u64, detail, certificate: None });
+        self.record(Step { step, status, millis: since.elapsed().as_millis() as u64, detail, certificate: None });
+    }
+
+    fn record(&mut self, step: Step) {
+        (self.on_step)(&StepDone {
+            broker: self.broker,
+            address: self.address.to_string(),
+            step: step.step,
+            status: step.status,
+            millis: step.millis,
+            detail: step.detail.clone(),
+        });
+        self.steps.push(step);
     }
 
     fn fail_from(&mut self, step: StepName, since: Instant, e: &KafkaError) {
@@ -173,12 +248,12 @@ impl Probe<'_> {
             (None, true) => Some(format!("{target} (broker map)")),
             (None, false) => None,
         };
-        let mut steps = Steps { steps: Vec::new() };
+        let mut steps = Steps { broker, address: addr, steps: Vec::new(), on_step: self.on_step };
         let meta = self.run(addr, &mut steps).await;
         (Check { broker, address: addr.to_string(), via, steps: steps.steps }, meta)
     }
 
-    async fn run(&self, addr: &str, steps: &mut Steps) -> Option<MetadataResponse> {
+    async fn run(&self, addr: &str, steps: &mut Steps<'_>) -> Option<MetadataResponse> {
         let cfg = self.cfg;
         let route = &cfg.route;
         let connect_timeout = cfg.connect_timeout;
@@ -265,7 +340,7 @@ impl Probe<'_> {
                     }
                     Err(e) => (Status::Fail, tls_failure(e, host, target != addr, cert.as_ref(), &ca)),
                 };
-                steps.steps.push(Step {
+                steps.record(Step {
                     step: StepName::Tls,
                     status,
                     millis: t.elapsed().as_millis() as u64,
@@ -445,6 +520,11 @@ fn msk_ports_hint(cfg: &ClientConfig, addr: &str) -> Option<String> {
     })
 }
 
+/// Whether a TCP step failed at the SOCKS5 proxy itself rather than beyond it.
+fn proxy_down(cfg: &ClientConfig, detail: &str) -> bool {
+    cfg.route.socks5.as_ref().is_some_and(|p| detail.starts_with(&format!("connecting to SOCKS5 proxy {p}:")))
+}
+
 fn verdicts(cfg: &ClientConfig, checks: &[Check], answered: Option<&str>) -> Vec<String> {
     let mut out = Vec::new();
     let reach = "reach the brokers' network (VPN), or tunnel with --socks5 HOST:PORT (ssh -D) or --broker-map ADVERTISED=LOCAL (ssh -L)";
@@ -466,6 +546,11 @@ fn verdicts(cfg: &ClientConfig, checks: &[Check], answered: Option<&str>) -> Vec
             (StepName::Tcp, Status::Timeout) => format!(
                 "{before}, which does not answer TCP within {:?} ({}): a firewall or security group drops it, or {reach}",
                 cfg.connect_timeout, step.detail
+            ),
+            (StepName::Tcp, _) if proxy_down(cfg, &step.detail) => format!(
+                "the SOCKS5 proxy {} refuses connections ({}): is it running (ssh -D PORT bastion) and is --socks5 its address?",
+                cfg.route.socks5.as_deref().unwrap_or_default(),
+                step.detail
             ),
             (StepName::Tcp, _) if advertised => format!(
                 "{before}, which refuses connections from here ({}): nothing listens there (broker down, or advertised.listeners names the wrong port), or {reach}",

@@ -12,6 +12,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::chrome::{Chrome, Level};
 use super::cluster_view::ClusterView;
+use super::connection::Connection;
 use super::jobs::Jobs;
 use super::keymap::{Action, Keymap};
 use super::message::Loaded;
@@ -37,6 +38,8 @@ pub struct App {
     pub(super) jobs: Jobs,
     pub(super) nav: Nav,
     pub(super) chrome: Chrome,
+    /// A refresh that could not connect: the doctor's steps and the retry's backoff.
+    pub(super) connection: Connection,
     pub mode: Mode,
     pub op: Op,
     pub quit: bool,
@@ -54,6 +57,7 @@ impl App {
             jobs: Jobs::default(),
             nav: Nav::new(View::Topics),
             chrome: Chrome::new(now),
+            connection: Connection::default(),
             mode: Mode::Normal,
             op: Op::Idle,
             quit: false,
@@ -76,7 +80,10 @@ impl App {
     /// Time passes: expire the flash; ask for a refresh when one is due and none is in flight.
     pub fn tick(&mut self, now: Instant) -> Vec<Request> {
         self.chrome.tick(now);
-        let due = self.chrome.last_request.is_none_or(|t| now.duration_since(t) >= self.settings.refresh_every);
+        let due = match self.connection.retry_at {
+            Some(at) => now >= at,
+            None => self.chrome.last_request.is_none_or(|t| now.duration_since(t) >= self.settings.refresh_every),
+        };
         let mut reqs = if due && !self.jobs.busy(Job::Refresh) { self.start(Request::Refresh) } else { Vec::new() };
         reqs.extend(self.reassign_tick(now));
         reqs
@@ -85,7 +92,11 @@ impl App {
     /// What time changes on screen: the header's age of the data and whether a flash is up. The
     /// event loop redraws after a tick only when this changed.
     pub fn clock_face(&self) -> (String, bool) {
-        (self.chrome.age(self.jobs.busy(Job::Refresh)), self.chrome.flash.is_some())
+        let mut age = self.chrome.age(self.jobs.busy(Job::Refresh));
+        if self.connection.in_trouble() {
+            age.push_str(&self.connection.retry_text(self.chrome.now, self.jobs.busy(Job::Refresh)));
+        }
+        (age, self.chrome.flash.is_some())
     }
 
     /// Sends `req` through its job slot (now, or when the one of its kind in flight answers).
@@ -107,6 +118,15 @@ impl App {
         out.into_iter().collect()
     }
 
+    /// A refresh that could not connect: back off, and run the doctor unless it runs already.
+    fn connection_failed(&mut self, problem: String, now: Instant) -> Vec<Request> {
+        if self.connection.failed(problem, now) {
+            self.start(Request::Diagnose)
+        } else {
+            Vec::new()
+        }
+    }
+
     /// A worker answer; may ask for more (a refresh after a change, a request that waited).
     pub fn on_event(&mut self, ev: Event, now: Instant) -> Vec<Request> {
         self.chrome.now = now;
@@ -119,11 +139,21 @@ impl App {
                     if let Some(w) = snap.warnings.first() {
                         self.flash(format!("partial refresh: {w}"), Level::Warn);
                     }
+                    let ids: Vec<i32> = snap.brokers.iter().map(|b| b.id).collect();
+                    match Connection::out_of_reach(&ids, &snap.warnings) {
+                        Some(w) => reqs.extend(self.connection_failed(format!("partial refresh: {w}"), now)),
+                        None => self.connection.recovered(),
+                    }
                     self.cluster.update(*snap, now);
                     self.chrome.last_refresh = Some(now);
                 }
-                Err(e) => self.flash(format!("refresh failed: {e}"), Level::Error),
+                Err(e) => {
+                    self.flash(format!("refresh failed: {e}"), Level::Error);
+                    reqs.extend(self.connection_failed(format!("refresh failed: {e}"), now));
+                }
             },
+            Event::DoctorStep(step) => self.connection.step(*step),
+            Event::Diagnosed(result) => self.connection.diagnosed(result.map(|r| *r)),
             Event::Loaded { request, result } => self.loaded(request, result),
             Event::Prepared { request, result } => reqs.extend(self.prepared(request, result)),
             Event::Applied { mutation, result } => reqs.extend(self.applied(mutation, result)),

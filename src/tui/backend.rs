@@ -11,6 +11,7 @@ use crate::data::position::TimeLag;
 pub use crate::data::PeekMessage;
 use crate::data::RecordDetail;
 use crate::data::Start;
+use crate::kafka::doctor::{self, Report, StepDone};
 use crate::kafka::topic_config_admin::ConfigResource;
 use crate::kafka::Client;
 use crate::ops::reassign::drive::{self, drive};
@@ -35,6 +36,9 @@ pub struct ReassignView {
 
 /// Progress reports of an attached execution.
 pub type OnDriveEvent = Box<dyn FnMut(drive::Event) + Send>;
+
+/// The doctor's steps as they end.
+pub type OnDoctorStep = Box<dyn Fn(StepDone) + Send + Sync>;
 
 pub trait ClusterBackend: Send + Sync + 'static {
     /// Everything the panes show: brokers, topics with offsets and min ISR, groups with lag.
@@ -73,6 +77,8 @@ pub trait ClusterBackend: Send + Sync + 'static {
     fn verify(&self) -> BoxFuture<'_, Result<VerifyReport, String>>;
     /// `ops::reassign::verify::after_cancel`: the cancelled moves back, their throttles removed.
     fn after_cancel(&self, moves: Vec<Move>) -> BoxFuture<'_, Result<VerifyReport, String>>;
+    /// `kafka::doctor`: every step against the bootstrap servers and the advertised brokers.
+    fn diagnose(&self, on_step: OnDoctorStep) -> BoxFuture<'_, Result<Report, String>>;
 }
 
 /// One partition of a group and how far behind in time it is.
@@ -231,6 +237,14 @@ impl ClusterBackend for KafkaBackend {
     fn after_cancel(&self, moves: Vec<Move>) -> BoxFuture<'_, Result<VerifyReport, String>> {
         Box::pin(async move {
             after_cancel(&self.client, &self.ops, &moves).await.map(|r| r.throttles).map_err(|e| e.to_string())
+        })
+    }
+
+    fn diagnose(&self, on_step: OnDoctorStep) -> BoxFuture<'_, Result<Report, String>> {
+        Box::pin(async move {
+            doctor::diagnose_live(self.client.config(), &|s: &StepDone| on_step(s.clone()))
+                .await
+                .map_err(|e| e.to_string())
         })
     }
 }

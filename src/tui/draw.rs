@@ -27,6 +27,11 @@ impl App {
         let title = Line::from(Span::styled(format!(" {} ", s.pane.title(&ctx)), self.theme.accent));
         s.table.draw(f, body, s.pane.as_ref(), &ctx, title);
         self.nav.page = usize::from(body.height.saturating_sub(3)).max(1); // borders and header row
+        if self.connection.in_trouble() {
+            let retry = self.connection.retry_text(self.chrome.now, self.jobs.busy(Job::Refresh));
+            let title = format!(" connection: {retry} ({} retries now) ", self.keymap.hint(Action::Refresh));
+            self.connection.draw(f, body, &self.theme, title);
+        }
         f.render_widget(Paragraph::new(self.status_line()), status);
         match &self.mode {
             Mode::Help => {

@@ -6,6 +6,7 @@ use super::backend::{PeekMessage, ReassignView, TimeLagRow};
 use crate::cluster::Snapshot;
 use crate::config::msk::MskCluster;
 use crate::data::RecordDetail;
+use crate::kafka::doctor::{Report, StepDone};
 use crate::ops::reassign::drive;
 use crate::ops::reassign::verify::VerifyReport;
 use crate::ops::{ConfigView, Mutation, Outcome, Preview};
@@ -60,6 +61,8 @@ pub enum Request {
     Verify,
     /// After cancelling these moves: wait for them to be back, then remove their throttles.
     AfterCancel(Vec<Move>),
+    /// Run the doctor (a refresh could not connect): its steps come as they end.
+    Diagnose,
 }
 
 /// In: what the worker reports back.
@@ -106,6 +109,10 @@ pub enum Event {
     },
     /// A [`Request::Verify`] or [`Request::AfterCancel`] finished.
     Verified(Result<Box<VerifyReport>, String>),
+    /// A step of the doctor's is over.
+    DoctorStep(Box<StepDone>),
+    /// The doctor is done ([`Request::Diagnose`]).
+    Diagnosed(Result<Box<Report>, String>),
 }
 
 /// The kinds of request that have a slot in `jobs::Jobs`: at most one of each is in flight, and
@@ -127,6 +134,8 @@ pub enum Job {
     TimeLag,
     Record,
     Msk,
+    /// The doctor, after a refresh that could not connect.
+    Diagnose,
 }
 
 impl Request {
@@ -144,6 +153,7 @@ impl Request {
             Request::TimeLag { .. } => Some(Job::TimeLag),
             Request::Record { .. } => Some(Job::Record),
             Request::MskClusters => Some(Job::Msk),
+            Request::Diagnose => Some(Job::Diagnose),
             Request::Prepare(_) | Request::Apply(_) | Request::Decline(_) => None,
         }
     }
@@ -158,6 +168,8 @@ impl Event {
             Event::ReassignStatus(_) => Some(Job::ReassignStatus),
             Event::Planned { .. } => Some(Job::Plan),
             Event::Verified(_) => Some(Job::Verify),
+            Event::Diagnosed(_) => Some(Job::Diagnose),
+            Event::DoctorStep(_) => None,
             Event::Wrote(_) | Event::Driving(_) | Event::DriveEnded { .. } => None,
             Event::Prepared { .. } | Event::Applied { .. } | Event::Declined => None,
         }

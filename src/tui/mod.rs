@@ -10,6 +10,8 @@
 //!   replica editor) and `reassign_flow.rs` (their keys and answers).
 //! - `panes/` one file per pane, and the registry of views; a pane declares the data of its own
 //!   it needs (`TablePane::need`), and `message::Job` lists the kinds of request with a slot.
+//! - `connection.rs`: a refresh that could not connect shows the doctor's steps live and retries
+//!   with backoff.
 //! - `worker.rs` serves `message::Request`s with `message::Event`s; [`Pump`] is the event loop.
 
 pub mod action;
@@ -18,6 +20,7 @@ pub mod backend;
 mod change;
 pub mod chrome;
 pub mod cluster_view;
+pub mod connection;
 pub mod dialogs;
 mod draw;
 pub mod jobs;

@@ -145,6 +145,19 @@ impl Worker {
                                 Err(_) => Err(late("removing the throttles of the cancelled moves")),
                             },
                         ),
+                        Request::Diagnose => {
+                            // every step has its own timeout; this bounds the whole in case
+                            let steps = tx.clone();
+                            let on_step = Box::new(move |s| {
+                                let _ = steps.send(Event::DoctorStep(Box::new(s)));
+                            });
+                            Event::Diagnosed(
+                                match tokio::time::timeout(deadline * 2, backend.diagnose(on_step)).await {
+                                    Ok(r) => r.map(Box::new),
+                                    Err(_) => Err(late("the connection check")),
+                                },
+                            )
+                        }
                         Request::Configs { ref topic } => {
                             let result = match tokio::time::timeout(deadline, backend.configs(topic.clone())).await {
                                 Ok(r) => r.map(Loaded::Configs),

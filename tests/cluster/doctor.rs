@@ -2,10 +2,9 @@
 //! (PLAINTEXT, SCRAM, TLS, mTLS) for the passing cases and wrong port/password/CA/name, a port
 //! that accepts and never answers, and a one-node broker whose listeners advertise a name that
 //! does not resolve and a port nothing listens on (scripts/kafka-compat.sh unreachable). The
-//! SOCKS5 proxy is a small one here, on loopback, that resolves that name on its side.
+//! SOCKS5 proxy is a real one (pproxy, scripts/socks5-proxy.sh) that resolves that name on its
+//! side only.
 
-use std::collections::BTreeMap;
-use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -374,73 +373,53 @@ fn doctor_ends_within_its_timeouts_on_a_port_that_never_answers() {
     assert_eq!(step(&report, 0, "tls")["detail"], "no TLS handshake within 3s (is this a TLS port?)");
 }
 
-/// A SOCKS5 server (no authentication, CONNECT only) on loopback that resolves
-/// `kafka-1.kdeck.invalid` to 127.0.0.1 on its side, and logs every CONNECT target.
+/// A real SOCKS5 server: pproxy (PyPI), installed into the cache and run by
+/// scripts/socks5-proxy.sh in a private mount namespace whose /etc/hosts resolves
+/// `kafka-1.kdeck.invalid` to 127.0.0.1 (only the proxy side can). Its log names every
+/// connection's target as the client sent it. Stopped when the value is dropped.
 struct Socks5 {
     addr: String,
-    log: Arc<Mutex<Vec<String>>>,
+    log: std::path::PathBuf,
+    proxy: std::process::Child,
 }
 
-fn socks5_proxy() -> Socks5 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = listener.local_addr().expect("addr").to_string();
-    let log: Arc<Mutex<Vec<String>>> = Arc::default();
-    let names: BTreeMap<String, String> = [(UNRESOLVABLE.to_string(), "127.0.0.1".to_string())].into();
-    let shared = log.clone();
-    std::thread::spawn(move || {
-        for client in listener.incoming().flatten() {
-            let log = shared.clone();
-            let names = names.clone();
-            std::thread::spawn(move || {
-                let _ = serve_socks5(client, &names, &log);
-            });
-        }
-    });
-    Socks5 { addr, log }
+impl Socks5 {
+    fn start() -> Socks5 {
+        // a free port: pproxy does not report the one it was given when asked for port 0
+        let port = TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+        let addr = format!("127.0.0.1:{port}");
+        let log = std::env::temp_dir().join(format!("{}.log", unique("kdeck-socks5")));
+        let out = std::fs::File::create(&log).expect("proxy log");
+        let proxy = Command::new("bash")
+            .arg(root().join("scripts/socks5-proxy.sh"))
+            .args(["run", &port.to_string(), &format!("{UNRESOLVABLE}=127.0.0.1")])
+            .stdout(out.try_clone().expect("log"))
+            .stderr(out)
+            .spawn()
+            .expect("run scripts/socks5-proxy.sh");
+        let socks = Socks5 { addr, log, proxy };
+        // the first run pip-installs pproxy
+        common::wait_for("the SOCKS5 proxy to listen", Duration::from_secs(300), || {
+            let text = std::fs::read_to_string(&socks.log).unwrap_or_default();
+            assert!(!text.contains("socks5-proxy:"), "scripts/socks5-proxy.sh failed: {text}");
+            text.contains(&format!("Serving on ipv? {} by socks5", socks.addr)).then_some(())
+        });
+        socks
+    }
+
+    /// The target of every connection the proxy made, in order ("socks5 CLIENT -> TARGET").
+    fn targets(&self) -> Vec<String> {
+        let text = std::fs::read_to_string(&self.log).expect("proxy log");
+        text.lines().filter_map(|l| l.strip_prefix("socks5 ")?.split_once(" -> ").map(|(_, t)| t.to_string())).collect()
+    }
 }
 
-fn serve_socks5(mut c: TcpStream, names: &BTreeMap<String, String>, log: &Mutex<Vec<String>>) -> std::io::Result<()> {
-    let mut head = [0u8; 2];
-    c.read_exact(&mut head)?;
-    let mut methods = vec![0u8; usize::from(head[1])];
-    c.read_exact(&mut methods)?;
-    c.write_all(&[5, 0])?;
-    let mut req = [0u8; 4];
-    c.read_exact(&mut req)?;
-    let host = match req[3] {
-        1 => {
-            let mut ip = [0u8; 4];
-            c.read_exact(&mut ip)?;
-            std::net::Ipv4Addr::from(ip).to_string()
-        }
-        3 => {
-            let mut len = [0u8; 1];
-            c.read_exact(&mut len)?;
-            let mut name = vec![0u8; usize::from(len[0])];
-            c.read_exact(&mut name)?;
-            String::from_utf8_lossy(&name).into_owned()
-        }
-        _ => return Ok(()),
-    };
-    let mut port = [0u8; 2];
-    c.read_exact(&mut port)?;
-    let port = u16::from_be_bytes(port);
-    log.lock().expect("log").push(format!("{host}:{port}"));
-    let far = names.get(&host).cloned().unwrap_or(host);
-    let Ok(upstream) = TcpStream::connect((far.as_str(), port)) else {
-        c.write_all(&[5, 5, 0, 1, 0, 0, 0, 0, 0, 0])?;
-        return Ok(());
-    };
-    c.write_all(&[5, 0, 0, 1, 127, 0, 0, 1, 0, 0])?;
-    let (mut c2, mut u2) = (c.try_clone()?, upstream.try_clone()?);
-    let (mut c1, mut u1) = (c, upstream);
-    std::thread::spawn(move || {
-        let _ = std::io::copy(&mut u2, &mut c2);
-        let _ = c2.shutdown(std::net::Shutdown::Write);
-    });
-    let _ = std::io::copy(&mut c1, &mut u1);
-    let _ = u1.shutdown(std::net::Shutdown::Write);
-    Ok(())
+impl Drop for Socks5 {
+    fn drop(&mut self) {
+        let _ = self.proxy.kill();
+        let _ = self.proxy.wait();
+        let _ = std::fs::remove_file(&self.log);
+    }
 }
 
 /// A topic on the one-node broker with `n` messages in each of 2 partitions and a group that
@@ -512,11 +491,8 @@ fn lag_rows(lag: &Value) -> Vec<(i64, i64, i64, i64)> {
 }
 
 #[test]
-fn an_unresolvable_advertised_listener_is_explained_and_bridged_by_broker_map_and_socks5() {
-    unreachable_broker();
-    let topic = unique("doctor");
-    let group = unique("doctor-group");
-    seed_unreachable(&topic, &group, 5, [3, 1]);
+fn an_unresolvable_advertised_listener_is_explained_and_bridged_by_broker_map() {
+    let (topic, group) = seeded("doctor");
 
     // doctor: bootstrap answers, the advertised name does not resolve / the port is closed
     let (ok, report, _) = doctor(&["-b", EXTERNAL]);
@@ -550,15 +526,21 @@ fn an_unresolvable_advertised_listener_is_explained_and_bridged_by_broker_map_an
         "the failure comes with the doctor's verdict: {stderr}"
     );
 
-    let want_lag = vec![(0, 3, 5, 2), (1, 1, 5, 4)];
+    // control plane (topics, lag) and data plane (peek, lag in time) the same way
     let check = |args: &[&str]| {
-        let topics = kdeck_json_with(&[args, &["topics"]].concat());
-        let row = topics.as_array().expect("array").iter().find(|t| t["name"] == topic.as_str()).cloned();
-        let row = row.unwrap_or_else(|| panic!("{topic} missing: {topics:#}"));
-        assert_eq!((row["partitions"].as_i64(), row["messages"].as_i64()), (Some(2), Some(10)), "{row:#}");
-        let lag = kdeck_json_with(&[args, &["lag", group.as_str()]].concat());
-        assert_eq!(lag_rows(&lag), want_lag, "{lag:#}");
-        assert_eq!(lag["total_lag"], 6);
+        assert_topics_and_lag(args, &topic, &group);
+        let stamps = assert_peeks(args, &topic);
+        // lag in time reads the message at each committed offset: m3 of partition 0, m1 of 1
+        let timed = kdeck_json_with(&[args, &["lag", group.as_str(), "--time"]].concat());
+        let mut next: Vec<(i64, Option<i64>)> = timed["partitions"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|r| (r["partition"].as_i64().expect("partition"), r["next_timestamp_ms"].as_i64()))
+            .collect();
+        next.sort();
+        let p1 = kdeck_json_with(&[args, &["peek", topic.as_str(), "-p", "1", "--offset", "1", "-n", "1"]].concat());
+        assert_eq!(next, vec![(0, Some(stamps[3])), (1, p1[0]["timestamp_ms"].as_i64())], "{timed:#}");
     };
 
     // --broker-map: the advertised name is dialled at the listener's loopback address
@@ -569,18 +551,17 @@ fn an_unresolvable_advertised_listener_is_explained_and_bridged_by_broker_map_an
     assert_eq!(report["route"], format!("broker map {EXTERNAL_ADVERTISED}→{EXTERNAL}"));
     assert_eq!(report["checks"][1]["via"], format!("{EXTERNAL} (broker map)"));
 
-    // --socks5: the proxy resolves the name on its side; every connection goes through it by name
-    let proxy = socks5_proxy();
-    check(&["-b", EXTERNAL_ADVERTISED, "--socks5", &proxy.addr]);
-    let (ok, report, stderr) = doctor(&["-b", EXTERNAL_ADVERTISED, "--socks5", &proxy.addr]);
-    assert!(ok, "{stderr}\n{report:#}");
-    assert_eq!(step(&report, 1, "dns")["status"], "skipped");
-    let log = proxy.log.lock().expect("log").clone();
-    assert!(!log.is_empty());
-    assert!(log.iter().all(|l| l == EXTERNAL_ADVERTISED), "every connection by the advertised name: {log:?}");
+    // without a map, peek (librdkafka) fails too, and says why
+    let out = kdeck_raw(&["-b", EXTERNAL, "--timeout", "5s", "peek", &topic, "-p", "0"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("kdeck doctor: bootstrap {EXTERNAL} answered, but broker 1 advertises {EXTERNAL_ADVERTISED}, which does not resolve from here")),
+        "{stderr}"
+    );
 
     // TLS: the certificate names only kafka-1.kdeck.invalid. Dialled by its address, doctor
-    // says so; through the map or the proxy it is checked against the advertised name and passes.
+    // says so; through the map it is checked against the advertised name and passes.
     let ca = unreachable_ca();
     let tls = [
         "-X",
@@ -608,10 +589,142 @@ fn an_unresolvable_advertised_listener_is_explained_and_bridged_by_broker_map_an
         .as_str()
         .expect("detail")
         .ends_with(&format!("name checked against {UNRESOLVABLE}")));
-    let proxied = with(&["-b", TLS_ADVERTISED, "--socks5", &proxy.addr]);
-    check(&strs(&proxied));
-    let log = proxy.log.lock().expect("log").clone();
-    assert!(log.iter().any(|l| l == TLS_ADVERTISED), "{log:?}");
+    // a map entry under another name: librdkafka refuses the certificate (it checks the name it
+    // was given, not the address dialled), and the doctor names the mismatch
+    let wrong = "kafka-9.kdeck.invalid:45096";
+    let wrong_map = format!("{wrong}={TLS_LISTENER}");
+    let args = with(&["-b", wrong, "--broker-map", &wrong_map, "--timeout", "5s", "peek", &topic, "-p", "0"]);
+    let out = kdeck_raw(&strs(&args));
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // librdkafka's own reason (its wording varies between attempts)
+    let reason = regex::Regex::new(&format!(r"ssl://{}/bootstrap: .*certificate verify failed", regex::escape(wrong)));
+    assert!(reason.expect("regex").is_match(&stderr), "{stderr}");
+    assert!(
+        stderr.contains(&format!("kdeck doctor: bootstrap {wrong}: TLS name mismatch: the certificate is for {UNRESOLVABLE}, not for kafka-9.kdeck.invalid, which the broker map sends there (does the map point kafka-9.kdeck.invalid at the right broker?) [connected via {TLS_LISTENER} (broker map)]")),
+        "{stderr}"
+    );
+}
+
+/// The one-node broker up, with a topic of 5 messages in each of 2 partitions and a group at
+/// offsets 3 and 1 (`seed_unreachable`); (topic, group).
+fn seeded(prefix: &str) -> (String, String) {
+    unreachable_broker();
+    let (topic, group) = (unique(prefix), unique(&format!("{prefix}-group")));
+    seed_unreachable(&topic, &group, 5, [3, 1]);
+    (topic, group)
+}
+
+/// `kdeck ARGS topics` and `lag` on a topic and group made by [`seeded`]: exact counts and lag.
+fn assert_topics_and_lag(args: &[&str], topic: &str, group: &str) {
+    let topics = kdeck_json_with(&[args, &["topics"]].concat());
+    let row = topics.as_array().expect("array").iter().find(|t| t["name"] == topic).cloned();
+    let row = row.unwrap_or_else(|| panic!("{topic} missing: {topics:#}"));
+    assert_eq!((row["partitions"].as_i64(), row["messages"].as_i64()), (Some(2), Some(10)), "{row:#}");
+    let lag = kdeck_json_with(&[args, &["lag", group]].concat());
+    assert_eq!(lag_rows(&lag), vec![(0, 3, 5, 2), (1, 1, 5, 4)], "{lag:#}");
+    assert_eq!(lag["total_lag"], 6);
+}
+
+/// `kdeck ARGS peek` of partition 0 of a topic seeded by `seed_unreachable`: m0…m4, exactly,
+/// with the SHA-256 of each value. Returns their timestamps.
+fn assert_peeks(args: &[&str], topic: &str) -> Vec<i64> {
+    use sha2::{Digest, Sha256};
+    let peeked = kdeck_json_with(&[args, &["peek", topic, "-p", "0", "--offset", "0", "-n", "10"]].concat());
+    let got: Vec<(i64, String, String)> = peeked
+        .as_array()
+        .unwrap_or_else(|| panic!("peek JSON: {peeked:#}"))
+        .iter()
+        .map(|m| {
+            let text = |k: &str| m[k].as_str().map(str::to_string).unwrap_or_else(|| panic!("{k} in {m:#}"));
+            (
+                m["offset"].as_i64().expect("offset"),
+                m["value"]["text"].as_str().expect("value").to_string(),
+                text("value_sha256"),
+            )
+        })
+        .collect();
+    let want: Vec<(i64, String, String)> = (0..5)
+        .map(|i| {
+            let v = format!("m{i}");
+            let hash = Sha256::digest(v.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+            (i, v, hash)
+        })
+        .collect();
+    assert_eq!(got, want, "{args:?}");
+    peeked.as_array().expect("list").iter().map(|m| m["timestamp_ms"].as_i64().expect("timestamp")).collect()
+}
+
+#[test]
+fn through_a_real_socks5_proxy_every_connection_goes_by_the_advertised_name() {
+    let (topic, group) = seeded("socks5");
+    let proxy = Socks5::start();
+
+    // only the proxy side resolves the name: kdeck asked directly cannot even bootstrap
+    let (ok, report, _) = doctor(&["-b", EXTERNAL_ADVERTISED]);
+    assert!(!ok);
+    assert_eq!(outline(&report)[0].2, steps(&[("dns", "fail")]));
+    assert!(
+        verdicts(&report)[0].starts_with(&format!("bootstrap {EXTERNAL_ADVERTISED} does not resolve from here (")),
+        "{report:#}"
+    );
+
+    let via = ["-b", EXTERNAL_ADVERTISED, "--socks5", proxy.addr.as_str()];
+    assert_topics_and_lag(&via, &topic, &group);
+
+    // the data plane too: peek's connections are new lines in the proxy's log, by name
+    let before = proxy.targets().len();
+    assert_peeks(&via, &topic);
+    let targets = proxy.targets();
+    assert!(targets.len() > before, "peek made no connection through the proxy: {targets:?}");
+    assert!(targets.iter().all(|t| t == EXTERNAL_ADVERTISED), "every connection by the advertised name: {targets:?}");
+
+    let (ok, report, stderr) = doctor(&via);
+    assert!(ok, "{stderr}\n{report:#}");
+    assert_eq!(step(&report, 1, "dns")["status"], "skipped");
+    assert_eq!(
+        step(&report, 1, "tcp")["detail"],
+        format!("connected to {EXTERNAL_ADVERTISED} through the SOCKS5 proxy {}", proxy.addr)
+    );
+
+    // TLS through the proxy: the certificate is checked against the advertised name
+    let ca = unreachable_ca();
+    let ca_setting = format!("ssl.ca.location={ca}");
+    let tls = [
+        "-b",
+        TLS_ADVERTISED,
+        "--socks5",
+        proxy.addr.as_str(),
+        "-X",
+        "security.protocol=SSL",
+        "-X",
+        &ca_setting,
+        "-X",
+        "ssl.endpoint.identification.algorithm=https",
+    ];
+    let before = proxy.targets().len();
+    assert_peeks(&tls, &topic);
+    let (ok, report, stderr) = doctor(&tls);
+    assert!(ok, "{stderr}\n{report:#}");
+    assert!(step(&report, 1, "tls")["detail"]
+        .as_str()
+        .expect("detail")
+        .ends_with(&format!("name checked against {UNRESOLVABLE}")));
+    let targets = proxy.targets()[before..].to_vec();
+    assert!(!targets.is_empty() && targets.iter().all(|t| t == TLS_ADVERTISED), "{targets:?}");
+
+    // the proxy gone: doctor says it is the proxy that refuses
+    let addr = proxy.addr.clone();
+    drop(proxy);
+    let (ok, report, _) = doctor(&["-b", EXTERNAL_ADVERTISED, "--socks5", &addr]);
+    assert!(!ok);
+    assert_eq!(
+        verdicts(&report),
+        [
+            format!("the SOCKS5 proxy {addr} refuses connections (connecting to SOCKS5 proxy {addr}: Connection refused (os error 111)): is it running (ssh -D PORT bastion) and is --socks5 its address? [connected via {EXTERNAL_ADVERTISED} through SOCKS5 {addr}]"),
+            "no bootstrap server answered Metadata, so the advertised brokers could not be checked".to_string(),
+        ]
+    );
 }
 
 /// The CA of the one-node broker's TLS listener (made by kafka-compat.sh in its data dir).
@@ -658,4 +771,54 @@ fn the_console_that_cannot_connect_shows_the_doctor_steps() {
          bootstrap 127.0.0.1:9 refuses connections (connecting to 127.0.0.1:9: Connection refused (os error 111)): is the port right and the broker up?\n  \
          no bootstrap server answered Metadata, so the advertised brokers could not be checked"
     );
+}
+
+/// The lines of the console's connection pane (between its borders), timings as `N ms`.
+fn connection_pane(screen: &str) -> Vec<String> {
+    let timing = regex::Regex::new(r" +[0-9]+ ms  ").expect("regex");
+    screen
+        .lines()
+        .skip_while(|l| !l.starts_with("┌ connection: "))
+        .skip(1)
+        .take_while(|l| !l.starts_with('└'))
+        .map(|l| timing.replace_all(l.trim_matches('│').trim_end(), " N ms  ").into_owned())
+        .collect()
+}
+
+#[test]
+fn the_console_shows_the_doctor_steps_live_and_retries_with_backoff() {
+    unreachable_broker();
+    // wide enough that no line of the pane wraps
+    let t = Tmux::start(&["--bootstrap", EXTERNAL, "--refresh", "2s", "--timeout", "3s"], 330, 50);
+    let screen = t.wait_screen("the doctor's verdict in the connection pane", |s| {
+        connection_pane(s).iter().any(|l| l.starts_with("verdict: "))
+    });
+    assert_eq!(
+        connection_pane(&screen),
+        [
+            format!("partial refresh: list groups: broker 1: broker 1 advertises {EXTERNAL_ADVERTISED}, which kdeck cannot reach: could not connect to {EXTERNAL_ADVERTISED}: failed to lookup address information: Name or service not known"),
+            format!("bootstrap {EXTERNAL}"),
+            format!("  DNS         ok N ms  {EXTERNAL} → 127.0.0.1"),
+            format!("  TCP         ok N ms  connected to {EXTERNAL}"),
+            "  TLS         - N ms  no TLS configured (security.protocol PLAINTEXT or SASL_PLAINTEXT)".to_string(),
+            "  ApiVersions ok N ms  73 APIs (Metadata v0–v13, Fetch v4–v18); every API kdeck uses is there".to_string(),
+            "  SASL        - N ms  no SASL configured".to_string(),
+            format!("  Metadata    ok N ms  advertises broker 1 at {EXTERNAL_ADVERTISED}"),
+            format!("broker 1 {EXTERNAL_ADVERTISED}"),
+            format!("  DNS         FAIL N ms  {EXTERNAL_ADVERTISED} does not resolve from here: failed to lookup address information: Name or service not known"),
+            format!("verdict: bootstrap {EXTERNAL} answered, but broker 1 advertises {EXTERNAL_ADVERTISED}, which does not resolve from here: fix advertised.listeners (see the INTERNAL/EXTERNAL listener pattern) or reach the brokers' network (VPN), or tunnel with --socks5 HOST:PORT (ssh -D) or --broker-map ADVERTISED=LOCAL (ssh -L)"),
+        ],
+        "{screen}"
+    );
+    // the retries back off (2 s, 4 s, 8 s, …): a countdown from 5 to 8 s needs a backoff of 8 s or more
+    let title = regex::Regex::new(r"┌ connection: retry in ([0-9]+) s \(r retries now\) ").expect("regex");
+    t.wait_screen("a retry 8 s away", |s| {
+        title.captures(s).is_some_and(|c| c[1].parse::<u64>().is_ok_and(|n| (5..=8).contains(&n)))
+    });
+    // the keys work meanwhile: another view, and back
+    t.keys(&["3"]);
+    let groups = t.wait_screen("the groups view", |s| s.contains("┌ Consumer groups ("));
+    assert!(groups.contains("┌ connection: "), "the pane stays while the cluster is out of reach: {groups}");
+    t.keys(&["2"]);
+    t.wait_screen("the topics view", |s| s.contains("┌ Topics ("));
 }

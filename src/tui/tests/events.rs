@@ -156,3 +156,70 @@ async fn a_pane_gets_only_the_data_it_still_needs_and_a_need_that_waited_goes_ou
     h.run(reqs).await;
     assert_eq!(h.press('r'), vec![Request::Refresh]);
 }
+
+#[tokio::test]
+async fn a_refresh_that_cannot_connect_runs_the_doctor_and_retries_with_backoff() {
+    use crate::kafka::doctor::{Check, Report, Status, Step, StepDone, StepName};
+    let mut h = Harness::new(false).await;
+    let failed = || Event::Snapshot { result: Err("all brokers down".into()), took: Duration::from_secs(1) };
+    h.elapsed += Duration::from_secs(10);
+    assert_eq!(h.app.tick(h.t0 + h.elapsed), vec![Request::Refresh]);
+    assert_eq!(h.app.on_event(failed(), h.t0 + h.elapsed), vec![Request::Diagnose], "the doctor runs");
+    let dns = StepDone {
+        broker: None,
+        address: "10.0.0.1:9092".into(),
+        step: StepName::Dns,
+        status: Status::Pass,
+        millis: 0,
+        detail: "10.0.0.1:9092 → 10.0.0.1".into(),
+    };
+    h.app.on_event(Event::DoctorStep(Box::new(dns.clone())), h.t0 + h.elapsed);
+    let screen = h.screen(100, 30);
+    assert!(screen.contains("connection: retry in 2 s (r retries now)"), "{screen}");
+    assert!(screen.contains("│refresh failed: all brokers down"), "{screen}");
+    assert!(screen.contains("│bootstrap 10.0.0.1:9092"), "{screen}");
+    assert!(screen.contains("│  DNS         ok           0 ms  10.0.0.1:9092 → 10.0.0.1"), "{screen}");
+    assert!(screen.contains("│checking…"), "{screen}");
+
+    // the retry waits for the backoff, not the refresh interval
+    h.elapsed += Duration::from_millis(1900);
+    assert_eq!(h.app.tick(h.t0 + h.elapsed), vec![]);
+    h.elapsed += Duration::from_millis(100);
+    assert_eq!(h.app.tick(h.t0 + h.elapsed), vec![Request::Refresh]);
+    assert_eq!(h.app.on_event(failed(), h.t0 + h.elapsed), vec![], "the doctor still runs: not twice");
+    assert!(h.screen(100, 30).contains("connection: retry in 4 s"));
+
+    // the doctor's report replaces the live steps; its verdict is shown
+    let tcp = Step {
+        step: StepName::Tcp,
+        status: Status::Fail,
+        millis: 1,
+        detail: "connecting to 10.0.0.1:9092: Connection refused".into(),
+        certificate: None,
+    };
+    let dns_step =
+        Step { step: dns.step, status: dns.status, millis: dns.millis, detail: dns.detail.clone(), certificate: None };
+    let report = Report {
+        route: None,
+        checks: vec![Check { broker: None, address: "10.0.0.1:9092".into(), via: None, steps: vec![dns_step, tcp] }],
+        verdicts: vec!["bootstrap 10.0.0.1:9092 refuses connections".into()],
+        ok: false,
+    };
+    h.app.on_event(Event::Diagnosed(Ok(Box::new(report))), h.t0 + h.elapsed);
+    let screen = h.screen(100, 30);
+    assert!(
+        screen.contains("│  TCP         FAIL         1 ms  connecting to 10.0.0.1:9092: Connection refused"),
+        "{screen}"
+    );
+    assert!(screen.contains("│verdict: bootstrap 10.0.0.1:9092 refuses connections"), "{screen}");
+    assert!(!screen.contains("checking…"), "{screen}");
+
+    // the key retries at once; a refresh that gets through ends it
+    assert_eq!(h.app.on_key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::NONE)), vec![Request::Refresh]);
+    let snap = crate::tui::backend::ClusterBackend::snapshot(h.backend.as_ref()).await.expect("fake snapshot");
+    h.app.on_event(Event::Snapshot { result: Ok(Box::new(snap)), took: Duration::from_secs(1) }, h.t0 + h.elapsed);
+    let screen = h.screen(100, 30);
+    assert!(!screen.contains("connection:"), "{screen}");
+    h.elapsed += Duration::from_secs(4);
+    assert_eq!(h.app.tick(h.t0 + h.elapsed), vec![], "back to the refresh interval");
+}

@@ -10,6 +10,7 @@ use crate::cluster::{Controller, Snapshot};
 use crate::data::peek::Content;
 use crate::data::position::TimeLag;
 use crate::data::RecordDetail;
+use crate::kafka::doctor::Report;
 use crate::kafka::topic_config_admin::ConfigEntry;
 use crate::ops::groups::{self, GroupChange};
 use crate::ops::reassign::drive;
@@ -386,5 +387,9 @@ impl ClusterBackend for FakeBackend {
 
     fn after_cancel(&self, _moves: Vec<Move>) -> BoxFuture<'_, Result<VerifyReport, String>> {
         Box::pin(async move { Ok(VerifyReport { complete: true, ..Default::default() }) })
+    }
+
+    fn diagnose(&self, _on_step: crate::tui::backend::OnDoctorStep) -> BoxFuture<'_, Result<Report, String>> {
+        Box::pin(async move { Err("the fake cluster has no network to check".to_string()) })
     }
 }
