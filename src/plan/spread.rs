@@ -20,9 +20,13 @@
 //! that topic (the pair `(x, y)` or `(y, x)`). Whether a partner `q` fits `c`
 //! depends on `c` only through `c`'s move and leader effect (at most 9), and
 //! not on `c`'s topic; so per pair and effect the pass keeps which topics
-//! have a fitting partner and the two largest `g_B` among them (two: `B`
-//! must differ from `A`). Most partitions `c` then end at one comparison,
-//! and after an exchange only the two topics it touched are looked at again.
+//! have a fitting partner, the ones with the largest `g_B` first (at least
+//! two: `B` must differ from `A`). Most partitions `c` then end at one
+//! comparison, and after an exchange only the two topics it touched are
+//! looked at again. A `c` that leaves an original broker (most of them) can
+//! only pair with a partition that left `x` for `y`; when no such partner is
+//! enough for topic `A`, only `A`'s partitions the plan added to `x` or that
+//! left `y` for `x` are looked at, not all of `A` on `x`.
 //! The pair-major order matters at scale (100k partitions, tens of thousands
 //! of exchanges): a topic-major search recomputed the same per-pair facts
 //! for every topic. The budget counts every partition and topic looked at.
@@ -53,13 +57,17 @@ struct State<'a> {
     partners: Partners<u32>,
     work: usize,
     budget: usize,
+    /// Exchanges made so far, and per broker the count when one last touched it.
+    clock: u64,
+    changed_at: Vec<u64>,
 }
 
 /// What the search of one broker pair `(x, y)` knows: the topics by `g_B = n_B(y) - n_B(x)`,
 /// largest first, and per [`Effect`] of a leaving partition which topics have a fitting partner
-/// on `y` (looked up on demand) and the first two that do in that order.
+/// on `y` (looked up on demand) and the first ones that do in that order ([`Ranked`]).
 struct PairFacts {
-    /// Topics by `g_B`, largest first (then by id); rebuilt after an exchange.
+    /// Topics by `g_B`, largest first (then by id); the two topics of an exchange move to their
+    /// new places ([`State::reposition`]).
     order: Vec<u32>,
     /// `fits[effect * topics + t]` is known when `known[..]` equals `generation`.
     fits: Vec<bool>,
@@ -79,9 +87,6 @@ struct Ranked {
 /// How many fitting topics [`State::rank`] looks for along the order: enough that an exchange
 /// rarely makes it look again.
 const RANKED: usize = 8;
-
-/// No topic.
-const NO_TOPIC: (i64, u32) = (i64::MIN / 2, u32::MAX);
 
 /// Position of an effect in [`PairFacts`].
 fn effect_slot((e, l): Effect) -> usize {
@@ -307,6 +312,14 @@ impl State<'_> {
     }
 
     fn exchange(&mut self, c: usize, xi: usize, q: usize, yi: usize) {
+        // The brokers whose pairs may search differently now: those holding `c` or `q` (their
+        // counts, or which partitions are on them, change; both exchange brokers are among them).
+        self.clock += 1;
+        for p in [c, q] {
+            for &b in self.slots[p].iter() {
+                self.changed_at[b] = self.clock;
+            }
+        }
         self.index(c, false);
         self.index(q, false);
         let (x, y) = (self.slots[c][xi], self.slots[q][yi]);
@@ -350,6 +363,8 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<Broker
         partners: Partners::new(b_n, topics),
         work: 0,
         budget: parts.len().saturating_mul(WORK_PER_PARTITION),
+        clock: 0,
+        changed_at: vec![0; b_n],
     };
     for p in 0..parts.len() {
         st.index(p, true);
@@ -361,11 +376,23 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<Broker
         generation: 0,
         ranked: (0..9).map(|_| None).collect(),
     };
+    // Per pair, the exchange count when a search of it last found nothing. A pair's search
+    // depends only on the partitions on its two brokers, so while no exchange touches either,
+    // it would find nothing again. (A search that made exchanges may have opened others for
+    // topics it had passed: the pair is searched again.)
+    let mut searched_at: Vec<Option<u64>> = vec![None; b_n * b_n];
     loop {
         let mut improved = false;
         for x in BrokerIdx::all(b_n) {
             for y in BrokerIdx::all(b_n).filter(|&y| y != x) {
-                match st.search_pair(x, y, &mut facts) {
+                let pair = x.index() * b_n + y.index();
+                let untouched = |at: u64| st.changed_at[x] <= at && st.changed_at[y] <= at;
+                if searched_at[pair].is_some_and(untouched) {
+                    continue;
+                }
+                let result = st.search_pair(x, y, &mut facts);
+                searched_at[pair] = matches!(result, Ok(0)).then_some(st.clock);
+                match result {
                     Ok(made) => {
                         out.exchanges += made;
                         improved |= made > 0;
