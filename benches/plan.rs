@@ -1,9 +1,9 @@
-//! The planner at 100k partitions over 50 brokers (cases in `plan_cases.rs`): criterion timings;
+//! The planner at 100k partitions over 50 brokers (cases in `support/plan_cases.rs`): criterion timings;
 //! the figures of each plan are printed once first.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test (or tool) fails by panicking
 
-#[path = "plan_cases.rs"]
+#[path = "support/plan_cases.rs"]
 mod plan_cases;
 
 use std::hint::black_box;

@@ -1,4 +1,4 @@
-//! Times every planner benchmark case (`benches/plan_cases.rs`) `RUNS` times in turn, for
+//! Times every planner benchmark case (`benches/support/plan_cases.rs`) `RUNS` times in turn, for
 //! `scripts/bench/planner.sh`: one tab-separated line per case on stdout,
 //! `name  median_ms  min_ms  max_ms  figures`. Cases in turn (A B C A B C ...) so drift spreads
 //! over all of them.
@@ -7,7 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test (or tool) fails by panicking
 
-#[path = "../benches/plan_cases.rs"]
+#[path = "../benches/support/plan_cases.rs"]
 mod plan_cases;
 
 use std::time::Instant;

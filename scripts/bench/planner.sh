@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # planner.sh — part of scripts/bench.sh: measurement 5, the reassignment planner.
 #   a. Time to plan every case at 100k partitions × 50 brokers (examples/plan_timing.rs over
-#      benches/plan_cases.rs, the cases the criterion bench `cargo bench --bench plan` times):
+#      benches/support/plan_cases.rs, the cases the criterion bench `cargo bench --bench plan` times):
 #      new brokers across racks, new brokers all in one rack, a drain, an already balanced
 #      cluster. Pure computation: no cluster, no I/O; median (min–max) of BENCH_RUNS runs each,
 #      the cases in turn.
