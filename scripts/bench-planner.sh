@@ -10,18 +10,33 @@
 #
 #   scripts/bench-planner.sh [TOPICS] [PARTITIONS]   (default 6 topics × 24 partitions, RF 2)
 #
-# Needs the local cluster (scripts/kafka-cluster.sh up) and a built kdeck (cargo build).
+# Needs a cluster with brokers 1, 2, 3: the benchmark cluster when KDECK_BENCH_BOOTSTRAP and
+# KDECK_KAFKA_CLASSPATH are set (`KDECK_BENCH=1 scripts/kafka-cluster.sh env`), else the local test
+# cluster (scripts/kafka-cluster.sh up); and a built kdeck (KDECK, default target/debug/kdeck).
+# Its topics get names unique to the run and are deleted at the end. BENCH_MD=1: one Markdown
+# table row per scenario instead of the report (scripts/bench/planner.sh).
 set -euo pipefail
 ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 TOPICS="${1:-6}"
 PARTS="${2:-24}"
-eval "$("$ROOT/scripts/kafka-cluster.sh" env)"
+if [[ -n "${KDECK_BENCH_BOOTSTRAP:-}" && -n "${KDECK_KAFKA_CLASSPATH:-}" ]]; then
+  B="$KDECK_BENCH_BOOTSTRAP"
+else
+  eval "$("$ROOT/scripts/kafka-cluster.sh" env)"
+  B="$KDECK_TEST_BOOTSTRAP"
+fi
 KDECK="${KDECK:-$ROOT/target/debug/kdeck}"
-B="$KDECK_TEST_BOOTSTRAP"
 kafka() { java -Xmx256m -XX:TieredStopAtLevel=1 -cp "$KAFKA_CP" "$@"; }
 KAFKA_CP="$KDECK_KAFKA_CLASSPATH"
 WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
+RUN_ID="$(date +%s)-$$"
+PREFIX="bench.plan.$RUN_ID"
+cleanup() {
+  kafka org.apache.kafka.tools.TopicCommand --bootstrap-server "$B" --delete --topic "${PREFIX//./\\.}\\..*" \
+    >/dev/null 2>&1 || echo "bench-planner: could not delete the topics $PREFIX.*" >&2
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
 
 # replica pair for partition p of topic t in each scenario
 pair() {
@@ -37,7 +52,7 @@ run() {
 local scenario=$1
 names=()
 for t in $(seq 1 "$TOPICS"); do
-  name="bench.plan.$scenario.$TOPICS.$PARTS.t$t"
+  name="$PREFIX.$scenario.t$t"
   names+=("$name")
   if ! "$KDECK" -b "$B" describe "$name" >/dev/null 2>&1; then
     assign=$(for p in $(seq 0 $((PARTS - 1))); do printf '%s,' "$(pair "$scenario" "$t" "$p")"; done)
@@ -63,9 +78,9 @@ if [ "$scenario" = sized ]; then
   kafka org.apache.kafka.tools.LogDirsCommand --bootstrap-server "$B" --describe --topic-list "$list" > "$WORK/logdirs.txt"
 fi
 
-python3 - "$WORK" "$scenario" <<'PY'
+python3 - "$WORK" "$scenario" "${BENCH_MD:-0}" <<'PY'
 import json, sys
-work, scenario = sys.argv[1], sys.argv[2]
+work, scenario, md = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
 lines = open(f"{work}/generate.txt").read().splitlines()
 current = json.loads(lines[lines.index("Current partition replica assignment") + 1])
 proposed = json.loads(lines[lines.index("Proposed partition reassignment configuration") + 1])
@@ -80,6 +95,11 @@ def leaders(plan):
 kd = json.load(open(f"{work}/kdeck.json"))
 s = json.load(open(f"{work}/summary.json"))["summary"]
 km, gm = moves(kd), moves(proposed)
+if md:
+    ratio = f"{gm / km:.2f}×" if km else "kdeck moves nothing"
+    replicas = sum(len(v) for v in cur.values())
+    print(f"| {scenario} | {len(cur)} partitions, {replicas} replicas | {s['lower_bound']} | {km} | {gm} | {ratio} |")
+    sys.exit(0)
 print(f"== {scenario}: {len(cur)} partitions, {sum(len(v) for v in cur.values())} replicas, brokers 1,2,3")
 print(f"lower bound:                          {s['lower_bound']}")
 print(f"kdeck reassign plan:                  {km} replicas moved, {len(kd['partitions'])} partitions touched, {leaders(kd)} leader changes")
@@ -134,4 +154,6 @@ PY
 
 run new-broker
 run balanced
-run sized
+if [[ "${BENCH_MD:-0}" != 1 ]]; then
+  run sized
+fi

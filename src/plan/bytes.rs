@@ -29,7 +29,7 @@
 use std::ops::Bound;
 
 use super::dense::{move_delta, part_key, BPart, BrokerIdx};
-use super::exchange::{can_leave, leader_delta, partner_slot, Partners};
+use super::exchange::{can_leave, leader_delta, partner_slot, topic_count, Partners};
 use super::report::ByteBalance;
 
 /// Exchanges made and how the pass ended.
@@ -153,7 +153,14 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<Broker
     if b_n < 2 || !parts.iter().any(|p| p.size > 0) {
         return out;
     }
-    let mut st = State { parts, rack_of, slots, bytes: vec![0; b_n], partners: Partners::new(), tolerance: 0 };
+    let mut st = State {
+        parts,
+        rack_of,
+        slots,
+        bytes: vec![0; b_n],
+        partners: Partners::new(b_n, topic_count(parts)),
+        tolerance: 0,
+    };
     for (p, part) in parts.iter().enumerate() {
         for &b in st.slots[p].iter() {
             st.bytes[b] += i128::from(part.size);

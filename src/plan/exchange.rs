@@ -3,7 +3,7 @@
 //! count. An exchange: partition `c` on `x` takes `y`, partition `q` on `y`
 //! takes `x`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::dense::{move_delta, BPart, BrokerIdx};
 
@@ -49,18 +49,51 @@ pub(crate) fn partner_slot(
         .then_some(yi)
 }
 
+/// Number of topic ids of `parts` (topics are numbered `0..n`).
+pub(crate) fn topic_count(parts: &[BPart]) -> usize {
+    parts.iter().map(|p| p.topic as usize + 1).max().unwrap_or(0)
+}
+
+/// The non-empty sets of a per-topic slice, with their topic.
+fn non_empty<K>(per_topic: &[BTreeSet<K>]) -> impl Iterator<Item = (u32, &BTreeSet<K>)> {
+    per_topic.iter().zip(0u32..).filter(|(set, _)| !set.is_empty()).map(|(set, t)| (t, set))
+}
+
 /// Partitions by key `K` (ordered), per topic `t`: `added[(b, t)]` those the
 /// plan adds to broker `b`, `kept[(b, t)]` those on `b` before and after,
-/// `left[(x, y, t)]` those that left `x` and are on `y`.
+/// `left[(x, y)][t]` those that left `x` and are on `y`. Dense per broker
+/// (and topic), no hashing: the exchange searches look these up millions of
+/// times. `left` is kept by broker pair, topics in order and without empty
+/// sets, because a partition that leaves an original broker can only pair
+/// with one that returns to it ([`Partners::sets`]): the topic search then
+/// looks only at the few topics that have such partitions, not at every
+/// topic on `y`.
 pub(crate) struct Partners<K> {
-    added: HashMap<(BrokerIdx, u32), BTreeSet<K>>,
-    kept: HashMap<(BrokerIdx, u32), BTreeSet<K>>,
-    left: HashMap<(BrokerIdx, BrokerIdx, u32), BTreeSet<K>>,
+    brokers: usize,
+    topics: usize,
+    added: Vec<BTreeSet<K>>,
+    kept: Vec<BTreeSet<K>>,
+    left: Vec<BTreeMap<u32, BTreeSet<K>>>,
 }
 
 impl<K: Ord + Copy> Partners<K> {
-    pub(crate) fn new() -> Self {
-        Partners { added: HashMap::new(), kept: HashMap::new(), left: HashMap::new() }
+    /// Empty sets for target brokers `0..brokers` and topics `0..topics`.
+    pub(crate) fn new(brokers: usize, topics: usize) -> Self {
+        Partners {
+            brokers,
+            topics,
+            added: vec![BTreeSet::new(); brokers * topics],
+            kept: vec![BTreeSet::new(); brokers * topics],
+            left: vec![BTreeMap::new(); brokers * brokers],
+        }
+    }
+
+    fn on(&self, b: BrokerIdx, t: u32) -> usize {
+        b.index() * self.topics + t as usize
+    }
+
+    fn pair(&self, x: BrokerIdx, y: BrokerIdx) -> usize {
+        x.index() * self.brokers + y.index()
     }
 
     /// Adds (or removes) `key` for `part` placed on `slots`.
@@ -74,12 +107,21 @@ impl<K: Ord + Copy> Partners<K> {
             }
         };
         for &b in slots {
-            let map = if part.orig.contains(&b) { &mut self.kept } else { &mut self.added };
-            edit(map.entry((b, t)).or_default());
+            let e = self.on(b, t);
+            edit(if part.orig.contains(&b) { &mut self.kept[e] } else { &mut self.added[e] });
         }
         for &x in part.orig.iter().filter(|&&x| !x.is_empty() && !slots.contains(&x)) {
             for &b in slots {
-                edit(self.left.entry((x, b, t)).or_default());
+                let e = self.pair(x, b);
+                let by_topic = &mut self.left[e];
+                if insert {
+                    by_topic.entry(t).or_default().insert(key);
+                } else if let Some(set) = by_topic.get_mut(&t) {
+                    set.remove(&key);
+                    if set.is_empty() {
+                        by_topic.remove(&t);
+                    }
+                }
             }
         }
     }
@@ -90,12 +132,36 @@ impl<K: Ord + Copy> Partners<K> {
     /// with a partner added to `y` or returning to `x`; a `c` leaving an
     /// original broker only with one that returns to `x` from an added `y`.
     pub(crate) fn sets(&self, e_c: i32, x: BrokerIdx, y: BrokerIdx, t: u32) -> [Option<&BTreeSet<K>>; 2] {
-        let on_y = (y, t);
-        let left = self.left.get(&(x, y, t));
+        let on_y = self.on(y, t);
+        let left = self.left[self.pair(x, y)].get(&t);
         match e_c {
-            i32::MIN..=-1 => [self.added.get(&on_y), self.kept.get(&on_y)],
-            0 => [self.added.get(&on_y), left],
+            i32::MIN..=-1 => [self.added.get(on_y), self.kept.get(on_y)],
+            0 => [self.added.get(on_y), left],
             _ => [left, None],
         }
+    }
+
+    /// Every set [`Partners::sets`] gives for `(e_c, x, y)` over all topics, with its topic (a
+    /// topic may come twice). Without the topics that have none: for a `c` leaving an original
+    /// broker, only the few topics with partitions that left `x` for `y`.
+    pub(crate) fn candidates(&self, e_c: i32, x: BrokerIdx, y: BrokerIdx) -> impl Iterator<Item = (u32, &BTreeSet<K>)> {
+        let from = y.index() * self.topics;
+        let added = (e_c <= 0).then(|| non_empty(&self.added[from..from + self.topics]));
+        let kept = (e_c < 0).then(|| non_empty(&self.kept[from..from + self.topics]));
+        let left = (e_c >= 0).then(|| self.left[self.pair(x, y)].iter().map(|(&t, set)| (t, set)));
+        added.into_iter().flatten().chain(kept.into_iter().flatten()).chain(left.into_iter().flatten())
+    }
+
+    /// The partitions of topic `t` on `x` that can leave it for `y` without adding a move: those
+    /// the plan adds to `x`, and those that left `y` for `x`.
+    pub(crate) fn movers(&self, x: BrokerIdx, y: BrokerIdx, t: u32) -> impl Iterator<Item = &K> {
+        let left = self.left[self.pair(y, x)].get(&t);
+        self.added[self.on(x, t)].iter().chain(left.into_iter().flatten())
+    }
+
+    /// The partitions of topic `t` on broker `b` (those the plan keeps there, then those it adds).
+    pub(crate) fn on_broker(&self, b: BrokerIdx, t: u32) -> impl Iterator<Item = &K> {
+        let e = self.on(b, t);
+        self.kept[e].iter().chain(self.added[e].iter())
     }
 }

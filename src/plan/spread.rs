@@ -13,79 +13,313 @@
 //! replica) may grow. The pass ends when no such exchange exists (checked
 //! by the property tests) or after a work budget.
 //!
-//! Search: for every topic `A` and brokers `x`, `y` with `g_A >= 2`, every
-//! partition of `A` on `x` against the partitions on `y` of the topics with
-//! `g_B >= 3 - g_A`, restricted to the partners that keep the move count
-//! (as in [`super::bytes`]). Any improving exchange has `g_A >= 2` or
-//! `g_B >= 2`, so it is found from the side of that topic. Whether a partner
-//! fits depends on `c` only through `c`'s move and leader effects, so each
-//! scan searches once per effect (at most 9), not once per partition. The
-//! budget counts every partition and topic looked at.
+//! Search, one ordered broker pair `(x, y)` at a time: every topic `A` with
+//! `g_A >= 2`, every partition `c` of `A` on `x`, against the partitions on
+//! `y` that keep the move count (as in [`super::bytes`]). Any improving
+//! exchange has `g_A >= 2` or `g_B >= 2`, so it is found from the side of
+//! that topic (the pair `(x, y)` or `(y, x)`). Whether a partner `q` fits `c`
+//! depends on `c` only through `c`'s move and leader effect (at most 9), and
+//! not on `c`'s topic; so per pair and effect the pass keeps which topics
+//! have a fitting partner, the ones with the largest `g_B` first (at least
+//! two: `B` must differ from `A`). Most partitions `c` then end at one
+//! comparison, and after an exchange only the two topics it touched are
+//! looked at again. A `c` that leaves an original broker (most of them) can
+//! only pair with a partition that left `x` for `y`; when no such partner is
+//! enough for topic `A`, only `A`'s partitions the plan added to `x` or that
+//! left `y` for `x` are looked at, not all of `A` on `x`.
+//! The pair-major order matters at scale (100k partitions, tens of thousands
+//! of exchanges): a topic-major search recomputed the same per-pair facts
+//! for every topic. The budget counts every partition and topic looked at.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::cmp::Reverse;
+use std::collections::HashMap;
 
 use super::dense::{move_delta, part_key, BPart, BrokerIdx};
-use super::exchange::{can_leave, leader_delta, partner_slot, Partners};
+use super::exchange::{can_leave, leader_delta, partner_slot, topic_count, Partners};
 
-/// What moving a partition from x to y does: (change in moves, change in lost preferred leaders).
+/// What moving a partition from x to y does: (change in moves, change in lost preferred leaders),
+/// each -1, 0 or 1.
 type Effect = (i32, i32);
-/// A partner found for an exchange: (partition, its slot on y).
-type Partner = (usize, usize);
 
 /// Look-ups allowed per planned partition before the pass gives up.
 const WORK_PER_PARTITION: usize = 200;
+
+/// The budget ran out.
+struct Exhausted;
 
 struct State<'a> {
     parts: &'a [BPart],
     rack_of: &'a [usize],
     slots: &'a mut [Vec<BrokerIdx>],
-    /// Replicas of each topic per broker: `topics_on[b][t]`.
-    topics_on: Vec<BTreeMap<u32, i64>>,
+    /// Replicas of each topic per broker, `count[b * topics + t]`.
+    count: Vec<i64>,
+    topics: usize,
     partners: Partners<u32>,
+    work: usize,
+    budget: usize,
+    /// Exchanges made so far, and per broker the count when one last touched it.
+    clock: u64,
+    changed_at: Vec<u64>,
+}
+
+/// What the search of one broker pair `(x, y)` knows: the topics by `g_B = n_B(y) - n_B(x)`,
+/// largest first, and per [`Effect`] of a leaving partition which topics have a fitting partner
+/// on `y` (looked up on demand) and the first ones that do in that order ([`Ranked`]).
+struct PairFacts {
+    /// Topics by `g_B`, largest first (then by id); the two topics of an exchange move to their
+    /// new places ([`State::reposition`]).
+    order: Vec<u32>,
+    /// `fits[effect * topics + t]` is known when `known[..]` equals `generation`.
+    fits: Vec<bool>,
+    known: Vec<u64>,
+    generation: u64,
+    /// Per effect, the fitting topics [`State::rank`] found; kept up to date by
+    /// [`State::rerank`].
+    ranked: Vec<Option<Ranked>>,
+}
+
+/// Fitting topics as `(g_B, topic)`, in `order`'s order; `complete` when no other topic fits.
+struct Ranked {
+    top: Vec<(i64, u32)>,
+    complete: bool,
+}
+
+/// How many fitting topics [`State::rank`] looks for along the order: enough that an exchange
+/// rarely makes it look again.
+const RANKED: usize = 8;
+
+/// Position of an effect in [`PairFacts`].
+fn effect_slot((e, l): Effect) -> usize {
+    ((e + 1) * 3 + l + 1) as usize
 }
 
 impl State<'_> {
     fn n(&self, t: u32, b: BrokerIdx) -> i64 {
-        self.topics_on[b].get(&t).copied().unwrap_or(0)
+        self.count[b.index() * self.topics + t as usize]
+    }
+
+    fn charge(&mut self, units: usize) -> Result<(), Exhausted> {
+        self.work += units;
+        if self.work > self.budget {
+            Err(Exhausted)
+        } else {
+            Ok(())
+        }
     }
 
     fn index(&mut self, p: usize, insert: bool) {
-        let t = self.parts[p].topic;
+        let t = self.parts[p].topic as usize;
         self.partners.edit(&self.parts[p], &self.slots[p], part_key(p), insert);
-        let slots = &self.slots[p];
-        for &b in slots {
-            let c = self.topics_on[b].entry(t).or_insert(0);
-            *c += if insert { 1 } else { -1 };
-            if *c == 0 {
-                self.topics_on[b].remove(&t);
-            }
+        for &b in self.slots[p].iter() {
+            self.count[b.index() * self.topics + t] += if insert { 1 } else { -1 };
         }
     }
 
-    /// A partner for `c` (slot `xi` on `x`) going to `y`: a partition of a
-    /// topic `B` with `g_A + g_B >= 3` that keeps moves, leaders and racks.
-    fn partner(&self, c: usize, xi: usize, y: BrokerIdx, g_a: i64, work: &mut usize) -> Option<(usize, usize)> {
-        let x = self.slots[c][xi];
-        let a = self.parts[c].topic;
-        let e_c = move_delta(&self.parts[c], x, y);
-        let l_c = leader_delta(&self.parts[c], x, y);
-        for (&b, &on_y) in &self.topics_on[y] {
-            *work += 1;
-            if b == a || g_a + on_y - self.n(b, x) < 3 {
-                continue;
+    /// A partner of topic `t` for a `c` with `effect` leaving `x` for `y`: the first fitting
+    /// partition of its sets ([`Partners::sets`]), with its slot on `y`.
+    fn partner_of_topic(&self, t: u32, effect: Effect, x: BrokerIdx, y: BrokerIdx) -> Option<(usize, usize)> {
+        let sets = self.partners.sets(effect.0, x, y, t);
+        sets.into_iter().flatten().flatten().find_map(|&q| {
+            let q = q as usize;
+            partner_slot(&self.parts[q], &self.slots[q], self.rack_of, effect.0, effect.1, x, y).map(|yi| (q, yi))
+        })
+    }
+
+    /// The topics by `g_B = n_B(y) - n_B(x)`, largest first, then by id (a counting sort).
+    fn topics_by_gap(&self, x: BrokerIdx, y: BrokerIdx, order: &mut Vec<u32>) {
+        let gap = |t: u32| self.n(t, y) - self.n(t, x);
+        let all = 0..self.topics as u32;
+        let (lo, hi) = all.clone().map(gap).fold((i64::MAX, i64::MIN), |(lo, hi), g| (lo.min(g), hi.max(g)));
+        let mut start = vec![0usize; (hi - lo + 2).max(1) as usize];
+        for t in all.clone() {
+            start[(hi - gap(t)) as usize + 1] += 1;
+        }
+        for i in 1..start.len() {
+            start[i] += start[i - 1];
+        }
+        order.clear();
+        order.resize(self.topics, 0);
+        for t in all {
+            let slot = &mut start[(hi - gap(t)) as usize];
+            order[*slot] = t;
+            *slot += 1;
+        }
+    }
+
+    /// Moves topic `t` to its place in `order` (topics by `g_B`, largest first, then by id) after
+    /// its count on `x` or `y` changed.
+    fn reposition(&self, order: &mut Vec<u32>, t: u32, x: BrokerIdx, y: BrokerIdx) {
+        let key = |u: u32| (std::cmp::Reverse(self.n(u, y) - self.n(u, x)), u);
+        if let Some(at) = order.iter().position(|&u| u == t) {
+            order.remove(at);
+        }
+        let at = order.partition_point(|&u| key(u) < key(t));
+        order.insert(at, t);
+    }
+
+    /// The topics with a partner for a `c` with `effect` leaving `x` for `y`, in `facts.order`'s
+    /// order, as `(g_B, topic)`: the first [`RANKED`] (all of them for a `c` that leaves an
+    /// original broker: they are few). Topics with `g_B < 3 - max_g_a` are left out: they
+    /// cannot help.
+    fn rank(
+        &mut self,
+        facts: &mut PairFacts,
+        effect: Effect,
+        x: BrokerIdx,
+        y: BrokerIdx,
+        max_g_a: i64,
+    ) -> Result<Ranked, Exhausted> {
+        let e = effect_slot(effect);
+        let mut ranked = Ranked { top: Vec::new(), complete: true };
+        let mut looked = 0;
+        if effect.0 > 0 {
+            // Only partitions that left `x` for `y` can partner `c` (`Partners::sets`): look at
+            // their few topics, not along the whole order.
+            for (t, set) in self.partners.candidates(effect.0, x, y) {
+                looked += 1 + set.len();
+                let g = self.n(t, y) - self.n(t, x);
+                if max_g_a + g >= 3 && self.partner_of_topic(t, effect, x, y).is_some() {
+                    ranked.top.push((g, t));
+                }
             }
-            for &q in self.partners.sets(e_c, x, y, b).into_iter().flatten().flatten() {
-                *work += 1;
-                let q = q as usize;
-                if let Some(yi) = partner_slot(&self.parts[q], &self.slots[q], self.rack_of, e_c, l_c, x, y) {
-                    return Some((q, yi));
+            ranked.top.sort_by_key(|&(g, t)| (Reverse(g), t));
+        } else {
+            for &t in &facts.order {
+                let g = self.n(t, y) - self.n(t, x);
+                if max_g_a + g < 3 {
+                    break;
+                }
+                if ranked.top.len() == RANKED {
+                    ranked.complete = false;
+                    break;
+                }
+                looked += 1;
+                let i = e * self.topics + t as usize;
+                if facts.known[i] != facts.generation {
+                    facts.fits[i] = self.partner_of_topic(t, effect, x, y).is_some();
+                    facts.known[i] = facts.generation;
+                }
+                if facts.fits[i] {
+                    ranked.top.push((g, t));
                 }
             }
         }
-        None
+        self.charge(looked)?;
+        Ok(ranked)
+    }
+
+    /// Brings the ranked topics of `(x, y)` up to date after an exchange that changed topics `a`
+    /// and `b` only; drops a ranking that no longer knows its best two.
+    fn rerank(&self, facts: &mut PairFacts, a: u32, b: u32, x: BrokerIdx, y: BrokerIdx, max_g_a: i64) {
+        for e in 0..facts.ranked.len() {
+            let effect = ((e / 3) as i32 - 1, (e % 3) as i32 - 1);
+            for t in [a, b] {
+                facts.known[e * self.topics + t as usize] = 0;
+            }
+            let Some(ranked) = facts.ranked[e].as_mut() else { continue };
+            let key = |(g, t): (i64, u32)| (Reverse(g), t);
+            ranked.top.retain(|&(_, t)| t != a && t != b);
+            for t in [a, b] {
+                let g = self.n(t, y) - self.n(t, x);
+                let below_all = ranked.top.last().is_some_and(|&last| key((g, t)) > key(last));
+                if max_g_a + g < 3 || (below_all && !ranked.complete) {
+                    continue;
+                }
+                if self.partner_of_topic(t, effect, x, y).is_some() {
+                    let at = ranked.top.partition_point(|&r| key(r) < key((g, t)));
+                    ranked.top.insert(at, (g, t));
+                }
+            }
+            if ranked.top.len() < 2 && !ranked.complete {
+                facts.ranked[e] = None;
+            }
+        }
+    }
+
+    /// Searches the pair `(x, y)` for improving exchanges and makes them; returns how many.
+    fn search_pair(&mut self, x: BrokerIdx, y: BrokerIdx, facts: &mut PairFacts) -> Result<usize, Exhausted> {
+        self.charge(self.topics)?;
+        let gap_a = |me: &Self, a: u32| me.n(a, x) - me.n(a, y);
+        let Some(max_g_a) = (0..self.topics as u32).map(|a| gap_a(self, a)).max().filter(|&g| g >= 2) else {
+            return Ok(0);
+        };
+        self.topics_by_gap(x, y, &mut facts.order);
+        facts.generation += 1;
+        facts.ranked.iter_mut().for_each(|r| *r = None);
+        let mut on_x: Vec<u32> = Vec::new();
+        let mut exchanges = 0;
+        for a in 0..self.topics as u32 {
+            while gap_a(self, a) >= 2 {
+                let g_a = gap_a(self, a);
+                // A `c` that leaves an original broker (the most common kind) pairs only with
+                // partitions that left `x` for `y`, so those rankings are cheap: when none of them
+                // is enough, only the partitions `a` gained on `x` or that left `y` for `x` can
+                // be part of an exchange.
+                let mut leaving_helps = false;
+                for l in [-1, 0, 1] {
+                    let e = effect_slot((1, l));
+                    if facts.ranked[e].is_none() {
+                        facts.ranked[e] = Some(self.rank(facts, (1, l), x, y, max_g_a)?);
+                    }
+                    let top = facts.ranked[e].as_ref().map(|r| &r.top[..]).unwrap_or_default();
+                    leaving_helps |= top.iter().find(|&&(_, t)| t != a).is_some_and(|&(g_b, _)| g_a + g_b >= 3);
+                }
+                // The candidates `c` of `a` on `x`, in order.
+                on_x.clear();
+                if leaving_helps {
+                    on_x.extend(self.partners.on_broker(x, a));
+                } else {
+                    on_x.extend(self.partners.movers(x, y, a));
+                }
+                on_x.sort_unstable();
+                on_x.dedup();
+                self.charge(on_x.len())?;
+                let mut found = None;
+                for &c in &on_x {
+                    let c = c as usize;
+                    let Some(xi) = self.slots[c].iter().position(|&s| s == x) else { continue };
+                    if !can_leave(&self.parts[c], &self.slots[c], self.rack_of, xi, y) {
+                        continue;
+                    }
+                    let effect = (move_delta(&self.parts[c], x, y), leader_delta(&self.parts[c], x, y));
+                    let e = effect_slot(effect);
+                    if facts.ranked[e].is_none() {
+                        facts.ranked[e] = Some(self.rank(facts, effect, x, y, max_g_a)?);
+                    }
+                    let top = facts.ranked[e].as_ref().map(|r| &r.top[..]).unwrap_or_default();
+                    let Some(&(g_b, b)) = top.iter().find(|&&(_, t)| t != a) else { continue };
+                    if g_a + g_b < 3 {
+                        continue;
+                    }
+                    if let Some((q, yi)) = self.partner_of_topic(b, effect, x, y) {
+                        found = Some((c, xi, b, q, yi));
+                        break;
+                    }
+                }
+                let Some((c, xi, b, q, yi)) = found else { break };
+                self.exchange(c, xi, q, yi);
+                exchanges += 1;
+                // Counts changed for `a` and `b` only, and which partitions are on `y` only for
+                // them: re-sort, and look their fit up again.
+                for t in [a, b] {
+                    self.reposition(&mut facts.order, t, x, y);
+                }
+                self.charge(2)?;
+                self.rerank(facts, a, b, x, y, max_g_a);
+            }
+        }
+        Ok(exchanges)
     }
 
     fn exchange(&mut self, c: usize, xi: usize, q: usize, yi: usize) {
+        // The brokers whose pairs may search differently now: those holding `c` or `q` (their
+        // counts, or which partitions are on them, change; both exchange brokers are among them).
+        self.clock += 1;
+        for p in [c, q] {
+            for &b in self.slots[p].iter() {
+                self.changed_at[b] = self.clock;
+            }
+        }
         self.index(c, false);
         self.index(q, false);
         let (x, y) = (self.slots[c][xi], self.slots[q][yi]);
@@ -119,66 +353,53 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<Broker
     if b_n < 2 || per.len() < 2 || !per.values().any(uneven) {
         return out;
     }
-    let mut st = State { parts, rack_of, slots, topics_on: vec![BTreeMap::new(); b_n], partners: Partners::new() };
+    let topics = topic_count(parts);
+    let mut st = State {
+        parts,
+        rack_of,
+        slots,
+        count: vec![0; b_n * topics],
+        topics,
+        partners: Partners::new(b_n, topics),
+        work: 0,
+        budget: parts.len().saturating_mul(WORK_PER_PARTITION),
+        clock: 0,
+        changed_at: vec![0; b_n],
+    };
     for p in 0..parts.len() {
         st.index(p, true);
     }
-    let topics: BTreeSet<u32> = parts.iter().map(|p| p.topic).collect();
-    // Partitions of each topic, in order.
-    let mut of_topic: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
-    for (p, part) in parts.iter().enumerate() {
-        of_topic.entry(part.topic).or_default().push(p);
-    }
-    let budget = parts.len().saturating_mul(WORK_PER_PARTITION);
-    let mut work = 0usize;
+    let mut facts = PairFacts {
+        order: Vec::with_capacity(topics),
+        fits: vec![false; 9 * topics],
+        known: vec![0; 9 * topics],
+        generation: 0,
+        ranked: (0..9).map(|_| None).collect(),
+    };
+    // Per pair, the exchange count when a search of it last found nothing. A pair's search
+    // depends only on the partitions on its two brokers, so while no exchange touches either,
+    // it would find nothing again. (A search that made exchanges may have opened others for
+    // topics it had passed: the pair is searched again.)
+    let mut searched_at: Vec<Option<u64>> = vec![None; b_n * b_n];
     loop {
         let mut improved = false;
-        for &a in &topics {
-            let counts: Vec<i64> = BrokerIdx::all(b_n).map(|b| st.n(a, b)).collect();
-            if counts.iter().max().unwrap_or(&0) - counts.iter().min().unwrap_or(&0) < 2 {
-                continue;
-            }
-            for x in BrokerIdx::all(b_n) {
-                // The partitions of `a` on `x` (an exchange takes one off).
-                let mut on_x: Vec<usize> = of_topic[&a].iter().copied().filter(|&c| st.slots[c].contains(&x)).collect();
-                work += of_topic[&a].len();
-                for y in BrokerIdx::all(b_n) {
-                    // Re-read after every exchange: counts change.
-                    while st.n(a, x) - st.n(a, y) >= 2 {
-                        let g_a = st.n(a, x) - st.n(a, y);
-                        // A partner depends on `c` only through its move and leader effects:
-                        // one search per effect until the next exchange.
-                        let mut searched: Vec<(Effect, Option<Partner>)> = Vec::new();
-                        let mut found = None;
-                        for (k, &c) in on_x.iter().enumerate() {
-                            work += 1;
-                            let Some(xi) = st.slots[c].iter().position(|&s| s == x) else { continue };
-                            if !can_leave(&parts[c], &st.slots[c], rack_of, xi, y) {
-                                continue;
-                            }
-                            let effect = (move_delta(&parts[c], x, y), leader_delta(&parts[c], x, y));
-                            let partner = match searched.iter().find(|(e, _)| *e == effect) {
-                                Some(&(_, r)) => r,
-                                None => {
-                                    let r = st.partner(c, xi, y, g_a, &mut work);
-                                    searched.push((effect, r));
-                                    r
-                                }
-                            };
-                            if let Some((q, yi)) = partner {
-                                found = Some((k, c, xi, q, yi));
-                                break;
-                            }
-                            if work > budget {
-                                out.complete = false;
-                                return out;
-                            }
-                        }
-                        let Some((k, c, xi, q, yi)) = found else { break };
-                        st.exchange(c, xi, q, yi);
-                        on_x.remove(k);
-                        out.exchanges += 1;
-                        improved = true;
+        for x in BrokerIdx::all(b_n) {
+            for y in BrokerIdx::all(b_n).filter(|&y| y != x) {
+                let pair = x.index() * b_n + y.index();
+                let untouched = |at: u64| st.changed_at[x] <= at && st.changed_at[y] <= at;
+                if searched_at[pair].is_some_and(untouched) {
+                    continue;
+                }
+                let result = st.search_pair(x, y, &mut facts);
+                searched_at[pair] = matches!(result, Ok(0)).then_some(st.clock);
+                match result {
+                    Ok(made) => {
+                        out.exchanges += made;
+                        improved |= made > 0;
+                    }
+                    Err(Exhausted) => {
+                        out.complete = false;
+                        return out;
                     }
                 }
             }
