@@ -1,14 +1,18 @@
-//! Builds a [`Snapshot`] with as few round trips as the protocol allows: one Metadata, ListOffsets
-//! per leader (earliest and latest concurrently), groups listed on every broker, then
-//! DescribeGroups and OffsetFetch per coordinator with all of its groups in one request.
+//! Builds a [`Snapshot`] with as few round trips as the protocol allows: one Metadata, then at
+//! once ListOffsets per leader (earliest and latest), one DescribeConfigs, the reassignments, and
+//! the groups: listed on every broker, then one FindCoordinator for all of them and DescribeGroups
+//! and OffsetFetch per coordinator with all of its groups in one request.
 
 use std::collections::HashMap;
 
 use kafka_protocol::messages::ConsumerProtocolAssignment;
 use kafka_protocol::protocol::Decodable;
 
+use kafka_protocol::messages::describe_groups_response::DescribedGroup;
+use kafka_protocol::messages::list_groups_response::ListedGroup;
+
 use super::model::*;
-use crate::kafka::admin::{OffsetSpec, TopicPartition};
+use crate::kafka::admin::{CommittedOffset, OffsetSpec, TopicPartition};
 use crate::kafka::{Client, KafkaError, Result};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -39,24 +43,6 @@ pub async fn load(client: &Client, opts: &LoadOptions) -> Result<Snapshot> {
     let meta = client.metadata_knowing(opts.topics.as_deref(), &named).await?;
     let mut snap = Snapshot { cluster_id: meta.cluster_id.as_ref().map(|c| c.to_string()), ..Default::default() };
 
-    let broker_ids: Vec<i32> = meta.brokers.iter().map(|b| b.node_id.0).collect();
-    snap.controller = Controller::load(client, meta.controller_id.0, &broker_ids).await;
-    if let Controller::Unknown { reason } = &snap.controller {
-        snap.warnings.push(format!("controller: {reason}"));
-    }
-    snap.brokers = meta
-        .brokers
-        .iter()
-        .map(|b| Broker {
-            id: b.node_id.0,
-            host: b.host.to_string(),
-            port: b.port,
-            rack: b.rack.as_ref().map(|r| r.to_string()),
-            is_controller: Some(b.node_id.0) == snap.controller.broker_id(),
-        })
-        .collect();
-    snap.brokers.sort_by_key(|b| b.id);
-
     for t in &meta.topics {
         let name = t.name.as_ref().map(|n| n.0.to_string()).unwrap_or_default();
         if t.error_code == 3 {
@@ -81,16 +67,68 @@ pub async fn load(client: &Client, opts: &LoadOptions) -> Result<Snapshot> {
     }
     snap.topics.sort_by(|a, b| a.name.cmp(&b.name));
 
-    if opts.offsets {
-        let leaders: Vec<(TopicPartition, Option<i32>)> = snap
-            .topics
-            .iter()
-            .flat_map(|t| t.partitions.iter().map(move |p| ((t.name.clone(), p.partition), p.leader)))
-            .collect();
-        let (start, end) = futures::join!(
+    // Everything after the metadata is independent of everything else: asked at once, so a
+    // snapshot takes the time of its slowest request, not of all of them in a row.
+    let broker_ids: Vec<i32> = meta.brokers.iter().map(|b| b.node_id.0).collect();
+    let leaders: Vec<(TopicPartition, Option<i32>)> = snap
+        .topics
+        .iter()
+        .flat_map(|t| t.partitions.iter().map(move |p| ((t.name.clone(), p.partition), p.leader)))
+        .collect();
+    let names: Vec<String> = snap.topics.iter().map(|t| t.name.clone()).collect();
+    let offsets = async {
+        if !opts.offsets {
+            return None;
+        }
+        Some(futures::join!(
             client.list_offsets(&leaders, OffsetSpec::Earliest),
             client.list_offsets(&leaders, OffsetSpec::Latest)
-        );
+        ))
+    };
+    let configs = async {
+        match opts.configs && !names.is_empty() {
+            true => Some(client.topic_config_values(&names, "min.insync.replicas").await),
+            false => None,
+        }
+    };
+    let groups = async {
+        match opts.groups {
+            GroupScope::None => None,
+            _ => Some(fetch_groups(client, opts).await),
+        }
+    };
+    let reassignments = async {
+        match opts.reassignments {
+            true => Some(client.list_reassignments().await),
+            false => None,
+        }
+    };
+    let (controller, offsets, configs, groups, reassignments) = futures::join!(
+        Controller::load(client, meta.controller_id.0, &broker_ids),
+        offsets,
+        configs,
+        groups,
+        reassignments
+    );
+
+    snap.controller = controller;
+    if let Controller::Unknown { reason } = &snap.controller {
+        snap.warnings.push(format!("controller: {reason}"));
+    }
+    snap.brokers = meta
+        .brokers
+        .iter()
+        .map(|b| Broker {
+            id: b.node_id.0,
+            host: b.host.to_string(),
+            port: b.port,
+            rack: b.rack.as_ref().map(|r| r.to_string()),
+            is_controller: Some(b.node_id.0) == snap.controller.broker_id(),
+        })
+        .collect();
+    snap.brokers.sort_by_key(|b| b.id);
+
+    if let Some((start, end)) = offsets {
         for t in &mut snap.topics {
             for p in &mut t.partitions {
                 let key = (t.name.clone(), p.partition);
@@ -108,34 +146,40 @@ pub async fn load(client: &Client, opts: &LoadOptions) -> Result<Snapshot> {
         }
     }
 
-    if opts.configs && !snap.topics.is_empty() {
-        let names: Vec<String> = snap.topics.iter().map(|t| t.name.clone()).collect();
-        match client.topic_config_values(&names, "min.insync.replicas").await {
-            Ok(values) => {
-                for t in &mut snap.topics {
-                    t.min_insync_replicas = values.get(&t.name).and_then(|v| v.parse().ok());
-                }
+    match configs {
+        Some(Ok(values)) => {
+            for t in &mut snap.topics {
+                t.min_insync_replicas = values.get(&t.name).and_then(|v| v.parse().ok());
             }
-            Err(e) => snap.warnings.push(format!("min.insync.replicas: {e}")),
         }
+        Some(Err(e)) => snap.warnings.push(format!("min.insync.replicas: {e}")),
+        None => {}
     }
 
-    if opts.groups != GroupScope::None {
-        load_groups(client, opts, &mut snap).await?;
+    if let Some(answers) = groups {
+        add_groups(client, opts, &mut snap, answers).await?;
     }
 
-    if opts.reassignments {
-        match client.list_reassignments().await {
-            Ok(r) => snap.reassignments = r,
-            Err(e) => snap.warnings.push(format!("reassignments: {e}")),
-        }
+    match reassignments {
+        Some(Ok(r)) => snap.reassignments = r,
+        Some(Err(e)) => snap.warnings.push(format!("reassignments: {e}")),
+        None => {}
     }
     Ok(snap)
 }
 
-async fn load_groups(client: &Client, opts: &LoadOptions, snap: &mut Snapshot) -> Result<()> {
-    let (listed, errors) = client.list_groups().await;
-    snap.warnings.extend(errors.into_iter().map(|e| format!("list groups: {e}")));
+/// What the brokers said about the groups, before it is joined with the log end offsets.
+struct GroupAnswers {
+    listed: HashMap<String, ListedGroup>,
+    list_errors: Vec<String>,
+    ids: Vec<String>,
+    described: HashMap<String, Result<DescribedGroup>>,
+    offsets: HashMap<String, Result<Vec<CommittedOffset>>>,
+}
+
+/// ListGroups on every broker, then DescribeGroups and OffsetFetch per coordinator, at once.
+async fn fetch_groups(client: &Client, opts: &LoadOptions) -> GroupAnswers {
+    let (listed, list_errors) = client.list_groups().await;
     let listed: HashMap<String, _> = listed.into_iter().map(|g| (g.group_id.0.to_string(), g)).collect();
     let ids: Vec<String> = match &opts.groups {
         GroupScope::Only(ids) => ids.clone(),
@@ -145,10 +189,20 @@ async fn load_groups(client: &Client, opts: &LoadOptions, snap: &mut Snapshot) -
             ids
         }
     };
+    let (described, offsets) = if ids.is_empty() {
+        (HashMap::new(), HashMap::new())
+    } else {
+        futures::join!(client.describe_groups(&ids), client.offset_fetch(&ids))
+    };
+    GroupAnswers { listed, list_errors, ids, described, offsets }
+}
+
+async fn add_groups(client: &Client, opts: &LoadOptions, snap: &mut Snapshot, answers: GroupAnswers) -> Result<()> {
+    let GroupAnswers { listed, list_errors, ids, described, offsets } = answers;
+    snap.warnings.extend(list_errors.into_iter().map(|e| format!("list groups: {e}")));
     if ids.is_empty() {
         return Ok(());
     }
-    let (described, offsets) = futures::join!(client.describe_groups(&ids), client.offset_fetch(&ids));
 
     // Log end offsets of every partition any group committed on that the snapshot does not
     // already have (e.g. when topics were filtered).

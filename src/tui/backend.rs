@@ -195,7 +195,7 @@ impl ClusterBackend for KafkaBackend {
             let cluster_id = live.snapshot.cluster_id.clone();
             let executions = executions_by_partition(ctx, cluster_id.as_deref());
             let report = sample(&self.client, &live, None, &executions).await;
-            let throttles = throttles::list(&self.client, ctx).await.map_err(|e| e.to_string())?;
+            let throttles = throttles::list_for(&self.client, ctx, &live).await.map_err(|e| e.to_string())?;
             let executions = Records::for_context(ctx)
                 .map(|r| r.unfinished(&ctx.cluster, cluster_id.as_deref()))
                 .unwrap_or_default();
