@@ -271,7 +271,14 @@ async fn console(
         profile: global.profile.clone(),
         timeout: Some(deadline),
     };
-    let backend = Arc::new(crate::tui::backend::KafkaBackend { client, data, ops, aws });
+    let refresh_requests = crate::kafka::RequestStats::default();
+    let backend = Arc::new(crate::tui::backend::KafkaBackend {
+        client,
+        data,
+        ops,
+        aws,
+        refresh_requests: refresh_requests.clone(),
+    });
     let settings = crate::tui::app::Settings {
         cluster_name: header_name,
         read_only,
@@ -282,18 +289,31 @@ async fn console(
     let stats = cfg.stats.clone();
     let exit = crate::tui::run(backend, crate::tui::Options { settings, no_color, deadline }).await?;
     if global.stats {
-        print_console_stats(&exit.perf, &stats.report(), global.output);
+        print_console_stats(&exit.perf, &refresh_requests.report(), &stats.report(), global.output);
     }
     Ok(exit.switch_to)
 }
 
-/// `--stats` after the console: its own costs, then the requests of the whole session.
-fn print_console_stats(perf: &crate::tui::perf::Perf, requests: &crate::kafka::StatsReport, format: Format) {
+/// `--stats` after the console: its own costs, the requests of its refreshes (all of them
+/// together: divide by the refresh count) and those of the whole session.
+fn print_console_stats(
+    perf: &crate::tui::perf::Perf,
+    refreshes: &crate::kafka::StatsReport,
+    session: &crate::kafka::StatsReport,
+    format: Format,
+) {
     match format {
-        Format::Json => {
-            eprintln!("{}", serde_json::json!({ "console": perf.to_json(), "stats": requests.to_json() }))
-        }
-        Format::Table => eprint!("{}\nrequests sent in the session:\n{}", perf.to_table(), requests.to_table()),
+        Format::Json => eprintln!(
+            "{}",
+            serde_json::json!({ "console": perf.to_json(), "refresh_requests": refreshes.to_json(), "stats": session.to_json() })
+        ),
+        Format::Table => eprint!(
+            "{}\nrequests of the {} refreshes:\n{}\nrequests sent in the session:\n{}",
+            perf.to_table(),
+            perf.refresh_load.count,
+            refreshes.to_table(),
+            session.to_table()
+        ),
     }
 }
 

@@ -22,7 +22,7 @@ use super::proto::KafkaRequest;
 use super::route::{DialError, Route};
 use super::sasl;
 use super::security::Security;
-use super::stats::RequestStats;
+use super::stats::{self, RequestStats};
 
 type Pending = Arc<Mutex<HashMap<i32, oneshot::Sender<Result<Bytes>>>>>;
 
@@ -220,11 +220,7 @@ impl Connection {
             p.insert(correlation, tx);
         }
         let sent = frame.len();
-        let count = |received: usize| {
-            if let Some(stats) = &self.stats {
-                stats.record(R::KEY, &self.addr, sent, received);
-            }
-        };
+        let count = |received: usize| stats::record(self.stats.as_ref(), R::KEY, &self.addr, sent, received);
         if self.frames.send(frame).is_err() {
             return Err(KafkaError::Disconnected { addr: self.addr.clone(), reason: None });
         }

@@ -12,7 +12,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::error::{KafkaError, Result};
 use super::proto::KafkaRequest;
-use super::stats::RequestStats;
+use super::stats::{self, RequestStats};
 
 /// Largest response we accept; protects against reading garbage (e.g. a TLS alert on a
 /// plaintext port) as a gigantic length.
@@ -135,13 +135,11 @@ impl<'a> Handshake<'a> {
             read_frame(io).await
         };
         let answer = tokio::time::timeout(self.timeout, exchange).await;
-        if let Some(stats) = &self.stats {
-            let received = match &answer {
-                Ok(Ok(b)) => b.len() + 4,
-                _ => 0,
-            };
-            stats.record(R::KEY, self.addr, sent, received);
-        }
+        let received = match &answer {
+            Ok(Ok(b)) => b.len() + 4,
+            _ => 0,
+        };
+        stats::record(self.stats.as_ref(), R::KEY, self.addr, sent, received);
         let bytes = match answer {
             Err(_) => return Err(KafkaError::Timeout { addr, api: format!("{:?}", R::KEY), after: self.timeout }),
             Ok(Err(e)) => {

@@ -13,6 +13,26 @@ use std::sync::{Arc, Mutex};
 use kafka_protocol::messages::ApiKey;
 use serde::Serialize;
 
+tokio::task_local! {
+    /// A second counter for the requests one piece of work makes (see [`counting`]).
+    static SCOPE: RequestStats;
+}
+
+/// Runs `work` counting the requests it makes (on any connection, in this task) into `stats`
+/// too, besides the client's own counter: the console counts its refreshes apart from the
+/// other requests in flight at the same time.
+pub async fn counting<F: std::future::Future>(stats: RequestStats, work: F) -> F::Output {
+    SCOPE.scope(stats, work).await
+}
+
+/// Counts a request into the client's counter (if any) and the task's [`counting`] scope (if any).
+pub(crate) fn record(stats: Option<&RequestStats>, api: ApiKey, addr: &str, sent: usize, received: usize) {
+    if let Some(stats) = stats {
+        stats.record(api, addr, sent, received);
+    }
+    let _ = SCOPE.try_with(|scoped| scoped.record(api, addr, sent, received));
+}
+
 /// Requests, bytes sent and bytes received.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Count {
@@ -182,5 +202,16 @@ mod tests {
         assert_eq!(r.to_json()["by_api"]["Metadata"]["requests"], 2);
         stats.reset();
         assert_eq!(shared.report(), StatsReport::default());
+    }
+
+    #[tokio::test]
+    async fn a_scope_counts_only_its_own_work() {
+        let client = RequestStats::default();
+        let scoped = RequestStats::default();
+        record(Some(&client), ApiKey::Metadata, "b1:9092", 10, 20);
+        counting(scoped.clone(), async { record(Some(&client), ApiKey::ListGroups, "b1:9092", 10, 20) }).await;
+        assert_eq!(client.report().total.requests, 2);
+        assert_eq!(scoped.report().requests(ApiKey::ListGroups), 1);
+        assert_eq!(scoped.report().total.requests, 1);
     }
 }

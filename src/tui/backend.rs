@@ -11,8 +11,9 @@ use crate::data::position::TimeLag;
 pub use crate::data::PeekMessage;
 use crate::data::RecordDetail;
 use crate::data::Start;
+use crate::kafka::stats::counting;
 use crate::kafka::topic_config_admin::ConfigResource;
-use crate::kafka::Client;
+use crate::kafka::{Client, RequestStats};
 use crate::ops::reassign::drive::{self, drive};
 use crate::ops::reassign::record::{ExecutionRecord, Records};
 use crate::ops::reassign::state::{cluster_state, load_for_planning, Live};
@@ -90,6 +91,8 @@ pub struct KafkaBackend {
     pub ops: ops::Context,
     /// Region and profile for `:msk`, as the command line gave them.
     pub aws: AwsOptions,
+    /// The requests of the refreshes alone (`--stats`), apart from the others in flight.
+    pub refresh_requests: RequestStats,
 }
 
 impl ClusterBackend for KafkaBackend {
@@ -102,7 +105,8 @@ impl ClusterBackend for KafkaBackend {
                 reassignments: true,
                 ..Default::default()
             };
-            cluster::load(&self.client, &opts).await.map_err(|e| format!("{e:#}"))
+            let load = cluster::load(&self.client, &opts);
+            counting(self.refresh_requests.clone(), load).await.map_err(|e| format!("{e:#}"))
         })
     }
 

@@ -27,6 +27,7 @@ pub struct Series {
     recent: std::collections::VecDeque<Duration>,
     pub count: u64,
     pub total: Duration,
+    pub min: Option<Duration>,
     pub max: Duration,
 }
 
@@ -38,6 +39,7 @@ impl Series {
         self.recent.push_back(d);
         self.count += 1;
         self.total += d;
+        self.min = Some(self.min.map_or(d, |m| m.min(d)));
         self.max = self.max.max(d);
     }
 
@@ -51,7 +53,13 @@ impl Series {
     fn summary(&self) -> String {
         match self.median() {
             None => "none".into(),
-            Some(m) => format!("{} × median {} max {}", self.count, ms(m), ms(self.max)),
+            Some(m) => format!(
+                "{} × median {} min {} max {}",
+                self.count,
+                ms(m),
+                self.min.map(ms).unwrap_or_default(),
+                ms(self.max)
+            ),
         }
     }
 
@@ -59,6 +67,7 @@ impl Series {
         serde_json::json!({
             "count": self.count,
             "median_ms": self.median().map(|m| m.as_secs_f64() * 1e3),
+            "min_ms": self.min.map(|m| m.as_secs_f64() * 1e3),
             "max_ms": self.max.as_secs_f64() * 1e3,
             "total_ms": self.total.as_secs_f64() * 1e3,
         })
@@ -211,6 +220,6 @@ mod tests {
         }
         assert_eq!(s.recent.len(), KEEP);
         assert_eq!(s.count, KEEP as u64 + 10);
-        assert_eq!(s.max, Duration::from_millis(KEEP as u64 + 9));
+        assert_eq!((s.min, s.max), (Some(Duration::ZERO), Duration::from_millis(KEEP as u64 + 9)));
     }
 }
