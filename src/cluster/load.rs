@@ -3,7 +3,7 @@
 //! the groups: listed on every broker, then one FindCoordinator for all of them and DescribeGroups
 //! and OffsetFetch per coordinator with all of its groups in one request.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use kafka_protocol::messages::ConsumerProtocolAssignment;
 use kafka_protocol::protocol::Decodable;
@@ -204,21 +204,22 @@ async fn add_groups(client: &Client, opts: &LoadOptions, snap: &mut Snapshot, an
         return Ok(());
     }
 
-    // Log end offsets of every partition any group committed on that the snapshot does not
-    // already have (e.g. when topics were filtered).
-    let mut known_end: HashMap<TopicPartition, i64> = HashMap::new();
+    // Log end offsets by topic and partition, looked up by &str (200k committed partitions at 10k
+    // groups: no key is allocated per lookup), with those of every partition a group committed on
+    // that the snapshot does not have (e.g. when topics were filtered).
+    let mut known_end: HashMap<String, HashMap<i32, i64>> = HashMap::new();
     for t in &snap.topics {
-        for p in &t.partitions {
-            if let Some(e) = p.log_end_offset {
-                known_end.insert((t.name.clone(), p.partition), e);
-            }
-        }
+        let ends = t.partitions.iter().filter_map(|p| Some((p.partition, p.log_end_offset?))).collect();
+        known_end.insert(t.name.clone(), ends);
     }
+    let end_known = |ends: &HashMap<String, HashMap<i32, i64>>, topic: &str, p: i32| {
+        ends.get(topic).and_then(|ps| ps.get(&p)).copied()
+    };
     let mut missing: Vec<String> = offsets
         .values()
         .filter_map(|r| r.as_ref().ok())
         .flatten()
-        .filter(|o| !known_end.contains_key(&(o.topic.clone(), o.partition)))
+        .filter(|o| end_known(&known_end, &o.topic, o.partition).is_none())
         .map(|o| o.topic.clone())
         .collect();
     missing.sort();
@@ -236,12 +237,14 @@ async fn add_groups(client: &Client, opts: &LoadOptions, snap: &mut Snapshot, an
                     .map(move |p| ((name.clone(), p.partition_index), (p.leader_id.0 >= 0).then_some(p.leader_id.0)))
             })
             .collect();
-        for (tp, r) in client.list_offsets(&leaders, OffsetSpec::Latest).await {
+        for ((topic, p), r) in client.list_offsets(&leaders, OffsetSpec::Latest).await {
             if let Ok(o) = r {
-                known_end.insert(tp, o);
+                known_end.entry(topic).or_default().insert(p, o);
             }
         }
     }
+    let end_of = |topic: &str, p: i32| end_known(&known_end, topic, p);
+    let mut offsets = offsets;
 
     for id in ids {
         let mut group = Group {
@@ -289,21 +292,20 @@ async fn add_groups(client: &Client, opts: &LoadOptions, snap: &mut Snapshot, an
                 return Err(KafkaError::UnknownGroup(id));
             }
         }
-        let owner: HashMap<(String, i32), &Member> = group
+        let owner: HashMap<(&str, i32), &Member> = group
             .members
             .iter()
-            .flat_map(|m| m.assignment.iter().flat_map(move |(t, ps)| ps.iter().map(move |p| ((t.clone(), *p), m))))
+            .flat_map(|m| m.assignment.iter().flat_map(move |(t, ps)| ps.iter().map(move |p| ((t.as_str(), *p), m))))
             .collect();
-        match offsets.get(&id) {
+        match offsets.remove(&id) {
             Some(Ok(offs)) => {
                 let mut rows: Vec<PartitionLag> = offs
-                    .iter()
+                    .into_iter()
                     .map(|o| {
                         let committed = (o.offset >= 0).then_some(o.offset);
-                        let end = known_end.get(&(o.topic.clone(), o.partition)).copied();
-                        let m = owner.get(&(o.topic.clone(), o.partition));
+                        let end = end_of(&o.topic, o.partition);
+                        let m = owner.get(&(o.topic.as_str(), o.partition));
                         PartitionLag {
-                            topic: o.topic.clone(),
                             partition: o.partition,
                             committed_offset: committed,
                             log_end_offset: end,
@@ -311,24 +313,27 @@ async fn add_groups(client: &Client, opts: &LoadOptions, snap: &mut Snapshot, an
                             member_id: m.map(|m| m.member_id.clone()),
                             client_id: m.map(|m| m.client_id.clone()),
                             host: m.map(|m| m.host.clone()),
+                            topic: o.topic,
                         }
                     })
                     .collect();
                 // Assigned partitions without a commit yet still belong in the table.
-                for ((t, p), m) in &owner {
-                    if !rows.iter().any(|r| &r.topic == t && r.partition == *p) {
-                        rows.push(PartitionLag {
-                            topic: t.clone(),
-                            partition: *p,
-                            committed_offset: None,
-                            log_end_offset: known_end.get(&(t.clone(), *p)).copied(),
-                            lag: None,
-                            member_id: Some(m.member_id.clone()),
-                            client_id: Some(m.client_id.clone()),
-                            host: Some(m.host.clone()),
-                        });
-                    }
-                }
+                let committed: HashSet<(&str, i32)> = rows.iter().map(|r| (r.topic.as_str(), r.partition)).collect();
+                let uncommitted: Vec<PartitionLag> = owner
+                    .iter()
+                    .filter(|(tp, _)| !committed.contains(*tp))
+                    .map(|((t, p), m)| PartitionLag {
+                        topic: t.to_string(),
+                        partition: *p,
+                        committed_offset: None,
+                        log_end_offset: end_of(t, *p),
+                        lag: None,
+                        member_id: Some(m.member_id.clone()),
+                        client_id: Some(m.client_id.clone()),
+                        host: Some(m.host.clone()),
+                    })
+                    .collect();
+                rows.extend(uncommitted);
                 rows.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
                 group.total_lag = rows.iter().filter_map(|r| r.lag).sum();
                 group.offsets = rows;
