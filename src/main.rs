@@ -27,6 +27,7 @@ fn init_logging(console: bool) {
 }
 
 fn main() -> ExitCode {
+    kdeck::tui::perf::mark_process_start();
     let args = Cli::parse();
     let console = matches!(args.command, None | Some(Command::Demo { .. }));
     init_logging(console);

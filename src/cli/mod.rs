@@ -91,6 +91,11 @@ pub struct Global {
     /// Console: no colours (also when NO_COLOR is set)
     #[arg(long, global = true)]
     pub no_color: bool,
+    /// After the command, print to stderr the requests and bytes sent, by API and by broker (JSON
+    /// with -o json; stdout stays as it is). The console also prints each refresh's time and
+    /// requests, the frames' draw times, the time to the first screen and its memory at exit
+    #[arg(long, global = true)]
+    pub stats: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -266,7 +271,14 @@ async fn console(
         profile: global.profile.clone(),
         timeout: Some(deadline),
     };
-    let backend = Arc::new(crate::tui::backend::KafkaBackend { client, data, ops, aws });
+    let refresh_requests = crate::kafka::RequestStats::default();
+    let backend = Arc::new(crate::tui::backend::KafkaBackend {
+        client,
+        data,
+        ops,
+        aws,
+        refresh_requests: refresh_requests.clone(),
+    });
     let settings = crate::tui::app::Settings {
         cluster_name: header_name,
         read_only,
@@ -274,7 +286,35 @@ async fn console(
         refresh_every: global.refresh,
     };
     let no_color = global.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    crate::tui::run(backend, crate::tui::Options { settings, no_color, deadline }).await
+    let stats = cfg.stats.clone();
+    let exit = crate::tui::run(backend, crate::tui::Options { settings, no_color, deadline }).await?;
+    if global.stats {
+        print_console_stats(&exit.perf, &refresh_requests.report(), &stats.report(), global.output);
+    }
+    Ok(exit.switch_to)
+}
+
+/// `--stats` after the console: its own costs, the requests of its refreshes (all of them
+/// together: divide by the refresh count) and those of the whole session.
+fn print_console_stats(
+    perf: &crate::tui::perf::Perf,
+    refreshes: &crate::kafka::StatsReport,
+    session: &crate::kafka::StatsReport,
+    format: Format,
+) {
+    match format {
+        Format::Json => eprintln!(
+            "{}",
+            serde_json::json!({ "console": perf.to_json(), "refresh_requests": refreshes.to_json(), "stats": session.to_json() })
+        ),
+        Format::Table => eprint!(
+            "{}\nrequests of the {} refreshes:\n{}\nrequests sent in the session:\n{}",
+            perf.to_table(),
+            perf.refresh_load.count,
+            refreshes.to_table(),
+            session.to_table()
+        ),
+    }
 }
 
 /// `kdeck demo`.
@@ -289,6 +329,15 @@ pub async fn run_demo(global: &Global, rate: u32) -> anyhow::Result<()> {
     result
 }
 
+/// `--stats`: the requests a command made, on stderr so stdout (a table or JSON a script reads)
+/// stays as it is.
+pub fn print_stats(report: &crate::kafka::StatsReport, format: Format) {
+    match format {
+        Format::Json => eprintln!("{}", serde_json::json!({ "stats": report.to_json() })),
+        Format::Table => eprint!("\nrequests sent (--stats):\n{}", report.to_table()),
+    }
+}
+
 /// Runs one subcommand and returns what to print.
 pub async fn run(global: &Global, command: &Command) -> anyhow::Result<String> {
     if let Command::Msk(cmd) = command {
@@ -299,6 +348,9 @@ pub async fn run(global: &Global, command: &Command) -> anyhow::Result<String> {
     // mutating commands connect themselves: read-only refuses before any connection
     let f = global.output;
     let result = run_command(global, &resolved, command, f).await;
+    if global.stats {
+        print_stats(&resolved.client.stats.report(), f);
+    }
     match (result, command) {
         (Err(e), Command::Doctor | Command::Demo { .. }) => Err(e),
         (Err(e), _) => Err(doctor::explain_failure(&resolved.client, e).await),

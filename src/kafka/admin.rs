@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use futures::future::join_all;
+use futures::StreamExt;
 use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
 use kafka_protocol::messages::describe_groups_response::DescribedGroup;
 use kafka_protocol::messages::list_groups_response::ListedGroup;
@@ -89,6 +90,10 @@ const UNKNOWN_TOPIC_OR_PARTITION: i16 = 3;
 fn s(v: &str) -> StrBytes {
     StrBytes::from_string(v.to_string())
 }
+
+/// Requests in flight at once where an old broker needs one request per group (FindCoordinator
+/// before v4, OffsetFetch before v8: Kafka before 2.8 and 3.0).
+const OLD_BROKER_CONCURRENCY: usize = 32;
 
 impl Client {
     /// Log start or end offsets, one ListOffsets per partition leader (sent concurrently).
@@ -261,52 +266,60 @@ impl Client {
         (groups.into_values().collect(), errors)
     }
 
-    /// The coordinator broker of each group (FindCoordinator, batched where the broker can).
+    /// The coordinator broker of each group: one FindCoordinator carrying every group (v4+, as
+    /// Kafka's AdminClient batches it: the count of requests does not grow with the groups), or
+    /// on older brokers one request per group, [`OLD_BROKER_CONCURRENCY`] at a time.
     pub async fn find_coordinators(&self, groups: &[String]) -> HashMap<String, Result<i32>> {
         let mut out = HashMap::new();
+        if groups.is_empty() {
+            return out;
+        }
         let batched = self.version_for::<FindCoordinatorRequest>(&Target::Any).await.map(|v| v >= 4).unwrap_or(false);
         if batched {
-            for chunk in groups.chunks(100) {
-                let req = FindCoordinatorRequest::default()
-                    .with_key_type(0)
-                    .with_coordinator_keys(chunk.iter().map(|g| s(g)).collect());
-                match self.send(Target::Any, &req).await {
-                    Ok(resp) => {
-                        for c in resp.coordinators {
-                            let r = if c.error_code == 0 {
-                                Ok(c.node_id.0)
-                            } else {
-                                Err(KafkaError::broker(
-                                    ApiKey::FindCoordinator,
-                                    c.error_code,
-                                    c.error_message.map(|m| m.to_string()),
-                                ))
-                            };
-                            out.insert(c.key.to_string(), r);
-                        }
+            let req = FindCoordinatorRequest::default()
+                .with_key_type(0)
+                .with_coordinator_keys(groups.iter().map(|g| s(g)).collect());
+            match self.send(Target::Any, &req).await {
+                Ok(resp) => {
+                    for c in resp.coordinators {
+                        let r = if c.error_code == 0 {
+                            Ok(c.node_id.0)
+                        } else {
+                            Err(KafkaError::broker(
+                                ApiKey::FindCoordinator,
+                                c.error_code,
+                                c.error_message.map(|m| m.to_string()),
+                            ))
+                        };
+                        out.insert(c.key.to_string(), r);
                     }
-                    Err(e) => {
-                        let msg = e.to_string();
-                        for g in chunk {
-                            out.insert(g.clone(), Err(KafkaError::Other(msg.clone())));
-                        }
+                }
+                Err(e) => {
+                    let msg = e.to_string();
+                    for g in groups {
+                        out.insert(g.clone(), Err(KafkaError::Other(msg.clone())));
                     }
                 }
             }
         } else {
-            for g in groups {
-                let req = FindCoordinatorRequest::default().with_key(s(g)).with_key_type(0);
-                let r = match self.send(Target::Any, &req).await {
-                    Ok(resp) if resp.error_code == 0 => Ok(resp.node_id.0),
-                    Ok(resp) => Err(KafkaError::broker(
-                        ApiKey::FindCoordinator,
-                        resp.error_code,
-                        resp.error_message.map(|m| m.to_string()),
-                    )),
-                    Err(e) => Err(e),
-                };
-                out.insert(g.clone(), r);
-            }
+            let asks: Vec<_> = groups
+                .iter()
+                .cloned()
+                .map(|g| async move {
+                    let req = FindCoordinatorRequest::default().with_key(s(&g)).with_key_type(0);
+                    let r = match self.send(Target::Any, &req).await {
+                        Ok(resp) if resp.error_code == 0 => Ok(resp.node_id.0),
+                        Ok(resp) => Err(KafkaError::broker(
+                            ApiKey::FindCoordinator,
+                            resp.error_code,
+                            resp.error_message.map(|m| m.to_string()),
+                        )),
+                        Err(e) => Err(e),
+                    };
+                    (g, r)
+                })
+                .collect();
+            out.extend(futures::stream::iter(asks).buffer_unordered(OLD_BROKER_CONCURRENCY).collect::<Vec<_>>().await);
         }
         out
     }
@@ -453,25 +466,33 @@ impl Client {
                     }
                 }
             } else {
-                for g in gs {
-                    let req = OffsetFetchRequest::default().with_group_id(GroupId(s(&g))).with_topics(None);
-                    let resp = self.send(Target::Broker(coord), &req).await?;
-                    if resp.error_code != 0 {
-                        items.push((g, Err(KafkaError::broker(ApiKey::OffsetFetch, resp.error_code, None))));
-                        continue;
-                    }
-                    let offs = resp
-                        .topics
-                        .iter()
-                        .flat_map(|t| {
-                            t.partitions.iter().map(|p| CommittedOffset {
-                                topic: t.name.0.to_string(),
-                                partition: p.partition_index,
-                                offset: p.committed_offset,
+                // one request per group (pipelined on the coordinator's connection)
+                let asks: Vec<_> = gs
+                    .into_iter()
+                    .map(|g| async move {
+                        let req = OffsetFetchRequest::default().with_group_id(GroupId(s(&g))).with_topics(None);
+                        let resp = self.send(Target::Broker(coord), &req).await?;
+                        if resp.error_code != 0 {
+                            return Ok((g, Err(KafkaError::broker(ApiKey::OffsetFetch, resp.error_code, None))));
+                        }
+                        let offs = resp
+                            .topics
+                            .iter()
+                            .flat_map(|t| {
+                                t.partitions.iter().map(|p| CommittedOffset {
+                                    topic: t.name.0.to_string(),
+                                    partition: p.partition_index,
+                                    offset: p.committed_offset,
+                                })
                             })
-                        })
-                        .collect();
-                    items.push((g, Ok(offs)));
+                            .collect();
+                        Ok((g, Ok(offs)))
+                    })
+                    .collect();
+                let answers: Vec<Result<_>> =
+                    futures::stream::iter(asks).buffer_unordered(OLD_BROKER_CONCURRENCY).collect().await;
+                for answer in answers {
+                    items.push(answer?);
                 }
             }
             Ok(items)

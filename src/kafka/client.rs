@@ -13,6 +13,7 @@ use super::error::{KafkaError, Result};
 use super::proto::KafkaRequest;
 use super::route::Route;
 use super::security::{SaslMechanism, Security, Tls, TlsOptions};
+use super::stats::{RequestStats, StatsReport};
 
 /// How to reach and talk to a cluster. (Debug never prints secrets: see SaslMechanism.)
 #[derive(Clone, Debug)]
@@ -25,6 +26,9 @@ pub struct ClientConfig {
     pub sasl: Option<SaslMechanism>,
     /// `--broker-map` / `--socks5`: how connections reach the advertised addresses.
     pub route: Route,
+    /// Where every connection made with this config counts its requests (`--stats`); clones of
+    /// the config share it.
+    pub stats: RequestStats,
 }
 
 impl Default for ClientConfig {
@@ -37,6 +41,7 @@ impl Default for ClientConfig {
             tls: None,
             sasl: None,
             route: Route::default(),
+            stats: RequestStats::default(),
         }
     }
 }
@@ -116,6 +121,11 @@ impl Client {
 
     pub fn config(&self) -> &ClientConfig {
         &self.inner.cfg
+    }
+
+    /// The requests counted so far by every client sharing this one's config (see [`RequestStats`]).
+    pub fn stats(&self) -> StatsReport {
+        self.inner.cfg.stats.report()
     }
 
     /// Brokers as last seen in metadata.
@@ -286,6 +296,7 @@ impl Client {
             request_timeout: self.inner.cfg.request_timeout,
             security: &self.inner.security,
             route: &self.inner.cfg.route,
+            stats: Some(&self.inner.cfg.stats),
         };
         let conn = match Connection::open(addr, &opts).await {
             Ok(c) => Arc::new(c),

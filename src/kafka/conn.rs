@@ -22,6 +22,7 @@ use super::proto::KafkaRequest;
 use super::route::{DialError, Route};
 use super::sasl;
 use super::security::Security;
+use super::stats::{self, RequestStats};
 
 type Pending = Arc<Mutex<HashMap<i32, oneshot::Sender<Result<Bytes>>>>>;
 
@@ -38,6 +39,7 @@ pub struct Connection {
     /// granted ends (KIP-368). A new connection authenticates afresh (a new token) instead of
     /// re-authenticating in band, which would have to pause the pipeline.
     retire_at: Option<Instant>,
+    stats: Option<RequestStats>,
     tasks: [JoinHandle<()>; 2],
 }
 
@@ -57,6 +59,8 @@ pub struct ConnectOptions<'a> {
     pub security: &'a Security,
     /// Broker map / SOCKS5 proxy: where the TCP connection really goes.
     pub route: &'a Route,
+    /// Counts every request of the connection, the handshake's included.
+    pub stats: Option<&'a RequestStats>,
 }
 
 impl Connection {
@@ -76,7 +80,8 @@ impl Connection {
             }
         };
         let client_id = StrBytes::from_string(opts.client_id.to_string());
-        let mut handshake = Handshake::new(&mut io, addr, &client_id, opts.request_timeout);
+        let mut handshake =
+            Handshake::new(&mut io, addr, &client_id, opts.request_timeout).counting(opts.stats.cloned());
         let versions = handshake.api_versions().await?;
         let authenticated_at = Instant::now();
         let session = match &opts.security.sasl {
@@ -88,6 +93,7 @@ impl Connection {
         }
         let next = handshake.next_correlation();
         let mut conn = Self::start(addr, client_id, versions, io, next, opts.request_timeout);
+        conn.stats = opts.stats.cloned();
         conn.retire_at = session.map(|lifetime| authenticated_at + retire_after(lifetime, opts.request_timeout));
         Ok(conn)
     }
@@ -173,6 +179,7 @@ impl Connection {
             dead,
             request_timeout,
             retire_at: None,
+            stats: None,
             tasks: [writer, reader],
         }
     }
@@ -212,15 +219,28 @@ impl Connection {
         if let Ok(mut p) = self.pending.lock() {
             p.insert(correlation, tx);
         }
+        let sent = frame.len();
+        let count = |received: usize| stats::record(self.stats.as_ref(), R::KEY, &self.addr, sent, received);
         if self.frames.send(frame).is_err() {
             return Err(KafkaError::Disconnected { addr: self.addr.clone(), reason: None });
         }
         let api = format!("{:?}", R::KEY);
         match tokio::time::timeout(self.request_timeout, rx).await {
-            Ok(Ok(Ok(bytes))) => decode_response::<R>(bytes, version, &self.addr),
-            Ok(Ok(Err(e))) => Err(e),
-            Ok(Err(_)) => Err(KafkaError::Disconnected { addr: self.addr.clone(), reason: None }),
+            Ok(Ok(Ok(bytes))) => {
+                // the frame's 4-byte length prefix was read too
+                count(bytes.len() + 4);
+                decode_response::<R>(bytes, version, &self.addr)
+            }
+            Ok(Ok(Err(e))) => {
+                count(0);
+                Err(e)
+            }
+            Ok(Err(_)) => {
+                count(0);
+                Err(KafkaError::Disconnected { addr: self.addr.clone(), reason: None })
+            }
             Err(_) => {
+                count(0);
                 if let Ok(mut p) = self.pending.lock() {
                     p.remove(&correlation);
                 }

@@ -12,6 +12,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::error::{KafkaError, Result};
 use super::proto::KafkaRequest;
+use super::stats::{self, RequestStats};
 
 /// Largest response we accept; protects against reading garbage (e.g. a TLS alert on a
 /// plaintext port) as a gigantic length.
@@ -102,11 +103,18 @@ pub struct Handshake<'a> {
     client_id: &'a StrBytes,
     correlation: i32,
     timeout: Duration,
+    stats: Option<RequestStats>,
 }
 
 impl<'a> Handshake<'a> {
     pub fn new(io: &'a mut Box<dyn Io>, addr: &'a str, client_id: &'a StrBytes, timeout: Duration) -> Handshake<'a> {
-        Handshake { io, addr, client_id, correlation: 0, timeout }
+        Handshake { io, addr, client_id, correlation: 0, timeout, stats: None }
+    }
+
+    /// Counts the handshake's requests into `stats`.
+    pub fn counting(mut self, stats: Option<RequestStats>) -> Self {
+        self.stats = stats;
+        self
     }
 
     /// The correlation id the pipelined connection continues with.
@@ -118,6 +126,7 @@ impl<'a> Handshake<'a> {
         let correlation = self.correlation;
         self.correlation += 1;
         let frame = encode_request(req, version, correlation, self.client_id, self.addr)?;
+        let sent = frame.len();
         let addr = self.addr.to_string();
         let io = &mut *self.io;
         let exchange = async move {
@@ -125,7 +134,13 @@ impl<'a> Handshake<'a> {
             io.flush().await?;
             read_frame(io).await
         };
-        let bytes = match tokio::time::timeout(self.timeout, exchange).await {
+        let answer = tokio::time::timeout(self.timeout, exchange).await;
+        let received = match &answer {
+            Ok(Ok(b)) => b.len() + 4,
+            _ => 0,
+        };
+        stats::record(self.stats.as_ref(), R::KEY, self.addr, sent, received);
+        let bytes = match answer {
             Err(_) => return Err(KafkaError::Timeout { addr, api: format!("{:?}", R::KEY), after: self.timeout }),
             Ok(Err(e)) => {
                 let reason = if e.kind() == std::io::ErrorKind::UnexpectedEof {

@@ -17,9 +17,11 @@ pub mod redact;
 pub mod route;
 pub mod sasl;
 pub mod security;
+pub mod stats;
 pub mod topic_config_admin;
 
 pub use client::{BrokerAddr, Client, ClientConfig, Target};
 pub use error::{KafkaError, Result};
 pub use route::Route;
 pub use security::{PemSource, SaslMechanism, TlsOptions, TokenKind, TokenProvider};
+pub use stats::{RequestStats, StatsReport};

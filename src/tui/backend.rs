@@ -12,8 +12,9 @@ pub use crate::data::PeekMessage;
 use crate::data::RecordDetail;
 use crate::data::Start;
 use crate::kafka::doctor::{self, Report, StepDone};
+use crate::kafka::stats::counting;
 use crate::kafka::topic_config_admin::ConfigResource;
-use crate::kafka::Client;
+use crate::kafka::{Client, RequestStats};
 use crate::ops::reassign::drive::{self, drive};
 use crate::ops::reassign::record::{ExecutionRecord, Records};
 use crate::ops::reassign::state::{cluster_state, load_for_planning, Live};
@@ -96,6 +97,8 @@ pub struct KafkaBackend {
     pub ops: ops::Context,
     /// Region and profile for `:msk`, as the command line gave them.
     pub aws: AwsOptions,
+    /// The requests of the refreshes alone (`--stats`), apart from the others in flight.
+    pub refresh_requests: RequestStats,
 }
 
 impl ClusterBackend for KafkaBackend {
@@ -108,7 +111,8 @@ impl ClusterBackend for KafkaBackend {
                 reassignments: true,
                 ..Default::default()
             };
-            cluster::load(&self.client, &opts).await.map_err(|e| format!("{e:#}"))
+            let load = cluster::load(&self.client, &opts);
+            counting(self.refresh_requests.clone(), load).await.map_err(|e| format!("{e:#}"))
         })
     }
 
@@ -201,7 +205,7 @@ impl ClusterBackend for KafkaBackend {
             let cluster_id = live.snapshot.cluster_id.clone();
             let executions = executions_by_partition(ctx, cluster_id.as_deref());
             let report = sample(&self.client, &live, None, &executions).await;
-            let throttles = throttles::list(&self.client, ctx).await.map_err(|e| e.to_string())?;
+            let throttles = throttles::list_for(&self.client, ctx, &live).await.map_err(|e| e.to_string())?;
             let executions = Records::for_context(ctx)
                 .map(|r| r.unfinished(&ctx.cluster, cluster_id.as_deref()))
                 .unwrap_or_default();

@@ -30,6 +30,7 @@ pub mod message;
 pub mod mode;
 pub mod nav;
 pub mod panes;
+pub mod perf;
 pub mod popups;
 pub mod reassign;
 pub mod reassign_dialogs;
@@ -64,6 +65,14 @@ pub struct Options {
     pub deadline: Duration,
 }
 
+/// How the console ended.
+pub struct Exit {
+    /// The MSK cluster to open the console on next, if the user picked one.
+    pub switch_to: Option<String>,
+    /// What its own work cost (`--stats`).
+    pub perf: perf::Perf,
+}
+
 /// Keymap and theme: built-in defaults plus the user's files in the config dir.
 pub fn load_looks(no_color: bool) -> (Keymap, Theme, Vec<String>) {
     let dir = crate::config::profile::default_path().and_then(|p| p.parent().map(|d| d.to_path_buf()));
@@ -95,8 +104,8 @@ fn setup_terminal() -> io::Result<Terminal<CrosstermBackend<Stdout>>> {
 }
 
 /// Runs the console until the user quits or the process gets SIGTERM/SIGHUP; always restores
-/// the terminal. Returns the MSK cluster to open the console on next, if the user picked one.
-pub async fn run(backend: Arc<dyn ClusterBackend>, opts: Options) -> anyhow::Result<Option<String>> {
+/// the terminal.
+pub async fn run(backend: Arc<dyn ClusterBackend>, opts: Options) -> anyhow::Result<Exit> {
     let (keymap, theme, warnings) = load_looks(opts.no_color);
     let mut app = App::new(opts.settings, keymap, theme, Instant::now());
     if let Some(w) = warnings.first() {
@@ -115,6 +124,7 @@ pub async fn run(backend: Arc<dyn ClusterBackend>, opts: Options) -> anyhow::Res
     let mut inputs = terminal_inputs()?;
     let mut term = setup_terminal()?;
     let mut pump = Pump::new(Instant::now);
+    pump.perf = perf::Perf::new(perf::process_started());
     let result = async {
         pump.draw(&mut term, &mut app)?;
         while pump.turn(&mut term, &mut app, &mut worker, &mut inputs).await? {}
@@ -122,7 +132,7 @@ pub async fn run(backend: Arc<dyn ClusterBackend>, opts: Options) -> anyhow::Res
     }
     .await;
     restore_terminal();
-    result.map(|_| app.switch_to.take())
+    result.map(|_| Exit { switch_to: app.switch_to.take(), perf: pump.perf })
 }
 
 /// What the console reacts to besides the worker's answers.
@@ -176,19 +186,23 @@ pub struct Pump<C: Fn() -> Instant> {
     dirty: bool,
     /// Frames drawn so far.
     pub frames: u64,
+    /// Refresh and frame times (`--stats`).
+    pub perf: perf::Perf,
 }
 
 impl<C: Fn() -> Instant> Pump<C> {
     /// `clock` stamps worker answers (tests pass their own time).
     pub fn new(clock: C) -> Pump<C> {
-        Pump { clock, dirty: false, frames: 0 }
+        Pump { clock, dirty: false, frames: 0, perf: perf::Perf::new(Instant::now()) }
     }
 
     pub fn draw<B: Backend>(&mut self, term: &mut Terminal<B>, app: &mut App) -> anyhow::Result<()>
     where
         B::Error: Send + Sync + 'static,
     {
+        let start = Instant::now();
         term.draw(|f| app.draw(f))?;
+        self.perf.frame(start, Instant::now());
         self.frames += 1;
         self.dirty = false;
         Ok(())
@@ -248,7 +262,15 @@ impl<C: Fn() -> Instant> Pump<C> {
     }
 
     fn event(&mut self, app: &mut App, worker: &worker::Worker, ev: message::Event) -> bool {
+        let loaded = match &ev {
+            message::Event::Snapshot { result: Ok(_), took } => Some(*took),
+            _ => None,
+        };
+        let arrived = Instant::now();
         send(worker, app.on_event(ev, (self.clock)()));
+        if let Some(took) = loaded {
+            self.perf.snapshot(took, arrived, Instant::now());
+        }
         self.dirty = true;
         !app.quit
     }

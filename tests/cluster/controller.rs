@@ -39,6 +39,7 @@ fn console_refreshes_name_the_quorum_leader_every_time() {
             data: Default::default(),
             ops: kdeck::ops::Context::new("controller-test", true, false),
             aws: Default::default(),
+            refresh_requests: Default::default(),
         };
         let mut seen = Vec::new();
         for _ in 0..10 {

@@ -25,6 +25,7 @@ mod read_only;
 mod reassign_exec;
 mod reassign_outputs;
 mod reassign_plan;
+mod requests;
 mod secrets;
 mod tmux;
 mod topic_ops;

@@ -503,13 +503,20 @@ pub struct ThrottleItem {
 
 /// Every throttle config of the cluster, with whether a reassignment in progress needs it.
 pub async fn list(client: &Client, ctx: &Context) -> Result<Vec<ThrottleItem>, OpsError> {
+    let live = Live::load(client, None).await?;
+    list_for(client, ctx, &live).await
+}
+
+/// [`list`] with the cluster already read (`live`): the console's reassignment status reads it
+/// once for the moves and the throttles. Only the topics `live` has are asked for their throttles.
+pub async fn list_for(client: &Client, ctx: &Context, live: &Live) -> Result<Vec<ThrottleItem>, OpsError> {
     let records = Records::for_context(ctx).map(|r| r.list()).unwrap_or_default();
     // the brokers in the metadata, and those kdeck throttled that are not (down): unknown rates
     let mut brokers: BTreeSet<i32> = client.broker_ids().into_iter().collect();
     brokers.extend(records.iter().filter(|r| !r.finished()).flat_map(|r| r.throttles.brokers.iter().copied()));
-    let (current, live) =
-        tokio::try_join!(ThrottleConfigs::read(client, None, Some(&brokers)), Live::load(client, None))?;
-    Ok(items(&current, &live, &records))
+    let topics: BTreeSet<String> = live.snapshot.topics.iter().map(|t| t.name.clone()).collect();
+    let current = ThrottleConfigs::read(client, Some(&topics), Some(&brokers)).await?;
+    Ok(items(&current, live, &records))
 }
 
 /// The throttle configs read (`current`) as a list, with what the reassignments in progress
