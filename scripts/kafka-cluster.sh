@@ -51,7 +51,9 @@
 #              controller quorum 19193, 29193, 39193)
 #   data dir   $KDECK_CACHE_DIR/bench-cluster (KDECK_CLUSTER_DIR still overrides it)
 #   lock       $KDECK_CACHE_DIR/.kafka-bench.lock (the two clusters never wait for each other)
-#   heap       KDECK_KAFKA_HEAP_OPTS default "-Xms1g -Xmx1g" per node
+#   heap       KDECK_KAFKA_HEAP_OPTS default "-Xms2g -Xmx2g" per node (at 1 GiB a node held
+#              ~680 MiB old generation with the full scenario, GC-bound, and was fenced under load)
+#   timeouts   KDECK_CLUSTER_TIMEOUT default 600 s, KDECK_STOP_TIMEOUT default 180 s
 #   env        prints KDECK_BENCH_BOOTSTRAP, KDECK_BENCH_SASL_BOOTSTRAP, KDECK_BENCH_SSL_BOOTSTRAP,
 #              KDECK_BENCH_MTLS_BOOTSTRAP, KDECK_BENCH_CERTS_DIR and KDECK_KAFKA_CLASSPATH (never
 #              KDECK_TEST_*, so an `eval` of it cannot point the tests at the benchmark cluster)
@@ -78,8 +80,12 @@ case "${KDECK_BENCH:-0}" in
     PORT_OFFSET=100
     CLUSTER_DIR="${KDECK_CLUSTER_DIR:-$CACHE/bench-cluster}"
     LOCK_FILE="$CACHE/.kafka-bench.lock"
-    HEAP_OPTS="${KDECK_KAFKA_HEAP_OPTS:--Xms1g -Xmx1g}"
+    HEAP_OPTS="${KDECK_KAFKA_HEAP_OPTS:--Xms2g -Xmx2g}"
     ENV_PREFIX=KDECK_BENCH
+    # 20k partitions: a start loads every log (minutes after an unclean stop on a busy box) and a
+    # controlled shutdown moves 6k+ leaders.
+    KDECK_CLUSTER_TIMEOUT="${KDECK_CLUSTER_TIMEOUT:-600}"
+    KDECK_STOP_TIMEOUT="${KDECK_STOP_TIMEOUT:-180}"
     CLUSTER_NAME="kafka benchmark cluster"
     ;;
   *) echo "kafka-cluster: error: KDECK_BENCH must be 0 or 1 (got '$KDECK_BENCH')" >&2; exit 2 ;;
