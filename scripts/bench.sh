@@ -107,7 +107,7 @@ $RUNS runs, each pair run in turn A B A B so drift cancels; a ratio is the peer'
 - Kafka: $kafka_version, 3 KRaft nodes (broker + controller each) on loopback, started by
   \`KDECK_BENCH=1 scripts/kafka-cluster.sh up\` ($KDECK_BENCH_BOOTSTRAP)
 - Scenario ($SIZE, \`scripts/bench-scenario.sh\`): $(jq_s .topics) topics × $(jq_s .partitions_per_topic) partitions
-  = $(jq_s .partitions) partitions, RF $(jq_s .replication_factor), $(jq_s .records_per_partition) records each;
+  = $(jq_s .partitions) partitions, RF $(jq_s .replication_factor), at least $(jq_s .min_records_per_partition) records each;
   $(jq_s .groups) consumer groups with committed offsets ($(jq_s .lagging_groups) lagging, total lag
   $(jq_s .expected_total_lag)) and $LIVE_MEMBERS groups with a live member each (caught up)
 
