@@ -40,25 +40,60 @@
 #
 # Tunables: KDECK_CLUSTER_TIMEOUT (seconds to wait for readiness, default 120),
 #           KDECK_STOP_TIMEOUT (seconds before SIGKILL, default 30),
-#           KDECK_KAFKA_HEAP_OPTS (default "-Xms256m -Xmx512m"), JAVA_HOME, MVN.
+#           KDECK_KAFKA_HEAP_OPTS (default "-Xms256m -Xmx512m"; benchmark cluster: see below),
+#           JAVA_HOME, MVN.
+#
+# The benchmark cluster (KDECK_BENCH=1): a second, separate cluster of the same shape for
+# scripts/bench.sh and its scenario (20k partitions, 10k groups), so the tests and CI never meet
+# that load. Every command above works on it when KDECK_BENCH=1 is set; the default (unset or 0)
+# is the test cluster, unchanged. What differs:
+#   ports      every port + 100 (node 1: 19192..19196, node 2: 29192..29196, node 3: 39192..39196;
+#              controller quorum 19193, 29193, 39193)
+#   data dir   $KDECK_CACHE_DIR/bench-cluster (KDECK_CLUSTER_DIR still overrides it)
+#   lock       $KDECK_CACHE_DIR/.kafka-bench.lock (the two clusters never wait for each other)
+#   heap       KDECK_KAFKA_HEAP_OPTS default "-Xms2g -Xmx2g" per node (at 1 GiB a node held
+#              ~680 MiB old generation with the full scenario, GC-bound, and was fenced under load)
+#   timeouts   KDECK_CLUSTER_TIMEOUT default 600 s, KDECK_STOP_TIMEOUT default 180 s
+#   env        prints KDECK_BENCH_BOOTSTRAP, KDECK_BENCH_SASL_BOOTSTRAP, KDECK_BENCH_SSL_BOOTSTRAP,
+#              KDECK_BENCH_MTLS_BOOTSTRAP, KDECK_BENCH_CERTS_DIR and KDECK_KAFKA_CLASSPATH (never
+#              KDECK_TEST_*, so an `eval` of it cannot point the tests at the benchmark cluster)
 set -euo pipefail
 
 # ---------------------------------------------------------------- settings ---
 SCRIPT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
 ROOT="$(cd -- "$SCRIPT_DIR/.." && pwd -P)"
-LOG_NAME=kafka-cluster
 POM="$ROOT/assets/kafka/pom.xml"
 
 CACHE="${KDECK_CACHE_DIR:-$HOME/.cache/kdeck}"
-CLUSTER_DIR="${KDECK_CLUSTER_DIR:-$CACHE/cluster}"
+case "${KDECK_BENCH:-0}" in
+  0)
+    LOG_NAME=kafka-cluster
+    PORT_OFFSET=0
+    CLUSTER_DIR="${KDECK_CLUSTER_DIR:-$CACHE/cluster}"
+    LOCK_FILE="$CACHE/.kafka-cluster.lock"
+    HEAP_OPTS="${KDECK_KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
+    ENV_PREFIX=KDECK_TEST
+    CLUSTER_NAME="kafka cluster"
+    ;;
+  1)
+    LOG_NAME=kafka-bench
+    PORT_OFFSET=100
+    CLUSTER_DIR="${KDECK_CLUSTER_DIR:-$CACHE/bench-cluster}"
+    LOCK_FILE="$CACHE/.kafka-bench.lock"
+    HEAP_OPTS="${KDECK_KAFKA_HEAP_OPTS:--Xms2g -Xmx2g}"
+    ENV_PREFIX=KDECK_BENCH
+    # 20k partitions: a start loads every log (minutes after an unclean stop on a busy box) and a
+    # controlled shutdown moves 6k+ leaders.
+    KDECK_CLUSTER_TIMEOUT="${KDECK_CLUSTER_TIMEOUT:-600}"
+    KDECK_STOP_TIMEOUT="${KDECK_STOP_TIMEOUT:-180}"
+    CLUSTER_NAME="kafka benchmark cluster"
+    ;;
+  *) echo "kafka-cluster: error: KDECK_BENCH must be 0 or 1 (got '$KDECK_BENCH')" >&2; exit 2 ;;
+esac
 CERTS="$CLUSTER_DIR/certs"
-LOCK_FILE="$CACHE/.kafka-cluster.lock"
-
-HEAP_OPTS="${KDECK_KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
 
 NODES=(1 2 3)
 RACKS=([1]=az-a [2]=az-b [3]=az-c)
-VOTERS="1@127.0.0.1:19093,2@127.0.0.1:29093,3@127.0.0.1:39093"
 
 # SCRAM users written into the metadata log at format time (name password).
 SCRAM_USERS=("kdeck-admin kdeck-secret" "kdeck-user user-secret")
@@ -67,7 +102,7 @@ SCRAM_USERS=("kdeck-admin kdeck-secret" "kdeck-user user-secret")
 source "$SCRIPT_DIR/lib/kafka-common.sh"
 
 # ------------------------------------------------------------------ nodes ---
-port() { echo "$1$2"; }               # port N 9092 -> 19092
+port() { echo $(($1$2 + PORT_OFFSET)); }   # port N 9092 -> 19092 (benchmark cluster: 19192)
 node_dir() { echo "$CLUSTER_DIR/node$1"; }
 node_command() { echo "kafka.Kafka $(node_dir "$1")/server.properties"; }
 node_ports() { local s; for s in 9092 9093 9094 9095 9096; do port "$1" "$s"; done; }
@@ -80,6 +115,8 @@ bootstrap_for() {                     # bootstrap_for 9092 -> 127.0.0.1:19092,..
   for n in "${NODES[@]}"; do out+="${out:+,}127.0.0.1:$(port "$n" "$suffix")"; done
   echo "$out"
 }
+
+VOTERS="1@127.0.0.1:$(port 1 9093),2@127.0.0.1:$(port 2 9093),3@127.0.0.1:$(port 3 9093)"
 
 # ------------------------------------------------------------ certificates ---
 # Certificates acceptable to rustls/webpki: v3, SANs, CA:FALSE leaves with
@@ -243,7 +280,7 @@ start_all() { start_nodes "${NODES[@]}"; }
 
 cmd_up() {
   [[ $# == 0 ]] || die "usage: $0 up   (single nodes: start-node N)"
-  up_cluster "kafka cluster" "$(bootstrap_for 9092)" start_all
+  up_cluster "$CLUSTER_NAME" "$(bootstrap_for 9092)" start_all
 }
 
 cmd_down() {
@@ -259,9 +296,9 @@ cmd_down() {
     local n
     for n in "${NODES[@]}"; do rm -rf "$(node_dir "$n")"; done
     rm -f "$CLUSTER_DIR/cluster.id" "$CLUSTER_DIR/probe.properties"
-    echo "kafka cluster down; data purged (certificates kept in $CERTS)"
+    echo "$CLUSTER_NAME down; data purged (certificates kept in $CERTS)"
   else
-    echo "kafka cluster down"
+    echo "$CLUSTER_NAME down"
   fi
 }
 
@@ -269,14 +306,15 @@ cmd_env() {
   take_lock
   ensure_classpath
   local k v
-  local -a keys=(KDECK_TEST_BOOTSTRAP KDECK_TEST_SASL_BOOTSTRAP KDECK_TEST_SSL_BOOTSTRAP
-                 KDECK_TEST_MTLS_BOOTSTRAP KDECK_TEST_CERTS_DIR KDECK_KAFKA_CLASSPATH)
+  local p=$ENV_PREFIX
+  local -a keys=("${p}_BOOTSTRAP" "${p}_SASL_BOOTSTRAP" "${p}_SSL_BOOTSTRAP"
+                 "${p}_MTLS_BOOTSTRAP" "${p}_CERTS_DIR" KDECK_KAFKA_CLASSPATH)
   local -A vals=(
-    [KDECK_TEST_BOOTSTRAP]="$(bootstrap_for 9092)"
-    [KDECK_TEST_SASL_BOOTSTRAP]="$(bootstrap_for 9094)"
-    [KDECK_TEST_SSL_BOOTSTRAP]="$(bootstrap_for 9095)"
-    [KDECK_TEST_MTLS_BOOTSTRAP]="$(bootstrap_for 9096)"
-    [KDECK_TEST_CERTS_DIR]="$CERTS"
+    ["${p}_BOOTSTRAP"]="$(bootstrap_for 9092)"
+    ["${p}_SASL_BOOTSTRAP"]="$(bootstrap_for 9094)"
+    ["${p}_SSL_BOOTSTRAP"]="$(bootstrap_for 9095)"
+    ["${p}_MTLS_BOOTSTRAP"]="$(bootstrap_for 9096)"
+    ["${p}_CERTS_DIR"]="$CERTS"
     [KDECK_KAFKA_CLASSPATH]="$CLASSPATH_VALUE"
   )
   for k in "${keys[@]}"; do

@@ -108,8 +108,14 @@ pub enum Command {
         #[arg(long)]
         internal: bool,
     },
-    /// One topic's partitions: leader, replicas, ISR, offsets
-    Describe { topic: String },
+    /// One topic's partitions: leader, replicas, ISR, offsets (--all: every topic's)
+    Describe {
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        topic: Option<String>,
+        /// Every topic, internal ones included (like kafka-topics --describe)
+        #[arg(long)]
+        all: bool,
+    },
     /// Consumer groups with state, members and total lag
     Groups,
     /// Per-partition and total lag of a group (or of all groups)
@@ -369,7 +375,7 @@ async fn run_command(
         Command::Doctor => doctor::run(&resolved.client, f).await,
         Command::Brokers => brokers::run(&connect().await?, f).await,
         Command::Topics { internal } => topics::run(&connect().await?, f, *internal).await,
-        Command::Describe { topic } => describe::run(&connect().await?, f, topic).await,
+        Command::Describe { topic, all: _ } => describe::run(&connect().await?, f, topic.as_deref()).await,
         Command::Groups => groups::run(&connect().await?, f).await,
         Command::Lag { group, all, time } => lag::run(&connect().await?, f, group.as_deref(), *all, *time).await,
         Command::Group(cmd) => group::run(global, resolved, cmd).await,

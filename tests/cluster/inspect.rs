@@ -89,6 +89,21 @@ fn describe_matches_kafka_topics() {
         "{table}"
     );
 
+    // `describe --all`: every topic from one snapshot, this one exactly as `describe TOPIC`
+    // shows it, internal topics included (as kafka-topics --describe lists them).
+    let all = kdeck_json(&["describe", "--all"]);
+    let all = all.as_array().expect("array");
+    assert_eq!(all.iter().find(|t| t["name"] == topic.as_str()), Some(&json), "describe --all: {all:?}");
+    let offsets = all.iter().find(|t| t["name"] == "__consumer_offsets").expect("__consumer_offsets in --all");
+    assert_eq!(offsets["internal"], true);
+    let all_table = kdeck(&["describe", "--all"]);
+    assert!(
+        all_table.contains(&format!(
+            "Topic: {topic}  Partitions: 4  RF: 2  Under-replicated: 0  Offline: 0  Messages: 10\n"
+        )),
+        "{all_table}"
+    );
+
     let topics = kdeck_json(&["topics"]);
     let row = topics.as_array().expect("array").iter().find(|t| t["name"] == topic.as_str()).expect("topic listed");
     assert_eq!(

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# bench.sh — the one command that re-runs every benchmark of issue #15 and writes BENCHMARKS.md:
+#   1. cargo build --release (kdeck and the scenario loader)
+#   2. the benchmark cluster (KDECK_BENCH=1 scripts/kafka-cluster.sh up: ports +100, its own data)
+#   3. the scenario (scripts/bench-scenario.sh: idempotent, only the first run loads anything)
+#   4. live members in a few groups (bench_scenario live) while measuring, stopped at the end
+#   5. the parts, in turn: scripts/bench/peers.sh (measurements 1, 2, 6 --version),
+#      scripts/bench/console.sh (3, 4, 6 first screen), scripts/bench/planner.sh (5);
+#      a missing part is skipped with a line saying so
+#   6. BENCHMARKS.md: machine, date, Kafka version, scenario sizes, this command, each part's section
+#
+#   scripts/bench.sh [--small] [--runs N] [--out FILE]   (default: full size, 5 runs, BENCHMARKS.md)
+#
+# The parts read KDECK, BENCH_RUNS, BENCH_SIZE, BENCH_SCENARIO and the benchmark cluster's
+# coordinates (KDECK_BENCH_BOOTSTRAP, …, KDECK_KAFKA_CLASSPATH), and print a Markdown section.
+set -euo pipefail
+ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
+SIZE=full
+RUNS=5
+OUT="$ROOT/BENCHMARKS.md"
+ARGS=("$@")
+while (($#)); do
+  case "$1" in
+    --small) SIZE=small ;;
+    --runs) RUNS="${2:?--runs needs a number}"; shift ;;
+    --out) OUT="${2:?--out needs a file}"; shift ;;
+    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench: unknown argument '$1' (use --small, --runs N, --out FILE)" >&2; exit 2 ;;
+  esac
+  shift
+done
+[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "bench: --runs needs a positive number (got '$RUNS')" >&2; exit 2; }
+say() { echo "bench: $*" >&2; }
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+
+t0=$SECONDS
+say "building (cargo build --release)"
+(cd "$ROOT" && cargo build --release --quiet --bin kdeck --example bench_scenario)
+export KDECK="$TARGET/release/kdeck"
+LOADER="$TARGET/release/examples/bench_scenario"
+
+say "benchmark cluster and scenario ($SIZE)"
+scenario_args=()
+[[ $SIZE == small ]] && scenario_args=(--small)
+BENCH_SCENARIO="$("$ROOT/scripts/bench-scenario.sh" "${scenario_args[@]}")"
+eval "$(KDECK_BENCH=1 "$ROOT/scripts/kafka-cluster.sh" env)"
+export BENCH_RUNS="$RUNS" BENCH_SIZE="$SIZE" BENCH_SCENARIO
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/kdeck-bench.XXXXXX")"
+live_pid=""
+cleanup() {
+  if [[ -n "$live_pid" ]]; then kill -TERM "$live_pid" 2>/dev/null || true; wait "$live_pid" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+LIVE_MEMBERS=4
+say "starting $LIVE_MEMBERS live members (groups bench.live.0..$((LIVE_MEMBERS - 1)))"
+"$LOADER" --bootstrap "$KDECK_BENCH_BOOTSTRAP" live --members "$LIVE_MEMBERS" >"$WORK/live.out" 2>"$WORK/live.err" &
+live_pid=$!
+deadline=$((SECONDS + 120))
+until grep -qx ready "$WORK/live.out"; do
+  if ! kill -0 "$live_pid" 2>/dev/null || ((SECONDS > deadline)); then
+    cat "$WORK/live.err" >&2
+    echo "bench: the live members did not catch up within 120 s" >&2
+    exit 1
+  fi
+  sleep 0.2
+done
+
+sections="$WORK/sections.md"
+: >"$sections"
+for part in peers console planner; do
+  script="$ROOT/scripts/bench/$part.sh"
+  if [[ ! -f "$script" ]]; then
+    say "scripts/bench/$part.sh is missing: skipped"
+    printf '## scripts/bench/%s.sh\n\nNot in this tree yet: skipped.\n\n' "$part" >>"$sections"
+    continue
+  fi
+  say "running scripts/bench/$part.sh"
+  if ! bash "$script" >"$WORK/$part.md"; then
+    say "scripts/bench/$part.sh failed"
+    printf '## scripts/bench/%s.sh\n\n**Failed** (exit status non-zero; its messages went to stderr).\n\n' "$part" >>"$sections"
+  fi
+  cat "$WORK/$part.md" >>"$sections"
+done
+
+cpu="$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
+cores="$(nproc)"
+mem="$(free -g | awk '/^Mem:/ {print $2 " GiB"}')"
+kafka_version="$(awk -F'kafka_2.13-' 'NF > 1 {split($2, v, ".jar"); print v[1]; exit}' RS=: <<<"$KDECK_KAFKA_CLASSPATH")"
+kdeck_version="$("$KDECK" --version)"
+jq_s() { jq -r "$1" <<<"$BENCH_SCENARIO"; }
+{
+  cat <<MD
+# Benchmarks
+
+kdeck beside the tools SREs use today, on a scenario that hurts them (issue #15). Re-run everything with
+
+    scripts/bench.sh ${ARGS[*]}
+
+(minutes; the first run also loads the scenario, once). Numbers below are medians with min–max of
+$RUNS runs, each pair run in turn A B A B so drift cancels; a ratio is the peer's median over kdeck's.
+
+- Date: $(date -u '+%Y-%m-%d %H:%M UTC'); $kdeck_version (commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown))
+- Machine: $cpu, $cores cores, $mem RAM; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)
+- Kafka: $kafka_version, 3 KRaft nodes (broker + controller each) on loopback, started by
+  \`KDECK_BENCH=1 scripts/kafka-cluster.sh up\` ($KDECK_BENCH_BOOTSTRAP)
+- Scenario ($SIZE, \`scripts/bench-scenario.sh\`): $(jq_s .topics) topics × $(jq_s .partitions_per_topic) partitions
+  = $(jq_s .partitions) partitions, RF $(jq_s .replication_factor), at least $(jq_s .min_records_per_partition) records each;
+  $(jq_s .groups) consumer groups with committed offsets ($(jq_s .lagging_groups) lagging, total lag
+  $(jq_s .expected_total_lag)) and $LIVE_MEMBERS groups with a live member each (caught up)
+
+MD
+  cat "$sections"
+} >"$OUT"
+say "wrote $OUT in $((SECONDS - t0)) s"
