@@ -9,7 +9,9 @@
 #      a missing part is skipped with a line saying so
 #   6. BENCHMARKS.md: machine, date, Kafka version, scenario sizes, this command, each part's section
 #
-#   scripts/bench.sh [--small] [--runs N] [--out FILE]   (default: full size, 5 runs, BENCHMARKS.md)
+#   scripts/bench.sh [--small] [--runs N] [--out FILE] [--parts LIST]
+#     defaults: full size, 5 runs, BENCHMARKS.md, every part (LIST: comma-separated among
+#     peers, console, planner — e.g. `--parts console --out /tmp/console.md` re-runs one part)
 #
 # The parts read KDECK, BENCH_RUNS, BENCH_SIZE, BENCH_SCENARIO and the benchmark cluster's
 # coordinates (KDECK_BENCH_BOOTSTRAP, …, KDECK_KAFKA_CLASSPATH), and print a Markdown section.
@@ -18,18 +20,27 @@ ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 SIZE=full
 RUNS=5
 OUT="$ROOT/BENCHMARKS.md"
+PARTS=peers,console,planner
 ARGS=("$@")
 while (($#)); do
   case "$1" in
     --small) SIZE=small ;;
     --runs) RUNS="${2:?--runs needs a number}"; shift ;;
     --out) OUT="${2:?--out needs a file}"; shift ;;
+    --parts) PARTS="${2:?--parts needs a list such as peers,console}"; shift ;;
     -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "bench: unknown argument '$1' (use --small, --runs N, --out FILE)" >&2; exit 2 ;;
+    *) echo "bench: unknown argument '$1' (use --small, --runs N, --out FILE, --parts LIST)" >&2; exit 2 ;;
   esac
   shift
 done
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "bench: --runs needs a positive number (got '$RUNS')" >&2; exit 2; }
+IFS=, read -r -a SELECTED <<<"$PARTS"
+for part in "${SELECTED[@]}"; do
+  case "$part" in
+    peers|console|planner) ;;
+    *) echo "bench: unknown part '$part' in --parts (use peers, console, planner)" >&2; exit 2 ;;
+  esac
+done
 say() { echo "bench: $*" >&2; }
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 
@@ -70,7 +81,7 @@ done
 
 sections="$WORK/sections.md"
 : >"$sections"
-for part in peers console planner; do
+for part in "${SELECTED[@]}"; do
   script="$ROOT/scripts/bench/$part.sh"
   if [[ ! -f "$script" ]]; then
     say "scripts/bench/$part.sh is missing: skipped"

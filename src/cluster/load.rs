@@ -189,11 +189,7 @@ async fn fetch_groups(client: &Client, opts: &LoadOptions) -> GroupAnswers {
             ids
         }
     };
-    let (described, offsets) = if ids.is_empty() {
-        (HashMap::new(), HashMap::new())
-    } else {
-        futures::join!(client.describe_groups(&ids), client.offset_fetch(&ids))
-    };
+    let (described, offsets) = client.describe_groups_and_offsets(&ids).await;
     GroupAnswers { listed, list_errors, ids, described, offsets }
 }
 
@@ -215,15 +211,16 @@ async fn add_groups(client: &Client, opts: &LoadOptions, snap: &mut Snapshot, an
     let end_known = |ends: &HashMap<String, HashMap<i32, i64>>, topic: &str, p: i32| {
         ends.get(topic).and_then(|ps| ps.get(&p)).copied()
     };
-    let mut missing: Vec<String> = offsets
+    // A set of borrowed names first: 200k committed partitions name only a few thousand topics.
+    let missing: HashSet<&str> = offsets
         .values()
         .filter_map(|r| r.as_ref().ok())
         .flatten()
         .filter(|o| end_known(&known_end, &o.topic, o.partition).is_none())
-        .map(|o| o.topic.clone())
+        .map(|o| o.topic.as_str())
         .collect();
+    let mut missing: Vec<String> = missing.into_iter().map(str::to_string).collect();
     missing.sort();
-    missing.dedup();
     if !missing.is_empty() {
         let meta = client.metadata(Some(&missing)).await?;
         let leaders: Vec<(TopicPartition, Option<i32>)> = meta

@@ -332,12 +332,35 @@ impl Client {
         F: Fn(i32, Vec<String>) -> Fut,
         Fut: std::future::Future<Output = Result<Vec<(String, std::result::Result<T, KafkaError>)>>>,
     {
+        self.per_coordinator_known(groups, None, op).await
+    }
+
+    /// [`Self::per_coordinator`], whose first round uses coordinators already looked up (by
+    /// [`Self::find_coordinators`]) so that two operations on the same groups share one
+    /// FindCoordinator; retries look them up again.
+    async fn per_coordinator_known<T, F, Fut>(
+        &self,
+        groups: &[String],
+        mut known: Option<&HashMap<String, Result<i32>>>,
+        op: F,
+    ) -> HashMap<String, Result<T>>
+    where
+        F: Fn(i32, Vec<String>) -> Fut,
+        Fut: std::future::Future<Output = Result<Vec<(String, std::result::Result<T, KafkaError>)>>>,
+    {
         let transient = |e: &KafkaError| e.code().is_some_and(is_transient);
         let mut out = HashMap::new();
         let mut todo: Vec<String> = groups.to_vec();
         let mut budget = self.retry();
         while !todo.is_empty() {
-            let coords = self.find_coordinators(&todo).await;
+            let looked_up;
+            let coords = match known.take() {
+                Some(known) => known,
+                None => {
+                    looked_up = self.find_coordinators(&todo).await;
+                    &looked_up
+                }
+            };
             let mut by_coord: BTreeMap<i32, Vec<String>> = BTreeMap::new();
             // groups to ask again, with the error to report if the budget runs out
             let mut retry: Vec<(String, KafkaError)> = Vec::new();
@@ -394,9 +417,34 @@ impl Client {
         out
     }
 
+    /// DescribeGroups and OffsetFetch of the same groups at once, after one FindCoordinator for
+    /// both (each alone looks its coordinators up: two requests where one does, and the second
+    /// waits behind the first on the broker, which answers a connection's requests in order).
+    pub async fn describe_groups_and_offsets(
+        &self,
+        groups: &[String],
+    ) -> (HashMap<String, Result<DescribedGroup>>, HashMap<String, Result<Vec<CommittedOffset>>>) {
+        if groups.is_empty() {
+            return (HashMap::new(), HashMap::new());
+        }
+        let coords = self.find_coordinators(groups).await;
+        futures::join!(
+            self.describe_groups_known(groups, Some(&coords)),
+            self.offset_fetch_known(groups, Some(&coords))
+        )
+    }
+
     /// DescribeGroups, one request per coordinator with all its groups.
     pub async fn describe_groups(&self, groups: &[String]) -> HashMap<String, Result<DescribedGroup>> {
-        self.per_coordinator(groups, |coord, gs| async move {
+        self.describe_groups_known(groups, None).await
+    }
+
+    async fn describe_groups_known(
+        &self,
+        groups: &[String],
+        known: Option<&HashMap<String, Result<i32>>>,
+    ) -> HashMap<String, Result<DescribedGroup>> {
+        self.per_coordinator_known(groups, known, |coord, gs| async move {
             let req = DescribeGroupsRequest::default().with_groups(gs.iter().map(|g| GroupId(s(g))).collect());
             let resp = self.send(Target::Broker(coord), &req).await?;
             Ok(resp
@@ -425,7 +473,15 @@ impl Client {
     /// Committed offsets of groups: one OffsetFetch per coordinator carrying all its groups
     /// (v8+), or one per group on older brokers.
     pub async fn offset_fetch(&self, groups: &[String]) -> HashMap<String, Result<Vec<CommittedOffset>>> {
-        self.per_coordinator(groups, |coord, gs| async move {
+        self.offset_fetch_known(groups, None).await
+    }
+
+    async fn offset_fetch_known(
+        &self,
+        groups: &[String],
+        known: Option<&HashMap<String, Result<i32>>>,
+    ) -> HashMap<String, Result<Vec<CommittedOffset>>> {
+        self.per_coordinator_known(groups, known, |coord, gs| async move {
             let version = self.version_for::<OffsetFetchRequest>(&Target::Broker(coord)).await?;
             let mut items = Vec::new();
             if version >= 8 {

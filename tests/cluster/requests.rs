@@ -103,7 +103,7 @@ fn requests_per_snapshot_do_not_grow_with_the_groups() {
         assert_eq!(counted.requests(ApiKey::Metadata), 1, "{}", counted.to_table());
         assert_eq!(counted.requests(ApiKey::ListOffsets), 2 * leaders.len() as u64, "earliest and latest per leader");
         assert_eq!(counted.requests(ApiKey::ListGroups), brokers, "one per broker");
-        assert_eq!(counted.requests(ApiKey::FindCoordinator), 2, "one for DescribeGroups, one for OffsetFetch");
+        assert_eq!(counted.requests(ApiKey::FindCoordinator), 1, "one for DescribeGroups and OffsetFetch together");
         assert_eq!(counted.requests(ApiKey::DescribeGroups), coordinators, "one per coordinator");
         assert_eq!(counted.requests(ApiKey::OffsetFetch), coordinators, "one per coordinator");
         assert_eq!(counted.requests(ApiKey::ApiVersions), 0, "connections were open already");
