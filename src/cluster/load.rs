@@ -165,6 +165,8 @@ pub async fn load(client: &Client, opts: &LoadOptions) -> Result<Snapshot> {
         Some(Err(e)) => snap.warnings.push(format!("reassignments: {e}")),
         None => {}
     }
+    let listed: HashSet<i32> = snap.brokers.iter().map(|b| b.id).collect();
+    snap.unreachable_brokers = client.unreachable_brokers().into_iter().filter(|(id, _)| listed.contains(id)).collect();
     Ok(snap)
 }
 

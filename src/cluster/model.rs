@@ -16,6 +16,11 @@ pub struct Snapshot {
     pub reassignments: Vec<OngoingReassignment>,
     /// Parts that could not be loaded (an unreachable broker, a group whose coordinator moved…).
     pub warnings: Vec<String>,
+    /// Brokers that could not be reached at their advertised address while loading, with the
+    /// error: the bootstrap answered, these did not (down, or advertising an address only valid
+    /// inside their network).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub unreachable_brokers: std::collections::BTreeMap<i32, String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

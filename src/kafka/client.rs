@@ -91,6 +91,9 @@ struct Inner {
     hung: Mutex<HashMap<String, (Instant, Instant)>>,
     brokers: RwLock<BTreeMap<i32, BrokerAddr>>,
     controller: RwLock<Option<i32>>,
+    /// Brokers whose advertised address the last attempt could not reach, with why
+    /// (`KafkaError::Advertised`); a broker leaves it when a connection to it opens.
+    unreachable: Mutex<BTreeMap<i32, String>>,
 }
 
 const RETRIES: usize = 3;
@@ -111,6 +114,7 @@ impl Client {
                 security,
                 slots: Mutex::default(),
                 hung: Mutex::default(),
+                unreachable: Mutex::default(),
                 brokers: RwLock::default(),
                 controller: RwLock::default(),
             }),
@@ -332,13 +336,31 @@ impl Client {
                 self.broker_addr(id).ok_or(KafkaError::UnknownBroker { id })?
             }
         };
-        self.connection(&addr).await.map_err(|e| {
+        let result = self.connection(&addr).await.map_err(|e| {
             if e.is_connection() || matches!(e, KafkaError::Tls { .. }) {
                 KafkaError::Advertised { id, addr: addr.clone(), source: Box::new(e) }
             } else {
                 e
             }
-        })
+        });
+        if let Ok(mut unreachable) = self.inner.unreachable.lock() {
+            match &result {
+                Ok(_) => {
+                    unreachable.remove(&id);
+                }
+                Err(e @ KafkaError::Advertised { .. }) => {
+                    unreachable.insert(id, e.to_string());
+                }
+                Err(_) => {}
+            }
+        }
+        result
+    }
+
+    /// The brokers the last attempt to connect to could not reach at their advertised address,
+    /// with the error: what a refresh that got an answer from the bootstrap alone reports.
+    pub fn unreachable_brokers(&self) -> BTreeMap<i32, String> {
+        self.inner.unreachable.lock().map(|u| u.clone()).unwrap_or_default()
     }
 
     async fn any_connection(&self) -> Result<Arc<Connection>> {

@@ -140,7 +140,7 @@ impl App {
                         self.flash(format!("partial refresh: {w}"), Level::Warn);
                     }
                     let ids: Vec<i32> = snap.brokers.iter().map(|b| b.id).collect();
-                    match Connection::out_of_reach(&ids, &snap.warnings) {
+                    match Connection::out_of_reach(&ids, &snap.unreachable_brokers) {
                         Some(w) => reqs.extend(self.connection_failed(format!("partial refresh: {w}"), now)),
                         None => self.connection.recovered(),
                     }

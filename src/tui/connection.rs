@@ -3,6 +3,7 @@
 //! verdict, and the retry: refreshes back off (2 s, 4 s, 8 s … 60 s) until one gets through, and
 //! the refresh key retries at once. The worker runs the doctor, so keys keep working meanwhile.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use ratatui::layout::Rect;
@@ -15,10 +16,6 @@ use crate::kafka::doctor::{Report, StepDone};
 
 const FIRST_RETRY: Duration = Duration::from_secs(2);
 const LONGEST_RETRY: Duration = Duration::from_secs(60);
-
-/// What a refresh that reaches only part of the cluster says (`KafkaError::Advertised`): the
-/// bootstrap answered, a broker's advertised address did not.
-const UNREACHABLE_BROKER: &str = "which kdeck cannot reach";
 
 #[derive(Debug, Default)]
 pub struct Connection {
@@ -37,16 +34,13 @@ pub struct Connection {
 
 impl Connection {
     /// What a refresh that got an answer says when no broker it names can be reached (a
-    /// `.invalid` or VPC-internal advertised address): the first such warning. One broker of
+    /// `.invalid` or VPC-internal advertised address): the first one's error. One broker of
     /// several down is the cluster's problem, not the connection's: the header counts it.
-    pub fn out_of_reach(brokers: &[i32], warnings: &[String]) -> Option<String> {
-        let reached = |id: &i32| {
-            !warnings.iter().any(|w| w.contains(UNREACHABLE_BROKER) && w.contains(&format!("broker {id} advertises ")))
-        };
-        if brokers.is_empty() || brokers.iter().any(reached) {
+    pub fn out_of_reach(brokers: &[i32], unreachable: &BTreeMap<i32, String>) -> Option<String> {
+        if brokers.is_empty() || brokers.iter().any(|id| !unreachable.contains_key(id)) {
             return None;
         }
-        warnings.iter().find(|w| w.contains(UNREACHABLE_BROKER)).cloned()
+        brokers.iter().find_map(|id| unreachable.get(id)).cloned()
     }
 
     pub fn in_trouble(&self) -> bool {
@@ -193,11 +187,10 @@ mod tests {
                 ),
             ]
         );
-        let w = |s: &str| s.to_string();
-        let one_out = [w("list groups: broker 1: broker 1 advertises b:2, which kdeck cannot reach: …")];
-        assert_eq!(Connection::out_of_reach(&[1], &one_out), Some(one_out[0].clone()));
+        let one_out = BTreeMap::from([(1, "broker 1 advertises b:2, which kdeck cannot reach: …".to_string())]);
+        assert_eq!(Connection::out_of_reach(&[1], &one_out), Some(one_out[&1].clone()));
         assert_eq!(Connection::out_of_reach(&[1, 2], &one_out), None, "broker 2 answered");
-        assert_eq!(Connection::out_of_reach(&[1], &[w("group g: GROUP_AUTHORIZATION_FAILED")]), None);
+        assert_eq!(Connection::out_of_reach(&[1], &BTreeMap::new()), None);
         assert_eq!(Connection::out_of_reach(&[], &one_out), None);
     }
 }

@@ -796,7 +796,7 @@ fn the_console_shows_the_doctor_steps_live_and_retries_with_backoff() {
     assert_eq!(
         connection_pane(&screen),
         [
-            format!("partial refresh: list groups: broker 1: broker 1 advertises {EXTERNAL_ADVERTISED}, which kdeck cannot reach: could not connect to {EXTERNAL_ADVERTISED}: failed to lookup address information: Name or service not known"),
+            format!("partial refresh: broker 1 advertises {EXTERNAL_ADVERTISED}, which kdeck cannot reach: could not connect to {EXTERNAL_ADVERTISED}: failed to lookup address information: Name or service not known"),
             format!("bootstrap {EXTERNAL}"),
             format!("  DNS         ok N ms  {EXTERNAL} → 127.0.0.1"),
             format!("  TCP         ok N ms  connected to {EXTERNAL}"),

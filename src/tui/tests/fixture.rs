@@ -150,6 +150,7 @@ pub(super) fn fixture(billing_lag_extra: i64) -> Snapshot {
             reassigning("payments", 0, &[2, 1], &[1], &[]),
         ],
         warnings: vec![],
+        unreachable_brokers: Default::default(),
     }
 }
 
