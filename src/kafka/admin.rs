@@ -446,7 +446,7 @@ impl Client {
     ) -> HashMap<String, Result<DescribedGroup>> {
         self.per_coordinator_known(groups, known, |coord, gs| async move {
             let req = DescribeGroupsRequest::default().with_groups(gs.iter().map(|g| GroupId(s(g))).collect());
-            let resp = self.send(Target::Broker(coord), &req).await?;
+            let resp = self.send(Target::Coordinator(coord), &req).await?;
             Ok(resp
                 .groups
                 .into_iter()
@@ -482,7 +482,7 @@ impl Client {
         known: Option<&HashMap<String, Result<i32>>>,
     ) -> HashMap<String, Result<Vec<CommittedOffset>>> {
         self.per_coordinator_known(groups, known, |coord, gs| async move {
-            let version = self.version_for::<OffsetFetchRequest>(&Target::Broker(coord)).await?;
+            let version = self.version_for::<OffsetFetchRequest>(&Target::Coordinator(coord)).await?;
             let mut items = Vec::new();
             if version >= 8 {
                 let req = OffsetFetchRequest::default().with_groups(
@@ -495,7 +495,7 @@ impl Client {
                         })
                         .collect(),
                 );
-                let resp = self.send(Target::Broker(coord), &req).await?;
+                let resp = self.send(Target::Coordinator(coord), &req).await?;
                 for g in resp.groups {
                     let id = g.group_id.0.to_string();
                     if g.error_code != 0 {
@@ -527,7 +527,7 @@ impl Client {
                     .into_iter()
                     .map(|g| async move {
                         let req = OffsetFetchRequest::default().with_group_id(GroupId(s(&g))).with_topics(None);
-                        let resp = self.send(Target::Broker(coord), &req).await?;
+                        let resp = self.send(Target::Coordinator(coord), &req).await?;
                         if resp.error_code != 0 {
                             return Ok((g, Err(KafkaError::broker(ApiKey::OffsetFetch, resp.error_code, None))));
                         }

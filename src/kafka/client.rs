@@ -52,10 +52,17 @@ pub enum Target {
     /// Any broker that answers (metadata, list-type requests).
     Any,
     Broker(i32),
+    /// A group coordinator on broker N, over a connection of its own (as Kafka's consumer keeps
+    /// one): a broker answers a connection's requests one at a time, so group requests would
+    /// otherwise wait behind the offsets and metadata requests a refresh sends at once.
+    Coordinator(i32),
     /// The controller as the brokers report it (KRaft brokers forward admin requests to the
     /// active controller themselves).
     Controller,
 }
+
+/// The pool key of a coordinator connection: the address and a suffix no address has.
+const COORDINATOR_LANE: &str = " coordinator";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BrokerAddr {
@@ -275,6 +282,12 @@ impl Client {
     }
 
     async fn connection(&self, addr: &str) -> Result<Arc<Connection>> {
+        self.pooled_connection(addr, addr).await
+    }
+
+    /// The connection kept under `key` in the pool (the address itself, or the address and a
+    /// lane suffix), opened to `addr` when there is none or it died.
+    async fn pooled_connection(&self, addr: &str, key: &str) -> Result<Arc<Connection>> {
         if let Some((since, until)) = self.hung_since(addr) {
             let now = Instant::now();
             return Err(KafkaError::Unresponsive {
@@ -286,7 +299,7 @@ impl Client {
         let slot = {
             let mut slots =
                 self.inner.slots.lock().map_err(|_| KafkaError::Config("connection pool poisoned".into()))?;
-            slots.entry(addr.to_string()).or_default().clone()
+            slots.entry(key.to_string()).or_default().clone()
         };
         let mut guard = slot.lock().await;
         if let Some(c) = guard.as_ref() {
@@ -318,16 +331,17 @@ impl Client {
     /// A connection for a target. `Any` prefers known brokers, then the bootstrap list.
     pub async fn connection_for(&self, target: &Target) -> Result<Arc<Connection>> {
         match target {
-            Target::Broker(id) => self.broker_connection(*id).await,
+            Target::Broker(id) => self.broker_connection(*id, "").await,
+            Target::Coordinator(id) => self.broker_connection(*id, COORDINATOR_LANE).await,
             Target::Controller => match self.controller_id() {
-                Some(id) => self.broker_connection(id).await,
+                Some(id) => self.broker_connection(id, "").await,
                 None => self.any_connection().await,
             },
             Target::Any => self.any_connection().await,
         }
     }
 
-    async fn broker_connection(&self, id: i32) -> Result<Arc<Connection>> {
+    async fn broker_connection(&self, id: i32, lane: &str) -> Result<Arc<Connection>> {
         let addr = match self.broker_addr(id) {
             Some(a) => a,
             None => {
@@ -336,7 +350,7 @@ impl Client {
                 self.broker_addr(id).ok_or(KafkaError::UnknownBroker { id })?
             }
         };
-        let result = self.connection(&addr).await.map_err(|e| {
+        let result = self.pooled_connection(&addr, &format!("{addr}{lane}")).await.map_err(|e| {
             if e.is_connection() || matches!(e, KafkaError::Tls { .. }) {
                 KafkaError::Advertised { id, addr: addr.clone(), source: Box::new(e) }
             } else {
@@ -364,8 +378,16 @@ impl Client {
     }
 
     async fn any_connection(&self) -> Result<Arc<Connection>> {
-        // An existing live connection is the cheapest answer.
-        let live: Vec<Slot> = self.inner.slots.lock().map(|s| s.values().cloned().collect()).unwrap_or_default();
+        // An existing live connection is the cheapest answer (not a coordinator's: its lane is
+        // kept for group requests).
+        let live: Vec<Slot> = self
+            .inner
+            .slots
+            .lock()
+            .map(|s| {
+                s.iter().filter(|(key, _)| !key.ends_with(COORDINATOR_LANE)).map(|(_, slot)| slot.clone()).collect()
+            })
+            .unwrap_or_default();
         for slot in live {
             if let Ok(guard) = slot.try_lock() {
                 if let Some(c) = guard.as_ref().filter(|c| !c.is_dead() && self.hung_since(c.addr()).is_none()) {

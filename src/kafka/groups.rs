@@ -92,7 +92,7 @@ impl Client {
                             })
                             .collect(),
                     );
-                let resp = self.send(Target::Broker(coord), &req).await?;
+                let resp = self.send(Target::Coordinator(coord), &req).await?;
                 let failed = failed_partitions!(resp.topics);
                 Ok(vec![(group.to_string(), partition_errors(ApiKey::OffsetCommit, &failed))])
             })
@@ -105,7 +105,7 @@ impl Client {
     pub async fn delete_groups(&self, groups: &[String]) -> HashMap<String, Result<()>> {
         self.per_coordinator(groups, |coord, gs| async move {
             let req = DeleteGroupsRequest::default().with_groups_names(gs.iter().map(|g| GroupId(s(g))).collect());
-            let resp = self.send(Target::Broker(coord), &req).await?;
+            let resp = self.send(Target::Coordinator(coord), &req).await?;
             Ok(resp
                 .results
                 .into_iter()
@@ -142,7 +142,7 @@ impl Client {
                         })
                         .collect(),
                 );
-                let resp = self.send(Target::Broker(coord), &req).await?;
+                let resp = self.send(Target::Coordinator(coord), &req).await?;
                 if resp.error_code != 0 {
                     return Ok(vec![(
                         group.to_string(),
