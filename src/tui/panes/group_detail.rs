@@ -149,3 +149,28 @@ impl TablePane for GroupDetailPane {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+    use crate::tui::cluster_view::ClusterView;
+    use crate::tui::theme::Theme;
+
+    #[test]
+    fn says_what_it_is_reading_and_when_the_group_is_gone() {
+        let (view, theme) = (ClusterView::default(), Theme::monochrome());
+        let ctx = view.ctx(&theme, Instant::now());
+        let mut pane = GroupDetailPane::new("billing".into());
+        assert_eq!(pane.need(When::Refreshed), Some(Request::Group { group: "billing".into() }));
+        assert_eq!(pane.title(&ctx), "billing — reading its partitions…");
+        pane.load(Ok(Loaded::Group(None)));
+        assert_eq!((pane.title(&ctx).as_str(), pane.count(&ctx)), ("billing — no such group on the cluster", 0));
+        let failed = pane.load(Err("reading the group did not finish within 15s".into()));
+        assert_eq!(
+            failed.flash,
+            Some(("reading group billing: reading the group did not finish within 15s".into(), Level::Error))
+        );
+    }
+}
