@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use kdeck::cluster::{Broker, Controller, Group, Member, Partition, PartitionLag, Snapshot, Topic};
+use kdeck::cluster::{Broker, Controller, Group, Member, Partition, PartitionLag, Snapshot, Topic, TopicNames};
 use kdeck::tui::app::{App, Settings};
 use kdeck::tui::keymap::Keymap;
 use kdeck::tui::message::Event;
@@ -59,6 +59,7 @@ fn snapshot(round: i64) -> Snapshot {
         min_insync_replicas: Some(2),
     });
     topics.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut names = TopicNames::default();
     let groups = (0..ROWS)
         .map(|g| {
             let lag = if g % 3 == 0 { (g as i64 % 97) * round } else { 0 };
@@ -76,7 +77,7 @@ fn snapshot(round: i64) -> Snapshot {
                     host: (g % 2 == 0).then(|| "/10.0.0.1".to_string()),
                 })
                 .collect();
-            Group {
+            let mut group = Group {
                 group_id: format!("group-{g:05}"),
                 state: if g % 2 == 0 { "Stable" } else { "Empty" }.into(),
                 group_type: "classic".into(),
@@ -91,10 +92,13 @@ fn snapshot(round: i64) -> Snapshot {
                 } else {
                     vec![]
                 },
-                total_lag: offsets.iter().filter_map(|o| o.lag).sum(),
                 offsets,
-                error: None,
-            }
+                ..Default::default()
+            };
+            // as the console's refresh has it: totals, no rows
+            group.count_rows(&mut names);
+            group.drop_rows();
+            group
         })
         .collect();
     Snapshot {

@@ -181,6 +181,7 @@ mod tests {
                 offsets: vec![],
                 total_lag: 0,
                 error: Some("127.0.0.1:39092 did not answer OffsetFetch within 5s".into()),
+                ..Default::default()
             }],
             warnings: vec!["list groups: broker 3: 127.0.0.1:39092 did not answer ListGroups within 5s".into()],
             ..Default::default()

@@ -31,6 +31,10 @@ pub struct LoadOptions {
     /// min.insync.replicas per topic (one DescribeConfigs for all topics).
     pub configs: bool,
     pub groups: GroupScope,
+    /// Keep per-group totals only (lag, partitions, topics, members, state), not each group's
+    /// partition rows: the console's refresh (200k rows at 10k groups), whose group detail reads
+    /// its rows when it opens.
+    pub groups_without_rows: bool,
     pub reassignments: bool,
     /// Topics the user named that must be in the snapshot (besides `topics`): a broker that has
     /// not caught up with a new topic yet is not taken as the last word on it.
@@ -244,18 +248,10 @@ async fn add_groups(client: &Client, opts: &LoadOptions, snap: &mut Snapshot, an
     }
     let end_of = |topic: &str, p: i32| end_known(&known_end, topic, p);
     let mut offsets = offsets;
+    let mut names = TopicNames::default();
 
     for id in ids {
-        let mut group = Group {
-            group_id: id.clone(),
-            state: String::new(),
-            group_type: String::new(),
-            protocol_type: String::new(),
-            members: Vec::new(),
-            offsets: Vec::new(),
-            total_lag: 0,
-            error: None,
-        };
+        let mut group = Group { group_id: id.clone(), ..Default::default() };
         if let Some(l) = listed.get(&id) {
             group.group_type = l.group_type.to_string();
             group.state = l.group_state.to_string();
@@ -334,11 +330,14 @@ async fn add_groups(client: &Client, opts: &LoadOptions, snap: &mut Snapshot, an
                     .collect();
                 rows.extend(uncommitted);
                 rows.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
-                group.total_lag = rows.iter().filter_map(|r| r.lag).sum();
                 group.offsets = rows;
             }
             Some(Err(e)) => group.error = Some(e.to_string()),
             None => {}
+        }
+        group.count_rows(&mut names);
+        if opts.groups_without_rows {
+            group.drop_rows();
         }
         snap.groups.push(group);
     }

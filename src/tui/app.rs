@@ -146,6 +146,7 @@ impl App {
                     }
                     self.cluster.update(*snap, now);
                     self.chrome.last_refresh = Some(now);
+                    reqs.extend(self.need(When::Refreshed));
                 }
                 Err(e) => {
                     self.flash(format!("refresh failed: {e}"), Level::Error);

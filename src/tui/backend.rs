@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 
-use crate::cluster::{self, GroupScope, LoadOptions, Snapshot};
+use crate::cluster::{self, Group, GroupScope, LoadOptions, Snapshot};
 use crate::config::msk::{self, AwsOptions, MskCluster};
 use crate::data::position::TimeLag;
 pub use crate::data::PeekMessage;
@@ -42,7 +42,8 @@ pub type OnDriveEvent = Box<dyn FnMut(drive::Event) + Send>;
 pub type OnDoctorStep = Box<dyn Fn(StepDone) + Send + Sync>;
 
 pub trait ClusterBackend: Send + Sync + 'static {
-    /// Everything the panes show: brokers, topics with offsets and min ISR, groups with lag.
+    /// Everything the panes show: brokers, topics with offsets and min ISR, groups with their
+    /// totals (lag, partitions, topics, members), not their partition rows ([`ClusterBackend::group`]).
     fn snapshot(&self) -> BoxFuture<'_, Result<Snapshot, String>>;
     /// `count` messages of a partition, the last ones or from offset `from`, without joining a
     /// group or committing.
@@ -53,6 +54,9 @@ pub trait ClusterBackend: Send + Sync + 'static {
         from: Option<i64>,
         count: usize,
     ) -> BoxFuture<'_, Result<Vec<PeekMessage>, String>>;
+    /// A group with a row per partition, as its coordinator describes it now (None: it does not
+    /// exist): `ops::groups::describe`, what `kdeck lag GROUP` reads.
+    fn group(&self, group: String) -> BoxFuture<'_, Result<Option<Group>, String>>;
     /// A group's partitions with their lag in time.
     fn time_lag(&self, group: String) -> BoxFuture<'_, Result<Vec<TimeLagRow>, String>>;
     /// The whole message at an offset (None: nothing there).
@@ -108,6 +112,7 @@ impl ClusterBackend for KafkaBackend {
                 offsets: true,
                 configs: true,
                 groups: GroupScope::All,
+                groups_without_rows: true,
                 reassignments: true,
                 ..Default::default()
             };
@@ -134,6 +139,10 @@ impl ClusterBackend for KafkaBackend {
             .map_err(|e| format!("peek task failed: {e}"))?
             .map_err(|e| format!("{e:#}"))
         })
+    }
+
+    fn group(&self, group: String) -> BoxFuture<'_, Result<Option<Group>, String>> {
+        Box::pin(async move { ops::groups::describe(&self.client, &group).await.map_err(|e| e.to_string()) })
     }
 
     fn time_lag(&self, group: String) -> BoxFuture<'_, Result<Vec<TimeLagRow>, String>> {

@@ -113,6 +113,7 @@ mod tests {
                     offsets: vec![],
                     total_lag: *lag,
                     error: None,
+                    ..Default::default()
                 })
                 .collect(),
             ..Default::default()

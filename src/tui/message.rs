@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::backend::{PeekMessage, ReassignView, TimeLagRow};
-use crate::cluster::Snapshot;
+use crate::cluster::{Group, Snapshot};
 use crate::config::msk::MskCluster;
 use crate::data::RecordDetail;
 use crate::kafka::doctor::{Report, StepDone};
@@ -23,6 +23,8 @@ pub enum Loaded {
     /// One whole message (None: no message at that offset).
     Record(Option<Box<RecordDetail>>),
     MskClusters(Vec<MskCluster>),
+    /// A group with its partition rows (None: it does not exist).
+    Group(Option<Box<Group>>),
 }
 
 /// Out: what the UI asks the worker for. The UI keeps at most one of each [`Job`] kind in flight
@@ -35,6 +37,9 @@ pub enum Request {
     Peek { topic: String, partition: i32, from: Option<i64>, count: usize },
     /// A group's lag in time: one small read per lagging partition.
     TimeLag { group: String },
+    /// A group with a row per partition (committed offset, end, lag, owner): the refresh keeps
+    /// only each group's totals.
+    Group { group: String },
     /// The whole message at an offset.
     Record { topic: String, partition: i32, offset: i64 },
     /// Check a change through ops (read-only guard, kdeck's checks, broker validate-only) and
@@ -132,6 +137,8 @@ pub enum Job {
     /// Verifying (or removing the throttles of cancelled moves).
     Verify,
     TimeLag,
+    /// A group's partition rows (its detail).
+    Group,
     Record,
     Msk,
     /// The doctor, after a refresh that could not connect.
@@ -151,6 +158,7 @@ impl Request {
             // an execution is attached once (tui::reassign), a file written when asked
             Request::Drive { .. } | Request::WritePlan { .. } => None,
             Request::TimeLag { .. } => Some(Job::TimeLag),
+            Request::Group { .. } => Some(Job::Group),
             Request::Record { .. } => Some(Job::Record),
             Request::MskClusters => Some(Job::Msk),
             Request::Diagnose => Some(Job::Diagnose),

@@ -26,6 +26,7 @@ mod draw;
 pub mod jobs;
 pub mod keymap;
 pub mod lag;
+mod memory;
 pub mod message;
 pub mod mode;
 pub mod nav;
@@ -270,6 +271,8 @@ impl<C: Fn() -> Instant> Pump<C> {
         send(worker, app.on_event(ev, (self.clock)()));
         if let Some(took) = loaded {
             self.perf.snapshot(took, arrived, Instant::now());
+            // the previous snapshot and the responses this one was built from are free now
+            memory::release_freed();
         }
         self.dirty = true;
         !app.quit

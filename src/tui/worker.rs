@@ -60,6 +60,13 @@ impl Worker {
                             };
                             Event::Loaded { request: req, result }
                         }
+                        Request::Group { ref group } => {
+                            let result = match tokio::time::timeout(deadline, backend.group(group.clone())).await {
+                                Ok(r) => r.map(|g| Loaded::Group(g.map(Box::new))),
+                                Err(_) => Err(late("reading the group")),
+                            };
+                            Event::Loaded { request: req, result }
+                        }
                         Request::Record { ref topic, partition, offset } => {
                             let read = backend.record(topic.clone(), partition, offset);
                             let result = match tokio::time::timeout(deadline, read).await {

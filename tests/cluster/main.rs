@@ -17,6 +17,7 @@ mod doctor;
 mod failover;
 mod group_console;
 mod group_ops;
+mod group_rows;
 mod inspect;
 mod isr;
 mod ops_invalid;

@@ -126,7 +126,7 @@ impl TablePane for ConfigsPane {
             When::Changed(Mutation::AlterConfigs { resource: ConfigResource::Topic(t), .. }) if *t == self.topic => {
                 Some(read)
             }
-            When::Changed(_) => None,
+            When::Changed(_) | When::Refreshed => None,
         }
     }
     fn load(&mut self, result: Result<Loaded, String>) -> Received {

@@ -1,14 +1,18 @@
-//! One group: per-partition committed offset, end offset, lag, and the member that owns it.
+//! One group: per-partition committed offset, end offset, lag, and the member that owns it. The
+//! refresh keeps only each group's totals, so the pane reads the group's rows when it opens and
+//! again after every refresh and change while it is on top.
 
 use ratatui::layout::Constraint::{Length, Min};
 use ratatui::widgets::Cell;
 
-use super::{cell, col, num_key, opt_num, Change, Column, Ctx, Hints, SortKey, TablePane};
+use super::{cell, col, num_key, opt_num, Change, Column, Ctx, Hints, Received, SortKey, TablePane, When};
 use crate::cluster::{Group, PartitionLag};
 use crate::ops::groups::GroupChange;
 use crate::ops::Mutation;
 use crate::tui::action::Action;
+use crate::tui::chrome::Level;
 use crate::tui::dialogs::Form;
+use crate::tui::message::{Loaded, Request};
 
 /// Browsing, and what a group's keys do (the change hidden in read-only mode).
 const HINTS: Hints = &[
@@ -23,7 +27,9 @@ const HINTS: Hints = &[
 ];
 
 pub struct GroupDetailPane {
-    pub group: String,
+    group: String,
+    /// None: not read yet; Some(None): the group does not exist.
+    read: Option<Option<Group>>,
 }
 
 const COLUMNS: &[Column] = &[
@@ -37,11 +43,14 @@ const COLUMNS: &[Column] = &[
 ];
 
 impl GroupDetailPane {
-    fn group<'a>(&self, ctx: &'a Ctx) -> Option<&'a Group> {
-        ctx.snap.group(&self.group)
+    pub fn new(group: String) -> GroupDetailPane {
+        GroupDetailPane { group, read: None }
     }
-    fn row_at<'a>(&self, ctx: &'a Ctx, i: usize) -> Option<&'a PartitionLag> {
-        self.group(ctx).and_then(|g| g.offsets.get(i))
+    fn read(&self) -> Option<&Group> {
+        self.read.as_ref()?.as_ref()
+    }
+    fn row_at(&self, _ctx: &Ctx, i: usize) -> Option<&PartitionLag> {
+        self.read().and_then(|g| g.offsets.get(i))
     }
 }
 
@@ -52,17 +61,20 @@ impl TablePane for GroupDetailPane {
     fn hints(&self) -> Hints {
         HINTS
     }
-    fn title(&self, ctx: &Ctx) -> String {
-        match self.group(ctx) {
-            Some(g) => format!("{} — {}, {} members, total lag {}", g.group_id, g.state, g.members.len(), g.total_lag),
-            None => format!("{} (not in the last refresh)", self.group),
+    fn title(&self, _ctx: &Ctx) -> String {
+        match &self.read {
+            Some(Some(g)) => {
+                format!("{} — {}, {} members, total lag {}", g.group_id, g.state, g.members.len(), g.total_lag)
+            }
+            Some(None) => format!("{} — no such group on the cluster", self.group),
+            None => format!("{} — reading its partitions…", self.group),
         }
     }
     fn columns(&self) -> &'static [Column] {
         COLUMNS
     }
-    fn count(&self, ctx: &Ctx) -> usize {
-        self.group(ctx).map(|g| g.offsets.len()).unwrap_or(0)
+    fn count(&self, _ctx: &Ctx) -> usize {
+        self.read().map(|g| g.offsets.len()).unwrap_or(0)
     }
     fn filter_text(&self, ctx: &Ctx, i: usize) -> String {
         self.row_at(ctx, i)
@@ -110,6 +122,24 @@ impl TablePane for GroupDetailPane {
     fn group_target(&self) -> Option<String> {
         Some(self.group.clone())
     }
+    fn need(&self, _when: When) -> Option<Request> {
+        // shown, every refresh (the lag moves), and after a change (a reset of this group)
+        Some(Request::Group { group: self.group.clone() })
+    }
+    fn load(&mut self, result: Result<Loaded, String>) -> Received {
+        match result {
+            Ok(Loaded::Group(g)) => {
+                self.read = Some(g.map(|g| *g));
+                Received::default()
+            }
+            Ok(_) => Received::default(),
+            // the rows read before stay on screen
+            Err(e) => Received {
+                flash: Some((format!("reading group {}: {e}", self.group), Level::Error)),
+                cursor_at_end: false,
+            },
+        }
+    }
     fn change(&self, action: Action, _i: Option<usize>) -> Option<Change> {
         let group = self.group.clone();
         match action {
@@ -117,5 +147,30 @@ impl TablePane for GroupDetailPane {
             Action::DeleteTopic => Some(Change::Preview(Mutation::Group(GroupChange::Delete { group }))),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+    use crate::tui::cluster_view::ClusterView;
+    use crate::tui::theme::Theme;
+
+    #[test]
+    fn says_what_it_is_reading_and_when_the_group_is_gone() {
+        let (view, theme) = (ClusterView::default(), Theme::monochrome());
+        let ctx = view.ctx(&theme, Instant::now());
+        let mut pane = GroupDetailPane::new("billing".into());
+        assert_eq!(pane.need(When::Refreshed), Some(Request::Group { group: "billing".into() }));
+        assert_eq!(pane.title(&ctx), "billing — reading its partitions…");
+        pane.load(Ok(Loaded::Group(None)));
+        assert_eq!((pane.title(&ctx).as_str(), pane.count(&ctx)), ("billing — no such group on the cluster", 0));
+        let failed = pane.load(Err("reading the group did not finish within 15s".into()));
+        assert_eq!(
+            failed.flash,
+            Some(("reading group billing: reading the group did not finish within 15s".into(), Level::Error))
+        );
     }
 }

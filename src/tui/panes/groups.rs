@@ -27,9 +27,7 @@ fn group<'a>(ctx: &'a Ctx, i: usize) -> Option<&'a Group> {
 }
 
 fn topics(g: &Group) -> String {
-    let mut t: Vec<&str> = g.offsets.iter().map(|o| o.topic.as_str()).collect();
-    t.dedup();
-    t.join(",")
+    g.topics.join(",")
 }
 
 impl TablePane for GroupsPane {

@@ -145,7 +145,7 @@ impl View {
                     .unwrap_or_else(|| Box::new(topics::TopicsPane))
             }
             View::Partitions { topic } => Box::new(partitions::PartitionsPane { topic: topic.clone() }),
-            View::GroupDetail { group } => Box::new(group_detail::GroupDetailPane { group: group.clone() }),
+            View::GroupDetail { group } => Box::new(group_detail::GroupDetailPane::new(group.clone())),
             View::Peek { topic, partition, from } => Box::new(peek::PeekPane::new(topic.clone(), *partition, *from)),
             View::Configs { topic } => Box::new(configs::ConfigsPane::new(topic.clone())),
             View::TimeLag { group } => Box::new(time_lag::TimeLagPane::new(group.clone())),
@@ -163,6 +163,8 @@ pub enum When<'a> {
     Shown,
     /// The refresh key, while it is on top.
     Refresh,
+    /// A refresh's snapshot arrived while it is on top (every refresh, the timer's too).
+    Refreshed,
     /// This change was applied while it is on top.
     Changed(&'a Mutation),
 }

@@ -89,7 +89,7 @@ impl TablePane for MskPane {
     fn need(&self, when: When) -> Option<Request> {
         match when {
             When::Shown | When::Refresh => Some(Request::MskClusters),
-            When::Changed(_) => None,
+            When::Changed(_) | When::Refreshed => None,
         }
     }
     fn load(&mut self, result: Result<Loaded, String>) -> Received {

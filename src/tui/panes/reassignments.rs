@@ -178,8 +178,9 @@ impl TablePane for ReassignmentsPane {
         i.and_then(|i| partition(ctx, i)).map(|p| p.topic.clone())
     }
     /// Read at once when opened or refreshed (then every few seconds while open: `tui::reassign`).
-    fn need(&self, _when: When) -> Option<crate::tui::message::Request> {
-        Some(crate::tui::message::Request::ReassignStatus)
+    fn need(&self, when: When) -> Option<crate::tui::message::Request> {
+        // not after every refresh: the app reads the status on its own timer
+        (!matches!(when, When::Refreshed)).then_some(crate::tui::message::Request::ReassignStatus)
     }
 }
 

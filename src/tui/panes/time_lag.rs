@@ -113,9 +113,10 @@ impl TablePane for TimeLagPane {
     fn group_target(&self) -> Option<String> {
         Some(self.group.clone())
     }
-    fn need(&self, _when: When) -> Option<Request> {
-        // shown, refreshed, or after a change (a reset of this group): read it again
-        Some(Request::TimeLag { group: self.group.clone() })
+    fn need(&self, when: When) -> Option<Request> {
+        // shown, the refresh key, or after a change (a reset of this group): read it again; not
+        // after every refresh (a fetch per lagging partition)
+        (!matches!(when, When::Refreshed)).then(|| Request::TimeLag { group: self.group.clone() })
     }
     fn load(&mut self, result: Result<Loaded, String>) -> Received {
         match result {

@@ -6,7 +6,7 @@ use futures::future::BoxFuture;
 use super::fixture::{
     config_entries, fixture, fixture_live, fixture_sizes, fixture_throttles, planning_snapshot, SAMPLED_AT_MS,
 };
-use crate::cluster::{Controller, Snapshot};
+use crate::cluster::{Controller, Group, Snapshot};
 use crate::data::peek::Content;
 use crate::data::position::TimeLag;
 use crate::data::RecordDetail;
@@ -190,6 +190,10 @@ impl ClusterBackend for FakeBackend {
         let controller = self.controller.lock().expect("lock").clone();
         Box::pin(async move {
             let mut snap = fixture(n * 10);
+            // what the real refresh keeps of the groups (their rows come with `group`)
+            for g in &mut snap.groups {
+                g.drop_rows();
+            }
             if let Some(c) = controller {
                 for b in &mut snap.brokers {
                     b.is_controller = Some(b.id) == c.broker_id();
@@ -219,6 +223,11 @@ impl ClusterBackend for FakeBackend {
                 })
                 .collect())
         })
+    }
+    /// The group as the last snapshot had it, with its rows.
+    fn group(&self, group: String) -> BoxFuture<'_, Result<Option<Group>, String>> {
+        let last = (self.calls.load(std::sync::atomic::Ordering::SeqCst) - 1).max(0);
+        Box::pin(async move { Ok(fixture(last * 10).groups.into_iter().find(|g| g.group_id == group)) })
     }
     /// Each partition's next message is one second older per message of lag.
     fn time_lag(&self, group: String) -> BoxFuture<'_, Result<Vec<TimeLagRow>, String>> {

@@ -51,6 +51,16 @@ pub(super) fn reassigning(
 
 /// Broker 3 is down: it is in replica lists but not in the metadata.
 pub(super) fn fixture(billing_lag_extra: i64) -> Snapshot {
+    let mut snap = fixture_as_written(billing_lag_extra);
+    // the totals as the loader counts them
+    let mut names = TopicNames::default();
+    for g in &mut snap.groups {
+        g.count_rows(&mut names);
+    }
+    snap
+}
+
+fn fixture_as_written(billing_lag_extra: i64) -> Snapshot {
     let broker = |id: i32, rack: &str| Broker {
         id,
         host: format!("10.0.1.{id}"),
@@ -128,6 +138,7 @@ pub(super) fn fixture(billing_lag_extra: i64) -> Snapshot {
                 ],
                 total_lag: 100 + 30 + 3 * b,
                 error: None,
+                ..Default::default()
             },
             Group {
                 group_id: "analytics".into(),
@@ -138,6 +149,7 @@ pub(super) fn fixture(billing_lag_extra: i64) -> Snapshot {
                 offsets: vec![lag_row("payments", 0, 640, 640, None)],
                 total_lag: 0,
                 error: None,
+                ..Default::default()
             },
         ],
         // as ListPartitionReassignments reports them: `replicas` is the set during the move

@@ -156,3 +156,39 @@ async fn dry_run_validates_a_reset_and_changes_nothing() {
         "{screen}"
     );
 }
+
+/// The refresh keeps each group's totals, not its partition rows: the detail asks for the group
+/// when it opens and again after every refresh, and shows the rows read with their totals.
+#[tokio::test]
+async fn group_detail_reads_its_rows_on_open_and_after_every_refresh() {
+    let mut h = Harness::new(false).await;
+    let billing = h.app.cluster.snapshot.group("billing").expect("billing in the refresh").clone();
+    assert_eq!(billing.offsets, vec![], "the refresh keeps no rows");
+    assert_eq!((billing.partitions, billing.total_lag), (3, 160));
+    assert_eq!(billing.topics, vec![std::sync::Arc::<str>::from("orders")]);
+
+    h.keys(":g billing").await;
+    let read = Request::Group { group: "billing".into() };
+    let reqs = h.press('\n');
+    assert_eq!(reqs, vec![read.clone()]);
+    assert!(h.screen(100, 12).contains("billing — reading its partitions…"), "{}", h.screen(100, 12));
+    h.run(reqs).await;
+    let screen = h.screen(100, 12);
+    assert!(screen.contains("billing — Stable, 2 members, total lag 160"), "{screen}");
+    let lags: Vec<&str> =
+        screen.lines().filter(|l| l.contains("orders")).filter_map(|l| l.split_whitespace().nth(4)).collect();
+    assert_eq!(lags, vec!["110", "40", "10"], "{screen}");
+
+    // the timer's refresh: the group is read again with it
+    h.sent.clear();
+    h.elapsed += std::time::Duration::from_secs(5);
+    let reqs = h.app.tick(h.t0 + h.elapsed);
+    assert_eq!(reqs, vec![Request::Refresh]);
+    h.run(reqs).await;
+    assert_eq!(h.sent, vec![Request::Refresh, read]);
+    let screen = h.screen(100, 12);
+    assert!(screen.contains("billing — Stable, 2 members, total lag 190"), "{screen}");
+    let lags: Vec<&str> =
+        screen.lines().filter(|l| l.contains("orders")).filter_map(|l| l.split_whitespace().nth(4)).collect();
+    assert_eq!(lags, vec!["120", "50", "20"], "{screen}");
+}
