@@ -111,6 +111,7 @@ fn snapshot(round: i64) -> Snapshot {
         groups,
         reassignments: vec![],
         warnings: vec![],
+        unreachable_brokers: Default::default(),
     }
 }
 

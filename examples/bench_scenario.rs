@@ -356,7 +356,7 @@ async fn load(a: &Args) -> anyhow::Result<()> {
     for (j, name) in names.iter().enumerate() {
         let want = desired_offsets(j, a, &ends);
         let have: HashMap<TopicPartition, i64> = match committed.get(name) {
-            Some(Ok(offsets)) => offsets.iter().map(|o| ((o.topic.clone(), o.partition), o.offset)).collect(),
+            Some(Ok(offsets)) => offsets.iter().map(|o| ((o.topic.to_string(), o.partition), o.offset)).collect(),
             _ => HashMap::new(),
         };
         if have.len() != want.len() || want.iter().any(|(tp, o)| have.get(tp) != Some(o)) {

@@ -240,7 +240,7 @@ async fn listed_offsets(client: &Client, group: &str) -> anyhow::Result<Vec<(Str
         .remove(group)
         .ok_or_else(|| anyhow::anyhow!("the coordinator of group {group:?} did not answer"))?
         .map_err(|e| anyhow::anyhow!("committed offsets of group {group:?}: {e}"))?;
-    Ok(offsets.into_iter().filter(|o| o.offset >= 0).map(|o| (o.topic, o.partition, o.offset)).collect())
+    Ok(offsets.into_iter().filter(|o| o.offset >= 0).map(|o| (o.topic.to_string(), o.partition, o.offset)).collect())
 }
 
 async fn committed(client: &Client, group: &str) -> anyhow::Result<Vec<crate::cluster::PartitionLag>> {

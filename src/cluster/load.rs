@@ -223,7 +223,7 @@ async fn add_groups(client: &Client, opts: &LoadOptions, snap: &mut Snapshot, an
         .filter_map(|r| r.as_ref().ok())
         .flatten()
         .filter(|o| end_known(&known_end, &o.topic, o.partition).is_none())
-        .map(|o| o.topic.as_str())
+        .map(|o| &*o.topic)
         .collect();
     let mut missing: Vec<String> = missing.into_iter().map(str::to_string).collect();
     missing.sort();
@@ -299,7 +299,7 @@ async fn add_groups(client: &Client, opts: &LoadOptions, snap: &mut Snapshot, an
                     .map(|o| {
                         let committed = (o.offset >= 0).then_some(o.offset);
                         let end = end_of(&o.topic, o.partition);
-                        let m = owner.get(&(o.topic.as_str(), o.partition));
+                        let m = owner.get(&(&*o.topic, o.partition));
                         PartitionLag {
                             partition: o.partition,
                             committed_offset: committed,
@@ -308,7 +308,7 @@ async fn add_groups(client: &Client, opts: &LoadOptions, snap: &mut Snapshot, an
                             member_id: m.map(|m| m.member_id.clone()),
                             client_id: m.map(|m| m.client_id.clone()),
                             host: m.map(|m| m.host.clone()),
-                            topic: o.topic,
+                            topic: o.topic.to_string(),
                         }
                     })
                     .collect();
