@@ -29,7 +29,7 @@
 use std::ops::Bound;
 
 use super::dense::{move_delta, part_key, BPart, BrokerIdx};
-use super::exchange::{can_leave, leader_delta, partner_slot, topic_count, Partners};
+use super::exchange::{can_leave, leader_delta, partner_slot, topic_count, ExchangeLog, Partners};
 use super::report::ByteBalance;
 
 /// Exchanges made and how the pass ended.
@@ -53,6 +53,9 @@ struct State<'a> {
     partners: Partners<(u64, u32)>,
     /// Brokers whose bytes differ by at most this much are even enough.
     tolerance: i128,
+    /// What exchanges changed (those of the topic pass too), and when each partition's search
+    /// last found nothing.
+    log: &'a mut ExchangeLog,
 }
 
 impl State<'_> {
@@ -116,6 +119,7 @@ impl State<'_> {
     fn exchange(&mut self, c: usize, xi: usize, q: usize, yi: usize) {
         let x = self.slots[c][xi];
         let y = self.slots[q][yi];
+        self.log.record(self.parts, (c, &self.slots[c]), (q, &self.slots[q]), x, y);
         self.index(c, false);
         self.index(q, false);
         let d = i128::from(self.size(c)) - i128::from(self.size(q));
@@ -138,8 +142,14 @@ fn changed(part: &BPart, slots: &[BrokerIdx]) -> bool {
     slots.len() != part.orig.len() || slots.iter().any(|b| !part.orig.contains(b))
 }
 
-/// Refines `slots` (final placement, target-broker indices) in place.
-pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<BrokerIdx>]) -> Refined {
+/// Refines `slots` (final placement, target-broker indices) in place. `log` carries what earlier
+/// calls of both passes changed and found (one log per plan).
+pub(crate) fn refine(
+    parts: &[BPart],
+    rack_of: &[usize],
+    slots: &mut [Vec<BrokerIdx>],
+    log: &mut ExchangeLog,
+) -> Refined {
     let b_n = rack_of.len();
     let mut out = Refined { exchanges: 0, status: ByteBalance::Done };
     if parts.is_empty() {
@@ -160,6 +170,7 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<Broker
         bytes: vec![0; b_n],
         partners: Partners::new(b_n, topic_count(parts)),
         tolerance: 0,
+        log,
     };
     for (p, part) in parts.iter().enumerate() {
         for &b in st.slots[p].iter() {
@@ -174,14 +185,38 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<Broker
         is_seed[p] = true;
     }
     let mut budget = parts.len().saturating_mul(WORK_PER_PARTITION);
+    let mut fresh: Vec<BrokerIdx> = Vec::new();
     loop {
         let mut improved = false;
         let mut i = 0;
         while i < seeds.len() {
             let c = seeds[i];
             i += 1;
+            // When `c`'s search last found nothing and `c` has not changed since, a look-up of
+            // `c` leaving `x` for `y` can find something now only if an exchange since changed
+            // the bytes of `x` or `y` or the partitions of `c`'s topic on them: for an `x` that
+            // no exchange changed, only the changed brokers `fresh` are looked at as `y`.
+            let idle = st.log.part_idle[c];
+            if let Some(at) = idle {
+                st.log.changed_since(st.parts[c].topic, at, &mut fresh);
+            }
+            let mut made = false;
             for xi in 0..st.slots[c].len() {
-                for y in BrokerIdx::all(b_n) {
+                let narrow = idle.is_some() && fresh.binary_search(&st.slots[c][xi]).is_err();
+                // The next `y` to look at; after an exchange (`c` changed) every broker is.
+                let mut next = 0;
+                loop {
+                    let y = if narrow && !made {
+                        match fresh[fresh.partition_point(|b| b.index() < next)..].first() {
+                            Some(&y) => y,
+                            None => break,
+                        }
+                    } else if next < b_n {
+                        BrokerIdx::new(next)
+                    } else {
+                        break;
+                    };
+                    next = y.index() + 1;
                     let x = st.slots[c][xi];
                     if (st.bytes[x] - st.bytes[y]).abs() <= st.tolerance
                         || !can_leave(&st.parts[c], &st.slots[c], st.rack_of, xi, y)
@@ -197,6 +232,7 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<Broker
                         st.exchange(c, xi, q, yi);
                         out.exchanges += 1;
                         improved = true;
+                        made = true;
                         if !is_seed[q] {
                             is_seed[q] = true;
                             seeds.push(q);
@@ -204,6 +240,7 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<Broker
                     }
                 }
             }
+            st.log.part_idle[c] = (!made).then_some(st.log.now());
         }
         if !improved {
             return out;
@@ -228,12 +265,12 @@ mod tests {
         // Brokers 0, 1 (no racks); both partitions moved (added), so both are candidates.
         let parts = vec![part(0, 100, &[1]), part(1, 1, &[0]), part(0, 2, &[0]), part(1, 3, &[1])];
         let mut slots = placement(&[&[0], &[1], &[0], &[1]]);
-        let r = refine(&parts, &[0, 1], &mut slots);
+        let r = refine(&parts, &[0, 1], &mut slots, &mut ExchangeLog::new(2, &parts));
         assert_eq!(slots, placement(&[&[0], &[1], &[0], &[1]]));
         assert_eq!(r, Refined { exchanges: 0, status: ByteBalance::Done });
         // The same as one topic: 102/4 B becomes {100, 1} / {2, 3} = 101/5 B, the best split.
         let parts: Vec<BPart> = parts.into_iter().map(|p| BPart { topic: 0, ..p }).collect();
-        let r = refine(&parts, &[0, 1], &mut slots);
+        let r = refine(&parts, &[0, 1], &mut slots, &mut ExchangeLog::new(2, &parts));
         assert_eq!(slots, placement(&[&[1], &[1], &[0], &[0]]));
         assert_eq!(r, Refined { exchanges: 1, status: ByteBalance::Done });
     }

@@ -165,3 +165,102 @@ impl<K: Ord + Copy> Partners<K> {
         self.kept[e].iter().chain(self.added[e].iter())
     }
 }
+
+/// What the exchanges of both passes changed and when, by a clock that counts exchanges over
+/// every call of [`super::spread::refine`] and [`super::bytes::refine`] of one plan, with what
+/// each search last found nothing at. A search whose inputs no exchange changed since it found
+/// nothing would find nothing again, so the passes skip it: the placement alternates the two
+/// passes until neither finds anything, and the last rounds make a handful of exchanges over a
+/// few brokers (they re-searched all 100k partitions and 2,450 broker pairs each time).
+pub(crate) struct ExchangeLog {
+    clock: u64,
+    topics: usize,
+    /// Per broker: the last exchange that changed a replica set holding it.
+    broker: Vec<u64>,
+    /// Per broker: the last exchange that changed its bytes (the two exchange brokers).
+    bytes: Vec<u64>,
+    /// Per (broker, topic), `broker * topics + topic`: the last exchange that changed a replica
+    /// set of the topic holding the broker (before or after).
+    on: Vec<u64>,
+    /// Per ordered broker pair `x * B + y`: the clock when the topic search of the pair last
+    /// found nothing.
+    pub pair_idle: Vec<Option<u64>>,
+    /// Per planned partition: the clock when the byte search from it last found nothing.
+    pub part_idle: Vec<Option<u64>>,
+    /// `(clock, broker, topic)` for each `on` change, `(clock, broker, BYTES)` for each `bytes`
+    /// change, in clock order: what changed after a time, without looking at every broker.
+    events: Vec<(u64, BrokerIdx, u32)>,
+}
+
+/// The topic of an [`ExchangeLog`] event that changed a broker's bytes.
+const BYTES: u32 = u32::MAX;
+
+impl ExchangeLog {
+    /// Nothing changed and nothing searched yet, for `brokers` target brokers and `parts`.
+    pub(crate) fn new(brokers: usize, parts: &[BPart]) -> Self {
+        let topics = topic_count(parts);
+        ExchangeLog {
+            clock: 0,
+            topics,
+            broker: vec![0; brokers],
+            bytes: vec![0; brokers],
+            on: vec![0; brokers * topics],
+            pair_idle: vec![None; brokers * brokers],
+            part_idle: vec![None; parts.len()],
+            events: Vec::new(),
+        }
+    }
+
+    /// The clock now (a search that finds nothing records it).
+    pub(crate) fn now(&self) -> u64 {
+        self.clock
+    }
+
+    /// Records the exchange of `c` (on `c_slots`) leaving `x` for `y` and `q` (on `q_slots`)
+    /// leaving `y` for `x`, before it is made.
+    pub(crate) fn record(
+        &mut self,
+        parts: &[BPart],
+        (c, c_slots): (usize, &[BrokerIdx]),
+        (q, q_slots): (usize, &[BrokerIdx]),
+        x: BrokerIdx,
+        y: BrokerIdx,
+    ) {
+        self.clock += 1;
+        let now = self.clock;
+        for b in [x, y] {
+            self.bytes[b] = now;
+            self.events.push((now, b, BYTES));
+        }
+        for (p, slots) in [(c, c_slots), (q, q_slots)] {
+            let t = parts[p].topic;
+            for &b in slots.iter().chain([x, y].iter()) {
+                self.broker[b] = now;
+                self.on[b.index() * self.topics + t as usize] = now;
+                self.events.push((now, b, t));
+            }
+        }
+    }
+
+    /// Whether the topic search of `(x, y)` found nothing at `idle` and no exchange touched either
+    /// broker since.
+    pub(crate) fn pair_unchanged(&self, x: BrokerIdx, y: BrokerIdx, idle: u64) -> bool {
+        self.broker[x] <= idle && self.broker[y] <= idle
+    }
+
+    /// The brokers (in order, into `out`) whose bytes or partitions of topic `t` an exchange
+    /// changed after `idle`: what a byte search of a partition of `t` that found nothing at
+    /// `idle` must look at again.
+    pub(crate) fn changed_since(&self, t: u32, idle: u64, out: &mut Vec<BrokerIdx>) {
+        out.clear();
+        let since = &self.events[self.events.partition_point(|&(at, _, _)| at <= idle)..];
+        if since.len() <= self.broker.len() {
+            out.extend(since.iter().filter(|&&(_, _, u)| u == t || u == BYTES).map(|&(_, b, _)| b));
+            out.sort_unstable();
+            out.dedup();
+        } else {
+            let on = |b: BrokerIdx| self.on[b.index() * self.topics + t as usize];
+            out.extend(BrokerIdx::all(self.broker.len()).filter(|&b| self.bytes[b] > idle || on(b) > idle));
+        }
+    }
+}

@@ -35,7 +35,7 @@ use std::cmp::Reverse;
 use std::collections::HashMap;
 
 use super::dense::{move_delta, part_key, BPart, BrokerIdx};
-use super::exchange::{can_leave, leader_delta, partner_slot, topic_count, Partners};
+use super::exchange::{can_leave, leader_delta, partner_slot, topic_count, ExchangeLog, Partners};
 
 /// What moving a partition from x to y does: (change in moves, change in lost preferred leaders),
 /// each -1, 0 or 1.
@@ -57,9 +57,8 @@ struct State<'a> {
     partners: Partners<u32>,
     work: usize,
     budget: usize,
-    /// Exchanges made so far, and per broker the count when one last touched it.
-    clock: u64,
-    changed_at: Vec<u64>,
+    /// What exchanges changed (those of the byte pass too), and when each pair last found nothing.
+    log: &'a mut ExchangeLog,
 }
 
 /// What the search of one broker pair `(x, y)` knows: the topics by `g_B = n_B(y) - n_B(x)`,
@@ -314,15 +313,10 @@ impl State<'_> {
     fn exchange(&mut self, c: usize, xi: usize, q: usize, yi: usize) {
         // The brokers whose pairs may search differently now: those holding `c` or `q` (their
         // counts, or which partitions are on them, change; both exchange brokers are among them).
-        self.clock += 1;
-        for p in [c, q] {
-            for &b in self.slots[p].iter() {
-                self.changed_at[b] = self.clock;
-            }
-        }
+        let (x, y) = (self.slots[c][xi], self.slots[q][yi]);
+        self.log.record(self.parts, (c, &self.slots[c]), (q, &self.slots[q]), x, y);
         self.index(c, false);
         self.index(q, false);
-        let (x, y) = (self.slots[c][xi], self.slots[q][yi]);
         self.slots[c][xi] = y;
         self.slots[q][yi] = x;
         self.index(c, true);
@@ -337,8 +331,14 @@ pub(crate) struct Spread {
     pub complete: bool,
 }
 
-/// Evens out per-topic counts in `slots` (final placement, target indices).
-pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<BrokerIdx>]) -> Spread {
+/// Evens out per-topic counts in `slots` (final placement, target indices). `log` carries what
+/// earlier calls of both passes changed and found (one log per plan).
+pub(crate) fn refine(
+    parts: &[BPart],
+    rack_of: &[usize],
+    slots: &mut [Vec<BrokerIdx>],
+    log: &mut ExchangeLog,
+) -> Spread {
     let b_n = rack_of.len();
     let mut out = Spread { exchanges: 0, complete: true };
     // Nothing to do unless some topic is 2 or more replicas apart somewhere.
@@ -363,8 +363,7 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<Broker
         partners: Partners::new(b_n, topics),
         work: 0,
         budget: parts.len().saturating_mul(WORK_PER_PARTITION),
-        clock: 0,
-        changed_at: vec![0; b_n],
+        log,
     };
     for p in 0..parts.len() {
         st.index(p, true);
@@ -376,22 +375,20 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<Broker
         generation: 0,
         ranked: (0..9).map(|_| None).collect(),
     };
-    // Per pair, the exchange count when a search of it last found nothing. A pair's search
-    // depends only on the partitions on its two brokers, so while no exchange touches either,
-    // it would find nothing again. (A search that made exchanges may have opened others for
-    // topics it had passed: the pair is searched again.)
-    let mut searched_at: Vec<Option<u64>> = vec![None; b_n * b_n];
+    // Per pair, the exchange clock when a search of it last found nothing (`log.pair_idle`, kept
+    // across calls). A pair's search depends only on the partitions on its two brokers, so while
+    // no exchange (of either pass) touches either, it would find nothing again. (A search that
+    // made exchanges may have opened others for topics it had passed: the pair is searched again.)
     loop {
         let mut improved = false;
         for x in BrokerIdx::all(b_n) {
             for y in BrokerIdx::all(b_n).filter(|&y| y != x) {
                 let pair = x.index() * b_n + y.index();
-                let untouched = |at: u64| st.changed_at[x] <= at && st.changed_at[y] <= at;
-                if searched_at[pair].is_some_and(untouched) {
+                if st.log.pair_idle[pair].is_some_and(|at| st.log.pair_unchanged(x, y, at)) {
                     continue;
                 }
                 let result = st.search_pair(x, y, &mut facts);
-                searched_at[pair] = matches!(result, Ok(0)).then_some(st.clock);
+                st.log.pair_idle[pair] = matches!(result, Ok(0)).then_some(st.log.now());
                 match result {
                     Ok(made) => {
                         out.exchanges += made;
@@ -426,13 +423,16 @@ mod tests {
     fn exchange_spreads_two_topics_without_extra_moves() {
         let parts = vec![part(0, &[1]), part(0, &[0]), part(1, &[1])];
         let mut slots = placement(&[&[0], &[0], &[1]]);
-        let r = refine(&parts, &[0, 1], &mut slots);
+        let r = refine(&parts, &[0, 1], &mut slots, &mut ExchangeLog::new(2, &parts));
         assert_eq!(r, Spread { exchanges: 1, complete: true });
         assert_eq!(slots, placement(&[&[1], &[0], &[0]]));
         // Nothing moved yet (every partition where it was): no exchange can keep the moves.
         let parts = vec![part(0, &[0]), part(0, &[0]), part(1, &[1])];
         let mut slots = placement(&[&[0], &[0], &[1]]);
-        assert_eq!(refine(&parts, &[0, 1], &mut slots), Spread { exchanges: 0, complete: true });
+        assert_eq!(
+            refine(&parts, &[0, 1], &mut slots, &mut ExchangeLog::new(2, &parts)),
+            Spread { exchanges: 0, complete: true }
+        );
         assert_eq!(slots, placement(&[&[0], &[0], &[1]]));
     }
 }
