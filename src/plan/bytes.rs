@@ -28,8 +28,8 @@
 
 use std::ops::Bound;
 
-use super::dense::{move_delta, part_key, BPart, BrokerIdx};
-use super::exchange::{can_leave, leader_delta, partner_slot, topic_count, ExchangeLog, Partners};
+use super::dense::{move_delta, BPart, BrokerIdx};
+use super::exchange::{can_leave, leader_delta, partner_slot, Exchanges};
 use super::report::ByteBalance;
 
 /// Exchanges made and how the pass ended.
@@ -49,13 +49,11 @@ struct State<'a> {
     rack_of: &'a [usize],
     slots: &'a mut [Vec<BrokerIdx>],
     bytes: Vec<i128>,
-    /// Partners by (size, index).
-    partners: Partners<(u64, u32)>,
     /// Brokers whose bytes differ by at most this much are even enough.
     tolerance: i128,
-    /// What exchanges changed (those of the topic pass too), and when each partition's search
-    /// last found nothing.
-    log: &'a mut ExchangeLog,
+    /// Partners by (size, index) (`by_size`), what exchanges changed (those of the topic pass
+    /// too), and when each partition's search last found nothing.
+    shared: &'a mut Exchanges,
 }
 
 impl State<'_> {
@@ -88,7 +86,7 @@ impl State<'_> {
             let change = d.checked_mul(by - bx + d)?.checked_mul(2)?;
             (change < 0).then_some((q, yi, change))
         };
-        let sets = self.partners.sets(e_c, x, y, self.parts[c].topic);
+        let sets = self.shared.by_size.sets(e_c, x, y, self.parts[c].topic);
         let mut best: Option<(usize, usize, i128)> = None;
         for set in sets.into_iter().flatten() {
             let up = set
@@ -111,24 +109,13 @@ impl State<'_> {
         best
     }
 
-    fn index(&mut self, p: usize, insert: bool) {
-        let key = (self.size(p), part_key(p));
-        self.partners.edit(&self.parts[p], &self.slots[p], key, insert);
-    }
-
     fn exchange(&mut self, c: usize, xi: usize, q: usize, yi: usize) {
         let x = self.slots[c][xi];
         let y = self.slots[q][yi];
-        self.log.record(self.parts, (c, &self.slots[c]), (q, &self.slots[q]), x, y);
-        self.index(c, false);
-        self.index(q, false);
         let d = i128::from(self.size(c)) - i128::from(self.size(q));
         self.bytes[x] -= d;
         self.bytes[y] += d;
-        self.slots[c][xi] = y;
-        self.slots[q][yi] = x;
-        self.index(c, true);
-        self.index(q, true);
+        self.shared.exchange(self.parts, self.slots, (c, xi), (q, yi));
     }
 }
 
@@ -142,13 +129,13 @@ fn changed(part: &BPart, slots: &[BrokerIdx]) -> bool {
     slots.len() != part.orig.len() || slots.iter().any(|b| !part.orig.contains(b))
 }
 
-/// Refines `slots` (final placement, target-broker indices) in place. `log` carries what earlier
-/// calls of both passes changed and found (one log per plan).
+/// Refines `slots` (final placement, target-broker indices) in place. `shared` carries what
+/// earlier calls of both passes built, changed and found (one per plan).
 pub(crate) fn refine(
     parts: &[BPart],
     rack_of: &[usize],
     slots: &mut [Vec<BrokerIdx>],
-    log: &mut ExchangeLog,
+    shared: &mut Exchanges,
 ) -> Refined {
     let b_n = rack_of.len();
     let mut out = Refined { exchanges: 0, status: ByteBalance::Done };
@@ -163,21 +150,13 @@ pub(crate) fn refine(
     if b_n < 2 || !parts.iter().any(|p| p.size > 0) {
         return out;
     }
-    let mut st = State {
-        parts,
-        rack_of,
-        slots,
-        bytes: vec![0; b_n],
-        partners: Partners::new(b_n, topic_count(parts)),
-        tolerance: 0,
-        log,
-    };
+    let mut st = State { parts, rack_of, slots, bytes: vec![0; b_n], tolerance: 0, shared };
     for (p, part) in parts.iter().enumerate() {
         for &b in st.slots[p].iter() {
             st.bytes[b] += i128::from(part.size);
         }
-        st.index(p, true);
     }
+    st.shared.fill_by_size(parts, st.slots);
     st.tolerance = tolerance(&st.bytes);
     let mut seeds: Vec<usize> = (0..parts.len()).filter(|&p| changed(&parts[p], &st.slots[p])).collect();
     let mut is_seed: Vec<bool> = vec![false; parts.len()];
@@ -196,9 +175,9 @@ pub(crate) fn refine(
             // `c` leaving `x` for `y` can find something now only if an exchange since changed
             // the bytes of `x` or `y` or the partitions of `c`'s topic on them: for an `x` that
             // no exchange changed, only the changed brokers `fresh` are looked at as `y`.
-            let idle = st.log.part_idle[c];
+            let idle = st.shared.part_idle[c];
             if let Some(at) = idle {
-                st.log.changed_since(st.parts[c].topic, at, &mut fresh);
+                st.shared.changed_since(st.parts[c].topic, at, &mut fresh);
             }
             let mut made = false;
             for xi in 0..st.slots[c].len() {
@@ -240,7 +219,7 @@ pub(crate) fn refine(
                     }
                 }
             }
-            st.log.part_idle[c] = (!made).then_some(st.log.now());
+            st.shared.part_idle[c] = (!made).then_some(st.shared.now());
         }
         if !improved {
             return out;
@@ -265,12 +244,12 @@ mod tests {
         // Brokers 0, 1 (no racks); both partitions moved (added), so both are candidates.
         let parts = vec![part(0, 100, &[1]), part(1, 1, &[0]), part(0, 2, &[0]), part(1, 3, &[1])];
         let mut slots = placement(&[&[0], &[1], &[0], &[1]]);
-        let r = refine(&parts, &[0, 1], &mut slots, &mut ExchangeLog::new(2, &parts));
+        let r = refine(&parts, &[0, 1], &mut slots, &mut Exchanges::new(2, &parts));
         assert_eq!(slots, placement(&[&[0], &[1], &[0], &[1]]));
         assert_eq!(r, Refined { exchanges: 0, status: ByteBalance::Done });
         // The same as one topic: 102/4 B becomes {100, 1} / {2, 3} = 101/5 B, the best split.
         let parts: Vec<BPart> = parts.into_iter().map(|p| BPart { topic: 0, ..p }).collect();
-        let r = refine(&parts, &[0, 1], &mut slots, &mut ExchangeLog::new(2, &parts));
+        let r = refine(&parts, &[0, 1], &mut slots, &mut Exchanges::new(2, &parts));
         assert_eq!(slots, placement(&[&[1], &[1], &[0], &[0]]));
         assert_eq!(r, Refined { exchanges: 1, status: ByteBalance::Done });
     }

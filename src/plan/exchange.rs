@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::dense::{move_delta, BPart, BrokerIdx};
+use super::dense::{move_delta, part_key, BPart, BrokerIdx};
 
 /// Whether `part` (now on `slots`) may replace its replica in slot `si` by
 /// broker `y` under the rack rule.
@@ -166,13 +166,21 @@ impl<K: Ord + Copy> Partners<K> {
     }
 }
 
-/// What the exchanges of both passes changed and when, by a clock that counts exchanges over
-/// every call of [`super::spread::refine`] and [`super::bytes::refine`] of one plan, with what
-/// each search last found nothing at. A search whose inputs no exchange changed since it found
+/// What both exchange passes share over every call of [`super::spread::refine`] and
+/// [`super::bytes::refine`] of one plan: the partner indexes, filled on first use and then kept
+/// up to date by every exchange of either pass (they were rebuilt, and dropped, on every call),
+/// and what the exchanges changed and when, by a clock that counts them, with when each search
+/// last found nothing. A search whose inputs no exchange changed since it found
 /// nothing would find nothing again, so the passes skip it: the placement alternates the two
 /// passes until neither finds anything, and the last rounds make a handful of exchanges over a
 /// few brokers (they re-searched all 100k partitions and 2,450 broker pairs each time).
-pub(crate) struct ExchangeLog {
+pub(crate) struct Exchanges {
+    /// Partners by partition index (the topic pass); filled when `key_filled`.
+    pub by_key: Partners<u32>,
+    key_filled: bool,
+    /// Partners by (size, partition index) (the byte pass); filled when `size_filled`.
+    pub by_size: Partners<(u64, u32)>,
+    size_filled: bool,
     clock: u64,
     topics: usize,
     /// Per broker: the last exchange that changed a replica set holding it.
@@ -192,14 +200,18 @@ pub(crate) struct ExchangeLog {
     events: Vec<(u64, BrokerIdx, u32)>,
 }
 
-/// The topic of an [`ExchangeLog`] event that changed a broker's bytes.
+/// The topic of an [`Exchanges`] event that changed a broker's bytes.
 const BYTES: u32 = u32::MAX;
 
-impl ExchangeLog {
+impl Exchanges {
     /// Nothing changed and nothing searched yet, for `brokers` target brokers and `parts`.
     pub(crate) fn new(brokers: usize, parts: &[BPart]) -> Self {
         let topics = topic_count(parts);
-        ExchangeLog {
+        Exchanges {
+            by_key: Partners::new(brokers, topics),
+            key_filled: false,
+            by_size: Partners::new(brokers, topics),
+            size_filled: false,
             clock: 0,
             topics,
             broker: vec![0; brokers],
@@ -211,6 +223,55 @@ impl ExchangeLog {
         }
     }
 
+    /// Fills the partner index by partition index from `slots` unless it is.
+    pub(crate) fn fill_by_key(&mut self, parts: &[BPart], slots: &[Vec<BrokerIdx>]) {
+        if !self.key_filled {
+            for (p, part) in parts.iter().enumerate() {
+                self.by_key.edit(part, &slots[p], part_key(p), true);
+            }
+            self.key_filled = true;
+        }
+    }
+
+    /// Fills the partner index by size from `slots` unless it is.
+    pub(crate) fn fill_by_size(&mut self, parts: &[BPart], slots: &[Vec<BrokerIdx>]) {
+        if !self.size_filled {
+            for (p, part) in parts.iter().enumerate() {
+                self.by_size.edit(part, &slots[p], (part.size, part_key(p)), true);
+            }
+            self.size_filled = true;
+        }
+    }
+
+    /// Adds (or removes) partition `p` on `slots` to (from) the filled indexes.
+    fn index(&mut self, parts: &[BPart], p: usize, slots: &[BrokerIdx], insert: bool) {
+        if self.key_filled {
+            self.by_key.edit(&parts[p], slots, part_key(p), insert);
+        }
+        if self.size_filled {
+            self.by_size.edit(&parts[p], slots, (parts[p].size, part_key(p)), insert);
+        }
+    }
+
+    /// Makes the exchange: `c` (in slot `xi` on `x`) takes `y`, `q` (in slot `yi` on `y`) takes
+    /// `x`; the indexes and the log follow.
+    pub(crate) fn exchange(
+        &mut self,
+        parts: &[BPart],
+        slots: &mut [Vec<BrokerIdx>],
+        (c, xi): (usize, usize),
+        (q, yi): (usize, usize),
+    ) {
+        let (x, y) = (slots[c][xi], slots[q][yi]);
+        self.record(parts, (c, &slots[c]), (q, &slots[q]), x, y);
+        self.index(parts, c, &slots[c], false);
+        self.index(parts, q, &slots[q], false);
+        slots[c][xi] = y;
+        slots[q][yi] = x;
+        self.index(parts, c, &slots[c], true);
+        self.index(parts, q, &slots[q], true);
+    }
+
     /// The clock now (a search that finds nothing records it).
     pub(crate) fn now(&self) -> u64 {
         self.clock
@@ -218,7 +279,7 @@ impl ExchangeLog {
 
     /// Records the exchange of `c` (on `c_slots`) leaving `x` for `y` and `q` (on `q_slots`)
     /// leaving `y` for `x`, before it is made.
-    pub(crate) fn record(
+    fn record(
         &mut self,
         parts: &[BPart],
         (c, c_slots): (usize, &[BrokerIdx]),

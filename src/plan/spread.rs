@@ -34,8 +34,8 @@
 use std::cmp::Reverse;
 use std::collections::HashMap;
 
-use super::dense::{move_delta, part_key, BPart, BrokerIdx};
-use super::exchange::{can_leave, leader_delta, partner_slot, topic_count, ExchangeLog, Partners};
+use super::dense::{move_delta, BPart, BrokerIdx};
+use super::exchange::{can_leave, leader_delta, partner_slot, topic_count, Exchanges};
 
 /// What moving a partition from x to y does: (change in moves, change in lost preferred leaders),
 /// each -1, 0 or 1.
@@ -54,11 +54,11 @@ struct State<'a> {
     /// Replicas of each topic per broker, `count[b * topics + t]`.
     count: Vec<i64>,
     topics: usize,
-    partners: Partners<u32>,
     work: usize,
     budget: usize,
-    /// What exchanges changed (those of the byte pass too), and when each pair last found nothing.
-    log: &'a mut ExchangeLog,
+    /// The partner index (`by_key`), what exchanges changed (those of the byte pass too), and when
+    /// each pair last found nothing.
+    shared: &'a mut Exchanges,
 }
 
 /// What the search of one broker pair `(x, y)` knows: the topics by `g_B = n_B(y) - n_B(x)`,
@@ -106,18 +106,10 @@ impl State<'_> {
         }
     }
 
-    fn index(&mut self, p: usize, insert: bool) {
-        let t = self.parts[p].topic as usize;
-        self.partners.edit(&self.parts[p], &self.slots[p], part_key(p), insert);
-        for &b in self.slots[p].iter() {
-            self.count[b.index() * self.topics + t] += if insert { 1 } else { -1 };
-        }
-    }
-
     /// A partner of topic `t` for a `c` with `effect` leaving `x` for `y`: the first fitting
     /// partition of its sets ([`Partners::sets`]), with its slot on `y`.
     fn partner_of_topic(&self, t: u32, effect: Effect, x: BrokerIdx, y: BrokerIdx) -> Option<(usize, usize)> {
-        let sets = self.partners.sets(effect.0, x, y, t);
+        let sets = self.shared.by_key.sets(effect.0, x, y, t);
         sets.into_iter().flatten().flatten().find_map(|&q| {
             let q = q as usize;
             partner_slot(&self.parts[q], &self.slots[q], self.rack_of, effect.0, effect.1, x, y).map(|yi| (q, yi))
@@ -174,7 +166,7 @@ impl State<'_> {
         if effect.0 > 0 {
             // Only partitions that left `x` for `y` can partner `c` (`Partners::sets`): look at
             // their few topics, not along the whole order.
-            for (t, set) in self.partners.candidates(effect.0, x, y) {
+            for (t, set) in self.shared.by_key.candidates(effect.0, x, y) {
                 looked += 1 + set.len();
                 let g = self.n(t, y) - self.n(t, x);
                 if max_g_a + g >= 3 && self.partner_of_topic(t, effect, x, y).is_some() {
@@ -266,9 +258,9 @@ impl State<'_> {
                 // The candidates `c` of `a` on `x`, in order.
                 on_x.clear();
                 if leaving_helps {
-                    on_x.extend(self.partners.on_broker(x, a));
+                    on_x.extend(self.shared.by_key.on_broker(x, a));
                 } else {
-                    on_x.extend(self.partners.movers(x, y, a));
+                    on_x.extend(self.shared.by_key.movers(x, y, a));
                 }
                 on_x.sort_unstable();
                 on_x.dedup();
@@ -314,13 +306,12 @@ impl State<'_> {
         // The brokers whose pairs may search differently now: those holding `c` or `q` (their
         // counts, or which partitions are on them, change; both exchange brokers are among them).
         let (x, y) = (self.slots[c][xi], self.slots[q][yi]);
-        self.log.record(self.parts, (c, &self.slots[c]), (q, &self.slots[q]), x, y);
-        self.index(c, false);
-        self.index(q, false);
-        self.slots[c][xi] = y;
-        self.slots[q][yi] = x;
-        self.index(c, true);
-        self.index(q, true);
+        for (p, from, to) in [(c, x, y), (q, y, x)] {
+            let t = self.parts[p].topic as usize;
+            self.count[from.index() * self.topics + t] -= 1;
+            self.count[to.index() * self.topics + t] += 1;
+        }
+        self.shared.exchange(self.parts, self.slots, (c, xi), (q, yi));
     }
 }
 
@@ -331,13 +322,13 @@ pub(crate) struct Spread {
     pub complete: bool,
 }
 
-/// Evens out per-topic counts in `slots` (final placement, target indices). `log` carries what
-/// earlier calls of both passes changed and found (one log per plan).
+/// Evens out per-topic counts in `slots` (final placement, target indices). `shared` carries
+/// what earlier calls of both passes built, changed and found (one per plan).
 pub(crate) fn refine(
     parts: &[BPart],
     rack_of: &[usize],
     slots: &mut [Vec<BrokerIdx>],
-    log: &mut ExchangeLog,
+    shared: &mut Exchanges,
 ) -> Spread {
     let b_n = rack_of.len();
     let mut out = Spread { exchanges: 0, complete: true };
@@ -360,14 +351,16 @@ pub(crate) fn refine(
         slots,
         count: vec![0; b_n * topics],
         topics,
-        partners: Partners::new(b_n, topics),
         work: 0,
         budget: parts.len().saturating_mul(WORK_PER_PARTITION),
-        log,
+        shared,
     };
-    for p in 0..parts.len() {
-        st.index(p, true);
+    for (p, part) in parts.iter().enumerate() {
+        for &b in st.slots[p].iter() {
+            st.count[b.index() * topics + part.topic as usize] += 1;
+        }
     }
+    st.shared.fill_by_key(parts, st.slots);
     let mut facts = PairFacts {
         order: Vec::with_capacity(topics),
         fits: vec![false; 9 * topics],
@@ -375,7 +368,7 @@ pub(crate) fn refine(
         generation: 0,
         ranked: (0..9).map(|_| None).collect(),
     };
-    // Per pair, the exchange clock when a search of it last found nothing (`log.pair_idle`, kept
+    // Per pair, the exchange clock when a search of it last found nothing (`shared.pair_idle`, kept
     // across calls). A pair's search depends only on the partitions on its two brokers, so while
     // no exchange (of either pass) touches either, it would find nothing again. (A search that
     // made exchanges may have opened others for topics it had passed: the pair is searched again.)
@@ -384,11 +377,11 @@ pub(crate) fn refine(
         for x in BrokerIdx::all(b_n) {
             for y in BrokerIdx::all(b_n).filter(|&y| y != x) {
                 let pair = x.index() * b_n + y.index();
-                if st.log.pair_idle[pair].is_some_and(|at| st.log.pair_unchanged(x, y, at)) {
+                if st.shared.pair_idle[pair].is_some_and(|at| st.shared.pair_unchanged(x, y, at)) {
                     continue;
                 }
                 let result = st.search_pair(x, y, &mut facts);
-                st.log.pair_idle[pair] = matches!(result, Ok(0)).then_some(st.log.now());
+                st.shared.pair_idle[pair] = matches!(result, Ok(0)).then_some(st.shared.now());
                 match result {
                     Ok(made) => {
                         out.exchanges += made;
@@ -423,14 +416,14 @@ mod tests {
     fn exchange_spreads_two_topics_without_extra_moves() {
         let parts = vec![part(0, &[1]), part(0, &[0]), part(1, &[1])];
         let mut slots = placement(&[&[0], &[0], &[1]]);
-        let r = refine(&parts, &[0, 1], &mut slots, &mut ExchangeLog::new(2, &parts));
+        let r = refine(&parts, &[0, 1], &mut slots, &mut Exchanges::new(2, &parts));
         assert_eq!(r, Spread { exchanges: 1, complete: true });
         assert_eq!(slots, placement(&[&[1], &[0], &[0]]));
         // Nothing moved yet (every partition where it was): no exchange can keep the moves.
         let parts = vec![part(0, &[0]), part(0, &[0]), part(1, &[1])];
         let mut slots = placement(&[&[0], &[0], &[1]]);
         assert_eq!(
-            refine(&parts, &[0, 1], &mut slots, &mut ExchangeLog::new(2, &parts)),
+            refine(&parts, &[0, 1], &mut slots, &mut Exchanges::new(2, &parts)),
             Spread { exchanges: 0, complete: true }
         );
         assert_eq!(slots, placement(&[&[0], &[0], &[1]]));
