@@ -26,8 +26,6 @@
 //! plan changes (an exchange of two untouched partitions adds two moves), so
 //! the search starts from those.
 
-use std::ops::Bound;
-
 use super::dense::{move_delta, BPart, BrokerIdx};
 use super::exchange::{can_leave, leader_delta, partner_slot, Exchanges};
 use super::report::ByteBalance;
@@ -89,15 +87,9 @@ impl State<'_> {
         let sets = self.shared.by_size.sets(e_c, x, y, self.parts[c].topic);
         let mut best: Option<(usize, usize, i128)> = None;
         for set in sets.into_iter().flatten() {
-            let up = set
-                .range((Bound::Included((ideal, 0)), Bound::Unbounded))
-                .take_while(|&&(s, _)| i128::from(s) < hi)
-                .find_map(&eligible);
-            let down = set
-                .range((Bound::Unbounded, Bound::Excluded((ideal, 0))))
-                .rev()
-                .take_while(|&&(s, _)| i128::from(s) > lo)
-                .find_map(&eligible);
+            let up = set.from(&(ideal, 0)).iter().take_while(|&&(s, _)| i128::from(s) < hi).find_map(&eligible);
+            let down =
+                set.below(&(ideal, 0)).iter().rev().take_while(|&&(s, _)| i128::from(s) > lo).find_map(&eligible);
             // Equal gains: the smaller size difference (fewer bytes change hands).
             let key = |(q, _, change): (usize, usize, i128)| (change, (sc - i128::from(self.size(q))).abs(), q);
             for cand in [up, down].into_iter().flatten() {

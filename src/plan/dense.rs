@@ -156,6 +156,11 @@ pub(crate) fn move_delta(part: &BPart, from: BrokerIdx, to: BrokerIdx) -> i32 {
     i32::from(!part.held(to)) - i32::from(!part.held(from))
 }
 
+/// Number of topic ids of `parts` (topics are numbered `0..n`).
+pub(crate) fn topic_count(parts: &[BPart]) -> usize {
+    parts.iter().map(|p| p.topic as usize + 1).max().unwrap_or(0)
+}
+
 /// A planned partition's index as kept in sets and keys (`u32` keeps them small; the planner
 /// handles far fewer than 2^32 partitions).
 pub(crate) fn part_key(pi: usize) -> u32 {

@@ -3,9 +3,9 @@
 //! count. An exchange: partition `c` on `x` takes `y`, partition `q` on `y`
 //! takes `x`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use super::dense::{move_delta, part_key, BPart, BrokerIdx};
+use super::dense::{move_delta, part_key, topic_count, BPart, BrokerIdx};
 
 /// Whether `part` (now on `slots`) may replace its replica in slot `si` by
 /// broker `y` under the rack rule.
@@ -49,14 +49,66 @@ pub(crate) fn partner_slot(
         .then_some(yi)
 }
 
-/// Number of topic ids of `parts` (topics are numbered `0..n`).
-pub(crate) fn topic_count(parts: &[BPart]) -> usize {
-    parts.iter().map(|p| p.topic as usize + 1).max().unwrap_or(0)
+/// The non-empty sets of a per-topic slice, with their topic.
+fn non_empty<K>(per_topic: &[SortedSet<K>]) -> impl Iterator<Item = (u32, &SortedSet<K>)> {
+    per_topic.iter().zip(0u32..).filter(|(set, _)| !set.is_empty()).map(|(set, t)| (t, set))
 }
 
-/// The non-empty sets of a per-topic slice, with their topic.
-fn non_empty<K>(per_topic: &[BTreeSet<K>]) -> impl Iterator<Item = (u32, &BTreeSet<K>)> {
-    per_topic.iter().zip(0u32..).filter(|(set, _)| !set.is_empty()).map(|(set, t)| (t, set))
+/// An ordered set as a sorted vector. The partner sets hold few keys each (a topic's partitions on
+/// one broker: 6 on average in the 100k × 50 benchmark), where B-tree nodes cost more to build,
+/// search and free (a fifth of the one-rack benchmark case went to them).
+pub(crate) struct SortedSet<K>(Vec<K>);
+
+impl<K> Default for SortedSet<K> {
+    fn default() -> Self {
+        SortedSet(Vec::new())
+    }
+}
+
+impl<K> SortedSet<K> {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub(crate) fn iter(&self) -> std::slice::Iter<'_, K> {
+        self.0.iter()
+    }
+}
+
+impl<K: Ord + Copy> SortedSet<K> {
+    fn insert(&mut self, key: K) {
+        if let Err(at) = self.0.binary_search(&key) {
+            self.0.insert(at, key);
+        }
+    }
+
+    fn remove(&mut self, key: &K) {
+        if let Ok(at) = self.0.binary_search(key) {
+            self.0.remove(at);
+        }
+    }
+
+    /// The keys from `key` on, in order.
+    pub(crate) fn from(&self, key: &K) -> &[K] {
+        &self.0[self.0.partition_point(|k| k < key)..]
+    }
+
+    /// The keys below `key`, in order.
+    pub(crate) fn below(&self, key: &K) -> &[K] {
+        &self.0[..self.0.partition_point(|k| k < key)]
+    }
+}
+
+impl<'a, K> IntoIterator for &'a SortedSet<K> {
+    type Item = &'a K;
+    type IntoIter = std::slice::Iter<'a, K>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
 }
 
 /// Partitions by key `K` (ordered), per topic `t`: `added[(b, t)]` those the
@@ -71,9 +123,9 @@ fn non_empty<K>(per_topic: &[BTreeSet<K>]) -> impl Iterator<Item = (u32, &BTreeS
 pub(crate) struct Partners<K> {
     brokers: usize,
     topics: usize,
-    added: Vec<BTreeSet<K>>,
-    kept: Vec<BTreeSet<K>>,
-    left: Vec<BTreeMap<u32, BTreeSet<K>>>,
+    added: Vec<SortedSet<K>>,
+    kept: Vec<SortedSet<K>>,
+    left: Vec<BTreeMap<u32, SortedSet<K>>>,
 }
 
 impl<K: Ord + Copy> Partners<K> {
@@ -82,9 +134,9 @@ impl<K: Ord + Copy> Partners<K> {
         Partners {
             brokers,
             topics,
-            added: vec![BTreeSet::new(); brokers * topics],
-            kept: vec![BTreeSet::new(); brokers * topics],
-            left: vec![BTreeMap::new(); brokers * brokers],
+            added: (0..brokers * topics).map(|_| SortedSet::default()).collect(),
+            kept: (0..brokers * topics).map(|_| SortedSet::default()).collect(),
+            left: (0..brokers * brokers).map(|_| BTreeMap::new()).collect(),
         }
     }
 
@@ -99,7 +151,7 @@ impl<K: Ord + Copy> Partners<K> {
     /// Adds (or removes) `key` for `part` placed on `slots`.
     pub(crate) fn edit(&mut self, part: &BPart, slots: &[BrokerIdx], key: K, insert: bool) {
         let t = part.topic;
-        let edit = |set: &mut BTreeSet<K>| {
+        let edit = |set: &mut SortedSet<K>| {
             if insert {
                 set.insert(key);
             } else {
@@ -131,7 +183,7 @@ impl<K: Ord + Copy> Partners<K> {
     /// `c` returning to an original broker pairs with anyone; a re-routed `c`
     /// with a partner added to `y` or returning to `x`; a `c` leaving an
     /// original broker only with one that returns to `x` from an added `y`.
-    pub(crate) fn sets(&self, e_c: i32, x: BrokerIdx, y: BrokerIdx, t: u32) -> [Option<&BTreeSet<K>>; 2] {
+    pub(crate) fn sets(&self, e_c: i32, x: BrokerIdx, y: BrokerIdx, t: u32) -> [Option<&SortedSet<K>>; 2] {
         let on_y = self.on(y, t);
         let left = self.left[self.pair(x, y)].get(&t);
         match e_c {
@@ -144,7 +196,12 @@ impl<K: Ord + Copy> Partners<K> {
     /// Every set [`Partners::sets`] gives for `(e_c, x, y)` over all topics, with its topic (a
     /// topic may come twice). Without the topics that have none: for a `c` leaving an original
     /// broker, only the few topics with partitions that left `x` for `y`.
-    pub(crate) fn candidates(&self, e_c: i32, x: BrokerIdx, y: BrokerIdx) -> impl Iterator<Item = (u32, &BTreeSet<K>)> {
+    pub(crate) fn candidates(
+        &self,
+        e_c: i32,
+        x: BrokerIdx,
+        y: BrokerIdx,
+    ) -> impl Iterator<Item = (u32, &SortedSet<K>)> {
         let from = y.index() * self.topics;
         let added = (e_c <= 0).then(|| non_empty(&self.added[from..from + self.topics]));
         let kept = (e_c < 0).then(|| non_empty(&self.kept[from..from + self.topics]));

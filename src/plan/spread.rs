@@ -34,8 +34,8 @@
 use std::cmp::Reverse;
 use std::collections::HashMap;
 
-use super::dense::{move_delta, BPart, BrokerIdx};
-use super::exchange::{can_leave, leader_delta, partner_slot, topic_count, Exchanges};
+use super::dense::{move_delta, topic_count, BPart, BrokerIdx};
+use super::exchange::{can_leave, leader_delta, partner_slot, Exchanges};
 
 /// What moving a partition from x to y does: (change in moves, change in lost preferred leaders),
 /// each -1, 0 or 1.
