@@ -37,7 +37,13 @@ fn main() {
             times[i].push(t0.elapsed().as_secs_f64() * 1000.0);
             cpu[i].push(thread_cpu_ms() - c0);
             figures[i] = plan_cases::describe(&p);
-            eprintln!("plan_timing: run {}/{runs} {} {:.0} ms ({:.0} ms CPU)", run + 1, case.name, times[i][run], cpu[i][run]);
+            eprintln!(
+                "plan_timing: run {}/{runs} {} {:.0} ms ({:.0} ms CPU)",
+                run + 1,
+                case.name,
+                times[i][run],
+                cpu[i][run]
+            );
         }
     }
     for (i, case) in cases.iter().enumerate() {
