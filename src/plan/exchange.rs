@@ -56,7 +56,7 @@ fn non_empty<K>(per_topic: &[SortedSet<K>]) -> impl Iterator<Item = (u32, &Sorte
 
 /// An ordered set as a sorted vector. The partner sets hold few keys each (a topic's partitions on
 /// one broker: 6 on average in the 100k × 50 benchmark), where B-tree nodes cost more to build,
-/// search and free (a fifth of the one-rack benchmark case went to them).
+/// search and free.
 pub(crate) struct SortedSet<K>(Vec<K>);
 
 impl<K> Default for SortedSet<K> {
