@@ -178,3 +178,10 @@ pub(crate) fn brokers(v: &[usize]) -> Vec<BrokerIdx> {
 pub(crate) fn placement(v: &[&[usize]]) -> Vec<Vec<BrokerIdx>> {
     v.iter().map(|s| brokers(s)).collect()
 }
+
+/// Test shorthand: a partition of `topic` with no size on `orig` (plain indices), at most one
+/// replica per rack.
+#[cfg(test)]
+pub(crate) fn unsized_part(topic: u32, orig: &[usize]) -> BPart {
+    BPart { topic, size: 0, size_known: true, orig: brokers(orig), rf: orig.len(), h: 1 }
+}

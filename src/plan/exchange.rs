@@ -386,11 +386,7 @@ impl Exchanges {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::dense::{brokers, placement};
-
-    fn part(topic: u32, orig: &[usize]) -> BPart {
-        BPart { topic, size: 1, size_known: true, orig: brokers(orig), rf: orig.len(), h: 1 }
-    }
+    use crate::plan::dense::{brokers, placement, unsized_part as part};
 
     /// An exchange of topic 0's partition on broker 0 with topic 1's on broker 1 (partition 2 of
     /// topic 0 on broker 2 untouched): both exchange brokers' bytes changed for every topic, the

@@ -403,11 +403,7 @@ pub(crate) fn refine(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::dense::{brokers, placement};
-
-    fn part(topic: u32, orig: &[usize]) -> BPart {
-        BPart { topic, size: 0, size_known: true, orig: brokers(orig), rf: orig.len(), h: 1 }
-    }
+    use crate::plan::dense::{placement, unsized_part as part};
 
     /// Topic 0 has both replicas on broker 0 (one moved there from 1), topic 1
     /// its only one on broker 1: the moved replica goes home and topic 1's
