@@ -1,7 +1,8 @@
 //! Times every planner benchmark case (`benches/support/plan_cases.rs`) `RUNS` times in turn, for
 //! `scripts/bench/planner.sh`: one tab-separated line per case on stdout,
-//! `name  median_ms  min_ms  max_ms  figures`. Cases in turn (A B C A B C ...) so drift spreads
-//! over all of them.
+//! `name  median_ms  min_ms  max_ms  figures  cpu_median_ms` (wall time, then the figures of the
+//! plan, then the planning thread's CPU time: on a shared machine wall time also counts the time
+//! other processes had the CPU). Cases in turn (A B C A B C ...) so drift spreads over all of them.
 //!
 //!     cargo run --release --example plan_timing -- [RUNS]    # default 5
 
@@ -27,20 +28,57 @@ fn main() {
         })
         .collect();
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
+    let mut cpu: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
     let mut figures: Vec<String> = vec![String::new(); cases.len()];
     for run in 0..runs {
         for (i, case) in cases.iter().enumerate() {
-            let t0 = Instant::now();
+            let (t0, c0) = (Instant::now(), thread_cpu_ms());
             let p = plan(&case.state, &reqs[i]).unwrap_or_else(|e| panic!("{}: plan failed: {e}", case.name));
             times[i].push(t0.elapsed().as_secs_f64() * 1000.0);
+            cpu[i].push(thread_cpu_ms() - c0);
             figures[i] = plan_cases::describe(&p);
-            eprintln!("plan_timing: run {}/{runs} {} {:.0} ms", run + 1, case.name, times[i][run]);
+            eprintln!(
+                "plan_timing: run {}/{runs} {} {:.0} ms ({:.0} ms CPU)",
+                run + 1,
+                case.name,
+                times[i][run],
+                cpu[i][run]
+            );
         }
     }
     for (i, case) in cases.iter().enumerate() {
-        let mut t = times[i].clone();
-        t.sort_by(f64::total_cmp);
-        let median = if t.len() % 2 == 1 { t[t.len() / 2] } else { (t[t.len() / 2 - 1] + t[t.len() / 2]) / 2.0 };
-        println!("{}\t{median:.0}\t{:.0}\t{:.0}\t{}", case.name, t[0], t[t.len() - 1], figures[i]);
+        let t = sorted(&times[i]);
+        println!(
+            "{}\t{:.0}\t{:.0}\t{:.0}\t{}\t{:.0}",
+            case.name,
+            median(&t),
+            t[0],
+            t[t.len() - 1],
+            figures[i],
+            median(&sorted(&cpu[i]))
+        );
     }
+}
+
+fn sorted(v: &[f64]) -> Vec<f64> {
+    let mut t = v.to_vec();
+    t.sort_by(f64::total_cmp);
+    t
+}
+
+fn median(t: &[f64]) -> f64 {
+    if t.len() % 2 == 1 {
+        t[t.len() / 2]
+    } else {
+        (t[t.len() / 2 - 1] + t[t.len() / 2]) / 2.0
+    }
+}
+
+/// CPU time of the calling thread so far, in milliseconds.
+fn thread_cpu_ms() -> f64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec; CLOCK_THREAD_CPUTIME_ID exists on Linux.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+    ts.tv_sec as f64 * 1000.0 + ts.tv_nsec as f64 / 1e6
 }

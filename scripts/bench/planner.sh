@@ -4,7 +4,8 @@
 #      benches/support/plan_cases.rs, the cases the criterion bench `cargo bench --bench plan` times):
 #      new brokers across racks, new brokers all in one rack, a drain, an already balanced
 #      cluster. Pure computation: no cluster, no I/O; median (min–max) of BENCH_RUNS runs each,
-#      the cases in turn.
+#      the cases in turn, wall time and the planning thread's CPU time (on a shared machine the
+#      wall time also counts the time other processes had the CPU).
 #   b. Replicas moved by `kdeck reassign plan` vs `kafka-reassign-partitions --generate` (same
 #      4.1.1 jars) on a real cluster, for a new broker and for an already balanced cluster
 #      (scripts/bench-planner.sh; its topics get names unique to the run and are deleted after).
@@ -36,12 +37,13 @@ cat <<MD
 ## 5. Planner
 
 Time to plan (\`kdeck::plan::plan\`, one thread; 100k RF-3 partitions with sizes, 50 brokers in 5
-racks; median (min–max) of $RUNS runs, the cases in turn). No peer: Kafka's
+racks; median (min–max) of $RUNS runs, the cases in turn; CPU: the planning thread's CPU time,
+median). No peer: Kafka's
 \`kafka-reassign-partitions --generate\` does not plan from the current placement (it moves
 almost everything, table below), so its time is not comparable.
 
-| case | time | moves (lower bound) | replicas per broker after | preferred leaders per broker after |
-|---|---|---|---|---|
+| case | time | CPU | moves (lower bound) | replicas per broker after | preferred leaders per broker after |
+|---|---|---|---|---|---|
 MD
 awk -F'\t' '{
   f = $5
@@ -49,13 +51,15 @@ awk -F'\t' '{
   match(f, /lower_bound=[0-9]+/); lb = substr(f, RSTART + 12, RLENGTH - 12)
   match(f, /replicas [0-9]+\.\.[0-9]+/); reps = substr(f, RSTART + 9, RLENGTH - 9)
   match(f, /leaders [0-9]+\.\.[0-9]+/); leads = substr(f, RSTART + 8, RLENGTH - 8)
-  printf "| %s | %.2f s (%.2f–%.2f) | %s (%s) | %s | %s |\n", $1, $2 / 1000, $3 / 1000, $4 / 1000, moves, lb, reps, leads
+  printf "| %s | %.2f s (%.2f–%.2f) | %.2f s | %s (%s) | %s | %s |\n", $1, $2 / 1000, $3 / 1000, $4 / 1000, $6 / 1000, moves, lb, reps, leads
 }' "$WORK/timing.tsv"
 cat <<MD
 
-What bounds it: CPU only. After the placement by counts come the topic-spread exchanges (a
-search per broker pair; the one-rack case makes ~10k of them) and the byte exchanges, each
-ending with a full pass that finds nothing (src/plan/design.md, "Algorithm").
+What bounds it: CPU only. The placement by counts, then the topic-spread exchanges (a search
+per broker pair; the one-rack case makes ~10k of them) and the byte exchanges (~15k), each
+ending with a pass that finds nothing; the passes alternate until neither finds anything, and
+a later pass looks again only at what an exchange changed since (src/plan/design.md,
+"Algorithm"; \`exchange::Exchanges\`).
 
 Replicas moved on the cluster, brokers 1, 2, 3, RF 2 (\`kdeck reassign plan --goal rebalance\`
 vs \`kafka-reassign-partitions --generate --broker-list 1,2,3\` on the same topics):

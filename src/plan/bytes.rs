@@ -26,10 +26,8 @@
 //! plan changes (an exchange of two untouched partitions adds two moves), so
 //! the search starts from those.
 
-use std::ops::Bound;
-
-use super::dense::{move_delta, part_key, BPart, BrokerIdx};
-use super::exchange::{can_leave, leader_delta, partner_slot, topic_count, Partners};
+use super::dense::{move_delta, BPart, BrokerIdx};
+use super::exchange::{can_leave, leader_delta, partner_slot, Exchanges};
 use super::report::ByteBalance;
 
 /// Exchanges made and how the pass ended.
@@ -49,10 +47,11 @@ struct State<'a> {
     rack_of: &'a [usize],
     slots: &'a mut [Vec<BrokerIdx>],
     bytes: Vec<i128>,
-    /// Partners by (size, index).
-    partners: Partners<(u64, u32)>,
     /// Brokers whose bytes differ by at most this much are even enough.
     tolerance: i128,
+    /// Partners by (size, index) (`by_size`), what exchanges changed (those of the topic pass
+    /// too), and when each partition's search last found nothing.
+    shared: &'a mut Exchanges,
 }
 
 impl State<'_> {
@@ -85,18 +84,12 @@ impl State<'_> {
             let change = d.checked_mul(by - bx + d)?.checked_mul(2)?;
             (change < 0).then_some((q, yi, change))
         };
-        let sets = self.partners.sets(e_c, x, y, self.parts[c].topic);
+        let sets = self.shared.by_size.sets(e_c, x, y, self.parts[c].topic);
         let mut best: Option<(usize, usize, i128)> = None;
         for set in sets.into_iter().flatten() {
-            let up = set
-                .range((Bound::Included((ideal, 0)), Bound::Unbounded))
-                .take_while(|&&(s, _)| i128::from(s) < hi)
-                .find_map(&eligible);
-            let down = set
-                .range((Bound::Unbounded, Bound::Excluded((ideal, 0))))
-                .rev()
-                .take_while(|&&(s, _)| i128::from(s) > lo)
-                .find_map(&eligible);
+            let up = set.from(&(ideal, 0)).iter().take_while(|&&(s, _)| i128::from(s) < hi).find_map(&eligible);
+            let down =
+                set.below(&(ideal, 0)).iter().rev().take_while(|&&(s, _)| i128::from(s) > lo).find_map(&eligible);
             // Equal gains: the smaller size difference (fewer bytes change hands).
             let key = |(q, _, change): (usize, usize, i128)| (change, (sc - i128::from(self.size(q))).abs(), q);
             for cand in [up, down].into_iter().flatten() {
@@ -108,23 +101,13 @@ impl State<'_> {
         best
     }
 
-    fn index(&mut self, p: usize, insert: bool) {
-        let key = (self.size(p), part_key(p));
-        self.partners.edit(&self.parts[p], &self.slots[p], key, insert);
-    }
-
     fn exchange(&mut self, c: usize, xi: usize, q: usize, yi: usize) {
         let x = self.slots[c][xi];
         let y = self.slots[q][yi];
-        self.index(c, false);
-        self.index(q, false);
         let d = i128::from(self.size(c)) - i128::from(self.size(q));
         self.bytes[x] -= d;
         self.bytes[y] += d;
-        self.slots[c][xi] = y;
-        self.slots[q][yi] = x;
-        self.index(c, true);
-        self.index(q, true);
+        self.shared.exchange(self.parts, self.slots, (c, xi), (q, yi));
     }
 }
 
@@ -138,8 +121,14 @@ fn changed(part: &BPart, slots: &[BrokerIdx]) -> bool {
     slots.len() != part.orig.len() || slots.iter().any(|b| !part.orig.contains(b))
 }
 
-/// Refines `slots` (final placement, target-broker indices) in place.
-pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<BrokerIdx>]) -> Refined {
+/// Refines `slots` (final placement, target-broker indices) in place. `shared` carries what
+/// earlier calls of both passes built, changed and found (one per plan).
+pub(crate) fn refine(
+    parts: &[BPart],
+    rack_of: &[usize],
+    slots: &mut [Vec<BrokerIdx>],
+    shared: &mut Exchanges,
+) -> Refined {
     let b_n = rack_of.len();
     let mut out = Refined { exchanges: 0, status: ByteBalance::Done };
     if parts.is_empty() {
@@ -153,20 +142,13 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<Broker
     if b_n < 2 || !parts.iter().any(|p| p.size > 0) {
         return out;
     }
-    let mut st = State {
-        parts,
-        rack_of,
-        slots,
-        bytes: vec![0; b_n],
-        partners: Partners::new(b_n, topic_count(parts)),
-        tolerance: 0,
-    };
+    let mut st = State { parts, rack_of, slots, bytes: vec![0; b_n], tolerance: 0, shared };
     for (p, part) in parts.iter().enumerate() {
         for &b in st.slots[p].iter() {
             st.bytes[b] += i128::from(part.size);
         }
-        st.index(p, true);
     }
+    st.shared.fill_by_size(parts, st.slots);
     st.tolerance = tolerance(&st.bytes);
     let mut seeds: Vec<usize> = (0..parts.len()).filter(|&p| changed(&parts[p], &st.slots[p])).collect();
     let mut is_seed: Vec<bool> = vec![false; parts.len()];
@@ -174,14 +156,38 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<Broker
         is_seed[p] = true;
     }
     let mut budget = parts.len().saturating_mul(WORK_PER_PARTITION);
+    let mut fresh: Vec<BrokerIdx> = Vec::new();
     loop {
         let mut improved = false;
         let mut i = 0;
         while i < seeds.len() {
             let c = seeds[i];
             i += 1;
+            // When `c`'s search last found nothing and `c` has not changed since, a look-up of
+            // `c` leaving `x` for `y` can find something now only if an exchange since changed
+            // the bytes of `x` or `y` or the partitions of `c`'s topic on them: for an `x` that
+            // no exchange changed, only the changed brokers `fresh` are looked at as `y`.
+            let idle = st.shared.part_idle[c];
+            if let Some(at) = idle {
+                st.shared.changed_since(st.parts[c].topic, at, &mut fresh);
+            }
+            let mut made = false;
             for xi in 0..st.slots[c].len() {
-                for y in BrokerIdx::all(b_n) {
+                let narrow = idle.is_some() && fresh.binary_search(&st.slots[c][xi]).is_err();
+                // The next `y` to look at; after an exchange (`c` changed) every broker is.
+                let mut next = 0;
+                loop {
+                    let y = if narrow && !made {
+                        match fresh[fresh.partition_point(|b| b.index() < next)..].first() {
+                            Some(&y) => y,
+                            None => break,
+                        }
+                    } else if next < b_n {
+                        BrokerIdx::new(next)
+                    } else {
+                        break;
+                    };
+                    next = y.index() + 1;
                     let x = st.slots[c][xi];
                     if (st.bytes[x] - st.bytes[y]).abs() <= st.tolerance
                         || !can_leave(&st.parts[c], &st.slots[c], st.rack_of, xi, y)
@@ -197,6 +203,7 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<Broker
                         st.exchange(c, xi, q, yi);
                         out.exchanges += 1;
                         improved = true;
+                        made = true;
                         if !is_seed[q] {
                             is_seed[q] = true;
                             seeds.push(q);
@@ -204,6 +211,7 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<Broker
                     }
                 }
             }
+            st.shared.part_idle[c] = (!made).then_some(st.shared.now());
         }
         if !improved {
             return out;
@@ -228,12 +236,12 @@ mod tests {
         // Brokers 0, 1 (no racks); both partitions moved (added), so both are candidates.
         let parts = vec![part(0, 100, &[1]), part(1, 1, &[0]), part(0, 2, &[0]), part(1, 3, &[1])];
         let mut slots = placement(&[&[0], &[1], &[0], &[1]]);
-        let r = refine(&parts, &[0, 1], &mut slots);
+        let r = refine(&parts, &[0, 1], &mut slots, &mut Exchanges::new(2, &parts));
         assert_eq!(slots, placement(&[&[0], &[1], &[0], &[1]]));
         assert_eq!(r, Refined { exchanges: 0, status: ByteBalance::Done });
         // The same as one topic: 102/4 B becomes {100, 1} / {2, 3} = 101/5 B, the best split.
         let parts: Vec<BPart> = parts.into_iter().map(|p| BPart { topic: 0, ..p }).collect();
-        let r = refine(&parts, &[0, 1], &mut slots);
+        let r = refine(&parts, &[0, 1], &mut slots, &mut Exchanges::new(2, &parts));
         assert_eq!(slots, placement(&[&[1], &[1], &[0], &[0]]));
         assert_eq!(r, Refined { exchanges: 1, status: ByteBalance::Done });
     }

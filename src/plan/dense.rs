@@ -156,6 +156,11 @@ pub(crate) fn move_delta(part: &BPart, from: BrokerIdx, to: BrokerIdx) -> i32 {
     i32::from(!part.held(to)) - i32::from(!part.held(from))
 }
 
+/// Number of topic ids of `parts` (topics are numbered `0..n`).
+pub(crate) fn topic_count(parts: &[BPart]) -> usize {
+    parts.iter().map(|p| p.topic as usize + 1).max().unwrap_or(0)
+}
+
 /// A planned partition's index as kept in sets and keys (`u32` keeps them small; the planner
 /// handles far fewer than 2^32 partitions).
 pub(crate) fn part_key(pi: usize) -> u32 {
@@ -172,4 +177,11 @@ pub(crate) fn brokers(v: &[usize]) -> Vec<BrokerIdx> {
 #[cfg(test)]
 pub(crate) fn placement(v: &[&[usize]]) -> Vec<Vec<BrokerIdx>> {
     v.iter().map(|s| brokers(s)).collect()
+}
+
+/// Test shorthand: a partition of `topic` with no size on `orig` (plain indices), at most one
+/// replica per rack.
+#[cfg(test)]
+pub(crate) fn unsized_part(topic: u32, orig: &[usize]) -> BPart {
+    BPart { topic, size: 0, size_known: true, orig: brokers(orig), rf: orig.len(), h: 1 }
 }

@@ -8,6 +8,7 @@ use super::balance::Balancer;
 use super::bytes;
 use super::dense::{BPart, TargetLayout};
 use super::error::PlanError;
+use super::exchange::Exchanges;
 use super::lower_bound::compute_lower_bound;
 use super::model::{ClusterState, Goal};
 use super::report::ByteBalance;
@@ -90,8 +91,9 @@ pub(crate) fn place(
     let mut refined = bytes::Refined { exchanges: 0, status: ByteBalance::NotRun };
     let mut spread_out = spread::Spread { exchanges: 0, complete: true };
     let mut round = 0;
+    let mut shared = Exchanges::new(b_n, &parts);
     loop {
-        let s = spread::refine(&parts, &layout.rack_of, &mut slots);
+        let s = spread::refine(&parts, &layout.rack_of, &mut slots, &mut shared);
         spread_out = spread::Spread {
             exchanges: spread_out.exchanges + s.exchanges,
             complete: spread_out.complete && s.complete,
@@ -99,7 +101,7 @@ pub(crate) fn place(
         if round > 0 && s.exchanges == 0 {
             break;
         }
-        let b = bytes::refine(&parts, &layout.rack_of, &mut slots);
+        let b = bytes::refine(&parts, &layout.rack_of, &mut slots, &mut shared);
         refined = bytes::Refined { exchanges: refined.exchanges + b.exchanges, status: b.status };
         if b.exchanges == 0 || b.status != ByteBalance::Done {
             break;

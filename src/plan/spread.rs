@@ -34,8 +34,8 @@
 use std::cmp::Reverse;
 use std::collections::HashMap;
 
-use super::dense::{move_delta, part_key, BPart, BrokerIdx};
-use super::exchange::{can_leave, leader_delta, partner_slot, topic_count, Partners};
+use super::dense::{move_delta, topic_count, BPart, BrokerIdx};
+use super::exchange::{can_leave, leader_delta, partner_slot, Exchanges};
 
 /// What moving a partition from x to y does: (change in moves, change in lost preferred leaders),
 /// each -1, 0 or 1.
@@ -54,12 +54,11 @@ struct State<'a> {
     /// Replicas of each topic per broker, `count[b * topics + t]`.
     count: Vec<i64>,
     topics: usize,
-    partners: Partners<u32>,
     work: usize,
     budget: usize,
-    /// Exchanges made so far, and per broker the count when one last touched it.
-    clock: u64,
-    changed_at: Vec<u64>,
+    /// The partner index (`by_key`), what exchanges changed (those of the byte pass too), and when
+    /// each pair last found nothing.
+    shared: &'a mut Exchanges,
 }
 
 /// What the search of one broker pair `(x, y)` knows: the topics by `g_B = n_B(y) - n_B(x)`,
@@ -107,18 +106,10 @@ impl State<'_> {
         }
     }
 
-    fn index(&mut self, p: usize, insert: bool) {
-        let t = self.parts[p].topic as usize;
-        self.partners.edit(&self.parts[p], &self.slots[p], part_key(p), insert);
-        for &b in self.slots[p].iter() {
-            self.count[b.index() * self.topics + t] += if insert { 1 } else { -1 };
-        }
-    }
-
     /// A partner of topic `t` for a `c` with `effect` leaving `x` for `y`: the first fitting
     /// partition of its sets ([`Partners::sets`]), with its slot on `y`.
     fn partner_of_topic(&self, t: u32, effect: Effect, x: BrokerIdx, y: BrokerIdx) -> Option<(usize, usize)> {
-        let sets = self.partners.sets(effect.0, x, y, t);
+        let sets = self.shared.by_key.sets(effect.0, x, y, t);
         sets.into_iter().flatten().flatten().find_map(|&q| {
             let q = q as usize;
             partner_slot(&self.parts[q], &self.slots[q], self.rack_of, effect.0, effect.1, x, y).map(|yi| (q, yi))
@@ -175,7 +166,7 @@ impl State<'_> {
         if effect.0 > 0 {
             // Only partitions that left `x` for `y` can partner `c` (`Partners::sets`): look at
             // their few topics, not along the whole order.
-            for (t, set) in self.partners.candidates(effect.0, x, y) {
+            for (t, set) in self.shared.by_key.candidates(effect.0, x, y) {
                 looked += 1 + set.len();
                 let g = self.n(t, y) - self.n(t, x);
                 if max_g_a + g >= 3 && self.partner_of_topic(t, effect, x, y).is_some() {
@@ -267,9 +258,9 @@ impl State<'_> {
                 // The candidates `c` of `a` on `x`, in order.
                 on_x.clear();
                 if leaving_helps {
-                    on_x.extend(self.partners.on_broker(x, a));
+                    on_x.extend(self.shared.by_key.on_broker(x, a));
                 } else {
-                    on_x.extend(self.partners.movers(x, y, a));
+                    on_x.extend(self.shared.by_key.movers(x, y, a));
                 }
                 on_x.sort_unstable();
                 on_x.dedup();
@@ -314,19 +305,13 @@ impl State<'_> {
     fn exchange(&mut self, c: usize, xi: usize, q: usize, yi: usize) {
         // The brokers whose pairs may search differently now: those holding `c` or `q` (their
         // counts, or which partitions are on them, change; both exchange brokers are among them).
-        self.clock += 1;
-        for p in [c, q] {
-            for &b in self.slots[p].iter() {
-                self.changed_at[b] = self.clock;
-            }
-        }
-        self.index(c, false);
-        self.index(q, false);
         let (x, y) = (self.slots[c][xi], self.slots[q][yi]);
-        self.slots[c][xi] = y;
-        self.slots[q][yi] = x;
-        self.index(c, true);
-        self.index(q, true);
+        for (p, from, to) in [(c, x, y), (q, y, x)] {
+            let t = self.parts[p].topic as usize;
+            self.count[from.index() * self.topics + t] -= 1;
+            self.count[to.index() * self.topics + t] += 1;
+        }
+        self.shared.exchange(self.parts, self.slots, (c, xi), (q, yi));
     }
 }
 
@@ -337,8 +322,14 @@ pub(crate) struct Spread {
     pub complete: bool,
 }
 
-/// Evens out per-topic counts in `slots` (final placement, target indices).
-pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<BrokerIdx>]) -> Spread {
+/// Evens out per-topic counts in `slots` (final placement, target indices). `shared` carries
+/// what earlier calls of both passes built, changed and found (one per plan).
+pub(crate) fn refine(
+    parts: &[BPart],
+    rack_of: &[usize],
+    slots: &mut [Vec<BrokerIdx>],
+    shared: &mut Exchanges,
+) -> Spread {
     let b_n = rack_of.len();
     let mut out = Spread { exchanges: 0, complete: true };
     // Nothing to do unless some topic is 2 or more replicas apart somewhere.
@@ -360,15 +351,16 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<Broker
         slots,
         count: vec![0; b_n * topics],
         topics,
-        partners: Partners::new(b_n, topics),
         work: 0,
         budget: parts.len().saturating_mul(WORK_PER_PARTITION),
-        clock: 0,
-        changed_at: vec![0; b_n],
+        shared,
     };
-    for p in 0..parts.len() {
-        st.index(p, true);
+    for (p, part) in parts.iter().enumerate() {
+        for &b in st.slots[p].iter() {
+            st.count[b.index() * topics + part.topic as usize] += 1;
+        }
     }
+    st.shared.fill_by_key(parts, st.slots);
     let mut facts = PairFacts {
         order: Vec::with_capacity(topics),
         fits: vec![false; 9 * topics],
@@ -376,22 +368,20 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<Broker
         generation: 0,
         ranked: (0..9).map(|_| None).collect(),
     };
-    // Per pair, the exchange count when a search of it last found nothing. A pair's search
-    // depends only on the partitions on its two brokers, so while no exchange touches either,
-    // it would find nothing again. (A search that made exchanges may have opened others for
-    // topics it had passed: the pair is searched again.)
-    let mut searched_at: Vec<Option<u64>> = vec![None; b_n * b_n];
+    // Per pair, the exchange clock when a search of it last found nothing (`shared.pair_idle`, kept
+    // across calls). A pair's search depends only on the partitions on its two brokers, so while
+    // no exchange (of either pass) touches either, it would find nothing again. (A search that
+    // made exchanges may have opened others for topics it had passed: the pair is searched again.)
     loop {
         let mut improved = false;
         for x in BrokerIdx::all(b_n) {
             for y in BrokerIdx::all(b_n).filter(|&y| y != x) {
                 let pair = x.index() * b_n + y.index();
-                let untouched = |at: u64| st.changed_at[x] <= at && st.changed_at[y] <= at;
-                if searched_at[pair].is_some_and(untouched) {
+                if st.shared.pair_idle[pair].is_some_and(|at| st.shared.pair_unchanged(x, y, at)) {
                     continue;
                 }
                 let result = st.search_pair(x, y, &mut facts);
-                searched_at[pair] = matches!(result, Ok(0)).then_some(st.clock);
+                st.shared.pair_idle[pair] = matches!(result, Ok(0)).then_some(st.shared.now());
                 match result {
                     Ok(made) => {
                         out.exchanges += made;
@@ -413,11 +403,7 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut [Vec<Broker
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::dense::{brokers, placement};
-
-    fn part(topic: u32, orig: &[usize]) -> BPart {
-        BPart { topic, size: 0, size_known: true, orig: brokers(orig), rf: orig.len(), h: 1 }
-    }
+    use crate::plan::dense::{placement, unsized_part as part};
 
     /// Topic 0 has both replicas on broker 0 (one moved there from 1), topic 1
     /// its only one on broker 1: the moved replica goes home and topic 1's
@@ -426,13 +412,16 @@ mod tests {
     fn exchange_spreads_two_topics_without_extra_moves() {
         let parts = vec![part(0, &[1]), part(0, &[0]), part(1, &[1])];
         let mut slots = placement(&[&[0], &[0], &[1]]);
-        let r = refine(&parts, &[0, 1], &mut slots);
+        let r = refine(&parts, &[0, 1], &mut slots, &mut Exchanges::new(2, &parts));
         assert_eq!(r, Spread { exchanges: 1, complete: true });
         assert_eq!(slots, placement(&[&[1], &[0], &[0]]));
         // Nothing moved yet (every partition where it was): no exchange can keep the moves.
         let parts = vec![part(0, &[0]), part(0, &[0]), part(1, &[1])];
         let mut slots = placement(&[&[0], &[0], &[1]]);
-        assert_eq!(refine(&parts, &[0, 1], &mut slots), Spread { exchanges: 0, complete: true });
+        assert_eq!(
+            refine(&parts, &[0, 1], &mut slots, &mut Exchanges::new(2, &parts)),
+            Spread { exchanges: 0, complete: true }
+        );
         assert_eq!(slots, placement(&[&[0], &[0], &[1]]));
     }
 }

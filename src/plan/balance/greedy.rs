@@ -182,8 +182,8 @@ impl Balancer<'_> {
     /// minus `total_t * target_a / sum(target)`, scaled by `sum(target)`
     /// (a broker meant to hold more replicas has a larger share of each topic).
     fn topic_excess(&self, t: u32, a: BrokerIdx) -> i64 {
-        let n = i64::from(self.topic_on.get(&(t, a)).copied().unwrap_or(0));
-        n * self.target_sum - self.topic_total.get(&t).copied().unwrap_or(0) as i64 * self.target[a] as i64
+        let n = i64::from(self.topic_on[a.index() * self.topics + t as usize]);
+        n * self.target_sum - self.topic_total[t as usize] as i64 * self.target[a] as i64
     }
 
     /// Moves replicas off broker `a` to the best destination accepted by

@@ -21,9 +21,9 @@ mod paths;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
-use super::dense::{move_delta, part_key, BPart, BrokerIdx};
+use super::dense::{move_delta, part_key, topic_count, BPart, BrokerIdx};
 use hops::HopIndex;
 
 pub(crate) struct Balancer<'a> {
@@ -39,9 +39,13 @@ pub(crate) struct Balancer<'a> {
     rack_target: Vec<usize>,
     bytes: Vec<u64>,
     on_broker: Vec<BTreeSet<u32>>,
-    topic_on: HashMap<(u32, BrokerIdx), u32>,
+    /// Number of topic ids (`0..topics`).
+    topics: usize,
+    /// Replicas of each topic per broker, `topic_on[b * topics + t]` (dense: the greedy passes
+    /// look it up for every destination of every move).
+    topic_on: Vec<u32>,
     /// Replicas each topic ends with (sum of the wanted replication factors).
-    topic_total: HashMap<u32, u64>,
+    topic_total: Vec<u64>,
     /// Target brokers dropped from each partition by an RF decrease.
     dropped: Vec<Vec<BrokerIdx>>,
     /// Number of cheapest-path placements after the greedy passes.
@@ -57,6 +61,7 @@ impl<'a> Balancer<'a> {
         for b in BrokerIdx::all(b_n) {
             rack_target[rack_of[b]] += target[b];
         }
+        let topics = topic_count(parts);
         let mut me = Balancer {
             parts,
             slots: parts.iter().map(|p| p.orig.clone()).collect(),
@@ -69,14 +74,15 @@ impl<'a> Balancer<'a> {
             rack_target,
             bytes: vec![0; b_n],
             on_broker: vec![BTreeSet::new(); b_n],
-            topic_on: HashMap::new(),
-            topic_total: HashMap::new(),
+            topics,
+            topic_on: vec![0; b_n * topics],
+            topic_total: vec![0; topics],
             dropped: vec![Vec::new(); parts.len()],
             fallback_paths: 0,
             index: None,
         };
         for p in parts {
-            *me.topic_total.entry(p.topic).or_insert(0) += p.rf as u64;
+            me.topic_total[p.topic as usize] += p.rf as u64;
         }
         for pi in 0..parts.len() {
             for si in 0..me.slots[pi].len() {
@@ -115,7 +121,7 @@ impl<'a> Balancer<'a> {
         self.rack_total[self.rack_of[b]] += 1;
         self.bytes[b] += self.parts[pi].size;
         self.on_broker[b].insert(part_key(pi));
-        *self.topic_on.entry((self.parts[pi].topic, b)).or_insert(0) += 1;
+        self.topic_on[b.index() * self.topics + self.parts[pi].topic as usize] += 1;
     }
 
     fn remove_stats(&mut self, pi: usize, b: BrokerIdx) {
@@ -123,13 +129,12 @@ impl<'a> Balancer<'a> {
         self.rack_total[self.rack_of[b]] -= 1;
         self.bytes[b] -= self.parts[pi].size;
         self.on_broker[b].remove(&part_key(pi));
-        if let Some(c) = self.topic_on.get_mut(&(self.parts[pi].topic, b)) {
-            *c = c.saturating_sub(1);
-        }
+        let c = &mut self.topic_on[b.index() * self.topics + self.parts[pi].topic as usize];
+        *c = c.saturating_sub(1);
     }
 
     fn topic_count(&self, pi: usize, b: BrokerIdx) -> u32 {
-        self.topic_on.get(&(self.parts[pi].topic, b)).copied().unwrap_or(0)
+        self.topic_on[b.index() * self.topics + self.parts[pi].topic as usize]
     }
 
     /// Replicas of `pi` in rack `k`, not counting slot `skip`.
