@@ -18,8 +18,13 @@ bench_init() {
 }
 
 # Peak RSS of CMD in KiB written to $1 (the /proc fallback: polled every 10 ms).
+# CMD may be a shell function the caller exported (`export -f`): /usr/bin/time cannot run one
+# itself, so it runs in a child bash, whose peak RSS counts its children's (the JVM's).
 _bench_rss() {
   local rss_file=$1; shift
+  if declare -F "$1" >/dev/null; then
+    set -- bash -c '"$@"' bash "$@"
+  fi
   if [[ -x /usr/bin/time ]]; then
     /usr/bin/time -f %M -o "$rss_file" "$@"
     return

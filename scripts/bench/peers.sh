@@ -32,6 +32,7 @@ kafka_tool() {
 }
 consumer_groups() { kafka_tool org.apache.kafka.tools.consumer.group.ConsumerGroupCommand "$@"; }
 kafka_topics() { kafka_tool org.apache.kafka.tools.TopicCommand "$@"; }
+export -f kafka_tool consumer_groups kafka_topics  # bench_run times them in a child bash
 
 # pair A_NAME B_NAME A_CMD... -- B_CMD... : RUNS runs of A then B in turn; the last outputs stay
 # in $W/NAME.out.
