@@ -35,7 +35,7 @@ use kdeck::kafka::proto::error_name;
 use kdeck::kafka::{Client, ClientConfig, Target};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
-use rdkafka::Offset;
+use rdkafka::{Offset, TopicPartitionList};
 
 /// Records in every partition.
 const RECORDS: i64 = 10;
@@ -428,14 +428,32 @@ fn live_member(a: &Args, k: usize, stop: &AtomicBool, ready: std::sync::mpsc::Se
         if said {
             continue;
         }
+        // Where each partition stands: the position once a record was read, else the committed
+        // offset (a group already at the end from an earlier run reads nothing, and librdkafka
+        // leaves its position unset).
+        let assignment = consumer.assignment()?;
+        if assignment.count() != a.partitions as usize {
+            continue;
+        }
         let positions = consumer.position()?;
-        let caught_up = positions.count() == a.partitions as usize
-            && positions.elements().iter().all(|e| {
-                let end = consumer.fetch_watermarks(&t, e.partition(), Duration::from_secs(10)).map(|(_, h)| h);
-                matches!((e.offset(), end), (Offset::Offset(o), Ok(h)) if o == h)
-            });
+        let committed = consumer.committed(Duration::from_secs(10))?;
+        let at = |list: &TopicPartitionList, p: i32| match list.find_partition(&t, p).map(|e| e.offset()) {
+            Some(Offset::Offset(o)) => Some(o),
+            _ => None,
+        };
+        let mut standing = TopicPartitionList::new();
+        let mut caught_up = true;
+        for e in assignment.elements() {
+            let p = e.partition();
+            let here = at(&positions, p).or_else(|| at(&committed, p));
+            let end = consumer.fetch_watermarks(&t, p, Duration::from_secs(10)).map(|(_, h)| h).ok();
+            match (here, end) {
+                (Some(o), Some(h)) if o == h => standing.add_partition_offset(&t, p, Offset::Offset(o))?,
+                _ => caught_up = false,
+            }
+        }
         if caught_up {
-            consumer.commit(&positions, CommitMode::Sync)?;
+            consumer.commit(&standing, CommitMode::Sync)?;
             said = true;
             let _ = ready.send(k);
         }
