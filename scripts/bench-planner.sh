@@ -95,10 +95,16 @@ def leaders(plan):
 kd = json.load(open(f"{work}/kdeck.json"))
 s = json.load(open(f"{work}/summary.json"))["summary"]
 km, gm = moves(kd), moves(proposed)
+def replicas_after(plan):
+    a = {k: list(v) for k, v in cur.items()}
+    for p in plan["partitions"]:
+        a[(p["topic"], p["partition"])] = p["replicas"]
+    return "/".join(str(sum(1 for rs in a.values() if b in rs)) for b in (1, 2, 3))
 if md:
     ratio = f"{gm / km:.2f}×" if km else "kdeck moves nothing"
     replicas = sum(len(v) for v in cur.values())
-    print(f"| {scenario} | {len(cur)} partitions, {replicas} replicas | {s['lower_bound']} | {km} | {gm} | {ratio} |")
+    print(f"| {scenario} | {len(cur)} partitions, {replicas} replicas | {s['lower_bound']} | {km} | {gm} | {ratio} "
+          f"| {replicas_after(kd)} | {replicas_after(proposed)} |")
     sys.exit(0)
 print(f"== {scenario}: {len(cur)} partitions, {sum(len(v) for v in cur.values())} replicas, brokers 1,2,3")
 print(f"lower bound:                          {s['lower_bound']}")

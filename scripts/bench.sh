@@ -116,7 +116,9 @@ $RUNS runs, each pair run in turn A B A B so drift cancels; a ratio is the peer'
 - Date: $(date -u '+%Y-%m-%d %H:%M UTC'); $kdeck_version (commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown))
 - Machine: $cpu, $cores cores, $mem RAM; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)
 - Kafka: $kafka_version, 3 KRaft nodes (broker + controller each) on loopback, started by
-  \`KDECK_BENCH=1 scripts/kafka-cluster.sh up\` ($KDECK_BENCH_BOOTSTRAP)
+  \`KDECK_BENCH=1 scripts/kafka-cluster.sh up\` ($KDECK_BENCH_BOOTSTRAP); idle replica fetching slowed
+  to one round per 3 s (\`replica.fetch.wait.max.ms=3000\`: at the default 500 ms the idle cluster took a
+  third of a 2-core box)
 - Scenario ($SIZE, \`scripts/bench-scenario.sh\`): $(jq_s .topics) topics × $(jq_s .partitions_per_topic) partitions
   = $(jq_s .partitions) partitions, RF $(jq_s .replication_factor), at least $(jq_s .min_records_per_partition) records each;
   $(jq_s .groups) consumer groups with committed offsets ($(jq_s .lagging_groups) lagging, total lag

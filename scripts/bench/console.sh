@@ -221,3 +221,4 @@ printf '| first screen with data (ms) | %s | | |\n' "$(summary '%.0f' <"$tmp/fir
 echo
 echo "What bounds it: the first frame waits for the connection (TCP, ApiVersions, Metadata); the first"
 echo "frame with data for one full snapshot."
+echo

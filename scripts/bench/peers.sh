@@ -104,7 +104,7 @@ request each), ListOffsets for the partitions the groups committed on. The longe
 each coordinator reads a third of the groups' offsets on its group-coordinator thread. kdeck's own CPU
 is a fraction of a second (\`/usr/bin/time\`; writing the JSON rows included).
 
-Goals of #15 (set for 10,000 groups; here $kdeck_groups): ≥ 50× faster than Kafka's tool — $(goal "$(bench_ratio kcg kdeck)" 50 '×');
+Goals of #15 (set for 10,000 groups; here $kdeck_groups): ≥ 50× faster than Kafka's tool — $(goal "$(bench_ratio kcg kdeck_lag)" 50);
 under 1 s on loopback — $(awk -v ms="$(bench_median kdeck_lag 1)" 'BEGIN { print (ms < 1000 ? "met" : "**missed**") }')
 (median $(bench_secs "$(bench_median kdeck_lag 1)")).
 
@@ -132,7 +132,9 @@ jq -r '.[] | select(.name | startswith("bench.")) | .name as $t | .partitions[] 
   "$W/kdeck_describe.out" | sort >"$W/layout.kdeck"
 awk '{ for (i = 1; i <= NF; i++) f[$i] = $(i + 1) }
   /Partition:/ && f["Topic:"] ~ /^bench\./ {
-    n = split(f["Isr:"], isr, ","); asort(isr); s = isr[1]; for (i = 2; i <= n; i++) s = s "," isr[i]
+    n = split(f["Isr:"], isr, ",")
+    for (i = 2; i <= n; i++) { v = isr[i]; j = i - 1; while (j > 0 && isr[j] + 0 > v + 0) { isr[j + 1] = isr[j]; j-- }; isr[j + 1] = v }
+    s = isr[1]; for (i = 2; i <= n; i++) s = s "," isr[i]
     print f["Topic:"], f["Partition:"], f["Leader:"], f["Replicas:"], s }' \
   "$W/kt_describe2.out" | sort >"$W/layout.kt"
 kdeck_parts=$(wc -l <"$W/layout.kdeck")
@@ -154,7 +156,7 @@ cat <<MD
 \`kdeck topics -o json\` (topics with partition counts, RF, health and message counts: metadata + log start/end
 offsets) and \`kdeck describe --all -o json\` (every partition: leader, replicas, ISR, offsets) against
 \`kafka-topics --describe\` (every partition: leader, replicas, ISR; no offsets) and \`kcat -L\` (Debian's kcat
-$(kcat -V 2>/dev/null | awk 'NR == 1 {print $NF}' || true), metadata only: one Metadata request). $RUNS runs each in turn. Load average before / after: $load1 / $load2.
+$(kcat -V 2>/dev/null | awk '/^Version/ {print $2; exit}' || true), metadata only: one Metadata request). $RUNS runs each in turn. Load average before / after: $load1 / $load2.
 
 $(header)
 $(row '`topics -o json`' kdeck_topics '`kafka-topics --describe`' kt_describe1)
