@@ -151,7 +151,7 @@ jq -r -n --slurpfile lag "$tmp/lag-stats.json" --slurpfile top "$tmp/topics-stat
   "| bytes received | \($lag[0].stats.total.bytes_received) | \($top[0].stats.total.bytes_received) | \(($con[0].refresh_requests.total.bytes_received / $n) | round) |"'
 echo
 echo "Bounded by the brokers and the coordinators, not the groups or partitions: ListGroups once per"
-echo "broker, one FindCoordinator for all groups (DescribeGroups and OffsetFetch share it), DescribeGroups"
+echo "broker (which lists the groups it coordinates, so no FindCoordinator unless a group moved), DescribeGroups"
 echo "and OffsetFetch once per coordinator (over a connection of their own, so they do not wait behind the"
 echo "offsets requests), ListOffsets twice per partition leader (earliest, latest) in the console and"
 echo "\`topics\`. \`tests/cluster/requests.rs\` asserts the exact counts for 3 and 30 groups."

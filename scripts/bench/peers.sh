@@ -98,11 +98,12 @@ $(row '`lag --all -o json`' kdeck_lag '`kafka-consumer-groups --describe --all-g
 Check, on the last runs (no producer runs during the measurement): groups named \`bench.*\`: $groups_checked;
 their total lag: $lag_checked.
 
-What bounds kdeck: the brokers' answers, four round trips in a row — ListGroups on every broker, one
-FindCoordinator for all groups, DescribeGroups and OffsetFetch per coordinator (all its groups in one
-request each), ListOffsets for the partitions the groups committed on. The longest is OffsetFetch:
-each coordinator reads a third of the groups' offsets on its group-coordinator thread. kdeck's own CPU
-is a fraction of a second (\`/usr/bin/time\`; writing the JSON rows included).
+What bounds kdeck: the brokers' answers, four round trips in a row — ListGroups on every broker (a
+broker lists the groups it coordinates, so no FindCoordinator is needed), DescribeGroups and OffsetFetch
+per coordinator (all its groups in one request each), Metadata for the topics the groups committed on,
+ListOffsets for those partitions; then building and writing 200k JSON rows. The longest round trip is
+OffsetFetch: each coordinator reads a third of the groups' offsets on its group-coordinator thread.
+kdeck's own CPU is a fraction of a second (\`/usr/bin/time\`; writing the JSON rows included).
 
 Goals of #15 (set for 10,000 groups; here $kdeck_groups): ≥ 50× faster than Kafka's tool — $(goal "$(bench_ratio kcg kdeck_lag)" 50);
 under 1 s on loopback — $(awk -v ms="$(bench_median kdeck_lag 1)" 'BEGIN { print (ms < 1000 ? "met" : "**missed**") }')

@@ -1,6 +1,6 @@
 //! Builds a [`Snapshot`] with as few round trips as the protocol allows: one Metadata, then at
 //! once ListOffsets per leader (earliest and latest), one DescribeConfigs, the reassignments, and
-//! the groups: listed on every broker, then one FindCoordinator for all of them and DescribeGroups
+//! the groups: listed on every broker (which lists the groups it coordinates), then DescribeGroups
 //! and OffsetFetch per coordinator with all of its groups in one request.
 
 use std::collections::{HashMap, HashSet};
@@ -44,10 +44,26 @@ pub struct LoadOptions {
 pub async fn load(client: &Client, opts: &LoadOptions) -> Result<Snapshot> {
     let mut named = opts.expect_topics.clone();
     named.extend(opts.topics.iter().flatten().cloned());
-    let meta = client.metadata_knowing(opts.topics.as_deref(), &named).await?;
+    let mut meta = client.metadata_knowing(opts.topics.as_deref(), &named).await?;
     let mut snap = Snapshot { cluster_id: meta.cluster_id.as_ref().map(|c| c.to_string()), ..Default::default() };
+    // Everything is copied out of the decoded answer before the other requests go out: its
+    // strings point into the response frame, which would otherwise stay alive (a few MiB at 20k
+    // partitions) while the groups' answers arrive.
+    let controller_id = meta.controller_id.0;
+    let mut brokers: Vec<Broker> = meta
+        .brokers
+        .iter()
+        .map(|b| Broker {
+            id: b.node_id.0,
+            host: b.host.to_string(),
+            port: b.port,
+            rack: b.rack.as_ref().map(|r| r.to_string()),
+            is_controller: false,
+        })
+        .collect();
+    brokers.sort_by_key(|b| b.id);
 
-    for t in &meta.topics {
+    for t in std::mem::take(&mut meta.topics) {
         let name = t.name.as_ref().map(|n| n.0.to_string()).unwrap_or_default();
         if t.error_code == 3 {
             return Err(KafkaError::UnknownTopic(name));
@@ -70,10 +86,11 @@ pub async fn load(client: &Client, opts: &LoadOptions) -> Result<Snapshot> {
         snap.topics.push(Topic { name, internal: t.is_internal, partitions, min_insync_replicas: None });
     }
     snap.topics.sort_by(|a, b| a.name.cmp(&b.name));
+    drop(meta);
 
     // Everything after the metadata is independent of everything else: asked at once, so a
     // snapshot takes the time of its slowest request, not of all of them in a row.
-    let broker_ids: Vec<i32> = meta.brokers.iter().map(|b| b.node_id.0).collect();
+    let broker_ids: Vec<i32> = brokers.iter().map(|b| b.id).collect();
     let leaders: Vec<(TopicPartition, Option<i32>)> = snap
         .topics
         .iter()
@@ -107,30 +124,18 @@ pub async fn load(client: &Client, opts: &LoadOptions) -> Result<Snapshot> {
             false => None,
         }
     };
-    let (controller, offsets, configs, groups, reassignments) = futures::join!(
-        Controller::load(client, meta.controller_id.0, &broker_ids),
-        offsets,
-        configs,
-        groups,
-        reassignments
-    );
+    let (controller, offsets, configs, groups, reassignments) =
+        futures::join!(Controller::load(client, controller_id, &broker_ids), offsets, configs, groups, reassignments);
 
     snap.controller = controller;
     if let Controller::Unknown { reason } = &snap.controller {
         snap.warnings.push(format!("controller: {reason}"));
     }
-    snap.brokers = meta
-        .brokers
-        .iter()
-        .map(|b| Broker {
-            id: b.node_id.0,
-            host: b.host.to_string(),
-            port: b.port,
-            rack: b.rack.as_ref().map(|r| r.to_string()),
-            is_controller: Some(b.node_id.0) == snap.controller.broker_id(),
-        })
-        .collect();
-    snap.brokers.sort_by_key(|b| b.id);
+    for b in &mut brokers {
+        b.is_controller = Some(b.id) == snap.controller.broker_id();
+    }
+    snap.brokers = brokers;
+    drop((leaders, names));
 
     if let Some((start, end)) = offsets {
         for t in &mut snap.topics {
@@ -174,9 +179,30 @@ pub async fn load(client: &Client, opts: &LoadOptions) -> Result<Snapshot> {
     Ok(snap)
 }
 
+/// What ListGroups said about a group (copied out of the answer, whose strings would keep its
+/// frame alive until the snapshot is built).
+struct Listed {
+    /// The broker that listed it: its coordinator.
+    coordinator: i32,
+    group_type: String,
+    state: String,
+    protocol_type: String,
+}
+
+impl Listed {
+    fn new(coordinator: i32, g: &ListedGroup) -> Self {
+        Listed {
+            coordinator,
+            group_type: g.group_type.to_string(),
+            state: g.group_state.to_string(),
+            protocol_type: g.protocol_type.to_string(),
+        }
+    }
+}
+
 /// What the brokers said about the groups, before it is joined with the log end offsets.
 struct GroupAnswers {
-    listed: HashMap<String, ListedGroup>,
+    listed: HashMap<String, Listed>,
     list_errors: Vec<String>,
     ids: Vec<String>,
     described: HashMap<String, Result<DescribedGroup>>,
@@ -185,8 +211,9 @@ struct GroupAnswers {
 
 /// ListGroups on every broker, then DescribeGroups and OffsetFetch per coordinator, at once.
 async fn fetch_groups(client: &Client, opts: &LoadOptions) -> GroupAnswers {
-    let (listed, list_errors) = client.list_groups().await;
-    let listed: HashMap<String, _> = listed.into_iter().map(|g| (g.group_id.0.to_string(), g)).collect();
+    let (listed, list_errors) = client.list_groups_by_coordinator().await;
+    let listed: HashMap<String, Listed> =
+        listed.into_iter().map(|(broker, g)| (g.group_id.0.to_string(), Listed::new(broker, &g))).collect();
     let ids: Vec<String> = match &opts.groups {
         GroupScope::Only(ids) => ids.clone(),
         _ => {
@@ -195,7 +222,7 @@ async fn fetch_groups(client: &Client, opts: &LoadOptions) -> GroupAnswers {
             ids
         }
     };
-    let (described, offsets) = client.describe_groups_and_offsets(&ids).await;
+    let (described, offsets) = client.describe_groups_and_offsets(&ids, |g| Some(listed.get(g)?.coordinator)).await;
     GroupAnswers { listed, list_errors, ids, described, offsets }
 }
 
@@ -253,9 +280,9 @@ async fn add_groups(client: &Client, opts: &LoadOptions, snap: &mut Snapshot, an
     for id in ids {
         let mut group = Group { group_id: id.clone(), ..Default::default() };
         if let Some(l) = listed.get(&id) {
-            group.group_type = l.group_type.to_string();
-            group.state = l.group_state.to_string();
-            group.protocol_type = l.protocol_type.to_string();
+            group.group_type = l.group_type.clone();
+            group.state = l.state.clone();
+            group.protocol_type = l.protocol_type.clone();
         }
         match described.get(&id) {
             Some(Ok(d)) => {
@@ -287,37 +314,52 @@ async fn add_groups(client: &Client, opts: &LoadOptions, snap: &mut Snapshot, an
                 return Err(KafkaError::UnknownGroup(id));
             }
         }
-        let owner: HashMap<(&str, i32), &Member> = group
-            .members
+        // out of the group while its totals are set, which `owner` borrows from
+        let members = std::mem::take(&mut group.members);
+        let owner: HashMap<(&str, i32), &Member> = members
             .iter()
             .flat_map(|m| m.assignment.iter().flat_map(move |(t, ps)| ps.iter().map(move |p| ((t.as_str(), *p), m))))
             .collect();
         match offsets.remove(&id) {
             Some(Ok(offs)) => {
-                let mut rows: Vec<PartitionLag> = offs
-                    .into_iter()
-                    .map(|o| {
-                        let committed = (o.offset >= 0).then_some(o.offset);
-                        let end = end_of(&o.topic, o.partition);
-                        let m = owner.get(&(&*o.topic, o.partition));
-                        PartitionLag {
-                            partition: o.partition,
-                            committed_offset: committed,
-                            log_end_offset: end,
-                            lag: lag(committed, end),
-                            member_id: m.map(|m| m.member_id.clone()),
-                            client_id: m.map(|m| m.client_id.clone()),
-                            host: m.map(|m| m.host.clone()),
-                            topic: o.topic.to_string(),
-                        }
-                    })
-                    .collect();
                 // Assigned partitions without a commit yet still belong in the table.
-                let committed: HashSet<(&str, i32)> = rows.iter().map(|r| (r.topic.as_str(), r.partition)).collect();
-                let uncommitted: Vec<PartitionLag> = owner
-                    .iter()
-                    .filter(|(tp, _)| !committed.contains(*tp))
-                    .map(|((t, p), m)| PartitionLag {
+                let uncommitted: Vec<(&str, i32, &Member)> = match owner.is_empty() {
+                    true => Vec::new(),
+                    false => {
+                        let committed: HashSet<(&str, i32)> = offs.iter().map(|o| (&*o.topic, o.partition)).collect();
+                        owner
+                            .iter()
+                            .filter(|(tp, _)| !committed.contains(*tp))
+                            .map(|((t, p), m)| (*t, *p, *m))
+                            .collect()
+                    }
+                };
+                if opts.groups_without_rows {
+                    // what the rows would add up to, without building 200k of them per refresh
+                    let lags = offs
+                        .iter()
+                        .map(|o| (&*o.topic, lag((o.offset >= 0).then_some(o.offset), end_of(&o.topic, o.partition))));
+                    group.set_totals(lags.chain(uncommitted.iter().map(|(t, _, _)| (*t, None))), &mut names);
+                } else {
+                    let mut rows: Vec<PartitionLag> = offs
+                        .iter()
+                        .map(|o| {
+                            let committed = (o.offset >= 0).then_some(o.offset);
+                            let end = end_of(&o.topic, o.partition);
+                            let m = owner.get(&(&*o.topic, o.partition));
+                            PartitionLag {
+                                partition: o.partition,
+                                committed_offset: committed,
+                                log_end_offset: end,
+                                lag: lag(committed, end),
+                                member_id: m.map(|m| m.member_id.clone()),
+                                client_id: m.map(|m| m.client_id.clone()),
+                                host: m.map(|m| m.host.clone()),
+                                topic: o.topic.to_string(),
+                            }
+                        })
+                        .collect();
+                    rows.extend(uncommitted.iter().map(|(t, p, m)| PartitionLag {
                         topic: t.to_string(),
                         partition: *p,
                         committed_offset: None,
@@ -326,19 +368,17 @@ async fn add_groups(client: &Client, opts: &LoadOptions, snap: &mut Snapshot, an
                         member_id: Some(m.member_id.clone()),
                         client_id: Some(m.client_id.clone()),
                         host: Some(m.host.clone()),
-                    })
-                    .collect();
-                rows.extend(uncommitted);
-                rows.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
-                group.offsets = rows;
+                    }));
+                    rows.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
+                    group.offsets = rows;
+                    group.count_rows(&mut names);
+                }
             }
             Some(Err(e)) => group.error = Some(e.to_string()),
             None => {}
         }
-        group.count_rows(&mut names);
-        if opts.groups_without_rows {
-            group.drop_rows();
-        }
+        drop(owner);
+        group.members = members;
         snap.groups.push(group);
     }
     Ok(())

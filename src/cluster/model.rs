@@ -132,11 +132,24 @@ impl Group {
     /// Sets the totals the rows add up to (`total_lag`, `partitions`, `topics`), topic names
     /// taken from `names` (and added to it) so that groups on the same topic share one.
     pub fn count_rows(&mut self, names: &mut TopicNames) {
-        self.total_lag = self.offsets.iter().filter_map(|r| r.lag).sum();
-        self.partitions = self.offsets.len();
-        let mut topics: Vec<&str> = self.offsets.iter().map(|r| r.topic.as_str()).collect();
+        let rows = std::mem::take(&mut self.offsets);
+        self.set_totals(rows.iter().map(|r| (r.topic.as_str(), r.lag)), names);
+        self.offsets = rows;
+    }
+
+    /// Sets `total_lag`, `partitions` and `topics` from each row's topic and lag, whether the
+    /// rows are kept ([`Group::count_rows`]) or never built (the console's refresh).
+    pub fn set_totals<'a>(&mut self, rows: impl Iterator<Item = (&'a str, Option<i64>)>, names: &mut TopicNames) {
+        let (mut total_lag, mut partitions, mut topics) = (0, 0, Vec::new());
+        for (topic, lag) in rows {
+            total_lag += lag.unwrap_or(0);
+            partitions += 1;
+            topics.push(topic);
+        }
         topics.sort_unstable();
         topics.dedup();
+        self.total_lag = total_lag;
+        self.partitions = partitions;
         self.topics = topics.into_iter().map(|t| names.shared(t)).collect();
     }
 

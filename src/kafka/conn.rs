@@ -225,11 +225,17 @@ impl Connection {
             return Err(KafkaError::Disconnected { addr: self.addr.clone(), reason: None });
         }
         let api = format!("{:?}", R::KEY);
+        let asked = Instant::now();
         match tokio::time::timeout(self.request_timeout, rx).await {
             Ok(Ok(Ok(bytes))) => {
                 // the frame's 4-byte length prefix was read too
                 count(bytes.len() + 4);
-                decode_response::<R>(bytes, version, &self.addr)
+                let answered = asked.elapsed();
+                let size = bytes.len();
+                let decoded = decode_response::<R>(bytes, version, &self.addr);
+                // KDECK_LOG=kdeck::kafka::conn=trace: where a slow command spends its time
+                tracing::trace!(addr = %self.addr, api, version, bytes = size, ?answered, decoded = ?asked.elapsed() - answered, "response");
+                decoded
             }
             Ok(Ok(Err(e))) => {
                 count(0);

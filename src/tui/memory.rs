@@ -4,6 +4,24 @@
 //! console's RSS stayed at 2-3x its live heap (issue #15: 180 MiB for a ~60 MiB peak heap).
 //! `malloc_trim` hands the free pages of every arena back.
 
+/// Blocks at least this large get pages of their own (mmap), handed back whole when freed:
+/// glibc's own starting value, kept from moving.
+const MMAP_THRESHOLD: libc::c_int = 128 * 1024;
+
+/// Set once when the console starts. glibc raises its mmap threshold each time a mapped block is
+/// freed (up to 32 MiB), so after the first refresh the next one's large vectors and response
+/// frames (a few MiB each) land inside the arenas, where the small allocations around them keep
+/// the pages from being trimmed: the RSS between refreshes settled 10-30 MiB above the live heap
+/// (issue #15). A fixed threshold keeps them mapped and returned on every free.
+pub fn keep_large_blocks_mapped() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes the allocator's tuning; it is called before the console
+    // starts its worker, and glibc serialises it with allocations anyway.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD);
+    }
+}
+
 /// Returns the allocator's free pages to the system, off the UI thread (it takes each arena's
 /// lock while it walks it). A no-op where the allocator is not glibc's.
 pub fn release_freed() {

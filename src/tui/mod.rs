@@ -121,6 +121,7 @@ pub async fn run(backend: Arc<dyn ClusterBackend>, opts: Options) -> anyhow::Res
             tracing::warn!("{w}");
         }
     }
+    memory::keep_large_blocks_mapped();
     let mut worker = worker::Worker::spawn(backend, opts.deadline);
     let mut inputs = terminal_inputs()?;
     let mut term = setup_terminal()?;

@@ -347,13 +347,13 @@ fn offsets_csv_is_kafkas_byte_for_byte_and_restores_both_ways() {
 }
 
 /// A real consumer in `group`, polling until dropped (then it leaves the group).
-struct LiveConsumer {
+pub struct LiveConsumer {
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl LiveConsumer {
-    fn start(topic: &str, group: &str, client_id: &str) -> LiveConsumer {
+    pub fn start(topic: &str, group: &str, client_id: &str) -> LiveConsumer {
         let consumer: BaseConsumer = base()
             .set("group.id", group)
             .set("client.id", client_id)

@@ -4,13 +4,14 @@
 //! carry the exact lag Kafka's tool shows.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use kdeck::cluster::{Group, PartitionLag};
 use kdeck::kafka::{Client, ClientConfig};
 use kdeck::tui::backend::{ClusterBackend, KafkaBackend};
 
-use crate::common::{self, env, unique};
-use crate::group_ops::{commit, expect, filled_topic, kafka_offsets};
+use crate::common::{self, env, unique, wait_for};
+use crate::group_ops::{commit, expect, filled_topic, kafka_offsets, LiveConsumer};
 
 async fn console_backend() -> KafkaBackend {
     let bootstrap = env().bootstrap.split(',').map(str::to_string).collect();
@@ -81,6 +82,41 @@ fn the_refresh_keeps_group_totals_and_the_detail_reads_exact_rows() {
     assert_eq!(detail.offsets.iter().filter_map(|r| r.lag).sum::<i64>(), summary.total_lag);
     assert_eq!((detail.total_lag, detail.partitions, &detail.topics), (summary.total_lag, 4, &summary.topics));
     assert_eq!((detail.state.as_str(), detail.members.len()), ("Empty", 0));
+}
+
+/// A partition a member owns but the group never committed on is a row of its own (no offset,
+/// no lag, the member's client) and counts in the refresh's totals, which never build the rows.
+#[test]
+fn an_owned_partition_without_a_commit_counts_in_the_totals_and_has_a_row() {
+    let _g = common::shared();
+    // 10 messages a partition
+    let topic = filled_topic("rows-owned", 2, 20);
+    let group = unique("rows-owned");
+    commit(&group, &topic, &[(0, 3)]);
+    let client_id = unique("rows-member");
+    let consumer = LiveConsumer::start(&topic, &group, &client_id);
+    let (summary, detail) = wait_for("the member to own both partitions", Duration::from_secs(60), || {
+        let (summary, detail) = console_reads(&group);
+        (summary.members.len() == 1 && summary.partitions == 2).then_some((summary, detail))
+    });
+
+    assert_eq!(summary.offsets, vec![], "the refresh keeps no partition rows");
+    assert_eq!(summary.state, "Stable");
+    assert_eq!(summary.topics, vec![Arc::<str>::from(topic.as_str())]);
+    assert_eq!(summary.total_lag, 10 - 3, "the uncommitted partition has no lag to add");
+
+    let detail = detail.expect("the group exists");
+    let rows: Vec<_> = detail.offsets.iter().map(|r| (row(r), r.client_id.as_deref())).collect();
+    let member = Some(client_id.as_str());
+    assert_eq!(
+        rows,
+        vec![
+            ((topic.as_str(), 0, Some(3), Some(10), Some(7)), member),
+            ((topic.as_str(), 1, None, Some(10), None), member),
+        ]
+    );
+    assert_eq!((detail.total_lag, detail.partitions, &detail.topics), (summary.total_lag, 2, &summary.topics));
+    drop(consumer);
 }
 
 #[test]

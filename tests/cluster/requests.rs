@@ -103,7 +103,11 @@ fn requests_per_snapshot_do_not_grow_with_the_groups() {
         assert_eq!(counted.requests(ApiKey::Metadata), 1, "{}", counted.to_table());
         assert_eq!(counted.requests(ApiKey::ListOffsets), 2 * leaders.len() as u64, "earliest and latest per leader");
         assert_eq!(counted.requests(ApiKey::ListGroups), brokers, "one per broker");
-        assert_eq!(counted.requests(ApiKey::FindCoordinator), 1, "one for DescribeGroups and OffsetFetch together");
+        assert_eq!(
+            counted.requests(ApiKey::FindCoordinator),
+            0,
+            "the broker that listed a group coordinates it: no lookup"
+        );
         assert_eq!(counted.requests(ApiKey::DescribeGroups), coordinators, "one per coordinator");
         assert_eq!(counted.requests(ApiKey::OffsetFetch), coordinators, "one per coordinator");
         assert_eq!(counted.requests(ApiKey::ApiVersions), 0, "connections were open already");
@@ -118,6 +122,69 @@ fn requests_per_snapshot_do_not_grow_with_the_groups() {
         counted_many.total.bytes_received,
         counted_few.total.bytes_received
     );
+}
+
+/// Groups go to the broker named for them without a FindCoordinator; a wrong broker answers
+/// NOT_COORDINATOR and the groups are looked up and asked again, with the same answers.
+#[test]
+fn group_requests_go_to_the_named_coordinator_and_a_wrong_one_is_looked_up_again() {
+    let fx = Fixture::shared();
+    let topic = fx.topic("reqs-coord");
+    data::create_topic(&topic, 3, 2);
+    let groups: Vec<String> = (0..6).map(|_| fx.group("reqs-coord")).collect();
+    let rt = runtime();
+    let cfg =
+        ClientConfig { bootstrap: env().bootstrap.split(',').map(str::to_string).collect(), ..Default::default() };
+    let stats = cfg.stats.clone();
+    let client = rt.block_on(Client::connect(cfg)).expect("connect");
+    let committed: Vec<Vec<(String, i32, i64)>> = groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let offsets: Vec<_> = (0..3).map(|p| ((topic.clone(), p), (10 * i + p as usize) as i64)).collect();
+            rt.block_on(client.commit_group_offsets(g, &offsets)).expect("commit");
+            offsets.into_iter().map(|((t, p), o)| (t, p, o)).collect()
+        })
+        .collect();
+    let coords = coordinators(&groups);
+    let coordinator_of = |g: &str| groups.iter().position(|x| x == g).map(|i| coords[i] as i32);
+    // brokers are 1, 2, 3: the next one is never the coordinator
+    let wrong_of = |g: &str| coordinator_of(g).map(|c| c % 3 + 1);
+    let read = |named: &dyn Fn(&str) -> Option<i32>| {
+        stats.reset();
+        let (described, offsets) = rt.block_on(client.describe_groups_and_offsets(&groups, named));
+        let offsets: Vec<Vec<(String, i32, i64)>> = groups
+            .iter()
+            .map(|g| {
+                let mut o: Vec<_> = offsets[g]
+                    .as_ref()
+                    .expect("offsets")
+                    .iter()
+                    .map(|o| (o.topic.to_string(), o.partition, o.offset))
+                    .collect();
+                o.sort();
+                o
+            })
+            .collect();
+        let states: Vec<String> =
+            groups.iter().map(|g| described[g].as_ref().expect("described").group_state.to_string()).collect();
+        (offsets, states, client.stats())
+    };
+
+    let (offsets, states, counted) = read(&coordinator_of);
+    assert_eq!(offsets, committed);
+    assert_eq!(states, vec!["Empty".to_string(); groups.len()]);
+    assert_eq!(counted.requests(ApiKey::FindCoordinator), 0, "{}", counted.to_table());
+    let named = coords.iter().collect::<BTreeSet<_>>().len() as u64;
+    assert_eq!(counted.requests(ApiKey::OffsetFetch), named, "one per coordinator");
+
+    let (offsets, states, counted) = read(&wrong_of);
+    assert_eq!(offsets, committed, "the right offsets after the wrong broker said NOT_COORDINATOR");
+    assert_eq!(states, vec!["Empty".to_string(); groups.len()]);
+    // DescribeGroups and OffsetFetch each look their groups up again
+    assert_eq!(counted.requests(ApiKey::FindCoordinator), 2, "{}", counted.to_table());
+    assert_eq!(counted.requests(ApiKey::OffsetFetch), 2 * named, "the wrong brokers, then the right ones");
+    assert_eq!(counted.requests(ApiKey::DescribeGroups), 2 * named, "the wrong brokers, then the right ones");
 }
 
 #[test]
