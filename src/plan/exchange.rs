@@ -119,13 +119,15 @@ impl<'a, K> IntoIterator for &'a SortedSet<K> {
 /// sets, because a partition that leaves an original broker can only pair
 /// with one that returns to it ([`Partners::sets`]): the topic search then
 /// looks only at the few topics that have such partitions, not at every
-/// topic on `y`.
+/// topic on `y`. `left_to[(x, t)]` names the brokers `y` whose `left[(x, y)][t]`
+/// is not empty: the only brokers such a partition can go to ([`Partners::left_to`]).
 pub(crate) struct Partners<K> {
     brokers: usize,
     topics: usize,
     added: Vec<SortedSet<K>>,
     kept: Vec<SortedSet<K>>,
     left: Vec<BTreeMap<u32, SortedSet<K>>>,
+    left_to: Vec<SortedSet<BrokerIdx>>,
 }
 
 impl<K: Ord + Copy> Partners<K> {
@@ -137,6 +139,7 @@ impl<K: Ord + Copy> Partners<K> {
             added: (0..brokers * topics).map(|_| SortedSet::default()).collect(),
             kept: (0..brokers * topics).map(|_| SortedSet::default()).collect(),
             left: (0..brokers * brokers).map(|_| BTreeMap::new()).collect(),
+            left_to: (0..brokers * topics).map(|_| SortedSet::default()).collect(),
         }
     }
 
@@ -163,15 +166,21 @@ impl<K: Ord + Copy> Partners<K> {
             edit(if part.orig.contains(&b) { &mut self.kept[e] } else { &mut self.added[e] });
         }
         for &x in part.orig.iter().filter(|&&x| !x.is_empty() && !slots.contains(&x)) {
+            let x_t = self.on(x, t);
             for &b in slots {
                 let e = self.pair(x, b);
                 let by_topic = &mut self.left[e];
                 if insert {
-                    by_topic.entry(t).or_default().insert(key);
+                    let set = by_topic.entry(t).or_default();
+                    if set.is_empty() {
+                        self.left_to[x_t].insert(b);
+                    }
+                    set.insert(key);
                 } else if let Some(set) = by_topic.get_mut(&t) {
                     set.remove(&key);
                     if set.is_empty() {
                         by_topic.remove(&t);
+                        self.left_to[x_t].remove(&b);
                     }
                 }
             }
@@ -191,6 +200,13 @@ impl<K: Ord + Copy> Partners<K> {
             0 => [self.added.get(on_y), left],
             _ => [left, None],
         }
+    }
+
+    /// The brokers `y` (in order) holding a partition of topic `t` that left `x`: the only
+    /// brokers a partition of `t` leaving its original broker `x` can go to ([`Partners::sets`]:
+    /// it pairs only with such a partition).
+    pub(crate) fn left_to(&self, x: BrokerIdx, t: u32) -> &SortedSet<BrokerIdx> {
+        &self.left_to[self.on(x, t)]
     }
 
     /// Every set [`Partners::sets`] gives for `(e_c, x, y)` over all topics, with its topic (a
