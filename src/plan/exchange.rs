@@ -178,20 +178,18 @@ impl<K: Ord + Copy> Partners<K> {
         for &b in after.iter().filter(|b| !before.contains(b)) {
             self.edit_on(part, b, key, true);
         }
-        let (left_before, left_after): (Vec<BrokerIdx>, Vec<BrokerIdx>) =
-            (left_brokers(part, before).collect(), left_brokers(part, after).collect());
-        for &x in &left_before {
-            for &b in before {
-                if !(left_after.contains(&x) && after.contains(&b)) {
-                    self.edit_left(part.topic, x, b, key, false);
-                }
+        // An original broker `part` left is still left (is left already) when `after` (`before`)
+        // does not hold it either.
+        for x in left_brokers(part, before) {
+            let still_left = !after.contains(&x);
+            for &b in before.iter().filter(|b| !(still_left && after.contains(b))) {
+                self.edit_left(part.topic, x, b, key, false);
             }
         }
-        for &x in &left_after {
-            for &b in after {
-                if !(left_before.contains(&x) && before.contains(&b)) {
-                    self.edit_left(part.topic, x, b, key, true);
-                }
+        for x in left_brokers(part, after) {
+            let was_left = !before.contains(&x);
+            for &b in after.iter().filter(|b| !(was_left && before.contains(b))) {
+                self.edit_left(part.topic, x, b, key, true);
             }
         }
     }
