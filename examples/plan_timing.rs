@@ -1,23 +1,29 @@
 //! Times every planner benchmark case (`benches/support/plan_cases.rs`) `RUNS` times in turn, for
 //! `scripts/bench/planner.sh`: one tab-separated line per case on stdout,
-//! `name  median_ms  min_ms  max_ms  figures  cpu_median_ms` (wall time, then the figures of the
-//! plan, then the planning thread's CPU time: on a shared machine wall time also counts the time
-//! other processes had the CPU). Cases in turn (A B C A B C ...) so drift spreads over all of them.
+//! `name  median_ms  min_ms  max_ms  figures  cpu_median_ms  plan_hash` (wall time, then the
+//! figures of the plan, then the planning thread's CPU time: on a shared machine wall time also
+//! counts the time other processes had the CPU; last a hash of the plan's reassignment JSON and
+//! summary, to check that a faster planner plans the same). Cases in turn (A B C A B C ...) so drift spreads
+//! over all of them.
 //!
-//!     cargo run --release --example plan_timing -- [RUNS]    # default 5
+//!     cargo run --release --example plan_timing -- [RUNS [CASE]]    # default 5 runs, every case
+//!
+//! CASE: only the cases whose name contains it (e.g. `one_rack`, to profile one case).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test (or tool) fails by panicking
 
 #[path = "../benches/support/plan_cases.rs"]
 mod plan_cases;
 
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::time::Instant;
 
 use kdeck::plan::{plan, PlanRequest, Scope};
 
 fn main() {
     let runs: usize = std::env::args().nth(1).map(|s| s.parse().expect("RUNS: a number")).unwrap_or(5).max(1);
-    let cases = plan_cases::cases();
+    let only = std::env::args().nth(2).unwrap_or_default();
+    let cases: Vec<_> = plan_cases::cases().into_iter().filter(|c| c.name.contains(only.as_str())).collect();
     let reqs: Vec<PlanRequest> = cases
         .iter()
         .map(|c| PlanRequest {
@@ -30,6 +36,7 @@ fn main() {
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
     let mut cpu: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
     let mut figures: Vec<String> = vec![String::new(); cases.len()];
+    let mut hashes: Vec<u64> = vec![0; cases.len()];
     for run in 0..runs {
         for (i, case) in cases.iter().enumerate() {
             let (t0, c0) = (Instant::now(), thread_cpu_ms());
@@ -37,6 +44,7 @@ fn main() {
             times[i].push(t0.elapsed().as_secs_f64() * 1000.0);
             cpu[i].push(thread_cpu_ms() - c0);
             figures[i] = plan_cases::describe(&p);
+            hashes[i] = json_hash(&p.reassignment_json(), &serde_json::to_string(&p.summary).expect("summary JSON"));
             eprintln!(
                 "plan_timing: run {}/{runs} {} {:.0} ms ({:.0} ms CPU)",
                 run + 1,
@@ -49,15 +57,24 @@ fn main() {
     for (i, case) in cases.iter().enumerate() {
         let t = sorted(&times[i]);
         println!(
-            "{}\t{:.0}\t{:.0}\t{:.0}\t{}\t{:.0}",
+            "{}\t{:.0}\t{:.0}\t{:.0}\t{}\t{:.0}\t{:016x}",
             case.name,
             median(&t),
             t[0],
             t[t.len() - 1],
             figures[i],
-            median(&sorted(&cpu[i]))
+            median(&sorted(&cpu[i])),
+            hashes[i]
         );
     }
+}
+
+/// SipHash with fixed keys: the same JSON gives the same hash in every run of one build.
+fn json_hash(reassignment: &str, summary: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    reassignment.hash(&mut h);
+    summary.hash(&mut h);
+    h.finish()
 }
 
 fn sorted(v: &[f64]) -> Vec<f64> {

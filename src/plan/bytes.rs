@@ -101,6 +101,44 @@ impl State<'_> {
         best
     }
 
+    /// The first broker `y` from index `next` on that `c` leaving `x` may find a partner on:
+    /// among `only` when given (in order), and when `x` is an original broker of `c`, only
+    /// brokers `c` held before or that a partition of its topic left `x` for (a `c` leaving an
+    /// original broker for a new one pairs only with such a partition, [`Partners::sets`]): the
+    /// byte search skips the other brokers without looking (most brokers, for most of its look-ups).
+    ///
+    /// [`Partners::sets`]: super::exchange::Partners::sets
+    fn next_destination(
+        &self,
+        c: usize,
+        x: BrokerIdx,
+        mut next: usize,
+        only: Option<&[BrokerIdx]>,
+    ) -> Option<BrokerIdx> {
+        let part = &self.parts[c];
+        let left_to = part.held(x).then(|| self.shared.by_size.left_to(x, part.topic));
+        loop {
+            let y = match only {
+                Some(only) => *only[only.partition_point(|b| b.index() < next)..].first()?,
+                None if next < self.rack_of.len() => BrokerIdx::new(next),
+                None => return None,
+            };
+            let Some(left_to) = left_to else { return Some(y) };
+            // The first allowed broker from `y` on: an original one or one in `left_to`.
+            let returning = part.orig.iter().copied().filter(|&b| !b.is_empty() && b >= y).min();
+            let leaving = left_to.from(&y).first().copied();
+            let allowed = match (returning, leaving) {
+                (Some(a), Some(b)) => a.min(b),
+                (Some(a), None) | (None, Some(a)) => a,
+                (None, None) => return None,
+            };
+            if allowed == y {
+                return Some(y);
+            }
+            next = allowed.index();
+        }
+    }
+
     fn exchange(&mut self, c: usize, xi: usize, q: usize, yi: usize) {
         let x = self.slots[c][xi];
         let y = self.slots[q][yi];
@@ -177,18 +215,11 @@ pub(crate) fn refine(
                 // The next `y` to look at; after an exchange (`c` changed) every broker is.
                 let mut next = 0;
                 loop {
-                    let y = if narrow && !made {
-                        match fresh[fresh.partition_point(|b| b.index() < next)..].first() {
-                            Some(&y) => y,
-                            None => break,
-                        }
-                    } else if next < b_n {
-                        BrokerIdx::new(next)
-                    } else {
+                    let x = st.slots[c][xi];
+                    let Some(y) = st.next_destination(c, x, next, (narrow && !made).then_some(&fresh[..])) else {
                         break;
                     };
                     next = y.index() + 1;
-                    let x = st.slots[c][xi];
                     if (st.bytes[x] - st.bytes[y]).abs() <= st.tolerance
                         || !can_leave(&st.parts[c], &st.slots[c], st.rack_of, xi, y)
                     {

@@ -49,6 +49,11 @@ pub(crate) fn partner_slot(
         .then_some(yi)
 }
 
+/// The original target brokers `part` is no longer on when placed on `slots`.
+fn left_brokers<'a>(part: &'a BPart, slots: &'a [BrokerIdx]) -> impl Iterator<Item = BrokerIdx> + 'a {
+    part.orig.iter().copied().filter(|&x| !x.is_empty() && !slots.contains(&x))
+}
+
 /// The non-empty sets of a per-topic slice, with their topic.
 fn non_empty<K>(per_topic: &[SortedSet<K>]) -> impl Iterator<Item = (u32, &SortedSet<K>)> {
     per_topic.iter().zip(0u32..).filter(|(set, _)| !set.is_empty()).map(|(set, t)| (t, set))
@@ -119,13 +124,15 @@ impl<'a, K> IntoIterator for &'a SortedSet<K> {
 /// sets, because a partition that leaves an original broker can only pair
 /// with one that returns to it ([`Partners::sets`]): the topic search then
 /// looks only at the few topics that have such partitions, not at every
-/// topic on `y`.
+/// topic on `y`. `left_to[(x, t)]` names the brokers `y` whose `left[(x, y)][t]`
+/// is not empty: the only brokers such a partition can go to ([`Partners::left_to`]).
 pub(crate) struct Partners<K> {
     brokers: usize,
     topics: usize,
     added: Vec<SortedSet<K>>,
     kept: Vec<SortedSet<K>>,
     left: Vec<BTreeMap<u32, SortedSet<K>>>,
+    left_to: Vec<SortedSet<BrokerIdx>>,
 }
 
 impl<K: Ord + Copy> Partners<K> {
@@ -137,6 +144,7 @@ impl<K: Ord + Copy> Partners<K> {
             added: (0..brokers * topics).map(|_| SortedSet::default()).collect(),
             kept: (0..brokers * topics).map(|_| SortedSet::default()).collect(),
             left: (0..brokers * brokers).map(|_| BTreeMap::new()).collect(),
+            left_to: (0..brokers * topics).map(|_| SortedSet::default()).collect(),
         }
     }
 
@@ -150,30 +158,69 @@ impl<K: Ord + Copy> Partners<K> {
 
     /// Adds (or removes) `key` for `part` placed on `slots`.
     pub(crate) fn edit(&mut self, part: &BPart, slots: &[BrokerIdx], key: K, insert: bool) {
-        let t = part.topic;
-        let edit = |set: &mut SortedSet<K>| {
-            if insert {
-                set.insert(key);
-            } else {
-                set.remove(&key);
-            }
-        };
         for &b in slots {
-            let e = self.on(b, t);
-            edit(if part.orig.contains(&b) { &mut self.kept[e] } else { &mut self.added[e] });
+            self.edit_on(part, b, key, insert);
         }
-        for &x in part.orig.iter().filter(|&&x| !x.is_empty() && !slots.contains(&x)) {
+        for x in left_brokers(part, slots) {
             for &b in slots {
-                let e = self.pair(x, b);
-                let by_topic = &mut self.left[e];
-                if insert {
-                    by_topic.entry(t).or_default().insert(key);
-                } else if let Some(set) = by_topic.get_mut(&t) {
-                    set.remove(&key);
-                    if set.is_empty() {
-                        by_topic.remove(&t);
-                    }
-                }
+                self.edit_left(part.topic, x, b, key, insert);
+            }
+        }
+    }
+
+    /// Moves `key` of `part` from its place on `before` to its place on `after` (the same
+    /// brokers but one): only the sets that differ change (an exchange changes one replica of a
+    /// partition; removing and adding it everywhere cost three times as many set edits).
+    pub(crate) fn replace(&mut self, part: &BPart, before: &[BrokerIdx], after: &[BrokerIdx], key: K) {
+        for &b in before.iter().filter(|b| !after.contains(b)) {
+            self.edit_on(part, b, key, false);
+        }
+        for &b in after.iter().filter(|b| !before.contains(b)) {
+            self.edit_on(part, b, key, true);
+        }
+        // An original broker `part` left is still left (is left already) when `after` (`before`)
+        // does not hold it either.
+        for x in left_brokers(part, before) {
+            let still_left = !after.contains(&x);
+            for &b in before.iter().filter(|b| !(still_left && after.contains(b))) {
+                self.edit_left(part.topic, x, b, key, false);
+            }
+        }
+        for x in left_brokers(part, after) {
+            let was_left = !before.contains(&x);
+            for &b in after.iter().filter(|b| !(was_left && before.contains(b))) {
+                self.edit_left(part.topic, x, b, key, true);
+            }
+        }
+    }
+
+    /// Adds (or removes) `key` for `part` on broker `b` (kept or added).
+    fn edit_on(&mut self, part: &BPart, b: BrokerIdx, key: K, insert: bool) {
+        let e = self.on(b, part.topic);
+        let set = if part.held(b) { &mut self.kept[e] } else { &mut self.added[e] };
+        if insert {
+            set.insert(key);
+        } else {
+            set.remove(&key);
+        }
+    }
+
+    /// Adds (or removes) `key` of topic `t` to the partitions that left `x` and are on `b`.
+    fn edit_left(&mut self, t: u32, x: BrokerIdx, b: BrokerIdx, key: K, insert: bool) {
+        let x_t = self.on(x, t);
+        let pair = self.pair(x, b);
+        let by_topic = &mut self.left[pair];
+        if insert {
+            let set = by_topic.entry(t).or_default();
+            if set.is_empty() {
+                self.left_to[x_t].insert(b);
+            }
+            set.insert(key);
+        } else if let Some(set) = by_topic.get_mut(&t) {
+            set.remove(&key);
+            if set.is_empty() {
+                by_topic.remove(&t);
+                self.left_to[x_t].remove(&b);
             }
         }
     }
@@ -191,6 +238,13 @@ impl<K: Ord + Copy> Partners<K> {
             0 => [self.added.get(on_y), left],
             _ => [left, None],
         }
+    }
+
+    /// The brokers `y` (in order) holding a partition of topic `t` that left `x`: the only
+    /// brokers a partition of `t` leaving its original broker `x` can go to ([`Partners::sets`]:
+    /// it pairs only with such a partition).
+    pub(crate) fn left_to(&self, x: BrokerIdx, t: u32) -> &SortedSet<BrokerIdx> {
+        &self.left_to[self.on(x, t)]
     }
 
     /// Every set [`Partners::sets`] gives for `(e_c, x, y)` over all topics, with its topic (a
@@ -300,13 +354,13 @@ impl Exchanges {
         }
     }
 
-    /// Adds (or removes) partition `p` on `slots` to (from) the filled indexes.
-    fn index(&mut self, parts: &[BPart], p: usize, slots: &[BrokerIdx], insert: bool) {
+    /// Moves partition `p` from `before` to `after` in the filled indexes.
+    fn reindex(&mut self, parts: &[BPart], p: usize, before: &[BrokerIdx], after: &[BrokerIdx]) {
         if self.key_filled {
-            self.by_key.edit(&parts[p], slots, part_key(p), insert);
+            self.by_key.replace(&parts[p], before, after, part_key(p));
         }
         if self.size_filled {
-            self.by_size.edit(&parts[p], slots, (parts[p].size, part_key(p)), insert);
+            self.by_size.replace(&parts[p], before, after, (parts[p].size, part_key(p)));
         }
     }
 
@@ -321,12 +375,11 @@ impl Exchanges {
     ) {
         let (x, y) = (slots[c][xi], slots[q][yi]);
         self.record(parts, (c, &slots[c]), (q, &slots[q]), x, y);
-        self.index(parts, c, &slots[c], false);
-        self.index(parts, q, &slots[q], false);
-        slots[c][xi] = y;
-        slots[q][yi] = x;
-        self.index(parts, c, &slots[c], true);
-        self.index(parts, q, &slots[q], true);
+        for (p, si, to) in [(c, xi, y), (q, yi, x)] {
+            let before = slots[p].clone();
+            slots[p][si] = to;
+            self.reindex(parts, p, &before, &slots[p]);
+        }
     }
 
     /// The clock now (a search that finds nothing records it).

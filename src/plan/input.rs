@@ -1,7 +1,7 @@
 //! Reading the planner's input: consistency checks, the scope's topics, target and drained
 //! brokers, which partitions are planned (healthy) and which are skipped, and racks.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::error::PlanError;
 use super::model::{Broker, ClusterState, Goal, PartitionState, PlanRequest, Scope};
@@ -55,14 +55,16 @@ pub(super) fn check_state(state: &ClusterState) -> Result<(), PlanError> {
             return Err(PlanError::DuplicateBrokerInState(b.id));
         }
     }
-    let mut seen: BTreeSet<(&str, i32)> = BTreeSet::new();
+    // Hashed, not ordered: 100k string keys compared along a B-tree cost more than the rest of
+    // reading the input.
+    let mut seen: HashSet<(&str, i32)> = HashSet::with_capacity(state.partitions.len());
     for p in &state.partitions {
         if !seen.insert((p.topic.as_str(), p.partition)) {
             return Err(PlanError::DuplicatePartitionInState { topic: p.topic.clone(), partition: p.partition });
         }
-        let mut rs = BTreeSet::new();
-        for &r in &p.replicas {
-            if !rs.insert(r) {
+        // A replica list is short: a set per partition cost more than comparing.
+        for (i, &r) in p.replicas.iter().enumerate() {
+            if p.replicas[..i].contains(&r) {
                 return Err(PlanError::DuplicateReplicaInState {
                     topic: p.topic.clone(),
                     partition: p.partition,
@@ -76,7 +78,15 @@ pub(super) fn check_state(state: &ClusterState) -> Result<(), PlanError> {
 
 /// Topics of the scope (sorted).
 pub(super) fn resolve_scope(state: &ClusterState, scope: &Scope) -> Result<BTreeSet<String>, PlanError> {
-    let all: BTreeSet<&str> = state.partitions.iter().map(|p| p.topic.as_str()).collect();
+    // A topic's partitions usually come one after another: each run inserted once.
+    let mut all: BTreeSet<&str> = BTreeSet::new();
+    let mut last: Option<&str> = None;
+    for p in &state.partitions {
+        if last != Some(p.topic.as_str()) {
+            all.insert(p.topic.as_str());
+            last = Some(p.topic.as_str());
+        }
+    }
     let out: BTreeSet<String> = match scope {
         Scope::All => all.iter().map(|s| s.to_string()).collect(),
         Scope::Topics(list) => {
@@ -147,10 +157,25 @@ pub(super) struct Selection {
 /// The partitions of `topics` in canonical order (topic, partition), split into planned and
 /// skipped: a partition without replicas is always skipped, an unhealthy one unless
 /// `include_unhealthy`.
-pub(super) fn select_partitions(state: &ClusterState, topics: &BTreeSet<String>, include_unhealthy: bool) -> Selection {
+pub(super) fn select_partitions<'a>(
+    state: &'a ClusterState,
+    topics: &BTreeSet<String>,
+    include_unhealthy: bool,
+) -> Selection {
     let alive: HashMap<i32, bool> = state.brokers.iter().map(|b| (b.id, b.alive)).collect();
-    let mut scope: Vec<usize> =
-        (0..state.partitions.len()).filter(|&i| topics.contains(&state.partitions[i].topic)).collect();
+    // Looked up once per run of partitions of one topic.
+    let mut last: Option<(&str, bool)> = None;
+    let mut in_scope = |topic: &'a str| -> bool {
+        match last {
+            Some((t, is_in)) if t == topic => is_in,
+            _ => {
+                let is_in = topics.contains(topic);
+                last = Some((topic, is_in));
+                is_in
+            }
+        }
+    };
+    let mut scope: Vec<usize> = (0..state.partitions.len()).filter(|&i| in_scope(&state.partitions[i].topic)).collect();
     scope.sort_by(|&a, &b| {
         let (pa, pb) = (&state.partitions[a], &state.partitions[b]);
         (&pa.topic, pa.partition).cmp(&(&pb.topic, pb.partition))

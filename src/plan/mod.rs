@@ -35,7 +35,7 @@ mod targets;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 pub use error::{PlanError, ValidationError, ValidationErrors, Warning};
 pub use json::{
@@ -66,15 +66,7 @@ pub fn plan(state: &ClusterState, req: &PlanRequest) -> Result<Plan, PlanError> 
     };
 
     // Leader pass (all goals).
-    let free: Vec<bool> = lists
-        .iter()
-        .zip(&orig_lists)
-        .map(|(l, o)| {
-            let a: BTreeSet<i32> = l.iter().copied().collect();
-            let b: BTreeSet<i32> = o.iter().copied().collect();
-            a != b
-        })
-        .collect();
+    let free: Vec<bool> = lists.iter().zip(&orig_lists).map(|(l, o)| !same_brokers(l, o)).collect();
     let orig_leader: Vec<Option<i32>> = orig_lists.iter().map(|l| l.first().copied()).collect();
     leaders::balance_leaders(&mut lists, layout.broker_count(), |id| layout.position(id), &free, &orig_leader);
 
@@ -112,6 +104,12 @@ fn goal_replication_factor(goal: &Goal, targets: usize) -> Result<Option<usize>,
         Goal::ReplicationFactor { rf } => Ok(Some(*rf)),
         _ => Ok(None),
     }
+}
+
+/// Whether two replica lists hold the same set of brokers, in any order (lists are short:
+/// comparing costs less than a set per list).
+fn same_brokers(a: &[i32], b: &[i32]) -> bool {
+    a.iter().all(|r| b.contains(r)) && b.iter().all(|r| a.contains(r))
 }
 
 /// The changed partitions: old and new replica lists, brokers added and removed.

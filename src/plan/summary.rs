@@ -1,7 +1,7 @@
 //! The [`Summary`] of a plan: per-broker before/after figures (all partitions and the planned
 //! ones), moves, bytes, racks touched and the balance over the target brokers.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use super::bytes;
 use super::input::RackKey;
@@ -38,19 +38,21 @@ struct Tally {
 
 pub(crate) fn build_summary(inp: SummaryInput<'_>) -> Summary {
     let state = inp.state;
-    let planned_pos: HashMap<usize, usize> = inp.planned.iter().enumerate().map(|(j, &i)| (i, j)).collect();
-    let mut ids: BTreeSet<i32> = state.brokers.iter().map(|b| b.id).collect();
-    for p in &state.partitions {
-        ids.extend(p.replicas.iter().copied());
-    }
-    let mut before: BTreeMap<i32, Tally> = ids.iter().map(|&id| (id, Tally::default())).collect();
-    let mut after: BTreeMap<i32, Tally> = ids.iter().map(|&id| (id, Tally::default())).collect();
+    // Every broker id (sorted, distinct), and the tallies densely by position in it: looked up
+    // for every replica of every partition, four times (a map per tally cost more than the rest
+    // of the summary).
+    let mut ids: Vec<i32> = state.brokers.iter().map(|b| b.id).collect();
+    ids.extend(state.partitions.iter().flat_map(|p| p.replicas.iter().copied()));
+    ids.sort_unstable();
+    ids.dedup();
+    let pos = |id: i32| ids.binary_search(&id).ok();
+    let tallies = || -> Vec<Tally> { ids.iter().map(|_| Tally::default()).collect() };
+    let (mut before, mut after) = (tallies(), tallies());
     // The same over the planned partitions only.
-    let mut pb: BTreeMap<i32, Tally> = BTreeMap::new();
-    let mut pa: BTreeMap<i32, Tally> = BTreeMap::new();
-    let tally = |m: &mut BTreeMap<i32, Tally>, list: &[i32], size: u64| {
+    let (mut pb, mut pa) = (tallies(), tallies());
+    let tally = |m: &mut [Tally], list: &[i32], size: u64| {
         for (i, b) in list.iter().enumerate() {
-            let t = m.entry(*b).or_default();
+            let Some(t) = pos(*b).and_then(|at| m.get_mut(at)) else { continue };
             t.replicas += 1;
             t.bytes += size;
             if i == 0 {
@@ -58,11 +60,17 @@ pub(crate) fn build_summary(inp: SummaryInput<'_>) -> Summary {
             }
         }
     };
+    let mut planned_pos: Vec<Option<usize>> = vec![None; state.partitions.len()];
+    for (j, &i) in inp.planned.iter().enumerate() {
+        if let Some(slot) = planned_pos.get_mut(i) {
+            *slot = Some(j);
+        }
+    }
     for (i, p) in state.partitions.iter().enumerate() {
         let size = p.size_bytes.unwrap_or(0);
         tally(&mut before, &p.replicas, size);
-        match planned_pos.get(&i) {
-            Some(&j) => {
+        match planned_pos[i] {
+            Some(j) => {
                 tally(&mut after, &inp.lists[j], size);
                 tally(&mut pb, &inp.orig_lists[j], size);
                 tally(&mut pa, &inp.lists[j], size);
@@ -74,13 +82,14 @@ pub(crate) fn build_summary(inp: SummaryInput<'_>) -> Summary {
     let tset: HashMap<i32, usize> = inp.targets.iter().enumerate().map(|(i, &id)| (id, i)).collect();
     let brokers: Vec<BrokerReport> = ids
         .iter()
-        .map(|&id| {
+        .enumerate()
+        .map(|(at, &id)| {
             let b = broker_by_id.get(&id);
-            let bf = before.get(&id);
-            let af = after.get(&id);
+            let bf = before.get(at);
+            let af = after.get(at);
             let none = Tally::default();
-            let pbv = pb.get(&id).unwrap_or(&none);
-            let pav = pa.get(&id).unwrap_or(&none);
+            let pbv = pb.get(at).unwrap_or(&none);
+            let pav = pa.get(at).unwrap_or(&none);
             BrokerReport {
                 id,
                 rack: b.and_then(|b| b.rack.clone()),
@@ -112,7 +121,9 @@ pub(crate) fn build_summary(inp: SummaryInput<'_>) -> Summary {
     let mut bytes = 0u64;
     let mut unknown = 0usize;
     let mut dropped = 0usize;
-    let mut racks: BTreeSet<String> = BTreeSet::new();
+    // Brokers added or removed; their racks' names at the end (a name per replica moved cost an
+    // allocation each).
+    let mut touched: BTreeSet<i32> = BTreeSet::new();
     let size_of: HashMap<(&str, i32), Option<u64>> =
         state.partitions.iter().map(|p| ((p.topic.as_str(), p.partition), p.size_bytes)).collect();
     let rack_name = |id: i32| -> String {
@@ -128,9 +139,7 @@ pub(crate) fn build_summary(inp: SummaryInput<'_>) -> Summary {
             Some(s) => bytes += s * m.added.len() as u64,
             None => unknown += m.added.len(),
         }
-        for &b in m.added.iter().chain(&m.removed) {
-            racks.insert(rack_name(b));
-        }
+        touched.extend(m.added.iter().chain(&m.removed));
         if m.from.first() != m.to.first() {
             leader_changes += 1;
         }
@@ -139,6 +148,8 @@ pub(crate) fn build_summary(inp: SummaryInput<'_>) -> Summary {
             ChangeKind::Reassign => reassigned += 1,
         }
     }
+
+    let racks: BTreeSet<String> = touched.into_iter().map(rack_name).collect();
 
     // Balance over target brokers.
     let b_n = inp.targets.len().max(1);
