@@ -103,7 +103,12 @@ console long "$tmp/long.json" 5s
 long_pid=$pid long_session=$session
 wait_for_data "$long_session"
 t0=$(now_ms); c0=$(ticks "$long_pid")
-sleep "$(awk -v m="$minutes" 'BEGIN { print m * 60 }')"
+# its RSS once a second: between refreshes most of the time, inside one now and then
+: >"$tmp/rss"
+for _ in $(seq 1 $((minutes * 60))); do
+  sleep 1
+  awk '/^VmRSS:/ {print $2}' "/proc/$long_pid/status" >>"$tmp/rss" 2>/dev/null || true
+done
 cpu_long=$(awk -v c="$(($(ticks "$long_pid") - c0))" -v hz="$hz" -v ms="$(($(now_ms) - t0))" \
   'BEGIN { printf "%.1f", 100 * c / hz / (ms / 1000) }')
 quit "$long_session" "$long_pid"
@@ -181,6 +186,8 @@ printf '| frame draw, real terminal (ms) | %s | | |\n' \
 printf '| RSS after %s min (MiB) | %s (peak %s) | | |\n' "$minutes" \
   "$(jq -r '.console.rss_kib / 1024 * 10 | round / 10' "$tmp/long.json")" \
   "$(jq -r '.console.peak_rss_kib / 1024 * 10 | round / 10' "$tmp/long.json")"
+printf '| RSS sampled each second (MiB): median, 90th percentile, max | %s | | |\n' \
+  "$(sort -n "$tmp/rss" | awk '{v[NR] = $1} END { if (NR) printf "%.1f, %.1f, %.1f (%d samples)", v[int((NR + 1) / 2)] / 1024, v[int(NR * 0.9)] / 1024, v[NR] / 1024, NR }')"
 printf '| CPU over the session (%% of one core) | %s | | |\n' "$cpu_long"
 printf '| idle CPU, no refresh due (%% of one core, 30 s) | %s | | |\n' "$cpu_idle"
 echo
