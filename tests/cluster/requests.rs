@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use kafka_protocol::messages::ApiKey;
 use kdeck::cluster::{self, GroupScope, LoadOptions};
-use kdeck::kafka::{Client, ClientConfig};
+use kdeck::kafka::{Client, ClientConfig, RequestStats};
 
 use crate::common::{data, env, kdeck, kdeck_raw, Fixture};
 use crate::reassign_exec::kafka_partitions;
@@ -49,14 +49,19 @@ fn java_hash_matches_kafka() {
     assert_eq!((kafka_abs(i32::MIN), kafka_abs(-5), kafka_abs(7)), (0, 5, 7));
 }
 
+/// A client of the test cluster and the counter of its requests.
+fn connect_counting(rt: &tokio::runtime::Runtime) -> (Client, RequestStats) {
+    let cfg =
+        ClientConfig { bootstrap: env().bootstrap.split(',').map(str::to_string).collect(), ..Default::default() };
+    let stats = cfg.stats.clone();
+    (rt.block_on(Client::connect(cfg)).expect("connect"), stats)
+}
+
 /// One snapshot of `groups` (and the topic) with a fresh count, on a client whose connections
 /// are already open (so the handshakes are not in it).
 fn snapshot_requests(topic: &str, groups: &[String]) -> kdeck::kafka::StatsReport {
     let rt = runtime();
-    let cfg =
-        ClientConfig { bootstrap: env().bootstrap.split(',').map(str::to_string).collect(), ..Default::default() };
-    let stats = cfg.stats.clone();
-    let client = rt.block_on(Client::connect(cfg)).expect("connect");
+    let (client, stats) = connect_counting(&rt);
     let opts = LoadOptions {
         topics: Some(vec![topic.to_string()]),
         offsets: true,
@@ -80,9 +85,7 @@ fn requests_per_snapshot_do_not_grow_with_the_groups() {
     data::create_topic(&topic, 3, 2);
     let groups: Vec<String> = (0..30).map(|_| fx.group("reqs")).collect();
     let rt = runtime();
-    let cfg =
-        ClientConfig { bootstrap: env().bootstrap.split(',').map(str::to_string).collect(), ..Default::default() };
-    let client = rt.block_on(Client::connect(cfg)).expect("connect");
+    let (client, _) = connect_counting(&rt);
     let offsets: Vec<_> = (0..3).map(|p| ((topic.clone(), p), 0i64)).collect();
     for g in &groups {
         rt.block_on(client.commit_group_offsets(g, &offsets)).expect("commit");
@@ -133,10 +136,7 @@ fn group_requests_go_to_the_named_coordinator_and_a_wrong_one_is_looked_up_again
     data::create_topic(&topic, 3, 2);
     let groups: Vec<String> = (0..6).map(|_| fx.group("reqs-coord")).collect();
     let rt = runtime();
-    let cfg =
-        ClientConfig { bootstrap: env().bootstrap.split(',').map(str::to_string).collect(), ..Default::default() };
-    let stats = cfg.stats.clone();
-    let client = rt.block_on(Client::connect(cfg)).expect("connect");
+    let (client, stats) = connect_counting(&rt);
     let committed: Vec<Vec<(String, i32, i64)>> = groups
         .iter()
         .enumerate()
