@@ -5,9 +5,9 @@ use std::collections::BTreeSet;
 
 use kafka_protocol::messages::ApiKey;
 use kdeck::cluster::{self, GroupScope, LoadOptions};
-use kdeck::kafka::{Client, ClientConfig, RequestStats};
+use kdeck::kafka::{Client, ClientConfig, RequestStats, Target};
 
-use crate::common::{data, env, kdeck, kdeck_raw, Fixture};
+use crate::common::{data, env, kdeck, kdeck_raw, wait_for, Fixture};
 use crate::reassign_exec::kafka_partitions;
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -57,6 +57,25 @@ fn connect_counting(rt: &tokio::runtime::Runtime) -> (Client, RequestStats) {
     (rt.block_on(Client::connect(cfg)).expect("connect"), stats)
 }
 
+/// Waits until every broker's metadata has the new topic with a leader for each partition: the
+/// creation is acknowledged by the controller, and a group coordinator that has not caught up
+/// yet refuses commits on the topic (UNKNOWN_TOPIC_OR_PARTITION; CI met it on a cold cluster).
+fn wait_known_to_every_broker(rt: &tokio::runtime::Runtime, client: &Client, topic: &str, partitions: usize) {
+    let names = [topic.to_string()];
+    wait_for(&format!("every broker to know topic {topic}"), std::time::Duration::from_secs(60), || {
+        let known = |broker: i32| {
+            rt.block_on(client.metadata_from(Target::Broker(broker), Some(&names))).is_ok_and(|m| {
+                m.topics.iter().any(|t| {
+                    t.error_code == 0
+                        && t.partitions.len() == partitions
+                        && t.partitions.iter().all(|p| p.leader_id.0 >= 0)
+                })
+            })
+        };
+        (1..=3).all(known).then_some(())
+    });
+}
+
 /// One snapshot of `groups` (and the topic) with a fresh count, on a client whose connections
 /// are already open (so the handshakes are not in it).
 fn snapshot_requests(topic: &str, groups: &[String]) -> kdeck::kafka::StatsReport {
@@ -86,6 +105,7 @@ fn requests_per_snapshot_do_not_grow_with_the_groups() {
     let groups: Vec<String> = (0..30).map(|_| fx.group("reqs")).collect();
     let rt = runtime();
     let (client, _) = connect_counting(&rt);
+    wait_known_to_every_broker(&rt, &client, &topic, 3);
     let offsets: Vec<_> = (0..3).map(|p| ((topic.clone(), p), 0i64)).collect();
     for g in &groups {
         rt.block_on(client.commit_group_offsets(g, &offsets)).expect("commit");
@@ -137,6 +157,7 @@ fn group_requests_go_to_the_named_coordinator_and_a_wrong_one_is_looked_up_again
     let groups: Vec<String> = (0..6).map(|_| fx.group("reqs-coord")).collect();
     let rt = runtime();
     let (client, stats) = connect_counting(&rt);
+    wait_known_to_every_broker(&rt, &client, &topic, 3);
     let committed: Vec<Vec<(String, i32, i64)>> = groups
         .iter()
         .enumerate()
