@@ -123,6 +123,17 @@ fn tmux(session: &str) -> Command {
     c
 }
 
+/// The table's position counter ("selected/rows") from its bottom border, e.g. "1/175".
+/// Compare it whole: a substring test for "1/1" also matches "1/175".
+pub fn position(screen: &str) -> Option<&str> {
+    screen
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with('└') && l.ends_with('┘'))
+        .next_back()
+        .map(|l| l.trim_start_matches('└').trim_end_matches('┘').trim_start_matches('─'))
+}
+
 /// The words of the table row whose first cell is `first`.
 pub fn row<'a>(screen: &'a str, first: &str) -> Vec<&'a str> {
     screen

@@ -5,7 +5,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::common::{self, data, env, script, unique, wait_for, Fixture};
-use crate::tmux::{row, Tmux};
+use crate::tmux::{position, row, Tmux};
 
 #[test]
 fn topics_filter_isr_and_group_lag_in_the_console() {
@@ -24,7 +24,8 @@ fn topics_filter_isr_and_group_lag_in_the_console() {
     t.keys(&["/"]);
     t.type_text(&topic);
     t.keys(&["Enter"]);
-    let filtered = t.wait_screen("only the test topic", |s| s.contains(&format!("/{topic}")) && s.contains("1/1"));
+    let filtered =
+        t.wait_screen("only the test topic", |s| s.contains(&format!("/{topic}")) && position(s) == Some("1/1"));
     assert_eq!(row(&filtered, &topic)[1..], ["3", "3", "0", "0", "0", "100"], "{filtered}");
     t.keys(&["Enter"]);
     let parts =
@@ -57,7 +58,9 @@ fn topics_filter_isr_and_group_lag_in_the_console() {
     t.keys(&["/"]);
     t.type_text(&group);
     t.keys(&["Enter"]);
-    let groups = t.wait_screen("the groups pane filtered", |s| s.contains("Consumer groups") && s.contains("1/1"));
+    let groups = t.wait_screen("the groups pane filtered", |s| {
+        s.contains("Consumer groups") && s.contains(&format!("/{group}")) && position(s) == Some("1/1")
+    });
     let g = row(&groups, &group);
     assert_eq!(g[1..4], ["Empty", "0", topic.as_str()], "{groups}");
     assert_eq!(g[4], "60");
@@ -199,7 +202,8 @@ fn keys_typed_ahead_of_the_console_are_kept() {
     t.keys(&["Escape", "/"]); // one write: Esc and / arrive in one read
     t.type_text(&topic);
     t.keys(&["Enter"]);
-    let filtered = t.wait_screen("the typed-ahead filter", |s| s.contains(&format!("/{topic}")) && s.contains("1/1"));
+    let filtered =
+        t.wait_screen("the typed-ahead filter", |s| s.contains(&format!("/{topic}")) && position(s) == Some("1/1"));
     assert!(!filtered.contains("keys —"), "Esc closed the help:\n{filtered}");
     assert_eq!(row(&filtered, &topic)[1..3], ["2", "2"], "{filtered}");
     assert!(!filtered.contains(&format!("/{topic}j")), "Enter is not text:\n{filtered}");

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::common::{self, data, env, wait_for, Fixture};
 use crate::ops_fixture::{topic_config, Ops};
-use crate::tmux::{row, Tmux};
+use crate::tmux::{position, row, Tmux};
 use crate::topic_ops::{cluster_name, oracle_replicas};
 
 /// Partition → replicas as `kdeck describe -o json` shows them (None: no such topic).
@@ -47,7 +47,7 @@ pub fn filter_to(t: &Tmux, topic: &str) {
     t.keys(&["/"]);
     t.type_text(topic);
     t.keys(&["Enter"]);
-    t.wait_screen("only the test topic", |s| s.contains(&format!("/{topic}")) && s.contains("1/1"));
+    t.wait_screen("only the test topic", |s| s.contains(&format!("/{topic}")) && position(s) == Some("1/1"));
 }
 
 #[test]
@@ -191,7 +191,7 @@ fn read_only_console_hides_and_refuses_changes() {
     t.keys(&["/"]);
     t.type_text("topic override"); // retention.ms is the only one
     t.keys(&["Enter"]);
-    let configs = t.wait_screen("the override alone", |s| s.contains("/topic override") && s.contains("1/1"));
+    let configs = t.wait_screen("the override alone", |s| s.contains("/topic override") && position(s) == Some("1/1"));
     assert_eq!(row(&configs, "retention.ms")[1..], ["3600000", "dynamic", "topic", "override"]);
     t.keys(&["="]);
     t.wait_screen("set refused", |s| s.contains("read-only: setting configs is off"));
