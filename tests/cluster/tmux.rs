@@ -129,8 +129,7 @@ pub fn position(screen: &str) -> Option<&str> {
     screen
         .lines()
         .map(str::trim)
-        .filter(|l| l.starts_with('└') && l.ends_with('┘'))
-        .next_back()
+        .rfind(|l| l.starts_with('└') && l.ends_with('┘'))
         .map(|l| l.trim_start_matches('└').trim_end_matches('┘').trim_start_matches('─'))
 }
 
