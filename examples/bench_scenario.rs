@@ -241,11 +241,10 @@ async fn end_offsets(c: &Client, a: &Args) -> anyhow::Result<Vec<(TopicPartition
         let ends = c.list_offsets(&leaders, OffsetSpec::Latest).await;
         let mut out = Vec::new();
         let mut failed = Vec::new();
-        for (tp, _) in &leaders {
-            match ends.get(tp) {
-                Some(Ok(e)) => out.push((tp.clone(), *e)),
-                Some(Err(e)) => failed.push(format!("{}-{}: {e}", tp.0, tp.1)),
-                None => failed.push(format!("{}-{}: no answer", tp.0, tp.1)),
+        for ((tp, _), end) in leaders.iter().zip(ends) {
+            match end {
+                Ok(e) => out.push((tp.clone(), e)),
+                Err(e) => failed.push(format!("{}-{}: {e}", tp.0, tp.1)),
             }
         }
         let Some(first) = failed.first() else { return Ok(out) };
@@ -355,8 +354,8 @@ async fn load(a: &Args) -> anyhow::Result<()> {
     let mut to_commit = Vec::new();
     for (j, name) in names.iter().enumerate() {
         let want = desired_offsets(j, a, &ends);
-        let have: HashMap<TopicPartition, i64> = match committed.get(name) {
-            Some(Ok(offsets)) => offsets.iter().map(|o| ((o.topic.to_string(), o.partition), o.offset)).collect(),
+        let have: HashMap<TopicPartition, i64> = match committed.named(name) {
+            Some(Ok(offsets)) => offsets.into_iter().map(|(t, p, o)| ((t, p), o)).collect(),
             _ => HashMap::new(),
         };
         if have.len() != want.len() || want.iter().any(|(tp, o)| have.get(tp) != Some(o)) {

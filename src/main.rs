@@ -30,6 +30,11 @@ fn main() -> ExitCode {
     kdeck::tui::perf::mark_process_start();
     let args = Cli::parse();
     let console = matches!(args.command, None | Some(Command::Demo { .. }));
+    if console {
+        // before any other thread exists (the log writer's, the runtime's): glibc fixes its arena
+        // count when a second arena is made
+        kdeck::tui::memory::tune_allocator();
+    }
     init_logging(console);
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(r) => r,

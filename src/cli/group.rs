@@ -235,12 +235,12 @@ fn export_outcome(o: &Outcome, order: &[(String, i32)]) -> String {
 /// The group's committed offsets in the order its coordinator lists them: the order Kafka's
 /// tool fills its maps in, which decides the order of partitions that share a bucket.
 async fn listed_offsets(client: &Client, group: &str) -> anyhow::Result<Vec<(String, i32, i64)>> {
-    let mut answers = client.offset_fetch(&[group.to_string()]).await;
+    let answers = client.offset_fetch(&[group.to_string()]).await;
     let offsets = answers
-        .remove(group)
+        .named(group)
         .ok_or_else(|| anyhow::anyhow!("the coordinator of group {group:?} did not answer"))?
         .map_err(|e| anyhow::anyhow!("committed offsets of group {group:?}: {e}"))?;
-    Ok(offsets.into_iter().filter(|o| o.offset >= 0).map(|o| (o.topic.to_string(), o.partition, o.offset)).collect())
+    Ok(offsets.into_iter().filter(|(_, _, offset)| *offset >= 0).collect())
 }
 
 async fn committed(client: &Client, group: &str) -> anyhow::Result<Vec<crate::cluster::PartitionLag>> {

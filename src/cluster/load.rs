@@ -8,11 +8,11 @@ use std::collections::{HashMap, HashSet};
 use kafka_protocol::messages::ConsumerProtocolAssignment;
 use kafka_protocol::protocol::Decodable;
 
-use kafka_protocol::messages::describe_groups_response::DescribedGroup;
 use kafka_protocol::messages::list_groups_response::ListedGroup;
 
 use super::model::*;
-use crate::kafka::admin::{CommittedOffset, OffsetSpec, TopicPartition};
+use crate::kafka::admin::{GroupDescription, GroupOffsets, OffsetSpec, TopicPartition};
+use crate::kafka::offset_fetch::Committed;
 use crate::kafka::{Client, KafkaError, Result};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -138,19 +138,16 @@ pub async fn load(client: &Client, opts: &LoadOptions) -> Result<Snapshot> {
     drop((leaders, names));
 
     if let Some((start, end)) = offsets {
-        for t in &mut snap.topics {
-            for p in &mut t.partitions {
-                let key = (t.name.clone(), p.partition);
-                match start.get(&key) {
-                    Some(Ok(o)) => p.log_start_offset = Some(*o),
-                    Some(Err(e)) => p.error = Some(e.clone()),
-                    None => {}
-                }
-                match end.get(&key) {
-                    Some(Ok(o)) => p.log_end_offset = Some(*o),
-                    Some(Err(e)) => p.error = Some(e.clone()),
-                    None => {}
-                }
+        // answers in the order `leaders` was built in: the snapshot's own
+        let partitions = snap.topics.iter_mut().flat_map(|t| t.partitions.iter_mut());
+        for ((p, start), end) in partitions.zip(start).zip(end) {
+            match start {
+                Ok(o) => p.log_start_offset = Some(o),
+                Err(e) => p.error = Some(e),
+            }
+            match end {
+                Ok(o) => p.log_end_offset = Some(o),
+                Err(e) => p.error = Some(e),
             }
         }
     }
@@ -205,8 +202,8 @@ struct GroupAnswers {
     listed: HashMap<String, Listed>,
     list_errors: Vec<String>,
     ids: Vec<String>,
-    described: HashMap<String, Result<DescribedGroup>>,
-    offsets: HashMap<String, Result<Vec<CommittedOffset>>>,
+    described: HashMap<String, Result<GroupDescription>>,
+    offsets: GroupOffsets,
 }
 
 /// ListGroups on every broker, then DescribeGroups and OffsetFetch per coordinator, at once.
@@ -227,7 +224,7 @@ async fn fetch_groups(client: &Client, opts: &LoadOptions) -> GroupAnswers {
 }
 
 async fn add_groups(client: &Client, opts: &LoadOptions, snap: &mut Snapshot, answers: GroupAnswers) -> Result<()> {
-    let GroupAnswers { listed, list_errors, ids, described, offsets } = answers;
+    let GroupAnswers { listed, list_errors, ids, mut described, offsets } = answers;
     snap.warnings.extend(list_errors.into_iter().map(|e| format!("list groups: {e}")));
     if ids.is_empty() {
         return Ok(());
@@ -246,11 +243,12 @@ async fn add_groups(client: &Client, opts: &LoadOptions, snap: &mut Snapshot, an
     };
     // A set of borrowed names first: 200k committed partitions name only a few thousand topics.
     let missing: HashSet<&str> = offsets
-        .values()
-        .filter_map(|r| r.as_ref().ok())
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().ok())
         .flatten()
-        .filter(|o| end_known(&known_end, &o.topic, o.partition).is_none())
-        .map(|o| &*o.topic)
+        .map(|o| (offsets.topic(o), o.partition))
+        .filter(|(topic, p)| end_known(&known_end, topic, *p).is_none())
+        .map(|(topic, _)| topic)
         .collect();
     let mut missing: Vec<String> = missing.into_iter().map(str::to_string).collect();
     missing.sort();
@@ -267,13 +265,15 @@ async fn add_groups(client: &Client, opts: &LoadOptions, snap: &mut Snapshot, an
                     .map(move |p| ((name.clone(), p.partition_index), (p.leader_id.0 >= 0).then_some(p.leader_id.0)))
             })
             .collect();
-        for ((topic, p), r) in client.list_offsets(&leaders, OffsetSpec::Latest).await {
+        let ends = client.list_offsets(&leaders, OffsetSpec::Latest).await;
+        for (((topic, p), _), r) in leaders.into_iter().zip(ends) {
             if let Ok(o) = r {
                 known_end.entry(topic).or_default().insert(p, o);
             }
         }
     }
     let end_of = |topic: &str, p: i32| end_known(&known_end, topic, p);
+    snap.groups.reserve_exact(ids.len());
     let mut offsets = offsets;
     let mut names = TopicNames::default();
 
@@ -284,20 +284,20 @@ async fn add_groups(client: &Client, opts: &LoadOptions, snap: &mut Snapshot, an
             group.state = l.state.clone();
             group.protocol_type = l.protocol_type.clone();
         }
-        match described.get(&id) {
+        match described.remove(&id) {
             Some(Ok(d)) => {
-                group.state = d.group_state.to_string();
-                group.protocol_type = d.protocol_type.to_string();
                 group.members = d
                     .members
-                    .iter()
+                    .into_iter()
                     .map(|m| Member {
-                        member_id: m.member_id.to_string(),
-                        client_id: m.client_id.to_string(),
-                        host: m.client_host.to_string(),
-                        assignment: decode_assignment(&d.protocol_type, &m.member_assignment),
+                        assignment: decode_assignment(&d.protocol_type, &m.assignment),
+                        member_id: m.member_id,
+                        client_id: m.client_id,
+                        host: m.host,
                     })
                     .collect();
+                group.state = d.state;
+                group.protocol_type = d.protocol_type;
             }
             // GROUP_ID_NOT_FOUND (Kafka 4.x) or a Dead group that no broker lists: it does not exist.
             Some(Err(e)) if e.code() == Some(69) => {
@@ -320,13 +320,15 @@ async fn add_groups(client: &Client, opts: &LoadOptions, snap: &mut Snapshot, an
             .iter()
             .flat_map(|m| m.assignment.iter().flat_map(move |(t, ps)| ps.iter().map(move |p| ((t.as_str(), *p), m))))
             .collect();
-        match offsets.remove(&id) {
+        let committed = offsets.remove(&id);
+        let topic = |o: &Committed| offsets.topic(o);
+        match committed {
             Some(Ok(offs)) => {
                 // Assigned partitions without a commit yet still belong in the table.
                 let uncommitted: Vec<(&str, i32, &Member)> = match owner.is_empty() {
                     true => Vec::new(),
                     false => {
-                        let committed: HashSet<(&str, i32)> = offs.iter().map(|o| (&*o.topic, o.partition)).collect();
+                        let committed: HashSet<(&str, i32)> = offs.iter().map(|o| (topic(o), o.partition)).collect();
                         owner
                             .iter()
                             .filter(|(tp, _)| !committed.contains(*tp))
@@ -338,15 +340,15 @@ async fn add_groups(client: &Client, opts: &LoadOptions, snap: &mut Snapshot, an
                     // what the rows would add up to, without building 200k of them per refresh
                     let lags = offs
                         .iter()
-                        .map(|o| (&*o.topic, lag((o.offset >= 0).then_some(o.offset), end_of(&o.topic, o.partition))));
+                        .map(|o| (topic(o), lag((o.offset >= 0).then_some(o.offset), end_of(topic(o), o.partition))));
                     group.set_totals(lags.chain(uncommitted.iter().map(|(t, _, _)| (*t, None))), &mut names);
                 } else {
                     let mut rows: Vec<PartitionLag> = offs
                         .iter()
                         .map(|o| {
                             let committed = (o.offset >= 0).then_some(o.offset);
-                            let end = end_of(&o.topic, o.partition);
-                            let m = owner.get(&(&*o.topic, o.partition));
+                            let end = end_of(topic(o), o.partition);
+                            let m = owner.get(&(topic(o), o.partition));
                             PartitionLag {
                                 partition: o.partition,
                                 committed_offset: committed,
@@ -355,7 +357,7 @@ async fn add_groups(client: &Client, opts: &LoadOptions, snap: &mut Snapshot, an
                                 member_id: m.map(|m| m.member_id.clone()),
                                 client_id: m.map(|m| m.client_id.clone()),
                                 host: m.map(|m| m.host.clone()),
-                                topic: o.topic.to_string(),
+                                topic: topic(o).to_string(),
                             }
                         })
                         .collect();

@@ -150,7 +150,10 @@ impl Group {
         topics.dedup();
         self.total_lag = total_lag;
         self.partitions = partitions;
-        self.topics = topics.into_iter().map(|t| names.shared(t)).collect();
+        // a new vector: collecting in place would keep the capacity of one entry per row (at
+        // 10k groups × 20 partitions on 2 topics, 5 MiB per snapshot for 300 KiB of names)
+        self.topics = Vec::with_capacity(topics.len());
+        self.topics.extend(topics.into_iter().map(|t| names.shared(t)));
     }
 
     /// Forgets the partition rows and keeps what they add up to (after [`Group::count_rows`]):

@@ -19,6 +19,7 @@ use kafka_protocol::protocol::StrBytes;
 
 use super::client::{Client, Target};
 use super::error::{KafkaError, Result};
+use super::offset_fetch::{Committed, OffsetFetchMany};
 use super::proto::{error_name, is_transient};
 
 pub type TopicPartition = (String, i32);
@@ -43,14 +44,121 @@ impl OffsetSpec {
     }
 }
 
-/// A committed offset of a group for one partition (-1 = nothing committed).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CommittedOffset {
-    /// Shared by the offsets of one answer on the same topic: 10k groups × 20 partitions name a
-    /// few thousand topics, and a String each was a fifth of a refresh's peak memory.
-    pub topic: Arc<str>,
-    pub partition: i32,
-    pub offset: i64,
+/// What DescribeGroups says about a group, copied out of the answer: kafka-protocol's own
+/// (~230 bytes a group, its strings pinning the response) was 6 MiB of a refresh's peak at 10k
+/// groups.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GroupDescription {
+    pub state: String,
+    pub protocol_type: String,
+    pub members: Vec<GroupMember>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GroupMember {
+    pub member_id: String,
+    pub client_id: String,
+    pub host: String,
+    /// The assignment as the group's protocol encodes it (ConsumerProtocolAssignment for
+    /// protocol type "consumer").
+    pub assignment: Vec<u8>,
+}
+
+impl From<DescribedGroup> for GroupDescription {
+    fn from(g: DescribedGroup) -> Self {
+        GroupDescription {
+            state: g.group_state.to_string(),
+            protocol_type: g.protocol_type.to_string(),
+            members: g
+                .members
+                .iter()
+                .map(|m| GroupMember {
+                    member_id: m.member_id.to_string(),
+                    client_id: m.client_id.to_string(),
+                    host: m.client_host.to_string(),
+                    assignment: m.member_assignment.to_vec(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A committed offset as (topic, partition, offset).
+pub type NamedOffset = (String, i32, i64);
+
+/// The committed offsets of many groups, each topic name stored once (10k groups × 20
+/// partitions name a few thousand topics; a name per offset was a fifth of a refresh's peak
+/// memory).
+#[derive(Debug, Default)]
+pub struct GroupOffsets {
+    topics: Vec<Arc<str>>,
+    groups: HashMap<String, Result<Vec<Committed>>>,
+}
+
+impl GroupOffsets {
+    /// The group's offsets (topic indexes into [`GroupOffsets::topic`]), if it was asked for.
+    pub fn get(&self, group: &str) -> Option<&Result<Vec<Committed>>> {
+        self.groups.get(group)
+    }
+
+    pub fn remove(&mut self, group: &str) -> Option<Result<Vec<Committed>>> {
+        self.groups.remove(group)
+    }
+
+    /// The name of an offset's topic.
+    pub fn topic(&self, c: &Committed) -> &str {
+        &self.topics[c.topic as usize]
+    }
+
+    /// The group's offsets as (topic, partition, offset), if it was asked for.
+    pub fn named(&self, group: &str) -> Option<std::result::Result<Vec<NamedOffset>, &KafkaError>> {
+        Some(match self.groups.get(group)? {
+            Ok(offs) => Ok(offs.iter().map(|c| (self.topic(c).to_string(), c.partition, c.offset)).collect()),
+            Err(e) => Err(e),
+        })
+    }
+
+    /// Every group's offsets.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Result<Vec<Committed>>)> {
+        self.groups.iter()
+    }
+}
+
+/// The coordinators of groups for a first round of requests: the broker that listed a group, else
+/// a FindCoordinator answer. (Looked up per group rather than copied into one map: at 10k groups
+/// that map was 2 MiB of a refresh's peak.)
+struct KnownCoordinators<'a> {
+    listed: &'a (dyn Fn(&str) -> Option<i32> + Sync),
+    looked_up: HashMap<String, Result<i32>>,
+}
+
+impl KnownCoordinators<'_> {
+    fn get(&self, group: &str) -> Option<std::result::Result<i32, &KafkaError>> {
+        match (self.listed)(group) {
+            Some(c) => Some(Ok(c)),
+            None => self.looked_up.get(group).map(|r| r.as_ref().copied()),
+        }
+    }
+}
+
+/// Topic names → indexes, shared by the answers of all coordinators.
+#[derive(Default)]
+struct TopicIndex {
+    names: Vec<Arc<str>>,
+    index: HashMap<Arc<str>, u32>,
+}
+
+impl TopicIndex {
+    fn of(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        let name: Arc<str> = Arc::from(name);
+        self.names.push(name.clone());
+        self.index.insert(name, i);
+        i
+    }
 }
 
 /// A partition reassignment the controller is working on.
@@ -99,59 +207,55 @@ fn s(v: &str) -> StrBytes {
 const OLD_BROKER_CONCURRENCY: usize = 32;
 
 impl Client {
-    /// Log start or end offsets, one ListOffsets per partition leader (sent concurrently).
-    /// `leaders` maps each partition to its current leader (None: offline). Partitions answered
-    /// with a transient error (leader moving, offsets not yet available after an election) are
-    /// retried on their leader from fresh metadata until the call's budget is spent.
+    /// Log start or end offsets, one ListOffsets per partition leader (sent concurrently), in
+    /// the order of `leaders`, which maps each partition to its current leader (None: offline).
+    /// Partitions answered with a transient error (leader moving, offsets not yet available after
+    /// an election) are retried on their leader from fresh metadata until the call's budget is
+    /// spent. (Answers by position, not in a map keyed by name: a refresh asks for 20k partitions
+    /// twice, and a name per key was a few MiB of its peak memory.)
     pub async fn list_offsets(
         &self,
         leaders: &[(TopicPartition, Option<i32>)],
         spec: OffsetSpec,
-    ) -> HashMap<TopicPartition, std::result::Result<i64, String>> {
-        let mut out = HashMap::new();
-        let mut todo: Vec<(TopicPartition, Option<i32>)> = leaders.to_vec();
+    ) -> Vec<std::result::Result<i64, String>> {
+        let mut out: Vec<Option<std::result::Result<i64, String>>> = vec![None; leaders.len()];
+        let mut todo: Vec<(usize, Option<i32>)> = leaders.iter().enumerate().map(|(i, (_, l))| (i, *l)).collect();
         let mut budget = self.retry();
         loop {
-            let mut by_leader: BTreeMap<i32, Vec<TopicPartition>> = BTreeMap::new();
-            for (tp, leader) in todo.drain(..) {
+            let mut by_leader: BTreeMap<i32, Vec<usize>> = BTreeMap::new();
+            for (i, leader) in todo.drain(..) {
                 match leader {
-                    Some(l) if l >= 0 => by_leader.entry(l).or_default().push(tp),
-                    _ => {
-                        out.insert(tp, Err("offline (no leader)".to_string()));
-                    }
+                    Some(l) if l >= 0 => by_leader.entry(l).or_default().push(i),
+                    _ => out[i] = Some(Err("offline (no leader)".to_string())),
                 }
             }
-            let calls = by_leader.into_iter().map(|(leader, tps)| async move {
-                let res = self.list_offsets_on(leader, &tps, spec).await;
-                (leader, tps, res)
+            let calls = by_leader.into_iter().map(|(leader, asked)| async move {
+                let res = self.list_offsets_on(leader, leaders, &asked, spec).await;
+                (leader, asked, res)
             });
             // partitions to ask again, with the error to report if the budget runs out
-            let mut retry: Vec<(TopicPartition, String)> = Vec::new();
-            for (leader, tps, res) in join_all(calls).await {
+            let mut retry: Vec<(usize, String)> = Vec::new();
+            for (leader, asked, res) in join_all(calls).await {
                 match res {
                     Ok(per_partition) => {
-                        for (tp, r) in per_partition {
+                        for (i, r) in per_partition {
                             match r {
                                 // UNKNOWN_TOPIC_OR_PARTITION: the leader may not have caught up
                                 // yet; fresh metadata below tells whether the partition exists.
                                 Err(code) if is_transient(code) || code == UNKNOWN_TOPIC_OR_PARTITION => {
-                                    retry.push((tp, error_name(code)))
+                                    retry.push((i, error_name(code)))
                                 }
-                                Err(code) => {
-                                    out.insert(tp, Err(error_name(code)));
-                                }
-                                Ok(o) => {
-                                    out.insert(tp, Ok(o));
-                                }
+                                Err(code) => out[i] = Some(Err(error_name(code))),
+                                Ok(o) => out[i] = Some(Ok(o)),
                             }
                         }
                     }
                     Err(e) if e.is_connection() => {
-                        retry.extend(tps.into_iter().map(|tp| (tp, format!("leader {leader}: {e}"))))
+                        retry.extend(asked.into_iter().map(|i| (i, format!("leader {leader}: {e}"))))
                     }
                     Err(e) => {
-                        for tp in tps {
-                            out.insert(tp, Err(format!("leader {leader}: {e}")));
+                        for i in asked {
+                            out[i] = Some(Err(format!("leader {leader}: {e}")));
                         }
                     }
                 }
@@ -159,48 +263,57 @@ impl Client {
             if retry.is_empty() {
                 break;
             }
-            let why = format!("{} partitions, e.g. {}-{}: {}", retry.len(), retry[0].0 .0, retry[0].0 .1, retry[0].1);
+            let (t, p) = &leaders[retry[0].0].0;
+            let why = format!("{} partitions, e.g. {t}-{p}: {}", retry.len(), retry[0].1);
             if !budget.again(why).await {
-                out.extend(retry.into_iter().map(|(tp, e)| (tp, Err(e))));
+                for (i, e) in retry {
+                    out[i] = Some(Err(e));
+                }
                 break;
             }
-            let mut topics: Vec<String> = retry.iter().map(|((t, _), _)| t.clone()).collect();
+            let mut topics: Vec<String> = retry.iter().map(|(i, _)| leaders[*i].0 .0.clone()).collect();
             topics.sort();
             topics.dedup();
             let fresh = match self.metadata(Some(&topics)).await {
                 Ok(m) => m,
                 Err(e) => {
-                    out.extend(retry.into_iter().map(|(tp, _)| (tp, Err(format!("metadata: {e}")))));
+                    for (i, _) in retry {
+                        out[i] = Some(Err(format!("metadata: {e}")));
+                    }
                     break;
                 }
             };
-            for (tp, last) in retry {
-                let partition = fresh
+            for (i, last) in retry {
+                let (topic, partition) = &leaders[i].0;
+                let found = fresh
                     .topics
                     .iter()
-                    .find(|t| t.name.as_ref().is_some_and(|n| n.0.as_str() == tp.0) && t.error_code == 0)
-                    .and_then(|t| t.partitions.iter().find(|p| p.partition_index == tp.1));
-                match partition {
-                    Some(p) => todo.push((tp, Some(p.leader_id.0))),
+                    .find(|t| t.name.as_ref().is_some_and(|n| n.0.as_str() == topic) && t.error_code == 0)
+                    .and_then(|t| t.partitions.iter().find(|p| p.partition_index == *partition));
+                match found {
+                    Some(p) => todo.push((i, Some(p.leader_id.0))),
                     // gone from the cluster: the last answer stands
-                    None => {
-                        out.insert(tp, Err(last));
-                    }
+                    None => out[i] = Some(Err(last)),
                 }
             }
         }
-        out
+        out.into_iter().map(|r| r.unwrap_or_else(|| Err("the leader did not answer for it".to_string()))).collect()
     }
 
+    /// ListOffsets on one leader for the partitions `asked` (indexes into `leaders`).
     async fn list_offsets_on(
         &self,
         leader: i32,
-        tps: &[TopicPartition],
+        leaders: &[(TopicPartition, Option<i32>)],
+        asked: &[usize],
         spec: OffsetSpec,
-    ) -> Result<Vec<(TopicPartition, std::result::Result<i64, i16>)>> {
+    ) -> Result<Vec<(usize, std::result::Result<i64, i16>)>> {
         let mut topics: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
-        for (t, p) in tps {
+        let mut index: HashMap<(&str, i32), usize> = HashMap::with_capacity(asked.len());
+        for &i in asked {
+            let (t, p) = &leaders[i].0;
             topics.entry(t.as_str()).or_default().push(*p);
+            index.insert((t.as_str(), *p), i);
         }
         let req = ListOffsetsRequest::default()
             .with_replica_id(BrokerId(-1))
@@ -224,11 +337,13 @@ impl Client {
                     .collect(),
             );
         let resp = self.send(Target::Broker(leader), &req).await?;
-        let mut out = Vec::with_capacity(tps.len());
-        for t in resp.topics {
-            for p in t.partitions {
-                let tp = (t.name.0.to_string(), p.partition_index);
-                out.push((tp, if p.error_code == 0 { Ok(p.offset) } else { Err(p.error_code) }));
+        let mut out = Vec::with_capacity(asked.len());
+        for t in &resp.topics {
+            for p in &t.partitions {
+                // a partition the request did not name is not ours to report
+                if let Some(&i) = index.get(&(t.name.0.as_str(), p.partition_index)) {
+                    out.push((i, if p.error_code == 0 { Ok(p.offset) } else { Err(p.error_code) }));
+                }
             }
         }
         Ok(out)
@@ -351,7 +466,7 @@ impl Client {
     async fn per_coordinator_known<T, F, Fut>(
         &self,
         groups: &[String],
-        mut known: Option<&HashMap<String, Result<i32>>>,
+        mut known: Option<&KnownCoordinators<'_>>,
         op: F,
     ) -> HashMap<String, Result<T>>
     where
@@ -359,7 +474,7 @@ impl Client {
         Fut: std::future::Future<Output = Result<Vec<(String, std::result::Result<T, KafkaError>)>>>,
     {
         let transient = |e: &KafkaError| e.code().is_some_and(is_transient);
-        let mut out = HashMap::new();
+        let mut out = HashMap::with_capacity(groups.len());
         let mut todo: Vec<String> = groups.to_vec();
         let mut budget = self.retry();
         while !todo.is_empty() {
@@ -367,7 +482,7 @@ impl Client {
             let coords = match known.take() {
                 Some(known) => known,
                 None => {
-                    looked_up = self.find_coordinators(&todo).await;
+                    looked_up = KnownCoordinators { listed: &|_| None, looked_up: self.find_coordinators(&todo).await };
                     &looked_up
                 }
             };
@@ -376,7 +491,7 @@ impl Client {
             let mut retry: Vec<(String, KafkaError)> = Vec::new();
             for g in todo.drain(..) {
                 match coords.get(&g) {
-                    Some(Ok(c)) => by_coord.entry(*c).or_default().push(g),
+                    Some(Ok(c)) => by_coord.entry(c).or_default().push(g),
                     Some(Err(e)) if transient(e) => retry.push((g, KafkaError::Other(e.to_string()))),
                     Some(Err(e)) => {
                         out.insert(g, Err(KafkaError::Other(e.to_string())));
@@ -436,17 +551,19 @@ impl Client {
     pub async fn describe_groups_and_offsets(
         &self,
         groups: &[String],
-        listed_by: impl Fn(&str) -> Option<i32>,
-    ) -> (HashMap<String, Result<DescribedGroup>>, HashMap<String, Result<Vec<CommittedOffset>>>) {
+        listed_by: impl Fn(&str) -> Option<i32> + Sync,
+    ) -> (HashMap<String, Result<GroupDescription>>, GroupOffsets) {
         if groups.is_empty() {
-            return (HashMap::new(), HashMap::new());
+            return (HashMap::new(), GroupOffsets::default());
         }
         let unlisted: Vec<String> = groups.iter().filter(|g| listed_by(g).is_none()).cloned().collect();
-        let mut coords = match unlisted.is_empty() {
-            true => HashMap::with_capacity(groups.len()),
-            false => self.find_coordinators(&unlisted).await,
+        let coords = KnownCoordinators {
+            listed: &listed_by,
+            looked_up: match unlisted.is_empty() {
+                true => HashMap::new(),
+                false => self.find_coordinators(&unlisted).await,
+            },
         };
-        coords.extend(groups.iter().filter_map(|g| Some((g.clone(), Ok(listed_by(g)?)))));
         futures::join!(
             self.describe_groups_known(groups, Some(&coords)),
             self.offset_fetch_known(groups, Some(&coords))
@@ -454,15 +571,15 @@ impl Client {
     }
 
     /// DescribeGroups, one request per coordinator with all its groups.
-    pub async fn describe_groups(&self, groups: &[String]) -> HashMap<String, Result<DescribedGroup>> {
+    pub async fn describe_groups(&self, groups: &[String]) -> HashMap<String, Result<GroupDescription>> {
         self.describe_groups_known(groups, None).await
     }
 
     async fn describe_groups_known(
         &self,
         groups: &[String],
-        known: Option<&HashMap<String, Result<i32>>>,
-    ) -> HashMap<String, Result<DescribedGroup>> {
+        known: Option<&KnownCoordinators<'_>>,
+    ) -> HashMap<String, Result<GroupDescription>> {
         self.per_coordinator_known(groups, known, |coord, gs| async move {
             let req = DescribeGroupsRequest::default().with_groups(gs.iter().map(|g| GroupId(s(g))).collect());
             let resp = self.send(Target::Coordinator(coord), &req).await?;
@@ -472,7 +589,7 @@ impl Client {
                 .map(|g| {
                     let id = g.group_id.0.to_string();
                     if g.error_code == 0 {
-                        (id, Ok(g))
+                        (id, Ok(GroupDescription::from(g)))
                     } else {
                         (
                             id,
@@ -491,93 +608,82 @@ impl Client {
 
     /// Committed offsets of groups: one OffsetFetch per coordinator carrying all its groups
     /// (v8+), or one per group on older brokers.
-    pub async fn offset_fetch(&self, groups: &[String]) -> HashMap<String, Result<Vec<CommittedOffset>>> {
+    pub async fn offset_fetch(&self, groups: &[String]) -> GroupOffsets {
         self.offset_fetch_known(groups, None).await
     }
 
-    async fn offset_fetch_known(
-        &self,
-        groups: &[String],
-        known: Option<&HashMap<String, Result<i32>>>,
-    ) -> HashMap<String, Result<Vec<CommittedOffset>>> {
-        self.per_coordinator_known(groups, known, |coord, gs| async move {
-            let version = self.version_for::<OffsetFetchRequest>(&Target::Coordinator(coord)).await?;
-            let mut items = Vec::new();
-            if version >= 8 {
-                let req = OffsetFetchRequest::default().with_groups(
-                    gs.iter()
-                        .map(|g| {
-                            OffsetFetchRequestGroup::default()
-                                .with_group_id(GroupId(s(g)))
-                                .with_member_epoch(-1)
-                                .with_topics(None)
-                        })
-                        .collect(),
-                );
-                let resp = self.send(Target::Coordinator(coord), &req).await?;
-                let mut names: HashMap<StrBytes, Arc<str>> = HashMap::new();
-                for g in resp.groups {
-                    let id = g.group_id.0.to_string();
-                    if g.error_code != 0 {
-                        items.push((id, Err(KafkaError::broker(ApiKey::OffsetFetch, g.error_code, None))));
-                        continue;
-                    }
-                    // sized up front: 10k groups' vectors grown by doubling held a third more
-                    let mut offs = Vec::with_capacity(g.topics.iter().map(|t| t.partitions.len()).sum());
-                    let mut err = None;
-                    for t in g.topics {
-                        let topic =
-                            names.entry(t.name.0.clone()).or_insert_with(|| Arc::from(t.name.0.as_str())).clone();
-                        for p in t.partitions {
-                            if p.error_code != 0 {
-                                err = Some(p.error_code);
-                            }
-                            offs.push(CommittedOffset {
-                                topic: topic.clone(),
-                                partition: p.partition_index,
-                                offset: p.committed_offset,
-                            });
-                        }
-                    }
-                    match err {
-                        Some(code) => items.push((id, Err(KafkaError::broker(ApiKey::OffsetFetch, code, None)))),
-                        None => items.push((id, Ok(offs))),
-                    }
-                }
-            } else {
-                // one request per group (pipelined on the coordinator's connection)
-                let asks: Vec<_> = gs
-                    .into_iter()
-                    .map(|g| async move {
-                        let req = OffsetFetchRequest::default().with_group_id(GroupId(s(&g))).with_topics(None);
-                        let resp = self.send(Target::Coordinator(coord), &req).await?;
-                        if resp.error_code != 0 {
-                            return Ok((g, Err(KafkaError::broker(ApiKey::OffsetFetch, resp.error_code, None))));
-                        }
-                        let offs = resp
-                            .topics
-                            .iter()
-                            .flat_map(|t| {
-                                let topic: Arc<str> = Arc::from(t.name.0.as_str());
-                                t.partitions.iter().map(move |p| CommittedOffset {
-                                    topic: topic.clone(),
-                                    partition: p.partition_index,
-                                    offset: p.committed_offset,
-                                })
+    async fn offset_fetch_known(&self, groups: &[String], known: Option<&KnownCoordinators<'_>>) -> GroupOffsets {
+        let topics = std::sync::Mutex::new(TopicIndex::default());
+        let topics = &topics;
+        let groups = self
+            .per_coordinator_known(groups, known, |coord, gs| async move {
+                let version = self.version_for::<OffsetFetchRequest>(&Target::Coordinator(coord)).await?;
+                let mut items = Vec::new();
+                if version >= 8 {
+                    let req = OffsetFetchRequest::default().with_groups(
+                        gs.iter()
+                            .map(|g| {
+                                OffsetFetchRequestGroup::default()
+                                    .with_group_id(GroupId(s(g)))
+                                    .with_member_epoch(-1)
+                                    .with_topics(None)
                             })
-                            .collect();
-                        Ok((g, Ok(offs)))
-                    })
-                    .collect();
-                let answers: Vec<Result<_>> =
-                    futures::stream::iter(asks).buffer_unordered(OLD_BROKER_CONCURRENCY).collect().await;
-                for answer in answers {
-                    items.push(answer?);
+                            .collect(),
+                    );
+                    let answer = self.send(Target::Coordinator(coord), &OffsetFetchMany(req)).await?;
+                    // the answer's own topic indexes → those shared by every coordinator's answer
+                    let shared: Vec<u32> = {
+                        let mut index = topics.lock().unwrap_or_else(|e| e.into_inner());
+                        answer.topics.iter().map(|t| index.of(t)).collect()
+                    };
+                    for mut g in answer.groups {
+                        if g.error_code != 0 {
+                            items.push((g.group_id, Err(KafkaError::broker(ApiKey::OffsetFetch, g.error_code, None))));
+                            continue;
+                        }
+                        for c in &mut g.offsets {
+                            c.topic = shared[c.topic as usize];
+                        }
+                        g.offsets.shrink_to_fit();
+                        items.push((g.group_id, Ok(g.offsets)));
+                    }
+                } else {
+                    // one request per group (pipelined on the coordinator's connection)
+                    let asks: Vec<_> = gs
+                        .into_iter()
+                        .map(|g| async move {
+                            let req = OffsetFetchRequest::default().with_group_id(GroupId(s(&g))).with_topics(None);
+                            let resp = self.send(Target::Coordinator(coord), &req).await?;
+                            if resp.error_code != 0 {
+                                return Ok((g, Err(KafkaError::broker(ApiKey::OffsetFetch, resp.error_code, None))));
+                            }
+                            let mut index = topics.lock().unwrap_or_else(|e| e.into_inner());
+                            let offs = resp
+                                .topics
+                                .iter()
+                                .flat_map(|t| {
+                                    let topic = index.of(t.name.0.as_str());
+                                    t.partitions.iter().map(move |p| Committed {
+                                        topic,
+                                        partition: p.partition_index,
+                                        offset: p.committed_offset,
+                                    })
+                                })
+                                .collect();
+                            Ok((g, Ok(offs)))
+                        })
+                        .collect();
+                    let answers: Vec<Result<_>> =
+                        futures::stream::iter(asks).buffer_unordered(OLD_BROKER_CONCURRENCY).collect().await;
+                    for answer in answers {
+                        items.push(answer?);
+                    }
                 }
-            }
-            Ok(items)
-        })
-        .await
+                Ok(items)
+            })
+            .await;
+        let topics = std::mem::take(&mut topics.lock().unwrap_or_else(|e| e.into_inner()).names);
+        GroupOffsets { topics, groups }
     }
 
     /// The log directories of each broker with every replica they hold (DescribeLogDirs for all

@@ -10,6 +10,7 @@ pub mod error;
 pub mod frame;
 pub mod groups;
 pub mod msk_iam;
+pub mod offset_fetch;
 pub mod proto;
 pub mod quorum;
 pub mod reassign;

@@ -47,6 +47,12 @@ bind! {
     DescribeLogDirsRequest => DescribeLogDirsResponse: DescribeLogDirs,
 }
 
+/// OffsetFetch of many groups, decoded compactly (see [`super::offset_fetch`]).
+impl KafkaRequest for super::offset_fetch::OffsetFetchMany {
+    const KEY: ApiKey = ApiKey::OffsetFetch;
+    type Response = super::offset_fetch::OffsetFetchAnswer;
+}
+
 /// Kafka's own name for an error code (`NOT_LEADER_OR_FOLLOWER`), as users see it in broker logs
 /// and Java tools.
 pub fn error_name(code: i16) -> String {

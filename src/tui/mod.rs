@@ -26,7 +26,7 @@ mod draw;
 pub mod jobs;
 pub mod keymap;
 pub mod lag;
-mod memory;
+pub mod memory;
 pub mod message;
 pub mod mode;
 pub mod nav;
@@ -121,7 +121,6 @@ pub async fn run(backend: Arc<dyn ClusterBackend>, opts: Options) -> anyhow::Res
             tracing::warn!("{w}");
         }
     }
-    memory::keep_large_blocks_mapped();
     let mut worker = worker::Worker::spawn(backend, opts.deadline);
     let mut inputs = terminal_inputs()?;
     let mut term = setup_terminal()?;

@@ -171,24 +171,19 @@ fn group_requests_go_to_the_named_coordinator_and_a_wrong_one_is_looked_up_again
     let coordinator_of = |g: &str| groups.iter().position(|x| x == g).map(|i| coords[i] as i32);
     // brokers are 1, 2, 3: the next one is never the coordinator
     let wrong_of = |g: &str| coordinator_of(g).map(|c| c % 3 + 1);
-    let read = |named: &dyn Fn(&str) -> Option<i32>| {
+    let read = |named: &(dyn Fn(&str) -> Option<i32> + Sync)| {
         stats.reset();
         let (described, offsets) = rt.block_on(client.describe_groups_and_offsets(&groups, named));
         let offsets: Vec<Vec<(String, i32, i64)>> = groups
             .iter()
             .map(|g| {
-                let mut o: Vec<_> = offsets[g]
-                    .as_ref()
-                    .expect("offsets")
-                    .iter()
-                    .map(|o| (o.topic.to_string(), o.partition, o.offset))
-                    .collect();
+                let mut o = offsets.named(g).expect("asked for").expect("offsets");
                 o.sort();
                 o
             })
             .collect();
         let states: Vec<String> =
-            groups.iter().map(|g| described[g].as_ref().expect("described").group_state.to_string()).collect();
+            groups.iter().map(|g| described[g].as_ref().expect("described").state.clone()).collect();
         (offsets, states, client.stats())
     };
 

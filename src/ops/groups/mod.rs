@@ -6,7 +6,7 @@ pub mod csv;
 pub mod reset;
 pub mod time;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -378,7 +378,9 @@ async fn prepare_reset(
     if let Some(at) = reset_time(target, now) {
         let leaders: Vec<((String, i32), Option<i32>)> =
             leaders(client, &states).await.map_err(|e| explain(e, &ErrorContext::default()))?;
-        let found = client.list_offsets(&leaders, OffsetSpec::Timestamp(at)).await;
+        let answers = client.list_offsets(&leaders, OffsetSpec::Timestamp(at)).await;
+        let found: HashMap<&(String, i32), &Result<i64, String>> =
+            leaders.iter().map(|(tp, _)| tp).zip(&answers).collect();
         let mut failed = Vec::new();
         for s in &mut states {
             match found.get(&(s.topic.clone(), s.partition)) {
