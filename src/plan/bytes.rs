@@ -26,7 +26,7 @@
 //! plan changes (an exchange of two untouched partitions adds two moves), so
 //! the search starts from those.
 
-use super::dense::{move_delta, BPart, BrokerIdx};
+use super::dense::{move_delta, BPart, BrokerIdx, Slots};
 use super::exchange::{can_leave, leader_delta, partner_slot, Exchanges};
 use super::report::ByteBalance;
 
@@ -45,7 +45,7 @@ const WORK_PER_PARTITION: usize = 4_000;
 struct State<'a> {
     parts: &'a [BPart],
     rack_of: &'a [usize],
-    slots: &'a mut [Vec<BrokerIdx>],
+    slots: &'a mut Slots,
     bytes: Vec<i128>,
     /// Brokers whose bytes differ by at most this much are even enough.
     tolerance: i128,
@@ -161,12 +161,7 @@ fn changed(part: &BPart, slots: &[BrokerIdx]) -> bool {
 
 /// Refines `slots` (final placement, target-broker indices) in place. `shared` carries what
 /// earlier calls of both passes built, changed and found (one per plan).
-pub(crate) fn refine(
-    parts: &[BPart],
-    rack_of: &[usize],
-    slots: &mut [Vec<BrokerIdx>],
-    shared: &mut Exchanges,
-) -> Refined {
+pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut Slots, shared: &mut Exchanges) -> Refined {
     let b_n = rack_of.len();
     let mut out = Refined { exchanges: 0, status: ByteBalance::Done };
     if parts.is_empty() {

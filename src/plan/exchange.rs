@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::dense::{move_delta, part_key, topic_count, BPart, BrokerIdx};
+use super::dense::{move_delta, part_key, topic_count, BPart, BrokerIdx, Slots};
 
 /// Whether `part` (now on `slots`) may replace its replica in slot `si` by
 /// broker `y` under the rack rule.
@@ -335,7 +335,7 @@ impl Exchanges {
     }
 
     /// Fills the partner index by partition index from `slots` unless it is.
-    pub(crate) fn fill_by_key(&mut self, parts: &[BPart], slots: &[Vec<BrokerIdx>]) {
+    pub(crate) fn fill_by_key(&mut self, parts: &[BPart], slots: &Slots) {
         if !self.key_filled {
             for (p, part) in parts.iter().enumerate() {
                 self.by_key.edit(part, &slots[p], part_key(p), true);
@@ -345,7 +345,7 @@ impl Exchanges {
     }
 
     /// Fills the partner index by size from `slots` unless it is.
-    pub(crate) fn fill_by_size(&mut self, parts: &[BPart], slots: &[Vec<BrokerIdx>]) {
+    pub(crate) fn fill_by_size(&mut self, parts: &[BPart], slots: &Slots) {
         if !self.size_filled {
             for (p, part) in parts.iter().enumerate() {
                 self.by_size.edit(part, &slots[p], (part.size, part_key(p)), true);
@@ -369,14 +369,14 @@ impl Exchanges {
     pub(crate) fn exchange(
         &mut self,
         parts: &[BPart],
-        slots: &mut [Vec<BrokerIdx>],
+        slots: &mut Slots,
         (c, xi): (usize, usize),
         (q, yi): (usize, usize),
     ) {
         let (x, y) = (slots[c][xi], slots[q][yi]);
         self.record(parts, (c, &slots[c]), (q, &slots[q]), x, y);
         for (p, si, to) in [(c, xi, y), (q, yi, x)] {
-            let before = slots[p].clone();
+            let before = slots[p].to_vec();
             slots[p][si] = to;
             self.reindex(parts, p, &before, &slots[p]);
         }

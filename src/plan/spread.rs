@@ -34,7 +34,7 @@
 use std::cmp::Reverse;
 use std::collections::HashMap;
 
-use super::dense::{move_delta, topic_count, BPart, BrokerIdx};
+use super::dense::{move_delta, topic_count, BPart, BrokerIdx, Slots};
 use super::exchange::{can_leave, leader_delta, partner_slot, Exchanges};
 
 /// What moving a partition from x to y does: (change in moves, change in lost preferred leaders),
@@ -50,7 +50,7 @@ struct Exhausted;
 struct State<'a> {
     parts: &'a [BPart],
     rack_of: &'a [usize],
-    slots: &'a mut [Vec<BrokerIdx>],
+    slots: &'a mut Slots,
     /// Replicas of each topic per broker, `count[b * topics + t]`.
     count: Vec<i64>,
     topics: usize,
@@ -324,12 +324,7 @@ pub(crate) struct Spread {
 
 /// Evens out per-topic counts in `slots` (final placement, target indices). `shared` carries
 /// what earlier calls of both passes built, changed and found (one per plan).
-pub(crate) fn refine(
-    parts: &[BPart],
-    rack_of: &[usize],
-    slots: &mut [Vec<BrokerIdx>],
-    shared: &mut Exchanges,
-) -> Spread {
+pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut Slots, shared: &mut Exchanges) -> Spread {
     let b_n = rack_of.len();
     let mut out = Spread { exchanges: 0, complete: true };
     // Nothing to do unless some topic is 2 or more replicas apart somewhere.
