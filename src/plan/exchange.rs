@@ -3,8 +3,6 @@
 //! count. An exchange: partition `c` on `x` takes `y`, partition `q` on `y`
 //! takes `x`.
 
-use std::collections::BTreeMap;
-
 use super::dense::{move_delta, part_key, topic_count, BPart, BrokerIdx, Slots};
 
 /// Whether `part` (now on `slots`) may replace its replica in slot `si` by
@@ -108,6 +106,55 @@ impl<K: Ord + Copy> SortedSet<K> {
     }
 }
 
+/// A map from topic to a set, as a vector sorted by topic: the partitions that left one broker
+/// for another fall in few topics (tens), searched and edited millions of times, where B-tree
+/// nodes cost more to search, edit and free.
+struct TopicSets<K>(Vec<(u32, SortedSet<K>)>);
+
+impl<K> Default for TopicSets<K> {
+    fn default() -> Self {
+        TopicSets(Vec::new())
+    }
+}
+
+impl<K: Ord + Copy> TopicSets<K> {
+    fn get(&self, t: u32) -> Option<&SortedSet<K>> {
+        let at = self.0.binary_search_by_key(&t, |&(u, _)| u).ok()?;
+        Some(&self.0[at].1)
+    }
+
+    /// Inserts `key` into topic `t`'s set; whether the set was empty before.
+    fn insert(&mut self, t: u32, key: K) -> bool {
+        match self.0.binary_search_by_key(&t, |&(u, _)| u) {
+            Ok(at) => {
+                self.0[at].1.insert(key);
+                false
+            }
+            Err(at) => {
+                self.0.insert(at, (t, SortedSet(vec![key])));
+                true
+            }
+        }
+    }
+
+    /// Removes `key` from topic `t`'s set, and the set when it is empty then; whether it was
+    /// removed.
+    fn remove(&mut self, t: u32, key: &K) -> bool {
+        let Ok(at) = self.0.binary_search_by_key(&t, |&(u, _)| u) else { return false };
+        self.0[at].1.remove(key);
+        let emptied = self.0[at].1.is_empty();
+        if emptied {
+            self.0.remove(at);
+        }
+        emptied
+    }
+
+    /// The topics in order, with their (non-empty) sets.
+    fn iter(&self) -> impl Iterator<Item = (u32, &SortedSet<K>)> {
+        self.0.iter().map(|(t, set)| (*t, set))
+    }
+}
+
 impl<'a, K> IntoIterator for &'a SortedSet<K> {
     type Item = &'a K;
     type IntoIter = std::slice::Iter<'a, K>;
@@ -131,7 +178,7 @@ pub(crate) struct Partners<K> {
     topics: usize,
     added: Vec<SortedSet<K>>,
     kept: Vec<SortedSet<K>>,
-    left: Vec<BTreeMap<u32, SortedSet<K>>>,
+    left: Vec<TopicSets<K>>,
     left_to: Vec<SortedSet<BrokerIdx>>,
 }
 
@@ -143,7 +190,7 @@ impl<K: Ord + Copy> Partners<K> {
             topics,
             added: (0..brokers * topics).map(|_| SortedSet::default()).collect(),
             kept: (0..brokers * topics).map(|_| SortedSet::default()).collect(),
-            left: (0..brokers * brokers).map(|_| BTreeMap::new()).collect(),
+            left: (0..brokers * brokers).map(|_| TopicSets::default()).collect(),
             left_to: (0..brokers * topics).map(|_| SortedSet::default()).collect(),
         }
     }
@@ -211,17 +258,11 @@ impl<K: Ord + Copy> Partners<K> {
         let pair = self.pair(x, b);
         let by_topic = &mut self.left[pair];
         if insert {
-            let set = by_topic.entry(t).or_default();
-            if set.is_empty() {
+            if by_topic.insert(t, key) {
                 self.left_to[x_t].insert(b);
             }
-            set.insert(key);
-        } else if let Some(set) = by_topic.get_mut(&t) {
-            set.remove(&key);
-            if set.is_empty() {
-                by_topic.remove(&t);
-                self.left_to[x_t].remove(&b);
-            }
+        } else if by_topic.remove(t, &key) {
+            self.left_to[x_t].remove(&b);
         }
     }
 
@@ -232,7 +273,7 @@ impl<K: Ord + Copy> Partners<K> {
     /// original broker only with one that returns to `x` from an added `y`.
     pub(crate) fn sets(&self, e_c: i32, x: BrokerIdx, y: BrokerIdx, t: u32) -> [Option<&SortedSet<K>>; 2] {
         let on_y = self.on(y, t);
-        let left = self.left[self.pair(x, y)].get(&t);
+        let left = self.left[self.pair(x, y)].get(t);
         match e_c {
             i32::MIN..=-1 => [self.added.get(on_y), self.kept.get(on_y)],
             0 => [self.added.get(on_y), left],
@@ -259,14 +300,14 @@ impl<K: Ord + Copy> Partners<K> {
         let from = y.index() * self.topics;
         let added = (e_c <= 0).then(|| non_empty(&self.added[from..from + self.topics]));
         let kept = (e_c < 0).then(|| non_empty(&self.kept[from..from + self.topics]));
-        let left = (e_c >= 0).then(|| self.left[self.pair(x, y)].iter().map(|(&t, set)| (t, set)));
+        let left = (e_c >= 0).then(|| self.left[self.pair(x, y)].iter());
         added.into_iter().flatten().chain(kept.into_iter().flatten()).chain(left.into_iter().flatten())
     }
 
     /// The partitions of topic `t` on `x` that can leave it for `y` without adding a move: those
     /// the plan adds to `x`, and those that left `y` for `x`.
     pub(crate) fn movers(&self, x: BrokerIdx, y: BrokerIdx, t: u32) -> impl Iterator<Item = &K> {
-        let left = self.left[self.pair(y, x)].get(&t);
+        let left = self.left[self.pair(y, x)].get(t);
         self.added[self.on(x, t)].iter().chain(left.into_iter().flatten())
     }
 
