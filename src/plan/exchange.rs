@@ -52,6 +52,18 @@ fn left_brokers<'a>(part: &'a BPart, slots: &'a [BrokerIdx]) -> impl Iterator<It
     part.orig.iter().copied().filter(|&x| !x.is_empty() && !slots.contains(&x))
 }
 
+/// The racks (`0..64`) in which `part`, placed on `slots`, holds its rack limit, as bits.
+fn full_racks(part: &BPart, slots: &[BrokerIdx], rack_of: &[usize]) -> u64 {
+    let mut mask = 0u64;
+    for &b in slots {
+        let k = rack_of[b];
+        if k < 64 && slots.iter().filter(|&&o| rack_of[o] == k).count() >= part.h {
+            mask |= 1 << k;
+        }
+    }
+    mask
+}
+
 /// The non-empty sets of a per-topic slice, with their topic.
 fn non_empty<K>(per_topic: &[SortedSet<K>]) -> impl Iterator<Item = (u32, &SortedSet<K>)> {
     per_topic.iter().zip(0u32..).filter(|(set, _)| !set.is_empty()).map(|(set, t)| (t, set))
@@ -330,6 +342,12 @@ pub(crate) struct Exchanges {
     /// Partners by partition index (the topic pass); filled when `key_filled`.
     pub by_key: Partners<u32>,
     key_filled: bool,
+    /// Per planned partition (filled with `by_key`): bit `k` set when it holds its rack limit
+    /// (`h`) in rack `k` (racks `0..64`; beyond, no bit), so it cannot take a broker of rack `k`
+    /// for one of another rack ([`Exchanges::rack_full`]).
+    full_racks: Vec<u64>,
+    /// Rack of each target broker (given with `by_key`).
+    rack_of: Vec<usize>,
     /// Partners by (size, partition index) (the byte pass); filled when `size_filled`.
     pub by_size: Partners<(u64, u32)>,
     size_filled: bool,
@@ -362,6 +380,8 @@ impl Exchanges {
         Exchanges {
             by_key: Partners::new(brokers, topics),
             key_filled: false,
+            full_racks: Vec::new(),
+            rack_of: Vec::new(),
             by_size: Partners::new(brokers, topics),
             size_filled: false,
             clock: 0,
@@ -375,14 +395,25 @@ impl Exchanges {
         }
     }
 
-    /// Fills the partner index by partition index from `slots` unless it is.
-    pub(crate) fn fill_by_key(&mut self, parts: &[BPart], slots: &Slots) {
+    /// Fills the partner index by partition index, and the full racks, from `slots` (brokers in
+    /// racks `rack_of`) unless they are.
+    pub(crate) fn fill_by_key(&mut self, parts: &[BPart], slots: &Slots, rack_of: &[usize]) {
         if !self.key_filled {
+            self.rack_of = rack_of.to_vec();
             for (p, part) in parts.iter().enumerate() {
                 self.by_key.edit(part, &slots[p], part_key(p), true);
+                self.full_racks.push(full_racks(part, &slots[p], rack_of));
             }
             self.key_filled = true;
         }
+    }
+
+    /// Whether partition `p`, on a broker of rack `kx`, cannot take a broker of another rack
+    /// `ky` under the rack rule, known from its full racks alone (false when they cannot tell, or
+    /// are not filled). The topic search rules out most of its candidates by this, without
+    /// reading their replica lists.
+    pub(crate) fn rack_full(&self, p: usize, kx: usize, ky: usize) -> bool {
+        kx != ky && ky < 64 && self.full_racks.get(p).is_some_and(|&mask| (mask >> ky) & 1 == 1)
     }
 
     /// Fills the partner index by size from `slots` unless it is.
@@ -399,6 +430,7 @@ impl Exchanges {
     fn reindex(&mut self, parts: &[BPart], p: usize, before: &[BrokerIdx], after: &[BrokerIdx]) {
         if self.key_filled {
             self.by_key.replace(&parts[p], before, after, part_key(p));
+            self.full_racks[p] = full_racks(&parts[p], after, &self.rack_of);
         }
         if self.size_filled {
             self.by_size.replace(&parts[p], before, after, (parts[p].size, part_key(p)));
@@ -492,7 +524,7 @@ mod tests {
         let parts = vec![part(0, &[0]), part(1, &[1]), part(0, &[2])];
         let mut slots = placement(&[&[0], &[1], &[2]]);
         let mut shared = Exchanges::new(10, &parts);
-        shared.fill_by_key(&parts, &slots);
+        shared.fill_by_key(&parts, &slots, &[0; 10]);
         let before = shared.now();
         shared.exchange(&parts, &mut slots, (0, 0), (1, 0));
         assert_eq!(slots, placement(&[&[1], &[0], &[2]]));

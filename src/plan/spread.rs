@@ -268,6 +268,9 @@ impl State<'_> {
                 let mut found = None;
                 for &c in &on_x {
                     let c = c as usize;
+                    if self.shared.rack_full(c, self.rack_of[x], self.rack_of[y]) {
+                        continue;
+                    }
                     let Some(xi) = self.slots[c].iter().position(|&s| s == x) else { continue };
                     if !can_leave(&self.parts[c], &self.slots[c], self.rack_of, xi, y) {
                         continue;
@@ -355,7 +358,7 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut Slots, shar
             st.count[b.index() * topics + part.topic as usize] += 1;
         }
     }
-    st.shared.fill_by_key(parts, st.slots);
+    st.shared.fill_by_key(parts, st.slots, rack_of);
     let mut facts = PairFacts {
         order: Vec::with_capacity(topics),
         fits: vec![false; 9 * topics],
