@@ -27,7 +27,7 @@
 //! the search starts from those.
 
 use super::dense::{move_delta, BPart, BrokerIdx, Slots};
-use super::exchange::{can_leave, leader_delta, partner_slot, Exchanges};
+use super::exchange::{can_leave, keys_below, keys_from, leader_delta, partner_slot, Exchanges};
 use super::report::ByteBalance;
 
 /// Exchanges made and how the pass ended.
@@ -86,10 +86,10 @@ impl State<'_> {
         };
         let sets = self.shared.by_size.sets(e_c, x, y, self.parts[c].topic);
         let mut best: Option<(usize, usize, i128)> = None;
-        for set in sets.into_iter().flatten() {
-            let up = set.from(&(ideal, 0)).iter().take_while(|&&(s, _)| i128::from(s) < hi).find_map(&eligible);
+        for set in sets {
+            let up = keys_from(set, &(ideal, 0)).iter().take_while(|&&(s, _)| i128::from(s) < hi).find_map(&eligible);
             let down =
-                set.below(&(ideal, 0)).iter().rev().take_while(|&&(s, _)| i128::from(s) > lo).find_map(&eligible);
+                keys_below(set, &(ideal, 0)).iter().rev().take_while(|&&(s, _)| i128::from(s) > lo).find_map(&eligible);
             // Equal gains: the smaller size difference (fewer bytes change hands).
             let key = |(q, _, change): (usize, usize, i128)| (change, (sc - i128::from(self.size(q))).abs(), q);
             for cand in [up, down].into_iter().flatten() {

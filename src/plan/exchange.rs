@@ -65,8 +65,18 @@ fn full_racks(part: &BPart, slots: &[BrokerIdx], rack_of: &[usize]) -> u64 {
 }
 
 /// The non-empty sets of a per-topic slice, with their topic.
-fn non_empty<K>(per_topic: &[SortedSet<K>]) -> impl Iterator<Item = (u32, &SortedSet<K>)> {
-    per_topic.iter().zip(0u32..).filter(|(set, _)| !set.is_empty()).map(|(set, t)| (t, set))
+fn non_empty<K>(per_topic: &[SortedSet<K>]) -> impl Iterator<Item = (u32, &[K])> {
+    per_topic.iter().zip(0u32..).filter(|(set, _)| !set.is_empty()).map(|(set, t)| (t, &set.0[..]))
+}
+
+/// The keys of a sorted slice from `key` on, in order.
+pub(crate) fn keys_from<'a, K: Ord>(keys: &'a [K], key: &K) -> &'a [K] {
+    &keys[keys.partition_point(|k| k < key)..]
+}
+
+/// The keys of a sorted slice below `key`, in order.
+pub(crate) fn keys_below<'a, K: Ord>(keys: &'a [K], key: &K) -> &'a [K] {
+    &keys[..keys.partition_point(|k| k < key)]
 }
 
 /// An ordered set as a sorted vector. The partner sets hold few keys each (a topic's partitions on
@@ -83,10 +93,6 @@ impl<K> Default for SortedSet<K> {
 impl<K> SortedSet<K> {
     pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.0.len()
     }
 
     pub(crate) fn iter(&self) -> std::slice::Iter<'_, K> {
@@ -109,61 +115,66 @@ impl<K: Ord + Copy> SortedSet<K> {
 
     /// The keys from `key` on, in order.
     pub(crate) fn from(&self, key: &K) -> &[K] {
-        &self.0[self.0.partition_point(|k| k < key)..]
-    }
-
-    /// The keys below `key`, in order.
-    pub(crate) fn below(&self, key: &K) -> &[K] {
-        &self.0[..self.0.partition_point(|k| k < key)]
+        keys_from(&self.0, key)
     }
 }
 
-/// A map from topic to a set, as a vector sorted by topic: the partitions that left one broker
-/// for another fall in few topics (tens), searched and edited millions of times, where B-tree
-/// nodes cost more to search, edit and free.
-struct TopicSets<K>(Vec<(u32, SortedSet<K>)>);
+/// Sets of keys per topic as two parallel vectors sorted by (topic, key): the partitions that
+/// left one broker for another fall in few topics (tens, a key or two each), searched and edited
+/// millions of times; a B-tree map of sets, or a vector of sets, costs an allocation per topic
+/// and more cache misses to search, edit and free.
+struct TopicSets<K> {
+    topics: Vec<u32>,
+    keys: Vec<K>,
+}
 
 impl<K> Default for TopicSets<K> {
     fn default() -> Self {
-        TopicSets(Vec::new())
+        TopicSets { topics: Vec::new(), keys: Vec::new() }
     }
 }
 
 impl<K: Ord + Copy> TopicSets<K> {
-    fn get(&self, t: u32) -> Option<&SortedSet<K>> {
-        let at = self.0.binary_search_by_key(&t, |&(u, _)| u).ok()?;
-        Some(&self.0[at].1)
+    /// Where topic `t`'s keys are (an empty range where they would be when it has none).
+    fn range(&self, t: u32) -> std::ops::Range<usize> {
+        let start = self.topics.partition_point(|&u| u < t);
+        let len = self.topics[start..].iter().take_while(|&&u| u == t).count();
+        start..start + len
+    }
+
+    /// Topic `t`'s keys, in order.
+    fn get(&self, t: u32) -> &[K] {
+        &self.keys[self.range(t)]
     }
 
     /// Inserts `key` into topic `t`'s set; whether the set was empty before.
     fn insert(&mut self, t: u32, key: K) -> bool {
-        match self.0.binary_search_by_key(&t, |&(u, _)| u) {
-            Ok(at) => {
-                self.0[at].1.insert(key);
-                false
-            }
-            Err(at) => {
-                self.0.insert(at, (t, SortedSet(vec![key])));
-                true
-            }
+        let range = self.range(t);
+        let was_empty = range.is_empty();
+        if let Err(at) = self.keys[range.clone()].binary_search(&key) {
+            self.topics.insert(range.start + at, t);
+            self.keys.insert(range.start + at, key);
         }
+        was_empty
     }
 
-    /// Removes `key` from topic `t`'s set, and the set when it is empty then; whether it was
-    /// removed.
+    /// Removes `key` from topic `t`'s set; whether the set is empty now (and was not).
     fn remove(&mut self, t: u32, key: &K) -> bool {
-        let Ok(at) = self.0.binary_search_by_key(&t, |&(u, _)| u) else { return false };
-        self.0[at].1.remove(key);
-        let emptied = self.0[at].1.is_empty();
-        if emptied {
-            self.0.remove(at);
-        }
-        emptied
+        let range = self.range(t);
+        let Ok(at) = self.keys[range.clone()].binary_search(key) else { return false };
+        self.topics.remove(range.start + at);
+        self.keys.remove(range.start + at);
+        range.len() == 1
     }
 
     /// The topics in order, with their (non-empty) sets.
-    fn iter(&self) -> impl Iterator<Item = (u32, &SortedSet<K>)> {
-        self.0.iter().map(|(t, set)| (*t, set))
+    fn iter(&self) -> impl Iterator<Item = (u32, &[K])> {
+        let mut start = 0;
+        self.topics.chunk_by(|a, b| a == b).map(move |run| {
+            let keys = &self.keys[start..start + run.len()];
+            start += run.len();
+            (run[0], keys)
+        })
     }
 }
 
@@ -283,13 +294,14 @@ impl<K: Ord + Copy> Partners<K> {
     /// `c` returning to an original broker pairs with anyone; a re-routed `c`
     /// with a partner added to `y` or returning to `x`; a `c` leaving an
     /// original broker only with one that returns to `x` from an added `y`.
-    pub(crate) fn sets(&self, e_c: i32, x: BrokerIdx, y: BrokerIdx, t: u32) -> [Option<&SortedSet<K>>; 2] {
+    pub(crate) fn sets(&self, e_c: i32, x: BrokerIdx, y: BrokerIdx, t: u32) -> [&[K]; 2] {
         let on_y = self.on(y, t);
         let left = self.left[self.pair(x, y)].get(t);
+        let added = self.added.get(on_y).map_or(&[][..], |set| &set.0[..]);
         match e_c {
-            i32::MIN..=-1 => [self.added.get(on_y), self.kept.get(on_y)],
-            0 => [self.added.get(on_y), left],
-            _ => [left, None],
+            i32::MIN..=-1 => [added, self.kept.get(on_y).map_or(&[][..], |set| &set.0[..])],
+            0 => [added, left],
+            _ => [left, &[]],
         }
     }
 
@@ -303,12 +315,7 @@ impl<K: Ord + Copy> Partners<K> {
     /// Every set [`Partners::sets`] gives for `(e_c, x, y)` over all topics, with its topic (a
     /// topic may come twice). Without the topics that have none: for a `c` leaving an original
     /// broker, only the few topics with partitions that left `x` for `y`.
-    pub(crate) fn candidates(
-        &self,
-        e_c: i32,
-        x: BrokerIdx,
-        y: BrokerIdx,
-    ) -> impl Iterator<Item = (u32, &SortedSet<K>)> {
+    pub(crate) fn candidates(&self, e_c: i32, x: BrokerIdx, y: BrokerIdx) -> impl Iterator<Item = (u32, &[K])> {
         let from = y.index() * self.topics;
         let added = (e_c <= 0).then(|| non_empty(&self.added[from..from + self.topics]));
         let kept = (e_c < 0).then(|| non_empty(&self.kept[from..from + self.topics]));
@@ -320,7 +327,7 @@ impl<K: Ord + Copy> Partners<K> {
     /// the plan adds to `x`, and those that left `y` for `x`.
     pub(crate) fn movers(&self, x: BrokerIdx, y: BrokerIdx, t: u32) -> impl Iterator<Item = &K> {
         let left = self.left[self.pair(y, x)].get(t);
-        self.added[self.on(x, t)].iter().chain(left.into_iter().flatten())
+        self.added[self.on(x, t)].iter().chain(left)
     }
 
     /// The partitions of topic `t` on broker `b` (those the plan keeps there, then those it adds).

@@ -110,7 +110,7 @@ impl State<'_> {
     /// partition of its sets ([`Partners::sets`]), with its slot on `y`.
     fn partner_of_topic(&self, t: u32, effect: Effect, x: BrokerIdx, y: BrokerIdx) -> Option<(usize, usize)> {
         let sets = self.shared.by_key.sets(effect.0, x, y, t);
-        sets.into_iter().flatten().flatten().find_map(|&q| {
+        sets.into_iter().flatten().find_map(|&q| {
             let q = q as usize;
             partner_slot(&self.parts[q], &self.slots[q], self.rack_of, effect.0, effect.1, x, y).map(|yi| (q, yi))
         })
