@@ -2,7 +2,7 @@
 //! classed by their effect on the move count, kept up to date on every change once built; and the
 //! witnesses (the partitions that carry a hop) the path and cycle phases apply.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use super::Balancer;
 use crate::plan::dense::{part_key, BrokerIdx};
@@ -27,9 +27,9 @@ pub(super) struct HopIndex {
     rack_cnt: Vec<i64>,
     /// `[(x * brokers + y) * 3 + class]`: correction for broker `y`.
     pair_adj: Vec<i64>,
-    /// `(x, y)` -> partitions on `x` that held `y` before the plan and no
-    /// longer do (hops of class 0 or 1).
-    pub(super) back: HashMap<(BrokerIdx, BrokerIdx), BTreeSet<BackKey>>,
+    /// `[x * brokers + y]`: partitions on `x` that held `y` before the plan and no
+    /// longer do (hops of class 0 or 1). Dense: looked up on every change of a partition.
+    pub(super) back: Vec<BTreeSet<BackKey>>,
     /// `[x * buckets + bucket]`: partitions whose replica on `x` is added by
     /// the plan and may move into the bucket's rack.
     pub(super) added_on: Vec<BTreeSet<u32>>,
@@ -37,6 +37,10 @@ pub(super) struct HopIndex {
     /// plan and may move into the bucket's rack, by (size, index); built on
     /// first use.
     by_size: Vec<Option<BTreeSet<(u64, u32)>>>,
+    /// Scratch: a partition's replicas per rack ([`Balancer::index_contrib`]).
+    rack_counts: Vec<usize>,
+    /// Scratch: the buckets a replica may move into ([`Balancer::index_change`]).
+    feasible: Vec<bool>,
 }
 
 /// Position of the ordered broker pair `(x, y)` in a `b_n x b_n` matrix.
@@ -82,7 +86,9 @@ impl Balancer<'_> {
         self.index = Some(HopIndex {
             rack_cnt: vec![0; b_n * self.rack_n * 3],
             pair_adj: vec![0; b_n * b_n * 3],
-            back: HashMap::new(),
+            back: vec![BTreeSet::new(); b_n * b_n],
+            rack_counts: vec![0; self.rack_n],
+            feasible: vec![true; self.buckets()],
             added_on: vec![BTreeSet::new(); b_n * self.buckets()],
             by_size: vec![None; b_n * self.buckets()],
         });
@@ -102,7 +108,8 @@ impl Balancer<'_> {
         let k_n = self.rack_n;
         let h = self.parts[pi].h;
         let slots = &self.slots[pi];
-        let mut cnt = vec![0usize; k_n];
+        let mut cnt = std::mem::take(&mut ix.rack_counts);
+        cnt.fill(0);
         for &b in slots {
             if !b.is_empty() {
                 cnt[self.rack_of[b]] += 1;
@@ -135,6 +142,7 @@ impl Balancer<'_> {
                 ix.pair_adj[e + c_new - 1] += sign;
             }
         }
+        ix.rack_counts = cnt;
         self.index = Some(ix);
     }
 
@@ -150,8 +158,9 @@ impl Balancer<'_> {
         let slots = &self.slots[pi];
         let orig = &self.parts[pi].orig;
         let nb = self.buckets();
-        let mut feasible = vec![true; nb];
         let Some(mut ix) = self.index.take() else { return };
+        // All true when there is one bucket; else set for each replica below.
+        let mut feasible = std::mem::take(&mut ix.feasible);
         for &x in slots {
             if x.is_empty() {
                 continue;
@@ -191,18 +200,15 @@ impl Balancer<'_> {
                 // largest partition first (fewest bytes moved).
                 let size = self.parts[pi].size;
                 let key = if orig.contains(&x) { (0i8, size, q) } else { (-1i8, u64::MAX - size, q) };
+                let set = &mut ix.back[cell(self.count.len(), x, y)];
                 if before {
-                    if let Some(set) = ix.back.get_mut(&(x, y)) {
-                        set.remove(&key);
-                        if set.is_empty() {
-                            ix.back.remove(&(x, y));
-                        }
-                    }
+                    set.remove(&key);
                 } else {
-                    ix.back.entry((x, y)).or_default().insert(key);
+                    set.insert(key);
                 }
             }
         }
+        ix.feasible = feasible;
         self.index = Some(ix);
     }
 
@@ -256,7 +262,7 @@ impl Balancer<'_> {
         let ok = |q: usize| !used.contains(&q);
         if min_class > 0 {
             // Only +1 hops exist: skip the sets of cheaper ones.
-        } else if let Some(set) = self.index.as_ref().and_then(|ix| ix.back.get(&(x, y))) {
+        } else if let Some(set) = self.index.as_ref().map(|ix| &ix.back[cell(self.count.len(), x, y)]) {
             // Ordered by hop class, then preference.
             for &(c, sk, q) in set {
                 let qu = q as usize;
