@@ -126,7 +126,7 @@ impl State<'_> {
             let Some(left_to) = left_to else { return Some(y) };
             // The first allowed broker from `y` on: an original one or one in `left_to`.
             let returning = part.orig.iter().copied().filter(|&b| !b.is_empty() && b >= y).min();
-            let leaving = left_to.from(&y).first().copied();
+            let leaving = keys_from(left_to, &y).first().copied();
             let allowed = match (returning, leaving) {
                 (Some(a), Some(b)) => a.min(b),
                 (Some(a), None) | (None, Some(a)) => a,

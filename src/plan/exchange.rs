@@ -112,11 +112,6 @@ impl<K: Ord + Copy> SortedSet<K> {
             self.0.remove(at);
         }
     }
-
-    /// The keys from `key` on, in order.
-    pub(crate) fn from(&self, key: &K) -> &[K] {
-        keys_from(&self.0, key)
-    }
 }
 
 /// Sets of keys per topic as two parallel vectors sorted by (topic, key): the partitions that
@@ -195,7 +190,8 @@ impl<'a, K> IntoIterator for &'a SortedSet<K> {
 /// with one that returns to it ([`Partners::sets`]): the topic search then
 /// looks only at the few topics that have such partitions, not at every
 /// topic on `y`. `left_to[(x, t)]` names the brokers `y` whose `left[(x, y)][t]`
-/// is not empty: the only brokers such a partition can go to ([`Partners::left_to`]).
+/// is not empty: the only brokers such a partition can go to ([`Partners::left_to`]); kept only
+/// when asked for (only the byte search uses it).
 pub(crate) struct Partners<K> {
     brokers: usize,
     topics: usize,
@@ -206,15 +202,17 @@ pub(crate) struct Partners<K> {
 }
 
 impl<K: Ord + Copy> Partners<K> {
-    /// Empty sets for target brokers `0..brokers` and topics `0..topics`.
-    pub(crate) fn new(brokers: usize, topics: usize) -> Self {
+    /// Empty sets for target brokers `0..brokers` and topics `0..topics`, with `left_to` when
+    /// `with_left_to`.
+    pub(crate) fn new(brokers: usize, topics: usize, with_left_to: bool) -> Self {
+        let left_to_sets = if with_left_to { brokers * topics } else { 0 };
         Partners {
             brokers,
             topics,
             added: (0..brokers * topics).map(|_| SortedSet::default()).collect(),
             kept: (0..brokers * topics).map(|_| SortedSet::default()).collect(),
             left: (0..brokers * brokers).map(|_| TopicSets::default()).collect(),
-            left_to: (0..brokers * topics).map(|_| SortedSet::default()).collect(),
+            left_to: (0..left_to_sets).map(|_| SortedSet::default()).collect(),
         }
     }
 
@@ -282,10 +280,14 @@ impl<K: Ord + Copy> Partners<K> {
         let by_topic = &mut self.left[pair];
         if insert {
             if by_topic.insert(t, key) {
-                self.left_to[x_t].insert(b);
+                if let Some(to) = self.left_to.get_mut(x_t) {
+                    to.insert(b);
+                }
             }
         } else if by_topic.remove(t, &key) {
-            self.left_to[x_t].remove(&b);
+            if let Some(to) = self.left_to.get_mut(x_t) {
+                to.remove(&b);
+            }
         }
     }
 
@@ -307,9 +309,9 @@ impl<K: Ord + Copy> Partners<K> {
 
     /// The brokers `y` (in order) holding a partition of topic `t` that left `x`: the only
     /// brokers a partition of `t` leaving its original broker `x` can go to ([`Partners::sets`]:
-    /// it pairs only with such a partition).
-    pub(crate) fn left_to(&self, x: BrokerIdx, t: u32) -> &SortedSet<BrokerIdx> {
-        &self.left_to[self.on(x, t)]
+    /// it pairs only with such a partition). Empty in an index without `left_to`.
+    pub(crate) fn left_to(&self, x: BrokerIdx, t: u32) -> &[BrokerIdx] {
+        self.left_to.get(self.on(x, t)).map_or(&[][..], |set| &set.0[..])
     }
 
     /// Every set [`Partners::sets`] gives for `(e_c, x, y)` over all topics, with its topic (a
@@ -385,11 +387,11 @@ impl Exchanges {
     pub(crate) fn new(brokers: usize, parts: &[BPart]) -> Self {
         let topics = topic_count(parts);
         Exchanges {
-            by_key: Partners::new(brokers, topics),
+            by_key: Partners::new(brokers, topics, false),
             key_filled: false,
             full_racks: Vec::new(),
             rack_of: Vec::new(),
-            by_size: Partners::new(brokers, topics),
+            by_size: Partners::new(brokers, topics, true),
             size_filled: false,
             clock: 0,
             topics,
