@@ -251,7 +251,7 @@ mod tests {
     use crate::plan::dense::{brokers, placement};
 
     fn part(topic: u32, size: u64, orig: &[usize]) -> BPart {
-        BPart { topic, size, size_known: true, orig: brokers(orig), rf: orig.len(), h: 1 }
+        BPart { topic, size, size_known: true, orig: brokers(orig).into(), rf: orig.len(), h: 1 }
     }
 
     /// Swapping the 100 B partition of topic 0 with the 1 B one of topic 1

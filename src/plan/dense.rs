@@ -2,7 +2,7 @@
 //! sorted by id) and planned partitions as [`BPart`] (sorted by topic, then partition). Shared by
 //! the placement ([`super::balance`]) and the exchange passes ([`super::exchange`]).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::ops::{Index, IndexMut};
 
 use super::input::RackKey;
@@ -67,9 +67,9 @@ impl<T> IndexMut<BrokerIdx> for Vec<T> {
 /// The target brokers in dense form: dense index of each id, racks as indices `0..K` (in
 /// [`RackKey`] order).
 pub(crate) struct TargetLayout {
-    /// Broker id of each dense index (sorted).
+    /// Broker id of each dense index (sorted, distinct: a broker's position is found by binary
+    /// search, cheaper than hashing for the few target brokers).
     ids: Vec<i32>,
-    position: HashMap<i32, usize>,
     /// Target brokers (dense) of each rack.
     pub rack_members: Vec<Vec<usize>>,
     /// Rack of each target broker.
@@ -94,13 +94,7 @@ impl TargetLayout {
                 rack_of[b] = k;
             }
         }
-        TargetLayout {
-            ids: targets.to_vec(),
-            position: targets.iter().enumerate().map(|(i, &id)| (id, i)).collect(),
-            caps: rack_members.iter().map(Vec::len).collect(),
-            rack_members,
-            rack_of,
-        }
+        TargetLayout { ids: targets.to_vec(), caps: rack_members.iter().map(Vec::len).collect(), rack_members, rack_of }
     }
 
     /// `B`, the number of target brokers.
@@ -115,7 +109,7 @@ impl TargetLayout {
 
     /// Dense position of broker `id`, if it is a target.
     pub(crate) fn position(&self, id: i32) -> Option<usize> {
-        self.position.get(&id).copied()
+        self.ids.binary_search(&id).ok()
     }
 
     /// Broker `id` in dense form (`EMPTY` when it is not a target).
@@ -137,7 +131,7 @@ pub(crate) struct BPart {
     pub size_known: bool,
     /// Original replicas as target brokers (`EMPTY` for a replica on a non-target broker), in
     /// original order.
-    pub orig: Vec<BrokerIdx>,
+    pub orig: Replicas,
     /// Replication factor wanted at the end.
     pub rf: usize,
     /// At most this many replicas per rack.
@@ -194,6 +188,49 @@ impl IndexMut<usize> for Slots {
     }
 }
 
+/// Up to this many brokers of a [`Replicas`] list are kept inline.
+const INLINE_REPLICAS: usize = 5;
+
+/// A short list of brokers kept inline (in the [`BPart`] itself) up to [`INLINE_REPLICAS`] long,
+/// else in a vector: the exchange searches ask millions of candidate partitions whether they held
+/// a broker, and a list of its own costs a cache miss more per question. Reads as a slice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Replicas {
+    Inline { len: u8, brokers: [BrokerIdx; INLINE_REPLICAS] },
+    Heap(Vec<BrokerIdx>),
+}
+
+impl From<Vec<BrokerIdx>> for Replicas {
+    fn from(list: Vec<BrokerIdx>) -> Replicas {
+        match u8::try_from(list.len()) {
+            Ok(len) if list.len() <= INLINE_REPLICAS => {
+                let mut brokers = [BrokerIdx::EMPTY; INLINE_REPLICAS];
+                brokers[..list.len()].copy_from_slice(&list);
+                Replicas::Inline { len, brokers }
+            }
+            _ => Replicas::Heap(list),
+        }
+    }
+}
+
+impl std::ops::Deref for Replicas {
+    type Target = [BrokerIdx];
+    fn deref(&self) -> &[BrokerIdx] {
+        match self {
+            Replicas::Inline { len, brokers } => &brokers[..usize::from(*len)],
+            Replicas::Heap(list) => list,
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Replicas {
+    type Item = &'a BrokerIdx;
+    type IntoIter = std::slice::Iter<'a, BrokerIdx>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
 /// Change in moves (brokers not in the original set) when `part` replaces `from` by `to`.
 pub(crate) fn move_delta(part: &BPart, from: BrokerIdx, to: BrokerIdx) -> i32 {
     i32::from(!part.held(to)) - i32::from(!part.held(from))
@@ -226,5 +263,5 @@ pub(crate) fn placement(v: &[&[usize]]) -> Slots {
 /// replica per rack.
 #[cfg(test)]
 pub(crate) fn unsized_part(topic: u32, orig: &[usize]) -> BPart {
-    BPart { topic, size: 0, size_known: true, orig: brokers(orig), rf: orig.len(), h: 1 }
+    BPart { topic, size: 0, size_known: true, orig: brokers(orig).into(), rf: orig.len(), h: 1 }
 }

@@ -162,7 +162,7 @@ fn dense_partitions(state: &ClusterState, planned: &[usize], layout: &TargetLayo
             topic,
             size: p.size_bytes.unwrap_or(0),
             size_known: p.size_bytes.is_some(),
-            orig: p.replicas.iter().map(|&b| layout.idx(b)).collect(),
+            orig: p.replicas.iter().map(|&b| layout.idx(b)).collect::<Vec<_>>().into(),
             rf: rfs[j],
             h: targets::rack_limit(rfs[j], &layout.caps),
         });
