@@ -64,6 +64,17 @@ fn full_racks(part: &BPart, slots: &[BrokerIdx], rack_of: &[usize]) -> u64 {
     mask
 }
 
+/// The positions of the set bits of `word`, lowest first.
+fn set_bits(mut word: u64) -> impl Iterator<Item = u32> {
+    std::iter::from_fn(move || {
+        (word != 0).then(|| {
+            let at = word.trailing_zeros();
+            word &= word - 1;
+            at
+        })
+    })
+}
+
 /// The non-empty sets of a per-topic slice, with their topic.
 fn non_empty<K>(per_topic: &[SortedSet<K>]) -> impl Iterator<Item = (u32, &[K])> {
     per_topic.iter().zip(0u32..).filter(|(set, _)| !set.is_empty()).map(|(set, t)| (t, &set.0[..]))
@@ -114,62 +125,52 @@ impl<K: Ord + Copy> SortedSet<K> {
     }
 }
 
-/// Sets of keys per topic as two parallel vectors sorted by (topic, key): the partitions that
-/// left one broker for another fall in few topics (tens, a key or two each), searched and edited
-/// millions of times; a B-tree map of sets, or a vector of sets, costs an allocation per topic
-/// and more cache misses to search, edit and free.
-struct TopicSets<K> {
-    topics: Vec<u32>,
+/// Sets of keys per broker as two parallel vectors sorted by (broker, key): the partitions of
+/// one topic that left one broker, by the broker they are on now (a handful), searched and edited
+/// millions of times; a map of sets costs an allocation per set and more cache misses to search,
+/// edit and free.
+struct BrokerSets<K> {
+    brokers: Vec<BrokerIdx>,
     keys: Vec<K>,
 }
 
-impl<K> Default for TopicSets<K> {
+impl<K> Default for BrokerSets<K> {
     fn default() -> Self {
-        TopicSets { topics: Vec::new(), keys: Vec::new() }
+        BrokerSets { brokers: Vec::new(), keys: Vec::new() }
     }
 }
 
-impl<K: Ord + Copy> TopicSets<K> {
-    /// Where topic `t`'s keys are (an empty range where they would be when it has none).
-    fn range(&self, t: u32) -> std::ops::Range<usize> {
-        let start = self.topics.partition_point(|&u| u < t);
-        let len = self.topics[start..].iter().take_while(|&&u| u == t).count();
+impl<K: Ord + Copy> BrokerSets<K> {
+    /// Where broker `b`'s keys are (an empty range where they would be when it has none).
+    fn range(&self, b: BrokerIdx) -> std::ops::Range<usize> {
+        let start = self.brokers.partition_point(|&u| u < b);
+        let len = self.brokers[start..].iter().take_while(|&&u| u == b).count();
         start..start + len
     }
 
-    /// Topic `t`'s keys, in order.
-    fn get(&self, t: u32) -> &[K] {
-        &self.keys[self.range(t)]
+    /// Broker `b`'s keys, in order.
+    fn get(&self, b: BrokerIdx) -> &[K] {
+        &self.keys[self.range(b)]
     }
 
-    /// Inserts `key` into topic `t`'s set; whether the set was empty before.
-    fn insert(&mut self, t: u32, key: K) -> bool {
-        let range = self.range(t);
+    /// Inserts `key` into broker `b`'s set; whether the set was empty before.
+    fn insert(&mut self, b: BrokerIdx, key: K) -> bool {
+        let range = self.range(b);
         let was_empty = range.is_empty();
         if let Err(at) = self.keys[range.clone()].binary_search(&key) {
-            self.topics.insert(range.start + at, t);
+            self.brokers.insert(range.start + at, b);
             self.keys.insert(range.start + at, key);
         }
         was_empty
     }
 
-    /// Removes `key` from topic `t`'s set; whether the set is empty now (and was not).
-    fn remove(&mut self, t: u32, key: &K) -> bool {
-        let range = self.range(t);
+    /// Removes `key` from broker `b`'s set; whether the set is empty now (and was not).
+    fn remove(&mut self, b: BrokerIdx, key: &K) -> bool {
+        let range = self.range(b);
         let Ok(at) = self.keys[range.clone()].binary_search(key) else { return false };
-        self.topics.remove(range.start + at);
+        self.brokers.remove(range.start + at);
         self.keys.remove(range.start + at);
         range.len() == 1
-    }
-
-    /// The topics in order, with their (non-empty) sets.
-    fn iter(&self) -> impl Iterator<Item = (u32, &[K])> {
-        let mut start = 0;
-        self.topics.chunk_by(|a, b| a == b).map(move |run| {
-            let keys = &self.keys[start..start + run.len()];
-            start += run.len();
-            (run[0], keys)
-        })
     }
 }
 
@@ -183,36 +184,35 @@ impl<'a, K> IntoIterator for &'a SortedSet<K> {
 
 /// Partitions by key `K` (ordered), per topic `t`: `added[(b, t)]` those the
 /// plan adds to broker `b`, `kept[(b, t)]` those on `b` before and after,
-/// `left[(x, y)][t]` those that left `x` and are on `y`. Dense per broker
+/// `left[(x, t)][y]` those that left `x` and are on `y`. Dense per broker
 /// (and topic), no hashing: the exchange searches look these up millions of
-/// times. `left` is kept by broker pair, topics in order and without empty
-/// sets, because a partition that leaves an original broker can only pair
+/// times. `left_topics[(x, y)]` marks the topics `t` whose `left[(x, t)][y]` is not
+/// empty (a bit each), because a partition that leaves an original broker can only pair
 /// with one that returns to it ([`Partners::sets`]): the topic search then
 /// looks only at the few topics that have such partitions, not at every
-/// topic on `y`. `left_to[(x, t)]` names the brokers `y` whose `left[(x, y)][t]`
-/// is not empty: the only brokers such a partition can go to ([`Partners::left_to`]); kept only
-/// when asked for (only the byte search uses it).
+/// topic on `y`. The brokers of `left[(x, t)]` are the only brokers a partition of `t`
+/// leaving `x` can go to ([`Partners::left_to`]).
 pub(crate) struct Partners<K> {
     brokers: usize,
     topics: usize,
     added: Vec<SortedSet<K>>,
     kept: Vec<SortedSet<K>>,
-    left: Vec<TopicSets<K>>,
-    left_to: Vec<SortedSet<BrokerIdx>>,
+    left: Vec<BrokerSets<K>>,
+    /// `left_topics[(x * brokers + y) * words + t / 64]`, bit `t % 64`: `left[(x, t)][y]` is not
+    /// empty (`words` = `topics / 64` rounded up).
+    left_topics: Vec<u64>,
 }
 
 impl<K: Ord + Copy> Partners<K> {
-    /// Empty sets for target brokers `0..brokers` and topics `0..topics`, with `left_to` when
-    /// `with_left_to`.
-    pub(crate) fn new(brokers: usize, topics: usize, with_left_to: bool) -> Self {
-        let left_to_sets = if with_left_to { brokers * topics } else { 0 };
+    /// Empty sets for target brokers `0..brokers` and topics `0..topics`.
+    pub(crate) fn new(brokers: usize, topics: usize) -> Self {
         Partners {
             brokers,
             topics,
             added: (0..brokers * topics).map(|_| SortedSet::default()).collect(),
             kept: (0..brokers * topics).map(|_| SortedSet::default()).collect(),
-            left: (0..brokers * brokers).map(|_| TopicSets::default()).collect(),
-            left_to: (0..left_to_sets).map(|_| SortedSet::default()).collect(),
+            left: (0..brokers * topics).map(|_| BrokerSets::default()).collect(),
+            left_topics: vec![0; brokers * brokers * topics.div_ceil(64)],
         }
     }
 
@@ -220,8 +220,11 @@ impl<K: Ord + Copy> Partners<K> {
         b.index() * self.topics + t as usize
     }
 
-    fn pair(&self, x: BrokerIdx, y: BrokerIdx) -> usize {
-        x.index() * self.brokers + y.index()
+    /// The words of `left_topics` for the pair `(x, y)`.
+    fn left_words(&self, x: BrokerIdx, y: BrokerIdx) -> std::ops::Range<usize> {
+        let words = self.topics.div_ceil(64);
+        let start = (x.index() * self.brokers + y.index()) * words;
+        start..start + words
     }
 
     /// Adds (or removes) `key` for `part` placed on `slots`.
@@ -276,18 +279,14 @@ impl<K: Ord + Copy> Partners<K> {
     /// Adds (or removes) `key` of topic `t` to the partitions that left `x` and are on `b`.
     fn edit_left(&mut self, t: u32, x: BrokerIdx, b: BrokerIdx, key: K, insert: bool) {
         let x_t = self.on(x, t);
-        let pair = self.pair(x, b);
-        let by_topic = &mut self.left[pair];
+        let word = self.left_words(x, b).start + t as usize / 64;
+        let bit = 1u64 << (t % 64);
         if insert {
-            if by_topic.insert(t, key) {
-                if let Some(to) = self.left_to.get_mut(x_t) {
-                    to.insert(b);
-                }
+            if self.left[x_t].insert(b, key) {
+                self.left_topics[word] |= bit;
             }
-        } else if by_topic.remove(t, &key) {
-            if let Some(to) = self.left_to.get_mut(x_t) {
-                to.remove(&b);
-            }
+        } else if self.left[x_t].remove(b, &key) {
+            self.left_topics[word] &= !bit;
         }
     }
 
@@ -298,7 +297,7 @@ impl<K: Ord + Copy> Partners<K> {
     /// original broker only with one that returns to `x` from an added `y`.
     pub(crate) fn sets(&self, e_c: i32, x: BrokerIdx, y: BrokerIdx, t: u32) -> [&[K]; 2] {
         let on_y = self.on(y, t);
-        let left = self.left[self.pair(x, y)].get(t);
+        let left = self.left[self.on(x, t)].get(y);
         let added = self.added.get(on_y).map_or(&[][..], |set| &set.0[..]);
         match e_c {
             i32::MIN..=-1 => [added, self.kept.get(on_y).map_or(&[][..], |set| &set.0[..])],
@@ -309,9 +308,9 @@ impl<K: Ord + Copy> Partners<K> {
 
     /// The brokers `y` (in order) holding a partition of topic `t` that left `x`: the only
     /// brokers a partition of `t` leaving its original broker `x` can go to ([`Partners::sets`]:
-    /// it pairs only with such a partition). Empty in an index without `left_to`.
+    /// it pairs only with such a partition), a broker once per such partition.
     pub(crate) fn left_to(&self, x: BrokerIdx, t: u32) -> &[BrokerIdx] {
-        self.left_to.get(self.on(x, t)).map_or(&[][..], |set| &set.0[..])
+        &self.left[self.on(x, t)].brokers
     }
 
     /// Every set [`Partners::sets`] gives for `(e_c, x, y)` over all topics, with its topic (a
@@ -321,14 +320,18 @@ impl<K: Ord + Copy> Partners<K> {
         let from = y.index() * self.topics;
         let added = (e_c <= 0).then(|| non_empty(&self.added[from..from + self.topics]));
         let kept = (e_c < 0).then(|| non_empty(&self.kept[from..from + self.topics]));
-        let left = (e_c >= 0).then(|| self.left[self.pair(x, y)].iter());
+        let left = (e_c >= 0).then(|| {
+            let words = &self.left_topics[self.left_words(x, y)];
+            let topics = words.iter().zip(0u32..).flat_map(|(&word, w)| set_bits(word).map(move |bit| w * 64 + bit));
+            topics.map(move |t| (t, self.left[self.on(x, t)].get(y)))
+        });
         added.into_iter().flatten().chain(kept.into_iter().flatten()).chain(left.into_iter().flatten())
     }
 
     /// The partitions of topic `t` on `x` that can leave it for `y` without adding a move: those
     /// the plan adds to `x`, and those that left `y` for `x`.
     pub(crate) fn movers(&self, x: BrokerIdx, y: BrokerIdx, t: u32) -> impl Iterator<Item = &K> {
-        let left = self.left[self.pair(y, x)].get(t);
+        let left = self.left[self.on(y, t)].get(x);
         self.added[self.on(x, t)].iter().chain(left)
     }
 
@@ -387,11 +390,11 @@ impl Exchanges {
     pub(crate) fn new(brokers: usize, parts: &[BPart]) -> Self {
         let topics = topic_count(parts);
         Exchanges {
-            by_key: Partners::new(brokers, topics, false),
+            by_key: Partners::new(brokers, topics),
             key_filled: false,
             full_racks: Vec::new(),
             rack_of: Vec::new(),
-            by_size: Partners::new(brokers, topics, true),
+            by_size: Partners::new(brokers, topics),
             size_filled: false,
             clock: 0,
             topics,
