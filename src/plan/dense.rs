@@ -265,3 +265,35 @@ pub(crate) fn placement(v: &[&[usize]]) -> Slots {
 pub(crate) fn unsized_part(topic: u32, orig: &[usize]) -> BPart {
     BPart { topic, size: 0, size_known: true, orig: brokers(orig).into(), rf: orig.len(), h: 1 }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lists of different lengths in one array: each read back as its own slice, an edit stays in
+    /// its list.
+    #[test]
+    fn slots_keep_each_list_apart() {
+        let mut slots = placement(&[&[0, 1, 2], &[], &[3], &[4, 5]]);
+        assert_eq!(&slots[0], &brokers(&[0, 1, 2])[..]);
+        assert!(slots[1].is_empty());
+        assert_eq!(&slots[2], &brokers(&[3])[..]);
+        slots[3][1] = BrokerIdx::new(9);
+        assert_eq!(
+            slots.iter().map(<[BrokerIdx]>::to_vec).collect::<Vec<_>>(),
+            vec![brokers(&[0, 1, 2]), brokers(&[]), brokers(&[3]), brokers(&[4, 9])]
+        );
+    }
+
+    /// Up to five brokers inline, six in a vector; both read as the same slice they came from.
+    #[test]
+    fn replicas_read_as_their_list() {
+        let five = Replicas::from(brokers(&[4, 3, 2, 1, 0]));
+        assert!(matches!(five, Replicas::Inline { len: 5, .. }));
+        assert_eq!(&five[..], &brokers(&[4, 3, 2, 1, 0])[..]);
+        let six = Replicas::from(brokers(&[0, 1, 2, 3, 4, 5]));
+        assert!(matches!(six, Replicas::Heap(_)));
+        assert_eq!(&six[..], &brokers(&[0, 1, 2, 3, 4, 5])[..]);
+        assert_eq!((&five).into_iter().copied().collect::<Vec<_>>(), brokers(&[4, 3, 2, 1, 0]));
+    }
+}

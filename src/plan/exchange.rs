@@ -526,6 +526,77 @@ mod tests {
     use super::*;
     use crate::plan::dense::{brokers, placement, unsized_part as part};
 
+    fn b(i: usize) -> BrokerIdx {
+        BrokerIdx::new(i)
+    }
+
+    #[test]
+    fn set_bits_lowest_first() {
+        assert_eq!(set_bits(0b1010_0001).collect::<Vec<_>>(), vec![0, 5, 7]);
+        assert_eq!(set_bits(1 << 63).collect::<Vec<_>>(), vec![63]);
+        assert_eq!(set_bits(0).count(), 0);
+    }
+
+    /// Keys grouped by broker, in order; insert tells when a broker's set was empty, remove when
+    /// it becomes empty.
+    #[test]
+    fn broker_sets_group_keys_by_broker() {
+        let mut sets: BrokerSets<u32> = BrokerSets::default();
+        assert!(sets.insert(b(3), 7));
+        assert!(!sets.insert(b(3), 2));
+        assert!(!sets.insert(b(3), 7));
+        assert!(sets.insert(b(1), 9));
+        assert_eq!(sets.get(b(3)), &[2, 7]);
+        assert_eq!(sets.get(b(1)), &[9]);
+        assert_eq!(sets.get(b(2)), &[] as &[u32]);
+        assert_eq!(sets.brokers, brokers(&[1, 3, 3]));
+        assert!(!sets.remove(b(3), &7));
+        assert!(!sets.remove(b(3), &5));
+        assert!(sets.remove(b(3), &2));
+        assert!(!sets.remove(b(3), &2));
+        assert_eq!(sets.brokers, brokers(&[1]));
+    }
+
+    /// Partition 0 of topic 3 left broker 0 for broker 2 (still on 1): it is in the sets of a
+    /// partition leaving 0 for 2 and of one leaving 0 for 1, topic 3 is the pair's one candidate,
+    /// 1 and 2 the brokers it left 0 for; back home, all of it is gone.
+    #[test]
+    fn partners_follow_a_partition_that_left() {
+        let parts: Vec<BPart> = (0..4).map(|t| part(t, &[0, 1])).collect();
+        let mut index: Partners<u32> = Partners::new(3, 4);
+        index.edit(&parts[3], &brokers(&[2, 1]), 0, true);
+        assert_eq!(index.sets(1, b(0), b(2), 3), [&[0][..], &[]]);
+        assert_eq!(index.sets(1, b(0), b(1), 3), [&[0][..], &[]]);
+        assert_eq!(index.sets(1, b(0), b(2), 2), [&[] as &[u32], &[]]);
+        assert_eq!(index.candidates(1, b(0), b(2)).collect::<Vec<_>>(), vec![(3, &[0][..])]);
+        assert_eq!(index.left_to(b(0), 3), &brokers(&[1, 2])[..]);
+        assert_eq!(index.movers(b(2), b(0), 3).copied().collect::<Vec<_>>(), vec![0, 0]);
+        index.replace(&parts[3], &brokers(&[2, 1]), &brokers(&[0, 1]), 0);
+        assert_eq!(index.sets(1, b(0), b(2), 3), [&[] as &[u32], &[]]);
+        assert_eq!(index.candidates(1, b(0), b(2)).count(), 0);
+        assert_eq!(index.left_to(b(0), 3), &[] as &[BrokerIdx]);
+        assert_eq!(index.on_broker(b(0), 3).copied().collect::<Vec<_>>(), vec![0]);
+    }
+
+    /// Brokers 0, 1 in rack 0, 2 in rack 1, one replica per rack: partition 0 (on 0) fills rack 0
+    /// only, so it may go to rack 1; after the exchange (on 2) it fills rack 1 and may not come
+    /// back to it from rack 0. Within a rack the bits never rule a broker out.
+    #[test]
+    fn full_racks_follow_the_exchanges() {
+        let parts = vec![part(0, &[0]), part(1, &[2])];
+        let mut slots = placement(&[&[0], &[2]]);
+        let mut shared = Exchanges::new(3, &parts);
+        assert!(!shared.rack_full(0, 0, 1));
+        shared.fill_by_key(&parts, &slots, &[0, 0, 1]);
+        assert!(!shared.rack_full(0, 0, 1));
+        assert!(shared.rack_full(1, 0, 1));
+        assert!(!shared.rack_full(1, 1, 1));
+        shared.exchange(&parts, &mut slots, (0, 0), (1, 0));
+        assert!(shared.rack_full(0, 0, 1));
+        assert!(!shared.rack_full(1, 0, 1));
+        assert!(shared.rack_full(1, 1, 0));
+    }
+
     /// An exchange of topic 0's partition on broker 0 with topic 1's on broker 1 (partition 2 of
     /// topic 0 on broker 2 untouched): both exchange brokers' bytes changed for every topic, the
     /// partitions of each topic on the brokers its exchanged partition was on before or after;
