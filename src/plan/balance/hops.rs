@@ -37,6 +37,11 @@ pub(super) struct HopIndex {
     /// plan and may move into the bucket's rack, by (size, index); built on
     /// first use.
     by_size: Vec<Option<BTreeSet<(u64, u32)>>>,
+    /// The hop matrix without banned hops ([`Balancer::hop_matrix`]), row `x` up to date
+    /// unless `stale[x]`: a path changes the hops of the few brokers its partitions are on, and
+    /// the matrix is asked for again for every path.
+    matrix: Vec<i32>,
+    stale: Vec<bool>,
     /// Scratch: a partition's replicas per rack ([`Balancer::index_contrib`]).
     rack_counts: Vec<usize>,
     /// Scratch: the buckets a replica may move into ([`Balancer::index_change`]).
@@ -87,6 +92,8 @@ impl Balancer<'_> {
             rack_cnt: vec![0; b_n * self.rack_n * 3],
             pair_adj: vec![0; b_n * b_n * 3],
             back: vec![BTreeSet::new(); b_n * b_n],
+            matrix: vec![NO_HOP; b_n * b_n],
+            stale: vec![true; b_n],
             rack_counts: vec![0; self.rack_n],
             feasible: vec![true; self.buckets()],
             added_on: vec![BTreeSet::new(); b_n * self.buckets()],
@@ -119,6 +126,7 @@ impl Balancer<'_> {
             if x.is_empty() {
                 continue;
             }
+            ix.stale[x] = true;
             let kx = self.rack_of[x];
             // Class of a hop from x to a broker the partition never held.
             let c_new = 1 + usize::from(self.is_orig(pi, x));
@@ -214,29 +222,37 @@ impl Balancer<'_> {
 
     /// Cheapest hop class per ordered broker pair (`NO_HOP` when none, else
     /// `hop_cost`), with the hops in `banned` removed; a `b_n x b_n` matrix.
-    pub(super) fn hop_matrix(&self, banned: &BTreeSet<(BrokerIdx, BrokerIdx)>) -> Vec<i32> {
+    pub(super) fn hop_matrix(&mut self, banned: &BTreeSet<(BrokerIdx, BrokerIdx)>) -> Vec<i32> {
         let b_n = self.count.len();
         let k_n = self.rack_n;
-        let mut m = vec![NO_HOP; b_n * b_n];
-        let Some(ix) = self.index.as_ref() else { return m };
-        // Row by row over slices (no index arithmetic or bounds check per class): built for every
-        // path of the placement, thousands of times in the 100k-partition benchmark.
+        let Some(mut ix) = self.index.take() else { return vec![NO_HOP; b_n * b_n] };
+        // Row by row over slices (no index arithmetic or bounds check per class), only the rows
+        // a change made stale: built for every path of the placement, thousands of times in
+        // the 100k-partition benchmark.
         for ((x, row), (racks, adj)) in self
             .brokers()
-            .zip(m.chunks_exact_mut(b_n))
+            .zip(ix.matrix.chunks_exact_mut(b_n))
             .zip(ix.rack_cnt.chunks_exact(k_n * 3).zip(ix.pair_adj.chunks_exact(b_n * 3)))
         {
+            if !ix.stale[x] {
+                continue;
+            }
             for ((y, hop), adj) in self.brokers().zip(row.iter_mut()).zip(adj.chunks_exact(3)) {
-                if x == y || (!banned.is_empty() && banned.contains(&(x, y))) {
-                    continue;
-                }
                 let k = self.rack_of[y];
                 let counts = &racks[k * 3..k * 3 + 3];
-                if let Some(cost) = (0..3).find(|&c| counts[c] + adj[c] > 0) {
-                    *hop = cost as i32 - 1;
-                }
+                let cost = (0..3).find(|&c| counts[c] + adj[c] > 0);
+                *hop = match cost {
+                    Some(cost) if x != y => cost as i32 - 1,
+                    _ => NO_HOP,
+                };
             }
+            ix.stale[x] = false;
         }
+        let mut m = ix.matrix.clone();
+        for &(x, y) in banned {
+            m[cell(b_n, x, y)] = NO_HOP;
+        }
+        self.index = Some(ix);
         m
     }
 
