@@ -26,8 +26,8 @@
 //! plan changes (an exchange of two untouched partitions adds two moves), so
 //! the search starts from those.
 
-use super::dense::{move_delta, BPart, BrokerIdx};
-use super::exchange::{can_leave, leader_delta, partner_slot, Exchanges};
+use super::dense::{move_delta, BPart, BrokerIdx, Slots};
+use super::exchange::{can_leave, keys_below, keys_from, leader_delta, partner_slot, Exchanges};
 use super::report::ByteBalance;
 
 /// Exchanges made and how the pass ended.
@@ -45,7 +45,7 @@ const WORK_PER_PARTITION: usize = 4_000;
 struct State<'a> {
     parts: &'a [BPart],
     rack_of: &'a [usize],
-    slots: &'a mut [Vec<BrokerIdx>],
+    slots: &'a mut Slots,
     bytes: Vec<i128>,
     /// Brokers whose bytes differ by at most this much are even enough.
     tolerance: i128,
@@ -86,10 +86,10 @@ impl State<'_> {
         };
         let sets = self.shared.by_size.sets(e_c, x, y, self.parts[c].topic);
         let mut best: Option<(usize, usize, i128)> = None;
-        for set in sets.into_iter().flatten() {
-            let up = set.from(&(ideal, 0)).iter().take_while(|&&(s, _)| i128::from(s) < hi).find_map(&eligible);
+        for set in sets {
+            let up = keys_from(set, &(ideal, 0)).iter().take_while(|&&(s, _)| i128::from(s) < hi).find_map(&eligible);
             let down =
-                set.below(&(ideal, 0)).iter().rev().take_while(|&&(s, _)| i128::from(s) > lo).find_map(&eligible);
+                keys_below(set, &(ideal, 0)).iter().rev().take_while(|&&(s, _)| i128::from(s) > lo).find_map(&eligible);
             // Equal gains: the smaller size difference (fewer bytes change hands).
             let key = |(q, _, change): (usize, usize, i128)| (change, (sc - i128::from(self.size(q))).abs(), q);
             for cand in [up, down].into_iter().flatten() {
@@ -126,7 +126,7 @@ impl State<'_> {
             let Some(left_to) = left_to else { return Some(y) };
             // The first allowed broker from `y` on: an original one or one in `left_to`.
             let returning = part.orig.iter().copied().filter(|&b| !b.is_empty() && b >= y).min();
-            let leaving = left_to.from(&y).first().copied();
+            let leaving = keys_from(left_to, &y).first().copied();
             let allowed = match (returning, leaving) {
                 (Some(a), Some(b)) => a.min(b),
                 (Some(a), None) | (None, Some(a)) => a,
@@ -161,12 +161,7 @@ fn changed(part: &BPart, slots: &[BrokerIdx]) -> bool {
 
 /// Refines `slots` (final placement, target-broker indices) in place. `shared` carries what
 /// earlier calls of both passes built, changed and found (one per plan).
-pub(crate) fn refine(
-    parts: &[BPart],
-    rack_of: &[usize],
-    slots: &mut [Vec<BrokerIdx>],
-    shared: &mut Exchanges,
-) -> Refined {
+pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut Slots, shared: &mut Exchanges) -> Refined {
     let b_n = rack_of.len();
     let mut out = Refined { exchanges: 0, status: ByteBalance::Done };
     if parts.is_empty() {
@@ -256,7 +251,7 @@ mod tests {
     use crate::plan::dense::{brokers, placement};
 
     fn part(topic: u32, size: u64, orig: &[usize]) -> BPart {
-        BPart { topic, size, size_known: true, orig: brokers(orig), rf: orig.len(), h: 1 }
+        BPart { topic, size, size_known: true, orig: brokers(orig).into(), rf: orig.len(), h: 1 }
     }
 
     /// Swapping the 100 B partition of topic 0 with the 1 B one of topic 1

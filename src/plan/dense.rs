@@ -2,7 +2,7 @@
 //! sorted by id) and planned partitions as [`BPart`] (sorted by topic, then partition). Shared by
 //! the placement ([`super::balance`]) and the exchange passes ([`super::exchange`]).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::ops::{Index, IndexMut};
 
 use super::input::RackKey;
@@ -67,9 +67,9 @@ impl<T> IndexMut<BrokerIdx> for Vec<T> {
 /// The target brokers in dense form: dense index of each id, racks as indices `0..K` (in
 /// [`RackKey`] order).
 pub(crate) struct TargetLayout {
-    /// Broker id of each dense index (sorted).
+    /// Broker id of each dense index (sorted, distinct: a broker's position is found by binary
+    /// search, cheaper than hashing for the few target brokers).
     ids: Vec<i32>,
-    position: HashMap<i32, usize>,
     /// Target brokers (dense) of each rack.
     pub rack_members: Vec<Vec<usize>>,
     /// Rack of each target broker.
@@ -94,13 +94,7 @@ impl TargetLayout {
                 rack_of[b] = k;
             }
         }
-        TargetLayout {
-            ids: targets.to_vec(),
-            position: targets.iter().enumerate().map(|(i, &id)| (id, i)).collect(),
-            caps: rack_members.iter().map(Vec::len).collect(),
-            rack_members,
-            rack_of,
-        }
+        TargetLayout { ids: targets.to_vec(), caps: rack_members.iter().map(Vec::len).collect(), rack_members, rack_of }
     }
 
     /// `B`, the number of target brokers.
@@ -115,7 +109,7 @@ impl TargetLayout {
 
     /// Dense position of broker `id`, if it is a target.
     pub(crate) fn position(&self, id: i32) -> Option<usize> {
-        self.position.get(&id).copied()
+        self.ids.binary_search(&id).ok()
     }
 
     /// Broker `id` in dense form (`EMPTY` when it is not a target).
@@ -137,7 +131,7 @@ pub(crate) struct BPart {
     pub size_known: bool,
     /// Original replicas as target brokers (`EMPTY` for a replica on a non-target broker), in
     /// original order.
-    pub orig: Vec<BrokerIdx>,
+    pub orig: Replicas,
     /// Replication factor wanted at the end.
     pub rf: usize,
     /// At most this many replicas per rack.
@@ -148,6 +142,92 @@ impl BPart {
     /// Did broker `b` hold this partition before the plan?
     pub(crate) fn held(&self, b: BrokerIdx) -> bool {
         self.orig.contains(&b)
+    }
+}
+
+/// The planned partitions' replica lists in one flat array, partition `p`'s at
+/// `brokers[start[p]..start[p + 1]]` (`slots[p]` is that slice). The exchange passes read the
+/// lists of millions of candidate partitions; one array instead of a `Vec` each saves a
+/// dependent load (and a cache miss) per look-up, and one allocation per partition. The lists
+/// keep their lengths: an exchange replaces a broker in place.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Slots {
+    brokers: Vec<BrokerIdx>,
+    start: Vec<u32>,
+}
+
+impl Slots {
+    /// The lists of `lists`, in order.
+    pub(crate) fn new(lists: &[Vec<BrokerIdx>]) -> Slots {
+        let mut brokers = Vec::with_capacity(lists.iter().map(Vec::len).sum());
+        let mut start = Vec::with_capacity(lists.len() + 1);
+        start.push(0);
+        for list in lists {
+            brokers.extend_from_slice(list);
+            start.push(u32::try_from(brokers.len()).unwrap_or(u32::MAX));
+        }
+        Slots { brokers, start }
+    }
+
+    /// The lists in order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &[BrokerIdx]> + '_ {
+        self.start.windows(2).map(|w| &self.brokers[w[0] as usize..w[1] as usize])
+    }
+}
+
+impl Index<usize> for Slots {
+    type Output = [BrokerIdx];
+    fn index(&self, p: usize) -> &[BrokerIdx] {
+        &self.brokers[self.start[p] as usize..self.start[p + 1] as usize]
+    }
+}
+
+impl IndexMut<usize> for Slots {
+    fn index_mut(&mut self, p: usize) -> &mut [BrokerIdx] {
+        &mut self.brokers[self.start[p] as usize..self.start[p + 1] as usize]
+    }
+}
+
+/// Up to this many brokers of a [`Replicas`] list are kept inline.
+const INLINE_REPLICAS: usize = 5;
+
+/// A short list of brokers kept inline (in the [`BPart`] itself) up to [`INLINE_REPLICAS`] long,
+/// else in a vector: the exchange searches ask millions of candidate partitions whether they held
+/// a broker, and a list of its own costs a cache miss more per question. Reads as a slice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Replicas {
+    Inline { len: u8, brokers: [BrokerIdx; INLINE_REPLICAS] },
+    Heap(Vec<BrokerIdx>),
+}
+
+impl From<Vec<BrokerIdx>> for Replicas {
+    fn from(list: Vec<BrokerIdx>) -> Replicas {
+        match u8::try_from(list.len()) {
+            Ok(len) if list.len() <= INLINE_REPLICAS => {
+                let mut brokers = [BrokerIdx::EMPTY; INLINE_REPLICAS];
+                brokers[..list.len()].copy_from_slice(&list);
+                Replicas::Inline { len, brokers }
+            }
+            _ => Replicas::Heap(list),
+        }
+    }
+}
+
+impl std::ops::Deref for Replicas {
+    type Target = [BrokerIdx];
+    fn deref(&self) -> &[BrokerIdx] {
+        match self {
+            Replicas::Inline { len, brokers } => &brokers[..usize::from(*len)],
+            Replicas::Heap(list) => list,
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Replicas {
+    type Item = &'a BrokerIdx;
+    type IntoIter = std::slice::Iter<'a, BrokerIdx>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
     }
 }
 
@@ -175,13 +255,45 @@ pub(crate) fn brokers(v: &[usize]) -> Vec<BrokerIdx> {
 
 /// Test shorthand: a placement (one broker list per partition) from plain indices.
 #[cfg(test)]
-pub(crate) fn placement(v: &[&[usize]]) -> Vec<Vec<BrokerIdx>> {
-    v.iter().map(|s| brokers(s)).collect()
+pub(crate) fn placement(v: &[&[usize]]) -> Slots {
+    Slots::new(&v.iter().map(|s| brokers(s)).collect::<Vec<_>>())
 }
 
 /// Test shorthand: a partition of `topic` with no size on `orig` (plain indices), at most one
 /// replica per rack.
 #[cfg(test)]
 pub(crate) fn unsized_part(topic: u32, orig: &[usize]) -> BPart {
-    BPart { topic, size: 0, size_known: true, orig: brokers(orig), rf: orig.len(), h: 1 }
+    BPart { topic, size: 0, size_known: true, orig: brokers(orig).into(), rf: orig.len(), h: 1 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lists of different lengths in one array: each read back as its own slice, an edit stays in
+    /// its list.
+    #[test]
+    fn slots_keep_each_list_apart() {
+        let mut slots = placement(&[&[0, 1, 2], &[], &[3], &[4, 5]]);
+        assert_eq!(&slots[0], &brokers(&[0, 1, 2])[..]);
+        assert!(slots[1].is_empty());
+        assert_eq!(&slots[2], &brokers(&[3])[..]);
+        slots[3][1] = BrokerIdx::new(9);
+        assert_eq!(
+            slots.iter().map(<[BrokerIdx]>::to_vec).collect::<Vec<_>>(),
+            vec![brokers(&[0, 1, 2]), brokers(&[]), brokers(&[3]), brokers(&[4, 9])]
+        );
+    }
+
+    /// Up to five brokers inline, six in a vector; both read as the same slice they came from.
+    #[test]
+    fn replicas_read_as_their_list() {
+        let five = Replicas::from(brokers(&[4, 3, 2, 1, 0]));
+        assert!(matches!(five, Replicas::Inline { len: 5, .. }));
+        assert_eq!(&five[..], &brokers(&[4, 3, 2, 1, 0])[..]);
+        let six = Replicas::from(brokers(&[0, 1, 2, 3, 4, 5]));
+        assert!(matches!(six, Replicas::Heap(_)));
+        assert_eq!(&six[..], &brokers(&[0, 1, 2, 3, 4, 5])[..]);
+        assert_eq!((&five).into_iter().copied().collect::<Vec<_>>(), brokers(&[4, 3, 2, 1, 0]));
+    }
 }

@@ -3,9 +3,7 @@
 //! count. An exchange: partition `c` on `x` takes `y`, partition `q` on `y`
 //! takes `x`.
 
-use std::collections::BTreeMap;
-
-use super::dense::{move_delta, part_key, topic_count, BPart, BrokerIdx};
+use super::dense::{move_delta, part_key, topic_count, BPart, BrokerIdx, Slots};
 
 /// Whether `part` (now on `slots`) may replace its replica in slot `si` by
 /// broker `y` under the rack rule.
@@ -54,9 +52,42 @@ fn left_brokers<'a>(part: &'a BPart, slots: &'a [BrokerIdx]) -> impl Iterator<It
     part.orig.iter().copied().filter(|&x| !x.is_empty() && !slots.contains(&x))
 }
 
+/// The racks (`0..64`) in which `part`, placed on `slots`, holds its rack limit, as bits.
+fn full_racks(part: &BPart, slots: &[BrokerIdx], rack_of: &[usize]) -> u64 {
+    let mut mask = 0u64;
+    for &b in slots {
+        let k = rack_of[b];
+        if k < 64 && slots.iter().filter(|&&o| rack_of[o] == k).count() >= part.h {
+            mask |= 1 << k;
+        }
+    }
+    mask
+}
+
+/// The positions of the set bits of `word`, lowest first.
+fn set_bits(mut word: u64) -> impl Iterator<Item = u32> {
+    std::iter::from_fn(move || {
+        (word != 0).then(|| {
+            let at = word.trailing_zeros();
+            word &= word - 1;
+            at
+        })
+    })
+}
+
 /// The non-empty sets of a per-topic slice, with their topic.
-fn non_empty<K>(per_topic: &[SortedSet<K>]) -> impl Iterator<Item = (u32, &SortedSet<K>)> {
-    per_topic.iter().zip(0u32..).filter(|(set, _)| !set.is_empty()).map(|(set, t)| (t, set))
+fn non_empty<K>(per_topic: &[SortedSet<K>]) -> impl Iterator<Item = (u32, &[K])> {
+    per_topic.iter().zip(0u32..).filter(|(set, _)| !set.is_empty()).map(|(set, t)| (t, &set.0[..]))
+}
+
+/// The keys of a sorted slice from `key` on, in order.
+pub(crate) fn keys_from<'a, K: Ord>(keys: &'a [K], key: &K) -> &'a [K] {
+    &keys[keys.partition_point(|k| k < key)..]
+}
+
+/// The keys of a sorted slice below `key`, in order.
+pub(crate) fn keys_below<'a, K: Ord>(keys: &'a [K], key: &K) -> &'a [K] {
+    &keys[..keys.partition_point(|k| k < key)]
 }
 
 /// An ordered set as a sorted vector. The partner sets hold few keys each (a topic's partitions on
@@ -73,10 +104,6 @@ impl<K> Default for SortedSet<K> {
 impl<K> SortedSet<K> {
     pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.0.len()
     }
 
     pub(crate) fn iter(&self) -> std::slice::Iter<'_, K> {
@@ -96,15 +123,54 @@ impl<K: Ord + Copy> SortedSet<K> {
             self.0.remove(at);
         }
     }
+}
 
-    /// The keys from `key` on, in order.
-    pub(crate) fn from(&self, key: &K) -> &[K] {
-        &self.0[self.0.partition_point(|k| k < key)..]
+/// Sets of keys per broker as two parallel vectors sorted by (broker, key): the partitions of
+/// one topic that left one broker, by the broker they are on now (a handful), searched and edited
+/// millions of times; a map of sets costs an allocation per set and more cache misses to search,
+/// edit and free.
+struct BrokerSets<K> {
+    brokers: Vec<BrokerIdx>,
+    keys: Vec<K>,
+}
+
+impl<K> Default for BrokerSets<K> {
+    fn default() -> Self {
+        BrokerSets { brokers: Vec::new(), keys: Vec::new() }
+    }
+}
+
+impl<K: Ord + Copy> BrokerSets<K> {
+    /// Where broker `b`'s keys are (an empty range where they would be when it has none).
+    fn range(&self, b: BrokerIdx) -> std::ops::Range<usize> {
+        let start = self.brokers.partition_point(|&u| u < b);
+        let len = self.brokers[start..].iter().take_while(|&&u| u == b).count();
+        start..start + len
     }
 
-    /// The keys below `key`, in order.
-    pub(crate) fn below(&self, key: &K) -> &[K] {
-        &self.0[..self.0.partition_point(|k| k < key)]
+    /// Broker `b`'s keys, in order.
+    fn get(&self, b: BrokerIdx) -> &[K] {
+        &self.keys[self.range(b)]
+    }
+
+    /// Inserts `key` into broker `b`'s set; whether the set was empty before.
+    fn insert(&mut self, b: BrokerIdx, key: K) -> bool {
+        let range = self.range(b);
+        let was_empty = range.is_empty();
+        if let Err(at) = self.keys[range.clone()].binary_search(&key) {
+            self.brokers.insert(range.start + at, b);
+            self.keys.insert(range.start + at, key);
+        }
+        was_empty
+    }
+
+    /// Removes `key` from broker `b`'s set; whether the set is empty now (and was not).
+    fn remove(&mut self, b: BrokerIdx, key: &K) -> bool {
+        let range = self.range(b);
+        let Ok(at) = self.keys[range.clone()].binary_search(key) else { return false };
+        self.brokers.remove(range.start + at);
+        self.keys.remove(range.start + at);
+        range.len() == 1
     }
 }
 
@@ -118,21 +184,23 @@ impl<'a, K> IntoIterator for &'a SortedSet<K> {
 
 /// Partitions by key `K` (ordered), per topic `t`: `added[(b, t)]` those the
 /// plan adds to broker `b`, `kept[(b, t)]` those on `b` before and after,
-/// `left[(x, y)][t]` those that left `x` and are on `y`. Dense per broker
+/// `left[(x, t)][y]` those that left `x` and are on `y`. Dense per broker
 /// (and topic), no hashing: the exchange searches look these up millions of
-/// times. `left` is kept by broker pair, topics in order and without empty
-/// sets, because a partition that leaves an original broker can only pair
+/// times. `left_topics[(x, y)]` marks the topics `t` whose `left[(x, t)][y]` is not
+/// empty (a bit each), because a partition that leaves an original broker can only pair
 /// with one that returns to it ([`Partners::sets`]): the topic search then
 /// looks only at the few topics that have such partitions, not at every
-/// topic on `y`. `left_to[(x, t)]` names the brokers `y` whose `left[(x, y)][t]`
-/// is not empty: the only brokers such a partition can go to ([`Partners::left_to`]).
+/// topic on `y`. The brokers of `left[(x, t)]` are the only brokers a partition of `t`
+/// leaving `x` can go to ([`Partners::left_to`]).
 pub(crate) struct Partners<K> {
     brokers: usize,
     topics: usize,
     added: Vec<SortedSet<K>>,
     kept: Vec<SortedSet<K>>,
-    left: Vec<BTreeMap<u32, SortedSet<K>>>,
-    left_to: Vec<SortedSet<BrokerIdx>>,
+    left: Vec<BrokerSets<K>>,
+    /// `left_topics[(x * brokers + y) * words + t / 64]`, bit `t % 64`: `left[(x, t)][y]` is not
+    /// empty (`words` = `topics / 64` rounded up).
+    left_topics: Vec<u64>,
 }
 
 impl<K: Ord + Copy> Partners<K> {
@@ -143,8 +211,8 @@ impl<K: Ord + Copy> Partners<K> {
             topics,
             added: (0..brokers * topics).map(|_| SortedSet::default()).collect(),
             kept: (0..brokers * topics).map(|_| SortedSet::default()).collect(),
-            left: (0..brokers * brokers).map(|_| BTreeMap::new()).collect(),
-            left_to: (0..brokers * topics).map(|_| SortedSet::default()).collect(),
+            left: (0..brokers * topics).map(|_| BrokerSets::default()).collect(),
+            left_topics: vec![0; brokers * brokers * topics.div_ceil(64)],
         }
     }
 
@@ -152,8 +220,11 @@ impl<K: Ord + Copy> Partners<K> {
         b.index() * self.topics + t as usize
     }
 
-    fn pair(&self, x: BrokerIdx, y: BrokerIdx) -> usize {
-        x.index() * self.brokers + y.index()
+    /// The words of `left_topics` for the pair `(x, y)`.
+    fn left_words(&self, x: BrokerIdx, y: BrokerIdx) -> std::ops::Range<usize> {
+        let words = self.topics.div_ceil(64);
+        let start = (x.index() * self.brokers + y.index()) * words;
+        start..start + words
     }
 
     /// Adds (or removes) `key` for `part` placed on `slots`.
@@ -208,20 +279,14 @@ impl<K: Ord + Copy> Partners<K> {
     /// Adds (or removes) `key` of topic `t` to the partitions that left `x` and are on `b`.
     fn edit_left(&mut self, t: u32, x: BrokerIdx, b: BrokerIdx, key: K, insert: bool) {
         let x_t = self.on(x, t);
-        let pair = self.pair(x, b);
-        let by_topic = &mut self.left[pair];
+        let word = self.left_words(x, b).start + t as usize / 64;
+        let bit = 1u64 << (t % 64);
         if insert {
-            let set = by_topic.entry(t).or_default();
-            if set.is_empty() {
-                self.left_to[x_t].insert(b);
+            if self.left[x_t].insert(b, key) {
+                self.left_topics[word] |= bit;
             }
-            set.insert(key);
-        } else if let Some(set) = by_topic.get_mut(&t) {
-            set.remove(&key);
-            if set.is_empty() {
-                by_topic.remove(&t);
-                self.left_to[x_t].remove(&b);
-            }
+        } else if self.left[x_t].remove(b, &key) {
+            self.left_topics[word] &= !bit;
         }
     }
 
@@ -230,44 +295,44 @@ impl<K: Ord + Copy> Partners<K> {
     /// `c` returning to an original broker pairs with anyone; a re-routed `c`
     /// with a partner added to `y` or returning to `x`; a `c` leaving an
     /// original broker only with one that returns to `x` from an added `y`.
-    pub(crate) fn sets(&self, e_c: i32, x: BrokerIdx, y: BrokerIdx, t: u32) -> [Option<&SortedSet<K>>; 2] {
+    pub(crate) fn sets(&self, e_c: i32, x: BrokerIdx, y: BrokerIdx, t: u32) -> [&[K]; 2] {
         let on_y = self.on(y, t);
-        let left = self.left[self.pair(x, y)].get(&t);
+        let left = self.left[self.on(x, t)].get(y);
+        let added = self.added.get(on_y).map_or(&[][..], |set| &set.0[..]);
         match e_c {
-            i32::MIN..=-1 => [self.added.get(on_y), self.kept.get(on_y)],
-            0 => [self.added.get(on_y), left],
-            _ => [left, None],
+            i32::MIN..=-1 => [added, self.kept.get(on_y).map_or(&[][..], |set| &set.0[..])],
+            0 => [added, left],
+            _ => [left, &[]],
         }
     }
 
     /// The brokers `y` (in order) holding a partition of topic `t` that left `x`: the only
     /// brokers a partition of `t` leaving its original broker `x` can go to ([`Partners::sets`]:
-    /// it pairs only with such a partition).
-    pub(crate) fn left_to(&self, x: BrokerIdx, t: u32) -> &SortedSet<BrokerIdx> {
-        &self.left_to[self.on(x, t)]
+    /// it pairs only with such a partition), a broker once per such partition.
+    pub(crate) fn left_to(&self, x: BrokerIdx, t: u32) -> &[BrokerIdx] {
+        &self.left[self.on(x, t)].brokers
     }
 
     /// Every set [`Partners::sets`] gives for `(e_c, x, y)` over all topics, with its topic (a
     /// topic may come twice). Without the topics that have none: for a `c` leaving an original
     /// broker, only the few topics with partitions that left `x` for `y`.
-    pub(crate) fn candidates(
-        &self,
-        e_c: i32,
-        x: BrokerIdx,
-        y: BrokerIdx,
-    ) -> impl Iterator<Item = (u32, &SortedSet<K>)> {
+    pub(crate) fn candidates(&self, e_c: i32, x: BrokerIdx, y: BrokerIdx) -> impl Iterator<Item = (u32, &[K])> {
         let from = y.index() * self.topics;
         let added = (e_c <= 0).then(|| non_empty(&self.added[from..from + self.topics]));
         let kept = (e_c < 0).then(|| non_empty(&self.kept[from..from + self.topics]));
-        let left = (e_c >= 0).then(|| self.left[self.pair(x, y)].iter().map(|(&t, set)| (t, set)));
+        let left = (e_c >= 0).then(|| {
+            let words = &self.left_topics[self.left_words(x, y)];
+            let topics = words.iter().zip(0u32..).flat_map(|(&word, w)| set_bits(word).map(move |bit| w * 64 + bit));
+            topics.map(move |t| (t, self.left[self.on(x, t)].get(y)))
+        });
         added.into_iter().flatten().chain(kept.into_iter().flatten()).chain(left.into_iter().flatten())
     }
 
     /// The partitions of topic `t` on `x` that can leave it for `y` without adding a move: those
     /// the plan adds to `x`, and those that left `y` for `x`.
     pub(crate) fn movers(&self, x: BrokerIdx, y: BrokerIdx, t: u32) -> impl Iterator<Item = &K> {
-        let left = self.left[self.pair(y, x)].get(&t);
-        self.added[self.on(x, t)].iter().chain(left.into_iter().flatten())
+        let left = self.left[self.on(y, t)].get(x);
+        self.added[self.on(x, t)].iter().chain(left)
     }
 
     /// The partitions of topic `t` on broker `b` (those the plan keeps there, then those it adds).
@@ -289,6 +354,12 @@ pub(crate) struct Exchanges {
     /// Partners by partition index (the topic pass); filled when `key_filled`.
     pub by_key: Partners<u32>,
     key_filled: bool,
+    /// Per planned partition (filled with `by_key`): bit `k` set when it holds its rack limit
+    /// (`h`) in rack `k` (racks `0..64`; beyond, no bit), so it cannot take a broker of rack `k`
+    /// for one of another rack ([`Exchanges::rack_full`]).
+    full_racks: Vec<u64>,
+    /// Rack of each target broker (given with `by_key`).
+    rack_of: Vec<usize>,
     /// Partners by (size, partition index) (the byte pass); filled when `size_filled`.
     pub by_size: Partners<(u64, u32)>,
     size_filled: bool,
@@ -321,6 +392,8 @@ impl Exchanges {
         Exchanges {
             by_key: Partners::new(brokers, topics),
             key_filled: false,
+            full_racks: Vec::new(),
+            rack_of: Vec::new(),
             by_size: Partners::new(brokers, topics),
             size_filled: false,
             clock: 0,
@@ -334,18 +407,29 @@ impl Exchanges {
         }
     }
 
-    /// Fills the partner index by partition index from `slots` unless it is.
-    pub(crate) fn fill_by_key(&mut self, parts: &[BPart], slots: &[Vec<BrokerIdx>]) {
+    /// Fills the partner index by partition index, and the full racks, from `slots` (brokers in
+    /// racks `rack_of`) unless they are.
+    pub(crate) fn fill_by_key(&mut self, parts: &[BPart], slots: &Slots, rack_of: &[usize]) {
         if !self.key_filled {
+            self.rack_of = rack_of.to_vec();
             for (p, part) in parts.iter().enumerate() {
                 self.by_key.edit(part, &slots[p], part_key(p), true);
+                self.full_racks.push(full_racks(part, &slots[p], rack_of));
             }
             self.key_filled = true;
         }
     }
 
+    /// Whether partition `p`, on a broker of rack `kx`, cannot take a broker of another rack
+    /// `ky` under the rack rule, known from its full racks alone (false when they cannot tell, or
+    /// are not filled). The topic search rules out most of its candidates by this, without
+    /// reading their replica lists.
+    pub(crate) fn rack_full(&self, p: usize, kx: usize, ky: usize) -> bool {
+        kx != ky && ky < 64 && self.full_racks.get(p).is_some_and(|&mask| (mask >> ky) & 1 == 1)
+    }
+
     /// Fills the partner index by size from `slots` unless it is.
-    pub(crate) fn fill_by_size(&mut self, parts: &[BPart], slots: &[Vec<BrokerIdx>]) {
+    pub(crate) fn fill_by_size(&mut self, parts: &[BPart], slots: &Slots) {
         if !self.size_filled {
             for (p, part) in parts.iter().enumerate() {
                 self.by_size.edit(part, &slots[p], (part.size, part_key(p)), true);
@@ -358,6 +442,7 @@ impl Exchanges {
     fn reindex(&mut self, parts: &[BPart], p: usize, before: &[BrokerIdx], after: &[BrokerIdx]) {
         if self.key_filled {
             self.by_key.replace(&parts[p], before, after, part_key(p));
+            self.full_racks[p] = full_racks(&parts[p], after, &self.rack_of);
         }
         if self.size_filled {
             self.by_size.replace(&parts[p], before, after, (parts[p].size, part_key(p)));
@@ -369,14 +454,14 @@ impl Exchanges {
     pub(crate) fn exchange(
         &mut self,
         parts: &[BPart],
-        slots: &mut [Vec<BrokerIdx>],
+        slots: &mut Slots,
         (c, xi): (usize, usize),
         (q, yi): (usize, usize),
     ) {
         let (x, y) = (slots[c][xi], slots[q][yi]);
         self.record(parts, (c, &slots[c]), (q, &slots[q]), x, y);
         for (p, si, to) in [(c, xi, y), (q, yi, x)] {
-            let before = slots[p].clone();
+            let before = slots[p].to_vec();
             slots[p][si] = to;
             self.reindex(parts, p, &before, &slots[p]);
         }
@@ -441,6 +526,77 @@ mod tests {
     use super::*;
     use crate::plan::dense::{brokers, placement, unsized_part as part};
 
+    fn b(i: usize) -> BrokerIdx {
+        BrokerIdx::new(i)
+    }
+
+    #[test]
+    fn set_bits_lowest_first() {
+        assert_eq!(set_bits(0b1010_0001).collect::<Vec<_>>(), vec![0, 5, 7]);
+        assert_eq!(set_bits(1 << 63).collect::<Vec<_>>(), vec![63]);
+        assert_eq!(set_bits(0).count(), 0);
+    }
+
+    /// Keys grouped by broker, in order; insert tells when a broker's set was empty, remove when
+    /// it becomes empty.
+    #[test]
+    fn broker_sets_group_keys_by_broker() {
+        let mut sets: BrokerSets<u32> = BrokerSets::default();
+        assert!(sets.insert(b(3), 7));
+        assert!(!sets.insert(b(3), 2));
+        assert!(!sets.insert(b(3), 7));
+        assert!(sets.insert(b(1), 9));
+        assert_eq!(sets.get(b(3)), &[2, 7]);
+        assert_eq!(sets.get(b(1)), &[9]);
+        assert_eq!(sets.get(b(2)), &[] as &[u32]);
+        assert_eq!(sets.brokers, brokers(&[1, 3, 3]));
+        assert!(!sets.remove(b(3), &7));
+        assert!(!sets.remove(b(3), &5));
+        assert!(sets.remove(b(3), &2));
+        assert!(!sets.remove(b(3), &2));
+        assert_eq!(sets.brokers, brokers(&[1]));
+    }
+
+    /// Partition 0 of topic 3 left broker 0 for broker 2 (still on 1): it is in the sets of a
+    /// partition leaving 0 for 2 and of one leaving 0 for 1, topic 3 is the pair's one candidate,
+    /// 1 and 2 the brokers it left 0 for; back home, all of it is gone.
+    #[test]
+    fn partners_follow_a_partition_that_left() {
+        let parts: Vec<BPart> = (0..4).map(|t| part(t, &[0, 1])).collect();
+        let mut index: Partners<u32> = Partners::new(3, 4);
+        index.edit(&parts[3], &brokers(&[2, 1]), 0, true);
+        assert_eq!(index.sets(1, b(0), b(2), 3), [&[0][..], &[]]);
+        assert_eq!(index.sets(1, b(0), b(1), 3), [&[0][..], &[]]);
+        assert_eq!(index.sets(1, b(0), b(2), 2), [&[] as &[u32], &[]]);
+        assert_eq!(index.candidates(1, b(0), b(2)).collect::<Vec<_>>(), vec![(3, &[0][..])]);
+        assert_eq!(index.left_to(b(0), 3), &brokers(&[1, 2])[..]);
+        assert_eq!(index.movers(b(2), b(0), 3).copied().collect::<Vec<_>>(), vec![0, 0]);
+        index.replace(&parts[3], &brokers(&[2, 1]), &brokers(&[0, 1]), 0);
+        assert_eq!(index.sets(1, b(0), b(2), 3), [&[] as &[u32], &[]]);
+        assert_eq!(index.candidates(1, b(0), b(2)).count(), 0);
+        assert_eq!(index.left_to(b(0), 3), &[] as &[BrokerIdx]);
+        assert_eq!(index.on_broker(b(0), 3).copied().collect::<Vec<_>>(), vec![0]);
+    }
+
+    /// Brokers 0, 1 in rack 0, 2 in rack 1, one replica per rack: partition 0 (on 0) fills rack 0
+    /// only, so it may go to rack 1; after the exchange (on 2) it fills rack 1 and may not come
+    /// back to it from rack 0. Within a rack the bits never rule a broker out.
+    #[test]
+    fn full_racks_follow_the_exchanges() {
+        let parts = vec![part(0, &[0]), part(1, &[2])];
+        let mut slots = placement(&[&[0], &[2]]);
+        let mut shared = Exchanges::new(3, &parts);
+        assert!(!shared.rack_full(0, 0, 1));
+        shared.fill_by_key(&parts, &slots, &[0, 0, 1]);
+        assert!(!shared.rack_full(0, 0, 1));
+        assert!(shared.rack_full(1, 0, 1));
+        assert!(!shared.rack_full(1, 1, 1));
+        shared.exchange(&parts, &mut slots, (0, 0), (1, 0));
+        assert!(shared.rack_full(0, 0, 1));
+        assert!(!shared.rack_full(1, 0, 1));
+        assert!(shared.rack_full(1, 1, 0));
+    }
+
     /// An exchange of topic 0's partition on broker 0 with topic 1's on broker 1 (partition 2 of
     /// topic 0 on broker 2 untouched): both exchange brokers' bytes changed for every topic, the
     /// partitions of each topic on the brokers its exchanged partition was on before or after;
@@ -451,7 +607,7 @@ mod tests {
         let parts = vec![part(0, &[0]), part(1, &[1]), part(0, &[2])];
         let mut slots = placement(&[&[0], &[1], &[2]]);
         let mut shared = Exchanges::new(10, &parts);
-        shared.fill_by_key(&parts, &slots);
+        shared.fill_by_key(&parts, &slots, &[0; 10]);
         let before = shared.now();
         shared.exchange(&parts, &mut slots, (0, 0), (1, 0));
         assert_eq!(slots, placement(&[&[1], &[0], &[2]]));

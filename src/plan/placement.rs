@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::balance::Balancer;
 use super::bytes;
-use super::dense::{BPart, TargetLayout};
+use super::dense::{BPart, Slots, TargetLayout};
 use super::error::PlanError;
 use super::exchange::Exchanges;
 use super::lower_bound::compute_lower_bound;
@@ -75,8 +75,8 @@ pub(crate) fn place(
     let lo = total / b_n;
     let hi = total.div_ceil(b_n);
     let rack_limited = tgt.iter().any(|&t| t < lo || t > hi);
-    let (mut slots, _fallbacks) = Balancer::new(&parts, &layout.rack_of, rack_n, &tgt).run();
-    for (j, s) in slots.iter().enumerate() {
+    let (lists, _fallbacks) = Balancer::new(&parts, &layout.rack_of, rack_n, &tgt).run();
+    for (j, s) in lists.iter().enumerate() {
         if s.len() != parts[j].rf || s.iter().any(|&b| b.index() >= b_n) {
             return Err(PlanError::Internal(format!(
                 "placement of {}-{} is incomplete",
@@ -91,6 +91,8 @@ pub(crate) fn place(
     let mut refined = bytes::Refined { exchanges: 0, status: ByteBalance::NotRun };
     let mut spread_out = spread::Spread { exchanges: 0, complete: true };
     let mut round = 0;
+    let mut slots = Slots::new(&lists);
+    drop(lists);
     let mut shared = Exchanges::new(b_n, &parts);
     loop {
         let s = spread::refine(&parts, &layout.rack_of, &mut slots, &mut shared);
@@ -160,7 +162,7 @@ fn dense_partitions(state: &ClusterState, planned: &[usize], layout: &TargetLayo
             topic,
             size: p.size_bytes.unwrap_or(0),
             size_known: p.size_bytes.is_some(),
-            orig: p.replicas.iter().map(|&b| layout.idx(b)).collect(),
+            orig: p.replicas.iter().map(|&b| layout.idx(b)).collect::<Vec<_>>().into(),
             rf: rfs[j],
             h: targets::rack_limit(rfs[j], &layout.caps),
         });

@@ -34,7 +34,7 @@
 use std::cmp::Reverse;
 use std::collections::HashMap;
 
-use super::dense::{move_delta, topic_count, BPart, BrokerIdx};
+use super::dense::{move_delta, topic_count, BPart, BrokerIdx, Slots};
 use super::exchange::{can_leave, leader_delta, partner_slot, Exchanges};
 
 /// What moving a partition from x to y does: (change in moves, change in lost preferred leaders),
@@ -50,7 +50,7 @@ struct Exhausted;
 struct State<'a> {
     parts: &'a [BPart],
     rack_of: &'a [usize],
-    slots: &'a mut [Vec<BrokerIdx>],
+    slots: &'a mut Slots,
     /// Replicas of each topic per broker, `count[b * topics + t]`.
     count: Vec<i64>,
     topics: usize,
@@ -110,7 +110,7 @@ impl State<'_> {
     /// partition of its sets ([`Partners::sets`]), with its slot on `y`.
     fn partner_of_topic(&self, t: u32, effect: Effect, x: BrokerIdx, y: BrokerIdx) -> Option<(usize, usize)> {
         let sets = self.shared.by_key.sets(effect.0, x, y, t);
-        sets.into_iter().flatten().flatten().find_map(|&q| {
+        sets.into_iter().flatten().find_map(|&q| {
             let q = q as usize;
             partner_slot(&self.parts[q], &self.slots[q], self.rack_of, effect.0, effect.1, x, y).map(|yi| (q, yi))
         })
@@ -268,6 +268,9 @@ impl State<'_> {
                 let mut found = None;
                 for &c in &on_x {
                     let c = c as usize;
+                    if self.shared.rack_full(c, self.rack_of[x], self.rack_of[y]) {
+                        continue;
+                    }
                     let Some(xi) = self.slots[c].iter().position(|&s| s == x) else { continue };
                     if !can_leave(&self.parts[c], &self.slots[c], self.rack_of, xi, y) {
                         continue;
@@ -324,12 +327,7 @@ pub(crate) struct Spread {
 
 /// Evens out per-topic counts in `slots` (final placement, target indices). `shared` carries
 /// what earlier calls of both passes built, changed and found (one per plan).
-pub(crate) fn refine(
-    parts: &[BPart],
-    rack_of: &[usize],
-    slots: &mut [Vec<BrokerIdx>],
-    shared: &mut Exchanges,
-) -> Spread {
+pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut Slots, shared: &mut Exchanges) -> Spread {
     let b_n = rack_of.len();
     let mut out = Spread { exchanges: 0, complete: true };
     // Nothing to do unless some topic is 2 or more replicas apart somewhere.
@@ -360,7 +358,7 @@ pub(crate) fn refine(
             st.count[b.index() * topics + part.topic as usize] += 1;
         }
     }
-    st.shared.fill_by_key(parts, st.slots);
+    st.shared.fill_by_key(parts, st.slots, rack_of);
     let mut facts = PairFacts {
         order: Vec::with_capacity(topics),
         fits: vec![false; 9 * topics],

@@ -19,8 +19,10 @@ impl Balancer<'_> {
     /// the pass ends.
     pub(super) fn cancel_negative_cycles(&mut self) {
         let b_n = self.count.len();
-        let any_change =
-            self.index.as_ref().is_some_and(|ix| !ix.back.is_empty() || ix.added_on.iter().any(|s| !s.is_empty()));
+        let any_change = self
+            .index
+            .as_ref()
+            .is_some_and(|ix| ix.back.iter().any(|s| !s.is_empty()) || ix.added_on.iter().any(|s| !s.is_empty()));
         if b_n < 2 || !any_change {
             return;
         }

@@ -3,7 +3,7 @@
 //! leaves goes to the cheapest-path phase ([`super::paths`]).
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
 
 use super::Balancer;
 use crate::plan::dense::BrokerIdx;
@@ -195,16 +195,18 @@ impl Balancer<'_> {
         F: Fn(&Self, BrokerIdx) -> bool,
         D: Fn(&Self) -> bool,
     {
-        let mut by_topic: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
-        for &pi in &self.on_broker[a] {
-            by_topic.entry(self.parts[pi as usize].topic).or_default().push(pi);
-        }
-        let mut lists: Vec<(Vec<u32>, usize)> = Vec::with_capacity(by_topic.len());
+        // (topic, size, partition), sorted: per topic in order, its partitions in shedding order.
+        let mut on_a: Vec<(u32, u64, u32)> = self.on_broker[a]
+            .iter()
+            .map(|&pi| (self.parts[pi as usize].topic, self.parts[pi as usize].size, pi))
+            .collect();
+        on_a.sort_unstable();
+        let mut lists: Vec<(Vec<u32>, usize)> = Vec::new();
         let mut heap = BinaryHeap::new();
-        for (t, mut v) in by_topic {
-            v.sort_by_key(|&pi| (self.parts[pi as usize].size, pi));
+        for run in on_a.chunk_by(|p, q| p.0 == q.0) {
+            let t = run[0].0;
             heap.push((self.topic_excess(t, a), Reverse(t), lists.len()));
-            lists.push((v, 0));
+            lists.push((run.iter().map(|&(_, _, pi)| pi).collect(), 0));
         }
         let mut moved = false;
         while let Some((_, Reverse(t), li)) = heap.pop() {

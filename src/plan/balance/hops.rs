@@ -2,7 +2,7 @@
 //! classed by their effect on the move count, kept up to date on every change once built; and the
 //! witnesses (the partitions that carry a hop) the path and cycle phases apply.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use super::Balancer;
 use crate::plan::dense::{part_key, BrokerIdx};
@@ -27,9 +27,9 @@ pub(super) struct HopIndex {
     rack_cnt: Vec<i64>,
     /// `[(x * brokers + y) * 3 + class]`: correction for broker `y`.
     pair_adj: Vec<i64>,
-    /// `(x, y)` -> partitions on `x` that held `y` before the plan and no
-    /// longer do (hops of class 0 or 1).
-    pub(super) back: HashMap<(BrokerIdx, BrokerIdx), BTreeSet<BackKey>>,
+    /// `[x * brokers + y]`: partitions on `x` that held `y` before the plan and no
+    /// longer do (hops of class 0 or 1). Dense: looked up on every change of a partition.
+    pub(super) back: Vec<BTreeSet<BackKey>>,
     /// `[x * buckets + bucket]`: partitions whose replica on `x` is added by
     /// the plan and may move into the bucket's rack.
     pub(super) added_on: Vec<BTreeSet<u32>>,
@@ -37,6 +37,15 @@ pub(super) struct HopIndex {
     /// plan and may move into the bucket's rack, by (size, index); built on
     /// first use.
     by_size: Vec<Option<BTreeSet<(u64, u32)>>>,
+    /// The hop matrix without banned hops ([`Balancer::hop_matrix`]), row `x` up to date
+    /// unless `stale[x]`: a path changes the hops of the few brokers its partitions are on, and
+    /// the matrix is asked for again for every path.
+    matrix: Vec<i32>,
+    stale: Vec<bool>,
+    /// Scratch: a partition's replicas per rack ([`Balancer::index_contrib`]).
+    rack_counts: Vec<usize>,
+    /// Scratch: the buckets a replica may move into ([`Balancer::index_change`]).
+    feasible: Vec<bool>,
 }
 
 /// Position of the ordered broker pair `(x, y)` in a `b_n x b_n` matrix.
@@ -82,7 +91,11 @@ impl Balancer<'_> {
         self.index = Some(HopIndex {
             rack_cnt: vec![0; b_n * self.rack_n * 3],
             pair_adj: vec![0; b_n * b_n * 3],
-            back: HashMap::new(),
+            back: vec![BTreeSet::new(); b_n * b_n],
+            matrix: vec![NO_HOP; b_n * b_n],
+            stale: vec![true; b_n],
+            rack_counts: vec![0; self.rack_n],
+            feasible: vec![true; self.buckets()],
             added_on: vec![BTreeSet::new(); b_n * self.buckets()],
             by_size: vec![None; b_n * self.buckets()],
         });
@@ -102,7 +115,8 @@ impl Balancer<'_> {
         let k_n = self.rack_n;
         let h = self.parts[pi].h;
         let slots = &self.slots[pi];
-        let mut cnt = vec![0usize; k_n];
+        let mut cnt = std::mem::take(&mut ix.rack_counts);
+        cnt.fill(0);
         for &b in slots {
             if !b.is_empty() {
                 cnt[self.rack_of[b]] += 1;
@@ -112,6 +126,7 @@ impl Balancer<'_> {
             if x.is_empty() {
                 continue;
             }
+            ix.stale[x] = true;
             let kx = self.rack_of[x];
             // Class of a hop from x to a broker the partition never held.
             let c_new = 1 + usize::from(self.is_orig(pi, x));
@@ -135,6 +150,7 @@ impl Balancer<'_> {
                 ix.pair_adj[e + c_new - 1] += sign;
             }
         }
+        ix.rack_counts = cnt;
         self.index = Some(ix);
     }
 
@@ -150,8 +166,9 @@ impl Balancer<'_> {
         let slots = &self.slots[pi];
         let orig = &self.parts[pi].orig;
         let nb = self.buckets();
-        let mut feasible = vec![true; nb];
         let Some(mut ix) = self.index.take() else { return };
+        // All true when there is one bucket; else set for each replica below.
+        let mut feasible = std::mem::take(&mut ix.feasible);
         for &x in slots {
             if x.is_empty() {
                 continue;
@@ -191,46 +208,51 @@ impl Balancer<'_> {
                 // largest partition first (fewest bytes moved).
                 let size = self.parts[pi].size;
                 let key = if orig.contains(&x) { (0i8, size, q) } else { (-1i8, u64::MAX - size, q) };
+                let set = &mut ix.back[cell(self.count.len(), x, y)];
                 if before {
-                    if let Some(set) = ix.back.get_mut(&(x, y)) {
-                        set.remove(&key);
-                        if set.is_empty() {
-                            ix.back.remove(&(x, y));
-                        }
-                    }
+                    set.remove(&key);
                 } else {
-                    ix.back.entry((x, y)).or_default().insert(key);
+                    set.insert(key);
                 }
             }
         }
+        ix.feasible = feasible;
         self.index = Some(ix);
     }
 
     /// Cheapest hop class per ordered broker pair (`NO_HOP` when none, else
     /// `hop_cost`), with the hops in `banned` removed; a `b_n x b_n` matrix.
-    pub(super) fn hop_matrix(&self, banned: &BTreeSet<(BrokerIdx, BrokerIdx)>) -> Vec<i32> {
+    pub(super) fn hop_matrix(&mut self, banned: &BTreeSet<(BrokerIdx, BrokerIdx)>) -> Vec<i32> {
         let b_n = self.count.len();
         let k_n = self.rack_n;
-        let mut m = vec![NO_HOP; b_n * b_n];
-        let Some(ix) = self.index.as_ref() else { return m };
-        // Row by row over slices (no index arithmetic or bounds check per class): built for every
-        // path of the placement, thousands of times in the 100k-partition benchmark.
+        let Some(mut ix) = self.index.take() else { return vec![NO_HOP; b_n * b_n] };
+        // Row by row over slices (no index arithmetic or bounds check per class), only the rows
+        // a change made stale: built for every path of the placement, thousands of times in
+        // the 100k-partition benchmark.
         for ((x, row), (racks, adj)) in self
             .brokers()
-            .zip(m.chunks_exact_mut(b_n))
+            .zip(ix.matrix.chunks_exact_mut(b_n))
             .zip(ix.rack_cnt.chunks_exact(k_n * 3).zip(ix.pair_adj.chunks_exact(b_n * 3)))
         {
+            if !ix.stale[x] {
+                continue;
+            }
             for ((y, hop), adj) in self.brokers().zip(row.iter_mut()).zip(adj.chunks_exact(3)) {
-                if x == y || (!banned.is_empty() && banned.contains(&(x, y))) {
-                    continue;
-                }
                 let k = self.rack_of[y];
                 let counts = &racks[k * 3..k * 3 + 3];
-                if let Some(cost) = (0..3).find(|&c| counts[c] + adj[c] > 0) {
-                    *hop = cost as i32 - 1;
-                }
+                let cost = (0..3).find(|&c| counts[c] + adj[c] > 0);
+                *hop = match cost {
+                    Some(cost) if x != y => cost as i32 - 1,
+                    _ => NO_HOP,
+                };
             }
+            ix.stale[x] = false;
         }
+        let mut m = ix.matrix.clone();
+        for &(x, y) in banned {
+            m[cell(b_n, x, y)] = NO_HOP;
+        }
+        self.index = Some(ix);
         m
     }
 
@@ -256,7 +278,7 @@ impl Balancer<'_> {
         let ok = |q: usize| !used.contains(&q);
         if min_class > 0 {
             // Only +1 hops exist: skip the sets of cheaper ones.
-        } else if let Some(set) = self.index.as_ref().and_then(|ix| ix.back.get(&(x, y))) {
+        } else if let Some(set) = self.index.as_ref().map(|ix| &ix.back[cell(self.count.len(), x, y)]) {
             // Ordered by hop class, then preference.
             for &(c, sk, q) in set {
                 let qu = q as usize;

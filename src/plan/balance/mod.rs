@@ -64,7 +64,7 @@ impl<'a> Balancer<'a> {
         let topics = topic_count(parts);
         let mut me = Balancer {
             parts,
-            slots: parts.iter().map(|p| p.orig.clone()).collect(),
+            slots: parts.iter().map(|p| p.orig.to_vec()).collect(),
             rack_of,
             rack_n,
             count: vec![0; b_n],

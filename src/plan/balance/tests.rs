@@ -5,8 +5,9 @@ use crate::plan::dense::brokers;
 
 #[test]
 fn moves_within_rack() {
-    let parts: Vec<BPart> =
-        (0..4).map(|_| BPart { topic: 0, size: 0, size_known: false, orig: brokers(&[0]), rf: 1, h: 1 }).collect();
+    let parts: Vec<BPart> = (0..4)
+        .map(|_| BPart { topic: 0, size: 0, size_known: false, orig: brokers(&[0]).into(), rf: 1, h: 1 })
+        .collect();
     let rack_of = [0usize, 0];
     let target = [2usize, 2];
     let (slots, fb) = Balancer::new(&parts, &rack_of, 1, &target).run();
@@ -36,8 +37,9 @@ fn negative_cycles_are_found_in_hop_order() {
 fn cancelling_undoes_a_needless_swap() {
     // Partition 0 was on broker 0, partition 1 on broker 1; a placement
     // that swapped them (2 moves) has the same counts as no move at all.
-    let parts: Vec<BPart> =
-        (0..2).map(|i| BPart { topic: 0, size: 0, size_known: false, orig: brokers(&[i]), rf: 1, h: 1 }).collect();
+    let parts: Vec<BPart> = (0..2)
+        .map(|i| BPart { topic: 0, size: 0, size_known: false, orig: brokers(&[i]).into(), rf: 1, h: 1 })
+        .collect();
     let rack_of = [0usize, 1];
     let target = [1usize, 1];
     let mut b = Balancer::new(&parts, &rack_of, 2, &target);
@@ -61,12 +63,19 @@ fn forced_destinations_cost_a_second_move() {
             topic: 0,
             size: 0,
             size_known: false,
-            orig: vec![BrokerIdx::new(0), BrokerIdx::EMPTY],
+            orig: vec![BrokerIdx::new(0), BrokerIdx::EMPTY].into(),
             rf: 2,
             h: 2,
         })
         .collect();
-    parts.extend((0..10).map(|_| BPart { topic: 1, size: 0, size_known: false, orig: brokers(&[1]), rf: 1, h: 1 }));
+    parts.extend((0..10).map(|_| BPart {
+        topic: 1,
+        size: 0,
+        size_known: false,
+        orig: brokers(&[1]).into(),
+        rf: 1,
+        h: 1,
+    }));
     let rack_of = [0usize, 0];
     let target = [10usize, 10];
     let (slots, _) = Balancer::new(&parts, &rack_of, 1, &target).run();
