@@ -59,27 +59,25 @@ What bounds it: CPU only. The placement by counts, then the topic-spread exchang
 per broker pair; the one-rack case makes ~10k of them) and the byte exchanges (~15k), each
 ending with a pass that finds nothing; the passes alternate until neither finds anything, and
 a later pass looks again only at what an exchange changed since (src/plan/design.md,
-"Algorithm"; \`exchange::Exchanges\`). The one-rack case still misses the 1 s goal: the placement
-by counts (~0.35 s), the topic-spread search (~0.4 s over its three calls, most of it partitions
-read only to find that no partner topic is far enough behind) and the byte exchanges (~0.35 s
-over two calls) each take about a quarter; the leader pass, summary and input checks the rest.
+"Algorithm"; \`exchange::Exchanges\`). The one-rack case still misses the 1 s goal, with no single
+hot spot left (perf, 2026-11-30): placement by counts ~27 % (cross-rack shedding, cheapest paths, the
+hop index), topic spread ~24 % (1.6M per-topic rounds, each looking up partner lists), byte exchanges
+~23 % (1.8M partner look-ups and both indexes kept current over ~25k exchanges), leader pass ~5 %,
+building the moves ~4 %.
 
-Old vs new planner side by side (20f32e5 vs this one, the same build, one case per process, old
-and new in turn; the planning thread's CPU time, median of 8 runs for one-rack, 5 for the others;
-shared 2-core box, load 4–5; the table above is one run of \`scripts/bench/planner.sh\`'s timing at
-that load): one-rack 1.59 → 1.50 s (fastest run 1.52 → 1.29 s), across racks 0.81 → 0.75 s,
-drain 0.38 → 0.29 s, already balanced 0.25 → 0.18 s, with the same plans (the hash of each plan's
-reassignment JSON and summary, \`examples/plan_timing\`'s last column). What changed: the byte
-search skips brokers a partition leaving its original broker cannot find a partner on
-(\`Partners::left_to\`: ~3× fewer partner look-ups), an exchange edits only the partner sets that
-differ, the hop matrix of the placement's ~5,600 paths is built over slices, and the input
-checks, the leader pass's changed-set test and the summary count densely instead of in ordered
-sets.
-Run-to-run spread is the machine, not the process: the one-rack case alone in a process or after
-the other cases measured the same (1.26–1.93 s vs 1.22–1.84 s CPU, 5 pairs in turn), while even
-its CPU time moves by a third with the other load on the box (1.22–1.93 s above; the 2.18 s vs
-1.40 s of two earlier full runs minutes apart is that): compare builds side by side, in turn, not
-against an older table.
+Old vs new planner side by side (d691d1d vs 4867f99, release builds run in turn A B A B, 4 × 5
+runs each, load 1.7–2.1; \`examples/plan_timing\`): one-rack 1.33 → 1.06 s median (0.83–1.27),
+across racks 0.67 → 0.52 s, drain 0.27 → 0.24 s, already balanced 0.15 → 0.14 s, with the same
+plans (the hash of each plan's reassignment JSON and summary, \`examples/plan_timing\`'s last
+column). What changed: the exchange passes read replica lists from one flat array (\`dense::Slots\`)
+and a partition's original replicas inline; each partition keeps a bit per rack already at its
+limit, so the topic search rules out 3.2M of its 3.3M candidates without reading their replicas;
+the partitions that left a broker are indexed per (broker, topic) by the broker they are on, with
+a bit per (x, y, topic); sorted vectors instead of B-tree sets in the leader pass and
+\`shed_from\`; the hop matrix kept between paths, only the rows a change touched rebuilt.
+Run-to-run spread is the machine, not the process: the one-rack case's CPU time moves by a third
+with the other load on the box (the table above, one run of this script, has 0.90–1.47 s for the
+same build): compare builds side by side, in turn, not against an older table.
 
 Replicas moved on the cluster, brokers 1, 2, 3, RF 2 (\`kdeck reassign plan --goal rebalance\`
 vs \`kafka-reassign-partitions --generate --broker-list 1,2,3\` on the same topics):
