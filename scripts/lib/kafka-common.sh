@@ -277,10 +277,30 @@ check_ports_free() {
   done
 }
 
+# A node's ports inside the kernel's ephemeral range (32768-60999 by default: node 3's 39092-39096,
+# the compat and IAM clusters' 4xxxx) can be taken while the node is down: a client retrying
+# 127.0.0.1:39092 may be given 39092 as its own source port and connect to itself (a TCP
+# self-connect on loopback), and the node then fails to start with "Address already in use" (CI:
+# node 3 restarted by a test, twice in one run). Reserved ports are never picked by connect().
+# Needs root (sysctl net.ipv4.ip_local_reserved_ports); best effort, said once if refused.
+reserve_ports() {
+  local f=/proc/sys/net/ipv4/ip_local_reserved_ports have list p
+  have="$(cat "$f" 2>/dev/null)" || return 0
+  list=""
+  for p in "$@"; do list+="${list:+,}$p"; done
+  [[ -n "$list" ]] || return 0
+  if ! { echo "${have:+$have,}$list" >"$f"; } 2>/dev/null && [[ -z "${RESERVE_WARNED:-}" ]]; then
+    RESERVE_WARNED=1
+    log "note: could not reserve ports $list against the kernel's own use (sysctl net.ipv4.ip_local_reserved_ports needs root); a node restarted while clients retry it may fail with 'Address already in use'"
+  fi
+}
+
 launch_node() {
   local n=$1 dir
   dir="$(node_dir "$n")"
   if node_running "$n"; then return 0; fi
+  # shellcheck disable=SC2046
+  reserve_ports $(node_ports "$n")
   check_ports_free "$n"
   rm -f "$(pid_file "$n")"
   log "starting node $n (logs: $dir/logs/server.log)"
