@@ -277,21 +277,22 @@ check_ports_free() {
   done
 }
 
-# A node's ports inside the kernel's ephemeral range (32768-60999 by default: node 3's 39092-39096,
-# the compat and IAM clusters' 4xxxx) can be taken while the node is down: a client retrying
-# 127.0.0.1:39092 may be given 39092 as its own source port and connect to itself (a TCP
-# self-connect on loopback), and the node then fails to start with "Address already in use" (CI:
-# node 3 restarted by a test, twice in one run). Reserved ports are never picked by connect().
+# The ports of every cluster of the project (test, benchmark +100, compat 42xxx/43xxx/45xxx, IAM
+# 44xxx). Those inside the kernel's ephemeral range (32768-60999 by default) can be given to a
+# client as its own source port: a client retrying a stopped node on loopback may connect to
+# itself (a TCP self-connect) and hold the port, and any client that had the port and closed leaves
+# it in TIME_WAIT for a minute; either way a node (re)started then fails with "Address already in
+# use" (CI: node 3's 39092 and 39096, the IAM stand-in's 44098). Reserved ports are never handed out
+# by connect(); all of them at the first start, since clients of one cluster can take another's.
+PROJECT_PORTS="19092-19096,29092-29096,39092-39096,19192-19196,29192-29196,39192-39196,42000-45999"
+
 # Needs root (sysctl net.ipv4.ip_local_reserved_ports); best effort, said once if refused.
 reserve_ports() {
-  local f=/proc/sys/net/ipv4/ip_local_reserved_ports have list p
+  local f=/proc/sys/net/ipv4/ip_local_reserved_ports have
   have="$(cat "$f" 2>/dev/null)" || return 0
-  list=""
-  for p in "$@"; do list+="${list:+,}$p"; done
-  [[ -n "$list" ]] || return 0
-  if ! { echo "${have:+$have,}$list" >"$f"; } 2>/dev/null && [[ -z "${RESERVE_WARNED:-}" ]]; then
+  if ! { echo "${have:+$have,}$PROJECT_PORTS" >"$f"; } 2>/dev/null && [[ -z "${RESERVE_WARNED:-}" ]]; then
     RESERVE_WARNED=1
-    log "note: could not reserve ports $list against the kernel's own use (sysctl net.ipv4.ip_local_reserved_ports needs root); a node restarted while clients retry it may fail with 'Address already in use'"
+    log "note: could not reserve ports $PROJECT_PORTS against the kernel's own use (sysctl net.ipv4.ip_local_reserved_ports needs root); a node (re)started while clients retry it may fail with 'Address already in use'"
   fi
 }
 
@@ -299,8 +300,7 @@ launch_node() {
   local n=$1 dir
   dir="$(node_dir "$n")"
   if node_running "$n"; then return 0; fi
-  # shellcheck disable=SC2046
-  reserve_ports $(node_ports "$n")
+  reserve_ports
   check_ports_free "$n"
   rm -f "$(pid_file "$n")"
   log "starting node $n (logs: $dir/logs/server.log)"
