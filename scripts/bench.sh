@@ -4,6 +4,7 @@
 #   2. the benchmark cluster (KDECK_BENCH=1 scripts/kafka-cluster.sh up: ports +100, its own data)
 #   3. the scenario (scripts/bench-scenario.sh: idempotent, only the first run loads anything)
 #   4. live members in a few groups (bench_scenario live) while measuring, stopped at the end
+#   (before 2: the planner's timing, a pure computation, on a box without the cluster's load)
 #   5. the parts, in turn: scripts/bench/peers.sh (measurements 1, 2, 6 --version),
 #      scripts/bench/console.sh (3, 4, 6 first screen), scripts/bench/planner.sh (5);
 #      a missing part is skipped with a line saying so
@@ -50,13 +51,6 @@ say "building (cargo build --release)"
 export KDECK="$TARGET/release/kdeck"
 LOADER="$TARGET/release/examples/bench_scenario"
 
-say "benchmark cluster and scenario ($SIZE)"
-scenario_args=()
-[[ $SIZE == small ]] && scenario_args=(--small)
-BENCH_SCENARIO="$("$ROOT/scripts/bench-scenario.sh" "${scenario_args[@]}")"
-eval "$(KDECK_BENCH=1 "$ROOT/scripts/kafka-cluster.sh" env)"
-export BENCH_RUNS="$RUNS" BENCH_SIZE="$SIZE" BENCH_SCENARIO
-
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/kdeck-bench.XXXXXX")"
 live_pid=""
 cleanup() {
@@ -64,6 +58,29 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+
+# The planner's timing (scripts/bench/planner.sh, part a) is a pure computation on one thread: it
+# runs first, before this script starts the benchmark cluster and its live members, which take a
+# good part of this 2-core box even when idle and would be timed along with the planner.
+if [[ ",$PARTS," == *,planner,* ]]; then
+  if KDECK_BENCH=1 "$ROOT/scripts/kafka-cluster.sh" status >/dev/null 2>&1; then
+    cluster_then="the benchmark cluster was already up, idle"
+  else
+    cluster_then="no benchmark cluster running yet"
+  fi
+  say "timing the planner first ($cluster_then)"
+  (cd "$ROOT" && cargo build --release --quiet --example plan_timing)
+  "$TARGET/release/examples/plan_timing" "$RUNS" >"$WORK/plan_timing.tsv"
+  export PLAN_TIMING_TSV="$WORK/plan_timing.tsv"
+  export PLAN_TIMING_WHEN="timed first, before the scenario's live members and the other parts ran: $cluster_then; load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+fi
+
+say "benchmark cluster and scenario ($SIZE)"
+scenario_args=()
+[[ $SIZE == small ]] && scenario_args=(--small)
+BENCH_SCENARIO="$("$ROOT/scripts/bench-scenario.sh" "${scenario_args[@]}")"
+eval "$(KDECK_BENCH=1 "$ROOT/scripts/kafka-cluster.sh" env)"
+export BENCH_RUNS="$RUNS" BENCH_SIZE="$SIZE" BENCH_SCENARIO
 
 LIVE_MEMBERS=4
 say "starting $LIVE_MEMBERS live members (groups bench.live.0..$((LIVE_MEMBERS - 1)))"

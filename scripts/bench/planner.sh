@@ -9,7 +9,8 @@
 #   b. Replicas moved by `kdeck reassign plan` vs `kafka-reassign-partitions --generate` (same
 #      4.1.1 jars) on a real cluster, for a new broker and for an already balanced cluster
 #      (scripts/bench-planner.sh; its topics get names unique to the run and are deleted after).
-# Environment: KDECK (release kdeck binary), BENCH_RUNS (default 5), BENCH_SIZE (full|small:
+# Environment: KDECK (release kdeck binary), BENCH_RUNS (default 5), PLAN_TIMING_TSV and
+# PLAN_TIMING_WHEN (part a already timed by scripts/bench.sh, and when), BENCH_SIZE (full|small:
 # small plans 4 × 12 partitions per scenario on the cluster instead of 6 × 24; the planner
 # cases are the same), and the cluster: KDECK_BENCH_BOOTSTRAP and KDECK_KAFKA_CLASSPATH
 # (`eval "$(KDECK_BENCH=1 scripts/kafka-cluster.sh env)"`), else the local test cluster.
@@ -23,11 +24,18 @@ say() { echo "planner: $*" >&2; }
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/kdeck-bench-planner.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 
-say "building examples/plan_timing (release)"
-(cd "$ROOT" && cargo build --release --quiet --example plan_timing) >&2
-TIMING="${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/plan_timing"
-say "timing the planner cases, $RUNS runs each"
-"$TIMING" "$RUNS" >"$WORK/timing.tsv"
+if [[ -n "${PLAN_TIMING_TSV:-}" && -s "$PLAN_TIMING_TSV" ]]; then
+  say "planner cases already timed by scripts/bench.sh"
+  cp "$PLAN_TIMING_TSV" "$WORK/timing.tsv"
+  WHEN="$PLAN_TIMING_WHEN"
+else
+  say "building examples/plan_timing (release)"
+  (cd "$ROOT" && cargo build --release --quiet --example plan_timing) >&2
+  TIMING="${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/plan_timing"
+  say "timing the planner cases, $RUNS runs each"
+  "$TIMING" "$RUNS" >"$WORK/timing.tsv"
+  WHEN="timed with whatever else ran on the box (load average after: $(cut -d' ' -f1-3 /proc/loadavg))"
+fi
 
 if [[ "$SIZE" == small ]]; then TOPICS=4 PARTS=12; else TOPICS=6 PARTS=24; fi
 say "moves vs kafka-reassign-partitions --generate ($TOPICS topics × $PARTS partitions per scenario)"
@@ -38,7 +46,7 @@ cat <<MD
 
 Time to plan (\`kdeck::plan::plan\`, one thread; 100k RF-3 partitions with sizes, 50 brokers in 5
 racks; median (min–max) of $RUNS runs, the cases in turn; CPU: the planning thread's CPU time,
-median). No peer: Kafka's
+median; $WHEN). No peer: Kafka's
 \`kafka-reassign-partitions --generate\` does not plan from the current placement (it moves
 almost everything, table below), so its time is not comparable.
 

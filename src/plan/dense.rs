@@ -157,16 +157,22 @@ pub(crate) struct Slots {
 }
 
 impl Slots {
-    /// The lists of `lists`, in order.
-    pub(crate) fn new(lists: &[Vec<BrokerIdx>]) -> Slots {
-        let mut brokers = Vec::with_capacity(lists.iter().map(Vec::len).sum());
-        let mut start = Vec::with_capacity(lists.len() + 1);
+    /// No lists yet, room for `lists` lists of `brokers` brokers in all ([`Slots::push`]).
+    pub(crate) fn with_capacity(lists: usize, brokers: usize) -> Slots {
+        let mut start = Vec::with_capacity(lists + 1);
         start.push(0);
-        for list in lists {
-            brokers.extend_from_slice(list);
-            start.push(u32::try_from(brokers.len()).unwrap_or(u32::MAX));
-        }
-        Slots { brokers, start }
+        Slots { brokers: Vec::with_capacity(brokers), start }
+    }
+
+    /// Appends a list after the others.
+    pub(crate) fn push(&mut self, list: &[BrokerIdx]) {
+        self.brokers.extend_from_slice(list);
+        self.start.push(u32::try_from(self.brokers.len()).unwrap_or(u32::MAX));
+    }
+
+    /// The number of lists.
+    pub(crate) fn len(&self) -> usize {
+        self.start.len() - 1
     }
 
     /// The lists in order.
@@ -209,6 +215,29 @@ impl From<Vec<BrokerIdx>> for Replicas {
                 Replicas::Inline { len, brokers }
             }
             _ => Replicas::Heap(list),
+        }
+    }
+}
+
+impl FromIterator<BrokerIdx> for Replicas {
+    /// Inline up to [`INLINE_REPLICAS`] brokers without a vector on the way.
+    fn from_iter<I: IntoIterator<Item = BrokerIdx>>(list: I) -> Replicas {
+        let mut brokers = [BrokerIdx::EMPTY; INLINE_REPLICAS];
+        let mut list = list.into_iter();
+        for len in 0..INLINE_REPLICAS {
+            match list.next() {
+                Some(b) => brokers[len] = b,
+                None => return Replicas::Inline { len: len as u8, brokers },
+            }
+        }
+        match list.next() {
+            None => Replicas::Inline { len: INLINE_REPLICAS as u8, brokers },
+            Some(b) => {
+                let mut all = brokers.to_vec();
+                all.push(b);
+                all.extend(list);
+                Replicas::Heap(all)
+            }
         }
     }
 }
@@ -256,7 +285,11 @@ pub(crate) fn brokers(v: &[usize]) -> Vec<BrokerIdx> {
 /// Test shorthand: a placement (one broker list per partition) from plain indices.
 #[cfg(test)]
 pub(crate) fn placement(v: &[&[usize]]) -> Slots {
-    Slots::new(&v.iter().map(|s| brokers(s)).collect::<Vec<_>>())
+    let mut slots = Slots::with_capacity(v.len(), v.iter().map(|s| s.len()).sum());
+    for s in v {
+        slots.push(&brokers(s));
+    }
+    slots
 }
 
 /// Test shorthand: a partition of `topic` with no size on `orig` (plain indices), at most one
@@ -295,5 +328,10 @@ mod tests {
         assert!(matches!(six, Replicas::Heap(_)));
         assert_eq!(&six[..], &brokers(&[0, 1, 2, 3, 4, 5])[..]);
         assert_eq!((&five).into_iter().copied().collect::<Vec<_>>(), brokers(&[4, 3, 2, 1, 0]));
+        // Collected straight from brokers: the same as from a vector, for every length around five.
+        for n in 0..8 {
+            let list = brokers(&(0..n).rev().collect::<Vec<_>>());
+            assert_eq!(list.iter().copied().collect::<Replicas>(), Replicas::from(list.clone()));
+        }
     }
 }

@@ -65,7 +65,7 @@ fn full_racks(part: &BPart, slots: &[BrokerIdx], rack_of: &[usize]) -> u64 {
 }
 
 /// The positions of the set bits of `word`, lowest first.
-fn set_bits(mut word: u64) -> impl Iterator<Item = u32> {
+pub(crate) fn set_bits(mut word: u64) -> impl Iterator<Item = u32> {
     std::iter::from_fn(move || {
         (word != 0).then(|| {
             let at = word.trailing_zeros();
@@ -76,8 +76,8 @@ fn set_bits(mut word: u64) -> impl Iterator<Item = u32> {
 }
 
 /// The non-empty sets of a per-topic slice, with their topic.
-fn non_empty<K>(per_topic: &[SortedSet<K>]) -> impl Iterator<Item = (u32, &[K])> {
-    per_topic.iter().zip(0u32..).filter(|(set, _)| !set.is_empty()).map(|(set, t)| (t, &set.0[..]))
+fn non_empty<'a, K: 'a>(per_topic: impl Iterator<Item = &'a SortedSet<K>>) -> impl Iterator<Item = (u32, &'a [K])> {
+    per_topic.zip(0u32..).filter(|(set, _)| !set.is_empty()).map(|(set, t)| (t, &set.0[..]))
 }
 
 /// The keys of a sorted slice from `key` on, in order.
@@ -201,6 +201,9 @@ pub(crate) struct Partners<K> {
     /// `left_topics[(x * brokers + y) * words + t / 64]`, bit `t % 64`: `left[(x, t)][y]` is not
     /// empty (`words` = `topics / 64` rounded up).
     left_topics: Vec<u64>,
+    /// `added_topics[b * words + t / 64]`, bit `t % 64`: `added[(b, t)]` is not empty (the
+    /// topic search asks, for one broker pair, which of a thousand topics have movers).
+    added_topics: Vec<u64>,
 }
 
 impl<K: Ord + Copy> Partners<K> {
@@ -213,11 +216,14 @@ impl<K: Ord + Copy> Partners<K> {
             kept: (0..brokers * topics).map(|_| SortedSet::default()).collect(),
             left: (0..brokers * topics).map(|_| BrokerSets::default()).collect(),
             left_topics: vec![0; brokers * brokers * topics.div_ceil(64)],
+            added_topics: vec![0; brokers * topics.div_ceil(64)],
         }
     }
 
+    /// Where the sets of (broker `b`, topic `t`) are: a topic's sets on every broker side by side,
+    /// because the byte search looks up one topic's sets on every broker in turn.
     fn on(&self, b: BrokerIdx, t: u32) -> usize {
-        b.index() * self.topics + t as usize
+        t as usize * self.brokers + b.index()
     }
 
     /// The words of `left_topics` for the pair `(x, y)`.
@@ -268,11 +274,21 @@ impl<K: Ord + Copy> Partners<K> {
     /// Adds (or removes) `key` for `part` on broker `b` (kept or added).
     fn edit_on(&mut self, part: &BPart, b: BrokerIdx, key: K, insert: bool) {
         let e = self.on(b, part.topic);
-        let set = if part.held(b) { &mut self.kept[e] } else { &mut self.added[e] };
+        let held = part.held(b);
+        let set = if held { &mut self.kept[e] } else { &mut self.added[e] };
         if insert {
             set.insert(key);
         } else {
             set.remove(&key);
+        }
+        if !held {
+            let word = b.index() * self.topics.div_ceil(64) + part.topic as usize / 64;
+            let bit = 1u64 << (part.topic % 64);
+            if self.added[e].is_empty() {
+                self.added_topics[word] &= !bit;
+            } else {
+                self.added_topics[word] |= bit;
+            }
         }
     }
 
@@ -317,9 +333,9 @@ impl<K: Ord + Copy> Partners<K> {
     /// topic may come twice). Without the topics that have none: for a `c` leaving an original
     /// broker, only the few topics with partitions that left `x` for `y`.
     pub(crate) fn candidates(&self, e_c: i32, x: BrokerIdx, y: BrokerIdx) -> impl Iterator<Item = (u32, &[K])> {
-        let from = y.index() * self.topics;
-        let added = (e_c <= 0).then(|| non_empty(&self.added[from..from + self.topics]));
-        let kept = (e_c < 0).then(|| non_empty(&self.kept[from..from + self.topics]));
+        let step = self.brokers.max(1);
+        let added = (e_c <= 0).then(|| non_empty(self.added.iter().skip(y.index()).step_by(step)));
+        let kept = (e_c < 0).then(|| non_empty(self.kept.iter().skip(y.index()).step_by(step)));
         let left = (e_c >= 0).then(|| {
             let words = &self.left_topics[self.left_words(x, y)];
             let topics = words.iter().zip(0u32..).flat_map(|(&word, w)| set_bits(word).map(move |bit| w * 64 + bit));
@@ -333,6 +349,15 @@ impl<K: Ord + Copy> Partners<K> {
     pub(crate) fn movers(&self, x: BrokerIdx, y: BrokerIdx, t: u32) -> impl Iterator<Item = &K> {
         let left = self.left[self.on(y, t)].get(x);
         self.added[self.on(x, t)].iter().chain(left)
+    }
+
+    /// Whether [`Partners::movers`] of `(x, y, t)` has any partition, from two bits (without
+    /// reading the sets).
+    pub(crate) fn has_movers(&self, x: BrokerIdx, y: BrokerIdx, t: u32) -> bool {
+        let (word, bit) = (t as usize / 64, 1u64 << (t % 64));
+        let added = self.added_topics[x.index() * self.topics.div_ceil(64) + word];
+        let left = self.left_topics[self.left_words(y, x).start + word];
+        (added | left) & bit != 0
     }
 
     /// The partitions of topic `t` on broker `b` (those the plan keeps there, then those it adds).
@@ -360,6 +385,13 @@ pub(crate) struct Exchanges {
     full_racks: Vec<u64>,
     /// Rack of each target broker (given with `by_key`).
     rack_of: Vec<usize>,
+    /// `room[b * room_racks + k]` (filled with `by_key`, racks `0..room_racks`, at most 64): how many partitions on
+    /// broker `b` do not hold their rack limit in rack `k`. None (0) means no partition on `b` can
+    /// take a broker of `k` from another rack: the topic search skips such a pair whole
+    /// ([`Exchanges::no_room`]). When all new brokers join one rack, every partition ends with
+    /// a replica there, and the pairs into that rack were most of the search.
+    room: Vec<u32>,
+    room_racks: usize,
     /// Partners by (size, partition index) (the byte pass); filled when `size_filled`.
     pub by_size: Partners<(u64, u32)>,
     size_filled: bool,
@@ -382,6 +414,10 @@ pub(crate) struct Exchanges {
     events: Vec<(u64, BrokerIdx, u32)>,
 }
 
+/// Racks `0..ROOM_RACKS` have a bit in a partition's full racks and can have a count in
+/// `Exchanges::room`.
+const ROOM_RACKS: usize = 64;
+
 /// The topic of an [`Exchanges`] event that changed a broker's bytes.
 const BYTES: u32 = u32::MAX;
 
@@ -394,6 +430,8 @@ impl Exchanges {
             key_filled: false,
             full_racks: Vec::new(),
             rack_of: Vec::new(),
+            room: Vec::new(),
+            room_racks: 0,
             by_size: Partners::new(brokers, topics),
             size_filled: false,
             clock: 0,
@@ -412,9 +450,13 @@ impl Exchanges {
     pub(crate) fn fill_by_key(&mut self, parts: &[BPart], slots: &Slots, rack_of: &[usize]) {
         if !self.key_filled {
             self.rack_of = rack_of.to_vec();
+            self.room_racks = rack_of.iter().map(|&k| k + 1).max().unwrap_or(0).min(ROOM_RACKS);
+            self.room = vec![0; rack_of.len() * self.room_racks];
             for (p, part) in parts.iter().enumerate() {
                 self.by_key.edit(part, &slots[p], part_key(p), true);
-                self.full_racks.push(full_racks(part, &slots[p], rack_of));
+                let full = full_racks(part, &slots[p], rack_of);
+                self.full_racks.push(full);
+                self.count_room(&slots[p], full, true);
             }
             self.key_filled = true;
         }
@@ -426,6 +468,22 @@ impl Exchanges {
     /// reading their replica lists.
     pub(crate) fn rack_full(&self, p: usize, kx: usize, ky: usize) -> bool {
         kx != ky && ky < 64 && self.full_racks.get(p).is_some_and(|&mask| (mask >> ky) & 1 == 1)
+    }
+
+    /// Whether no partition on broker `x` (of rack `kx`) can take a broker of another rack `ky`
+    /// under the rack rule: every one holds its limit in `ky` (false when that is not known).
+    pub(crate) fn no_room(&self, x: BrokerIdx, kx: usize, ky: usize) -> bool {
+        kx != ky && ky < self.room_racks && self.room.get(x.index() * self.room_racks + ky).is_some_and(|&n| n == 0)
+    }
+
+    /// Counts (or uncounts) a partition on `slots` whose full racks are `full` in `room`.
+    fn count_room(&mut self, slots: &[BrokerIdx], full: u64, add: bool) {
+        for &b in slots {
+            for k in (0..self.room_racks).filter(|&k| (full >> k) & 1 == 0) {
+                let n = &mut self.room[b.index() * self.room_racks + k];
+                *n = if add { *n + 1 } else { *n - 1 };
+            }
+        }
     }
 
     /// Fills the partner index by size from `slots` unless it is.
@@ -442,7 +500,9 @@ impl Exchanges {
     fn reindex(&mut self, parts: &[BPart], p: usize, before: &[BrokerIdx], after: &[BrokerIdx]) {
         if self.key_filled {
             self.by_key.replace(&parts[p], before, after, part_key(p));
+            self.count_room(before, self.full_racks[p], false);
             self.full_racks[p] = full_racks(&parts[p], after, &self.rack_of);
+            self.count_room(after, self.full_racks[p], true);
         }
         if self.size_filled {
             self.by_size.replace(&parts[p], before, after, (parts[p].size, part_key(p)));
@@ -571,11 +631,24 @@ mod tests {
         assert_eq!(index.candidates(1, b(0), b(2)).collect::<Vec<_>>(), vec![(3, &[0][..])]);
         assert_eq!(index.left_to(b(0), 3), &brokers(&[1, 2])[..]);
         assert_eq!(index.movers(b(2), b(0), 3).copied().collect::<Vec<_>>(), vec![0, 0]);
+        let movers_known = |index: &Partners<u32>| {
+            for (x, y, t) in (0..3).flat_map(|x| (0..3).flat_map(move |y| (0..4).map(move |t| (x, y, t)))) {
+                assert_eq!(
+                    index.has_movers(b(x), b(y), t),
+                    index.movers(b(x), b(y), t).next().is_some(),
+                    "{x} {y} {t}"
+                );
+            }
+        };
+        movers_known(&index);
+        assert!(index.has_movers(b(2), b(0), 3) && index.has_movers(b(1), b(0), 3));
         index.replace(&parts[3], &brokers(&[2, 1]), &brokers(&[0, 1]), 0);
         assert_eq!(index.sets(1, b(0), b(2), 3), [&[] as &[u32], &[]]);
         assert_eq!(index.candidates(1, b(0), b(2)).count(), 0);
         assert_eq!(index.left_to(b(0), 3), &[] as &[BrokerIdx]);
         assert_eq!(index.on_broker(b(0), 3).copied().collect::<Vec<_>>(), vec![0]);
+        movers_known(&index);
+        assert!(!index.has_movers(b(2), b(0), 3));
     }
 
     /// Brokers 0, 1 in rack 0, 2 in rack 1, one replica per rack: partition 0 (on 0) fills rack 0

@@ -45,7 +45,10 @@ pub(crate) fn balance_leaders<F>(
         }
     };
     // led[x * b_n + y]: partitions led by x with a replica on y, keyed (tier, p), as sorted
-    // vectors (filled, then sorted once; few edits after: cheaper than B-tree sets).
+    // vectors (filled, then sorted once; few edits after: cheaper than B-tree sets). Each key is
+    // stored inverted (`!key`, so the vector runs from the largest key to the smallest): the
+    // search takes the smallest, and the edits that follow are mostly among the smallest keys,
+    // now at the end of their vectors instead of the start (each edit shifted the whole vector).
     let mut led: Vec<Vec<u64>> = vec![Vec::new(); b_n * b_n];
     // Lowest tier first, then the highest partition index (the first
     // partitions of a topic keep their leader).
@@ -55,7 +58,7 @@ pub(crate) fn balance_leaders<F>(
             let t = tier(p, x);
             for &y in &cands[p] {
                 if y != x {
-                    led[x * b_n + y].push(key(t, p));
+                    led[x * b_n + y].push(!key(t, p));
                 }
             }
         }
@@ -64,18 +67,33 @@ pub(crate) fn balance_leaders<F>(
         set.sort_unstable();
         set.dedup();
     }
+    // adj[x * words + y / 64], bit y % 64: `led[x * b_n + y]` is not empty. The search below
+    // looks for the unseen neighbours of a broker a word at a time (one augmenting path per
+    // leader that changes broker: tens of thousands when ten new brokers join, each a search
+    // that read all B * B set lengths).
+    let words = b_n.div_ceil(64);
+    let mut adj = vec![0u64; b_n * words];
+    for (xy, set) in led.iter().enumerate() {
+        if !set.is_empty() {
+            let (x, y) = (xy / b_n, xy % b_n);
+            adj[x * words + y / 64] |= 1 << (y % 64);
+        }
+    }
     let max_load = load.iter().copied().max().unwrap_or(0);
     let mut v = max_load;
     let none = usize::MAX;
+    let mut parent = vec![none; b_n];
+    let mut seen = vec![0u64; words];
+    let mut queue = VecDeque::new();
     while v >= 2 {
         loop {
-            // Multi-source BFS from every broker with load v.
-            let mut parent = vec![none; b_n];
-            let mut seen = vec![false; b_n];
-            let mut queue = VecDeque::new();
+            // Multi-source BFS from every broker with load v; neighbours in increasing order.
+            parent.fill(none);
+            seen.fill(0);
+            queue.clear();
             for b in 0..b_n {
                 if load[b] == v {
-                    seen[b] = true;
+                    seen[b / 64] |= 1 << (b % 64);
                     queue.push_back(b);
                 }
             }
@@ -84,9 +102,12 @@ pub(crate) fn balance_leaders<F>(
             }
             let mut found = None;
             'bfs: while let Some(x) = queue.pop_front() {
-                for y in 0..b_n {
-                    if !seen[y] && !led[x * b_n + y].is_empty() {
-                        seen[y] = true;
+                for w in 0..words {
+                    let mut unseen = adj[x * words + w] & !seen[w];
+                    while unseen != 0 {
+                        let y = w * 64 + unseen.trailing_zeros() as usize;
+                        unseen &= unseen - 1;
+                        seen[w] |= 1 << (y % 64);
                         parent[y] = x;
                         if load[y] + 2 <= v {
                             found = Some(y);
@@ -106,15 +127,18 @@ pub(crate) fn balance_leaders<F>(
             path.reverse();
             for i in 0..path.len() - 1 {
                 let (x, y) = (path[i], path[i + 1]);
-                let Some(&k) = led[x * b_n + y].first() else { break };
-                let p = (0xffff_ffff - (k & 0xffff_ffff)) as usize;
+                let Some(&inverted) = led[x * b_n + y].last() else { break };
+                let p = (0xffff_ffff - (!inverted & 0xffff_ffff)) as usize;
                 // Re-key p under its new leader y.
                 let old_t = tier(p, x);
                 for &z in &cands[p] {
                     if z != x {
                         let set = &mut led[x * b_n + z];
-                        if let Ok(at) = set.binary_search(&key(old_t, p)) {
+                        if let Ok(at) = set.binary_search(&!key(old_t, p)) {
                             set.remove(at);
+                            if set.is_empty() {
+                                adj[x * words + z / 64] &= !(1 << (z % 64));
+                            }
                         }
                     }
                 }
@@ -123,8 +147,9 @@ pub(crate) fn balance_leaders<F>(
                 for &z in &cands[p] {
                     if z != y {
                         let set = &mut led[y * b_n + z];
-                        if let Err(at) = set.binary_search(&key(new_t, p)) {
-                            set.insert(at, key(new_t, p));
+                        if let Err(at) = set.binary_search(&!key(new_t, p)) {
+                            set.insert(at, !key(new_t, p));
+                            adj[y * words + z / 64] |= 1 << (z % 64);
                         }
                     }
                 }

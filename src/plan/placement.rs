@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::balance::Balancer;
 use super::bytes;
-use super::dense::{BPart, Slots, TargetLayout};
+use super::dense::{BPart, TargetLayout};
 use super::error::PlanError;
 use super::exchange::Exchanges;
 use super::lower_bound::compute_lower_bound;
@@ -75,8 +75,8 @@ pub(crate) fn place(
     let lo = total / b_n;
     let hi = total.div_ceil(b_n);
     let rack_limited = tgt.iter().any(|&t| t < lo || t > hi);
-    let (lists, _fallbacks) = Balancer::new(&parts, &layout.rack_of, rack_n, &tgt).run();
-    for (j, s) in lists.iter().enumerate() {
+    let (mut slots, _fallbacks) = Balancer::new(&parts, &layout.rack_of, rack_n, &tgt).run();
+    for (j, s) in slots.iter().enumerate() {
         if s.len() != parts[j].rf || s.iter().any(|&b| b.index() >= b_n) {
             return Err(PlanError::Internal(format!(
                 "placement of {}-{} is incomplete",
@@ -91,8 +91,6 @@ pub(crate) fn place(
     let mut refined = bytes::Refined { exchanges: 0, status: ByteBalance::NotRun };
     let mut spread_out = spread::Spread { exchanges: 0, complete: true };
     let mut round = 0;
-    let mut slots = Slots::new(&lists);
-    drop(lists);
     let mut shared = Exchanges::new(b_n, &parts);
     loop {
         let s = spread::refine(&parts, &layout.rack_of, &mut slots, &mut shared);
@@ -154,15 +152,21 @@ fn replication_factors(
 fn dense_partitions(state: &ClusterState, planned: &[usize], layout: &TargetLayout, rfs: &[usize]) -> Vec<BPart> {
     let mut topic_ids: HashMap<&str, u32> = HashMap::new();
     let mut parts: Vec<BPart> = Vec::with_capacity(planned.len());
+    // The planned partitions come topic by topic: the previous one's id saves most look-ups.
+    let mut last: Option<(&str, u32)> = None;
     for (j, &i) in planned.iter().enumerate() {
         let p = &state.partitions[i];
         let next = u32::try_from(topic_ids.len()).unwrap_or(u32::MAX);
-        let topic = *topic_ids.entry(p.topic.as_str()).or_insert(next);
+        let topic = match last {
+            Some((name, id)) if name == p.topic => id,
+            _ => *topic_ids.entry(p.topic.as_str()).or_insert(next),
+        };
+        last = Some((p.topic.as_str(), topic));
         parts.push(BPart {
             topic,
             size: p.size_bytes.unwrap_or(0),
             size_known: p.size_bytes.is_some(),
-            orig: p.replicas.iter().map(|&b| layout.idx(b)).collect::<Vec<_>>().into(),
+            orig: p.replicas.iter().map(|&b| layout.idx(b)).collect(),
             rf: rfs[j],
             h: targets::rack_limit(rfs[j], &layout.caps),
         });

@@ -259,8 +259,11 @@ impl State<'_> {
                 on_x.clear();
                 if leaving_helps {
                     on_x.extend(self.shared.by_key.on_broker(x, a));
-                } else {
+                } else if self.shared.by_key.has_movers(x, y, a) {
                     on_x.extend(self.shared.by_key.movers(x, y, a));
+                } else {
+                    // No candidate: the loop below would find nothing.
+                    break;
                 }
                 on_x.sort_unstable();
                 on_x.dedup();
@@ -376,6 +379,11 @@ pub(crate) fn refine(parts: &[BPart], rack_of: &[usize], slots: &mut Slots, shar
             for y in BrokerIdx::all(b_n).filter(|&y| y != x) {
                 let pair = x.index() * b_n + y.index();
                 if st.shared.pair_idle[pair].is_some_and(|at| st.shared.pair_unchanged(x, y, at)) {
+                    continue;
+                }
+                // No partition on `x` may go to `y`'s rack: nothing to search.
+                if st.shared.no_room(x, rack_of[x], rack_of[y]) {
+                    st.shared.pair_idle[pair] = Some(st.shared.now());
                     continue;
                 }
                 let result = st.search_pair(x, y, &mut facts);

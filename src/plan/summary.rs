@@ -118,14 +118,12 @@ pub(crate) fn build_summary(inp: SummaryInput<'_>) -> Summary {
         .collect();
 
     let mut moves_n = 0usize;
-    let mut bytes = 0u64;
-    let mut unknown = 0usize;
     let mut dropped = 0usize;
-    // Brokers added or removed; their racks' names at the end (a name per replica moved cost an
-    // allocation each).
-    let mut touched: BTreeSet<i32> = BTreeSet::new();
-    let size_of: HashMap<(&str, i32), Option<u64>> =
-        state.partitions.iter().map(|p| ((p.topic.as_str(), p.partition), p.size_bytes)).collect();
+    // Brokers added or removed, by position in `ids`; their racks' names at the end (a name per
+    // replica moved cost an allocation each).
+    let mut touched = vec![false; ids.len()];
+    // (Every broker of a plan is in `ids`; this only keeps the list complete if one is not.)
+    let mut untracked: Vec<i32> = Vec::new();
     let rack_name = |id: i32| -> String {
         broker_by_id.get(&id).map(|b| RackKey::of(b).display()).unwrap_or_else(|| RackKey::Own(id).display())
     };
@@ -135,11 +133,12 @@ pub(crate) fn build_summary(inp: SummaryInput<'_>) -> Summary {
     for m in inp.moves {
         moves_n += m.added.len();
         dropped += m.removed.len().saturating_sub(m.added.len());
-        match size_of.get(&(m.topic.as_str(), m.partition)).copied().flatten() {
-            Some(s) => bytes += s * m.added.len() as u64,
-            None => unknown += m.added.len(),
+        for &b in m.added.iter().chain(&m.removed) {
+            match pos(b).and_then(|at| touched.get_mut(at)) {
+                Some(t) => *t = true,
+                None => untracked.push(b),
+            }
         }
-        touched.extend(m.added.iter().chain(&m.removed));
         if m.from.first() != m.to.first() {
             leader_changes += 1;
         }
@@ -148,8 +147,20 @@ pub(crate) fn build_summary(inp: SummaryInput<'_>) -> Summary {
             ChangeKind::Reassign => reassigned += 1,
         }
     }
+    // Bytes to move: a partition's size per broker the plan adds to it (what `moves` lists as
+    // added), read from the planned partitions directly rather than looked up by name per move.
+    let mut bytes = 0u64;
+    let mut unknown = 0usize;
+    for (j, &i) in inp.planned.iter().enumerate() {
+        let added = inp.lists[j].iter().filter(|b| !inp.orig_lists[j].contains(b)).count();
+        match state.partitions[i].size_bytes {
+            Some(s) => bytes += s * added as u64,
+            None => unknown += added,
+        }
+    }
 
-    let racks: BTreeSet<String> = touched.into_iter().map(rack_name).collect();
+    let touched_ids = ids.iter().zip(&touched).filter(|&(_, &t)| t).map(|(&id, _)| id);
+    let racks: BTreeSet<String> = touched_ids.chain(untracked).map(rack_name).collect();
 
     // Balance over target brokers.
     let b_n = inp.targets.len().max(1);

@@ -6,32 +6,36 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
 use super::Balancer;
-use crate::plan::dense::BrokerIdx;
+use crate::plan::dense::{BrokerIdx, Slots};
 
 /// Destination preference ([`Balancer::dest_key`]): fewest replicas of the topic, fewest bytes,
 /// largest deficit, lowest index.
 type DestKey = (u32, u64, i64, BrokerIdx);
 
 impl Balancer<'_> {
-    /// RF decrease drops slots (non-target first, then rack excess, then the
-    /// most over-target broker, avoiding the preferred leader); RF increase
-    /// appends empty slots.
-    pub(super) fn fix_replication_factor(&mut self) {
+    /// The partitions' replica lists at their wanted replication factor: an RF decrease drops
+    /// slots (non-target first, then rack excess, then the most over-target broker, avoiding the
+    /// preferred leader); an RF increase appends empty slots.
+    pub(super) fn fix_replication_factor(&mut self) -> Slots {
+        let mut slots = Slots::with_capacity(self.parts.len(), self.parts.iter().map(|p| p.rf).sum());
+        let mut list: Vec<BrokerIdx> = Vec::new();
         for pi in 0..self.parts.len() {
             let rf = self.parts[pi].rf;
-            while self.slots[pi].len() > rf {
-                let si = self.pick_drop(pi);
-                let b = self.slots[pi][si];
+            list.clear();
+            list.extend_from_slice(&self.parts[pi].orig);
+            while list.len() > rf {
+                let si = self.pick_drop(pi, &list);
+                let b = list[si];
                 if !b.is_empty() {
                     self.remove_stats(pi, b);
                     self.dropped[pi].push(b);
                 }
-                self.slots[pi].remove(si);
+                list.remove(si);
             }
-            while self.slots[pi].len() < rf {
-                self.slots[pi].push(BrokerIdx::EMPTY);
-            }
+            list.resize(rf, BrokerIdx::EMPTY);
+            slots.push(&list);
         }
+        slots
     }
 
     /// Changes which replicas an RF decrease drops (free: no move) so that
@@ -59,7 +63,7 @@ impl Balancer<'_> {
             }
             let mut found = None;
             'bfs: while let Some(x) = queue.pop_front() {
-                for &q in &self.on_broker[x] {
+                for q in self.on_broker[x].iter() {
                     let qu = q as usize;
                     if self.dropped[qu].is_empty() {
                         continue;
@@ -97,8 +101,8 @@ impl Balancer<'_> {
         }
     }
 
-    fn pick_drop(&self, pi: usize) -> usize {
-        let slots = &self.slots[pi];
+    /// The slot of `slots` (partition `pi`'s replicas) an RF decrease drops next.
+    fn pick_drop(&self, pi: usize, slots: &[BrokerIdx]) -> usize {
         if let Some(i) = slots.iter().rposition(|b| b.is_empty()) {
             return i;
         }
@@ -106,7 +110,7 @@ impl Balancer<'_> {
         let mut best = 0usize;
         let mut best_key = (false, i64::MIN, false, BrokerIdx::new(0));
         for (i, &b) in slots.iter().enumerate() {
-            let rack_excess = self.rack_count(pi, self.rack_of[b], None) > h;
+            let rack_excess = self.rack_count_in(slots, self.rack_of[b], None) > h;
             let key = (rack_excess, self.surplus(b), i > 0, b);
             if i == 0 || key > best_key {
                 best_key = key;
@@ -182,7 +186,7 @@ impl Balancer<'_> {
     /// minus `total_t * target_a / sum(target)`, scaled by `sum(target)`
     /// (a broker meant to hold more replicas has a larger share of each topic).
     fn topic_excess(&self, t: u32, a: BrokerIdx) -> i64 {
-        let n = i64::from(self.topic_on[a.index() * self.topics + t as usize]);
+        let n = i64::from(self.topic_on[self.topic_cell(t, a)]);
         n * self.target_sum - self.topic_total[t as usize] as i64 * self.target[a] as i64
     }
 
@@ -198,7 +202,7 @@ impl Balancer<'_> {
         // (topic, size, partition), sorted: per topic in order, its partitions in shedding order.
         let mut on_a: Vec<(u32, u64, u32)> = self.on_broker[a]
             .iter()
-            .map(|&pi| (self.parts[pi as usize].topic, self.parts[pi as usize].size, pi))
+            .map(|pi| (self.parts[pi as usize].topic, self.parts[pi as usize].size, pi))
             .collect();
         on_a.sort_unstable();
         let mut lists: Vec<(Vec<u32>, usize)> = Vec::new();

@@ -44,8 +44,24 @@ pub(super) struct HopIndex {
     stale: Vec<bool>,
     /// Scratch: a partition's replicas per rack ([`Balancer::index_contrib`]).
     rack_counts: Vec<usize>,
-    /// Scratch: the buckets a replica may move into ([`Balancer::index_change`]).
-    feasible: Vec<bool>,
+}
+
+/// An entry of partition `q` in a witness set ([`Balancer::witness_keys`]), with the set's
+/// position.
+enum WitnessKey {
+    AddedOn(usize, u32),
+    /// In `by_size`, when that set is built.
+    Original(usize, (u64, u32)),
+    Back(usize, BackKey),
+}
+
+/// Inserts `key` into `set`, or removes it when `remove`.
+fn edit<K: Ord>(set: &mut BTreeSet<K>, key: K, remove: bool) {
+    if remove {
+        set.remove(&key);
+    } else {
+        set.insert(key);
+    }
 }
 
 /// Position of the ordered broker pair `(x, y)` in a `b_n x b_n` matrix.
@@ -95,12 +111,25 @@ impl Balancer<'_> {
             matrix: vec![NO_HOP; b_n * b_n],
             stale: vec![true; b_n],
             rack_counts: vec![0; self.rack_n],
-            feasible: vec![true; self.buckets()],
             added_on: vec![BTreeSet::new(); b_n * self.buckets()],
             by_size: vec![None; b_n * self.buckets()],
         });
+        // The witness sets are built in bulk: their keys gathered per set, then each set made
+        // from its sorted keys at once (inserting 100k partitions' keys one by one into B-tree
+        // sets cost more than the whole path phase after).
+        let mut added_on: Vec<Vec<u32>> = vec![Vec::new(); b_n * self.buckets()];
+        let mut back: Vec<Vec<BackKey>> = vec![Vec::new(); b_n * b_n];
         for pi in 0..self.parts.len() {
-            self.index_change(pi, false);
+            self.index_contrib(pi, 1);
+            self.witness_keys(pi, |key| match key {
+                WitnessKey::AddedOn(e, q) => added_on[e].push(q),
+                WitnessKey::Original(..) => {}
+                WitnessKey::Back(e, key) => back[e].push(key),
+            });
+        }
+        if let Some(ix) = self.index.as_mut() {
+            ix.added_on = added_on.into_iter().map(BTreeSet::from_iter).collect();
+            ix.back = back.into_iter().map(BTreeSet::from_iter).collect();
         }
     }
 
@@ -162,43 +191,38 @@ impl Balancer<'_> {
             return;
         }
         self.index_contrib(pi, if before { -1 } else { 1 });
+        let Some(mut ix) = self.index.take() else { return };
+        self.witness_keys(pi, |key| match key {
+            WitnessKey::AddedOn(e, q) => edit(&mut ix.added_on[e], q, before),
+            WitnessKey::Original(e, key) => {
+                if let Some(set) = ix.by_size[e].as_mut() {
+                    edit(set, key, before);
+                }
+            }
+            WitnessKey::Back(e, key) => edit(&mut ix.back[e], key, before),
+        });
+        self.index = Some(ix);
+    }
+
+    /// The witness-set entries of partition `pi` in its current placement, to `f`: for each
+    /// replica on `x` and each bucket it may move into, `added_on` (a replica the plan added) or
+    /// `by_size` (an original one); for each original broker `y` it left that it may return to,
+    /// `back[(x, y)]`.
+    fn witness_keys(&self, pi: usize, mut f: impl FnMut(WitnessKey)) {
         let q = part_key(pi);
         let slots = &self.slots[pi];
         let orig = &self.parts[pi].orig;
+        let size = self.parts[pi].size;
         let nb = self.buckets();
-        let Some(mut ix) = self.index.take() else { return };
-        // All true when there is one bucket; else set for each replica below.
-        let mut feasible = std::mem::take(&mut ix.feasible);
         for &x in slots {
             if x.is_empty() {
                 continue;
             }
-            if nb > 1 {
-                for (k, f) in feasible.iter_mut().enumerate() {
-                    *f = self.rack_room(pi, x, k);
-                }
-            }
             let is_orig = orig.contains(&x);
-            for (k, &f) in feasible.iter().enumerate() {
-                if !f {
-                    continue;
-                }
+            // Every bucket when there is one; else those the rack rule lets the replica into.
+            for k in (0..nb).filter(|&k| nb == 1 || self.rack_room(pi, x, k)) {
                 let e = x.index() * nb + k;
-                if !is_orig {
-                    let set = &mut ix.added_on[e];
-                    if before {
-                        set.remove(&q);
-                    } else {
-                        set.insert(q);
-                    }
-                } else if let Some(set) = ix.by_size[e].as_mut() {
-                    let key = (self.parts[pi].size, q);
-                    if before {
-                        set.remove(&key);
-                    } else {
-                        set.insert(key);
-                    }
-                }
+                f(if is_orig { WitnessKey::Original(e, (size, q)) } else { WitnessKey::AddedOn(e, q) });
             }
             for &y in orig {
                 if y.is_empty() || slots.contains(&y) || !self.rack_room(pi, x, self.rack_of[y]) {
@@ -206,18 +230,10 @@ impl Balancer<'_> {
                 }
                 // Hop class -1 (x added by the plan) or 0; for -1 the
                 // largest partition first (fewest bytes moved).
-                let size = self.parts[pi].size;
-                let key = if orig.contains(&x) { (0i8, size, q) } else { (-1i8, u64::MAX - size, q) };
-                let set = &mut ix.back[cell(self.count.len(), x, y)];
-                if before {
-                    set.remove(&key);
-                } else {
-                    set.insert(key);
-                }
+                let key = if is_orig { (0i8, size, q) } else { (-1i8, u64::MAX - size, q) };
+                f(WitnessKey::Back(cell(self.count.len(), x, y), key));
             }
         }
-        ix.feasible = feasible;
-        self.index = Some(ix);
     }
 
     /// Cheapest hop class per ordered broker pair (`NO_HOP` when none, else
@@ -306,9 +322,9 @@ impl Balancer<'_> {
                 let bucketed = self.buckets() > 1;
                 let set: BTreeSet<(u64, u32)> = self.on_broker[x]
                     .iter()
-                    .filter(|&&q| self.is_orig(q as usize, x))
-                    .filter(|&&q| !bucketed || self.rack_room(q as usize, x, k))
-                    .map(|&q| (self.parts[q as usize].size, q))
+                    .filter(|&q| self.is_orig(q as usize, x))
+                    .filter(|&q| !bucketed || self.rack_room(q as usize, x, k))
+                    .map(|q| (self.parts[q as usize].size, q))
                     .collect();
                 if let Some(ix) = self.index.as_mut() {
                     ix.by_size[e] = Some(set);

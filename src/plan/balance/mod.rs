@@ -21,14 +21,17 @@ mod paths;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeSet;
-
-use super::dense::{move_delta, part_key, topic_count, BPart, BrokerIdx};
+use super::dense::{move_delta, part_key, topic_count, BPart, BrokerIdx, Slots};
+use super::exchange::set_bits;
 use hops::HopIndex;
 
 pub(crate) struct Balancer<'a> {
     parts: &'a [BPart],
-    slots: Vec<Vec<BrokerIdx>>,
+    /// Each partition's replicas in one flat array ([`Slots`]: the greedy passes and the hop
+    /// index read the lists of every partition they look at), `rf` long once
+    /// [`Balancer::new`] made the replication-factor changes; an empty slot is
+    /// [`BrokerIdx::EMPTY`].
+    slots: Slots,
     rack_of: &'a [usize],
     rack_n: usize,
     count: Vec<usize>,
@@ -38,10 +41,9 @@ pub(crate) struct Balancer<'a> {
     rack_total: Vec<usize>,
     rack_target: Vec<usize>,
     bytes: Vec<u64>,
-    on_broker: Vec<BTreeSet<u32>>,
-    /// Number of topic ids (`0..topics`).
-    topics: usize,
-    /// Replicas of each topic per broker, `topic_on[b * topics + t]` (dense: the greedy passes
+    /// The partitions on each broker.
+    on_broker: Vec<PartitionBits>,
+    /// Replicas of each topic per broker, `topic_on[t * B + b]` (dense: the greedy passes
     /// look it up for every destination of every move).
     topic_on: Vec<u32>,
     /// Replicas each topic ends with (sum of the wanted replication factors).
@@ -54,6 +56,33 @@ pub(crate) struct Balancer<'a> {
     index: Option<HopIndex>,
 }
 
+/// A set of planned partitions (`0..P`) as one bit each, iterated in increasing order: the
+/// partitions on one broker. The greedy passes move tens of thousands of replicas, each an edit of
+/// two brokers' sets; in B-tree sets those edits (and building and freeing the nodes) cost more
+/// than the passes' own work.
+#[derive(Clone)]
+struct PartitionBits(Vec<u64>);
+
+impl PartitionBits {
+    /// An empty set for partitions `0..n`.
+    fn new(n: usize) -> Self {
+        PartitionBits(vec![0; n.div_ceil(64)])
+    }
+
+    fn insert(&mut self, p: u32) {
+        self.0[p as usize / 64] |= 1 << (p % 64);
+    }
+
+    fn remove(&mut self, p: u32) {
+        self.0[p as usize / 64] &= !(1 << (p % 64));
+    }
+
+    /// The partitions in increasing order.
+    fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        self.0.iter().zip(0u32..).flat_map(|(&word, w)| set_bits(word).map(move |bit| w * 64 + bit))
+    }
+}
+
 impl<'a> Balancer<'a> {
     pub(crate) fn new(parts: &'a [BPart], rack_of: &'a [usize], rack_n: usize, target: &'a [usize]) -> Self {
         let b_n = rack_of.len();
@@ -64,7 +93,7 @@ impl<'a> Balancer<'a> {
         let topics = topic_count(parts);
         let mut me = Balancer {
             parts,
-            slots: parts.iter().map(|p| p.orig.to_vec()).collect(),
+            slots: Slots::with_capacity(0, 0),
             rack_of,
             rack_n,
             count: vec![0; b_n],
@@ -73,8 +102,7 @@ impl<'a> Balancer<'a> {
             rack_total: vec![0; rack_n],
             rack_target,
             bytes: vec![0; b_n],
-            on_broker: vec![BTreeSet::new(); b_n],
-            topics,
+            on_broker: vec![PartitionBits::new(parts.len()); b_n],
             topic_on: vec![0; b_n * topics],
             topic_total: vec![0; topics],
             dropped: vec![Vec::new(); parts.len()],
@@ -84,21 +112,18 @@ impl<'a> Balancer<'a> {
         for p in parts {
             me.topic_total[p.topic as usize] += p.rf as u64;
         }
-        for pi in 0..parts.len() {
-            for si in 0..me.slots[pi].len() {
-                let b = me.slots[pi][si];
-                if !b.is_empty() {
-                    me.add_stats(pi, b);
-                }
+        for (pi, p) in parts.iter().enumerate() {
+            for &b in p.orig.iter().filter(|b| !b.is_empty()) {
+                me.add_stats(pi, b);
             }
         }
+        me.slots = me.fix_replication_factor();
         me
     }
 
     /// Runs the whole placement; returns the final slots (target indices) and
     /// the number of cheapest-path placements needed after the greedy passes.
-    pub(crate) fn run(mut self) -> (Vec<Vec<BrokerIdx>>, usize) {
-        self.fix_replication_factor();
+    pub(crate) fn run(mut self) -> (Slots, usize) {
         self.rebalance_drops();
         self.evict_rack_violations();
         self.place_homeless();
@@ -121,29 +146,38 @@ impl<'a> Balancer<'a> {
         self.rack_total[self.rack_of[b]] += 1;
         self.bytes[b] += self.parts[pi].size;
         self.on_broker[b].insert(part_key(pi));
-        self.topic_on[b.index() * self.topics + self.parts[pi].topic as usize] += 1;
+        let cell = self.topic_cell(self.parts[pi].topic, b);
+        self.topic_on[cell] += 1;
     }
 
     fn remove_stats(&mut self, pi: usize, b: BrokerIdx) {
         self.count[b] -= 1;
         self.rack_total[self.rack_of[b]] -= 1;
         self.bytes[b] -= self.parts[pi].size;
-        self.on_broker[b].remove(&part_key(pi));
-        let c = &mut self.topic_on[b.index() * self.topics + self.parts[pi].topic as usize];
+        self.on_broker[b].remove(part_key(pi));
+        let cell = self.topic_cell(self.parts[pi].topic, b);
+        let c = &mut self.topic_on[cell];
         *c = c.saturating_sub(1);
     }
 
+    /// Where topic `t`'s count on broker `b` is in `topic_on`: a topic's counts on every broker
+    /// side by side, because a move compares them for every destination broker.
+    fn topic_cell(&self, t: u32, b: BrokerIdx) -> usize {
+        t as usize * self.count.len() + b.index()
+    }
+
     fn topic_count(&self, pi: usize, b: BrokerIdx) -> u32 {
-        self.topic_on[b.index() * self.topics + self.parts[pi].topic as usize]
+        self.topic_on[self.topic_cell(self.parts[pi].topic, b)]
     }
 
     /// Replicas of `pi` in rack `k`, not counting slot `skip`.
     fn rack_count(&self, pi: usize, k: usize, skip: Option<usize>) -> usize {
-        self.slots[pi]
-            .iter()
-            .enumerate()
-            .filter(|&(i, &b)| Some(i) != skip && !b.is_empty() && self.rack_of[b] == k)
-            .count()
+        self.rack_count_in(&self.slots[pi], k, skip)
+    }
+
+    /// Replicas of `slots` in rack `k`, not counting slot `skip`.
+    fn rack_count_in(&self, slots: &[BrokerIdx], k: usize, skip: Option<usize>) -> usize {
+        slots.iter().enumerate().filter(|&(i, &b)| Some(i) != skip && !b.is_empty() && self.rack_of[b] == k).count()
     }
 
     fn holds(&self, pi: usize, b: BrokerIdx) -> bool {

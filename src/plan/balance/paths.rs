@@ -140,9 +140,8 @@ impl Balancer<'_> {
         } else {
             // Cannot happen: h(r) guarantees room for r replicas. Keep the
             // slot out rather than break a hard rule.
-            self.index_change(pi, true);
-            self.slots[pi].remove(si);
-            self.index_change(pi, false);
+            // The slot stays empty, and the placement reports the partition incomplete.
+            self.set_slot(pi, si, BrokerIdx::EMPTY);
         }
     }
 }
