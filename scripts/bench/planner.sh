@@ -63,29 +63,29 @@ awk -F'\t' '{
 }' "$WORK/timing.tsv"
 cat <<MD
 
-What bounds it: CPU only. The placement by counts, then the topic-spread exchanges (a search
-per broker pair; the one-rack case makes ~10k of them) and the byte exchanges (~15k), each
-ending with a pass that finds nothing; the passes alternate until neither finds anything, and
-a later pass looks again only at what an exchange changed since (src/plan/design.md,
-"Algorithm"; \`exchange::Exchanges\`). The one-rack case still misses the 1 s goal, with no single
-hot spot left (perf, 2026-11-30): placement by counts ~27 % (cross-rack shedding, cheapest paths, the
-hop index), topic spread ~24 % (1.6M per-topic rounds, each looking up partner lists), byte exchanges
-~23 % (1.8M partner look-ups and both indexes kept current over ~25k exchanges), leader pass ~5 %,
-building the moves ~4 %.
+What bounds it: one core, and more memory latency than arithmetic: the searches ask millions of
+questions of 100k partitions and tens of thousands of small sets. Where the one-rack case's time
+goes (perf, 2026-11-30): byte exchanges ~32 %, topic spread ~22 %, the placement by counts ~30 %
+(greedy shedding 11 %, cheapest paths 9 %, the hop index 3 %, setting up and freeing its sets the
+rest), the leader pass ~6 %, the moves and summary ~6 %. The passes alternate until neither finds
+anything, and a later pass looks again only at what an exchange changed since
+(src/plan/design.md, "Algorithm"; \`exchange::Exchanges\`).
 
-Old vs new planner side by side (d691d1d vs 4867f99, release builds run in turn A B A B, 4 × 5
-runs each, load 1.7–2.1; \`examples/plan_timing\`): one-rack 1.33 → 1.06 s median (0.83–1.27),
-across racks 0.67 → 0.52 s, drain 0.27 → 0.24 s, already balanced 0.15 → 0.14 s, with the same
-plans (the hash of each plan's reassignment JSON and summary, \`examples/plan_timing\`'s last
-column). What changed: the exchange passes read replica lists from one flat array (\`dense::Slots\`)
-and a partition's original replicas inline; each partition keeps a bit per rack already at its
-limit, so the topic search rules out 3.2M of its 3.3M candidates without reading their replicas;
-the partitions that left a broker are indexed per (broker, topic) by the broker they are on, with
-a bit per (x, y, topic); sorted vectors instead of B-tree sets in the leader pass and
-\`shed_from\`; the hop matrix kept between paths, only the rows a change touched rebuilt.
-Run-to-run spread is the machine, not the process: the one-rack case's CPU time moves by a third
-with the other load on the box (the table above, one run of this script, has 0.90–1.47 s for the
-same build): compare builds side by side, in turn, not against an older table.
+Before and after this round of work, side by side (6f5de9b vs this tree; release builds run in
+turn A B A B, 4 × 5 runs each, \`examples/plan_timing\`): one rack 0.93 → 0.60 s median
+(0.54–0.87), across racks 0.49 → 0.34 s, drain 0.24 → 0.20 s, already balanced 0.14 → 0.10 s,
+with the same plans (the hash of each plan's reassignment JSON and summary, the last column of
+\`examples/plan_timing\`). What changed: the data are laid out in the order the searches read
+them (replica lists in one flat array in the placement too, a broker's partitions as bits, a
+topic's counts and partner sets on every broker side by side, the hop index's sets built in
+bulk), and questions with a known answer are not asked (a broker pair across racks is skipped
+when no partition on the first broker has room in the second's rack; a topic without movers by
+two bits; a byte look-up towards a broker that cannot hold a partner by the topic's
+added-to-broker bits). Run-to-run spread is the machine, not the process: the same build's
+one-rack time moves by a third with other load on this shared box, so compare builds side by
+side, in turn, not against an older table; and this part times the planner before the benchmark
+cluster starts (\`scripts/bench.sh\`), whose idle brokers took a good part of the box in earlier
+runs (1.34 s for one rack with the cluster up, against 1.06 s side by side for the same build).
 
 Replicas moved on the cluster, brokers 1, 2, 3, RF 2 (\`kdeck reassign plan --goal rebalance\`
 vs \`kafka-reassign-partitions --generate --broker-list 1,2,3\` on the same topics):

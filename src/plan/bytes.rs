@@ -101,13 +101,17 @@ impl State<'_> {
         best
     }
 
-    /// The first broker `y` from index `next` on that `c` leaving `x` may find a partner on:
-    /// among `only` when given (in order), and when `x` is an original broker of `c`, only
-    /// brokers `c` held before or that a partition of its topic left `x` for (a `c` leaving an
-    /// original broker for a new one pairs only with such a partition, [`Partners::sets`]): the
-    /// byte search skips the other brokers without looking (most brokers, for most of its look-ups).
+    /// The first broker `y` from index `next` on that `c` leaving `x` may find a partner on
+    /// (among `only` when given, in order): a partner is on `y` only if `c` held `y` before, or a
+    /// partition of its topic that left `x` is on `y` ([`Partners::left_to`]), or, when `x` is
+    /// not an original broker of `c`, the plan added a partition of its topic to `y`
+    /// ([`Partners::next_added`]); a `c` leaving an original broker for a new one pairs only with
+    /// a partition that left `x` ([`Partners::sets`]). The byte search skips the other brokers
+    /// without looking (most brokers, for most of its look-ups).
     ///
     /// [`Partners::sets`]: super::exchange::Partners::sets
+    /// [`Partners::left_to`]: super::exchange::Partners::left_to
+    /// [`Partners::next_added`]: super::exchange::Partners::next_added
     fn next_destination(
         &self,
         c: usize,
@@ -116,22 +120,20 @@ impl State<'_> {
         only: Option<&[BrokerIdx]>,
     ) -> Option<BrokerIdx> {
         let part = &self.parts[c];
-        let left_to = part.held(x).then(|| self.shared.by_size.left_to(x, part.topic));
+        let index = &self.shared.by_size;
+        let held = part.held(x);
+        let left_to = index.left_to(x, part.topic);
         loop {
             let y = match only {
                 Some(only) => *only[only.partition_point(|b| b.index() < next)..].first()?,
                 None if next < self.rack_of.len() => BrokerIdx::new(next),
                 None => return None,
             };
-            let Some(left_to) = left_to else { return Some(y) };
-            // The first allowed broker from `y` on: an original one or one in `left_to`.
+            // The first allowed broker from `y` on.
             let returning = part.orig.iter().copied().filter(|&b| !b.is_empty() && b >= y).min();
             let leaving = keys_from(left_to, &y).first().copied();
-            let allowed = match (returning, leaving) {
-                (Some(a), Some(b)) => a.min(b),
-                (Some(a), None) | (None, Some(a)) => a,
-                (None, None) => return None,
-            };
+            let added = if held { None } else { index.next_added(part.topic, y.index()) };
+            let allowed = [returning, leaving, added].into_iter().flatten().min()?;
             if allowed == y {
                 return Some(y);
             }

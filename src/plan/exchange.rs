@@ -201,9 +201,11 @@ pub(crate) struct Partners<K> {
     /// `left_topics[(x * brokers + y) * words + t / 64]`, bit `t % 64`: `left[(x, t)][y]` is not
     /// empty (`words` = `topics / 64` rounded up).
     left_topics: Vec<u64>,
-    /// `added_topics[b * words + t / 64]`, bit `t % 64`: `added[(b, t)]` is not empty (the
-    /// topic search asks, for one broker pair, which of a thousand topics have movers).
-    added_topics: Vec<u64>,
+    /// `added_to[t * broker_words + b / 64]`, bit `b % 64`: `added[(b, t)]` is not empty
+    /// (`broker_words` = `brokers / 64` rounded up). The topic search asks, for one broker pair,
+    /// which of a thousand topics have movers; the byte search, which brokers the plan added a
+    /// topic's partitions to.
+    added_to: Vec<u64>,
 }
 
 impl<K: Ord + Copy> Partners<K> {
@@ -216,7 +218,7 @@ impl<K: Ord + Copy> Partners<K> {
             kept: (0..brokers * topics).map(|_| SortedSet::default()).collect(),
             left: (0..brokers * topics).map(|_| BrokerSets::default()).collect(),
             left_topics: vec![0; brokers * brokers * topics.div_ceil(64)],
-            added_topics: vec![0; brokers * topics.div_ceil(64)],
+            added_to: vec![0; topics * brokers.div_ceil(64)],
         }
     }
 
@@ -282,14 +284,34 @@ impl<K: Ord + Copy> Partners<K> {
             set.remove(&key);
         }
         if !held {
-            let word = b.index() * self.topics.div_ceil(64) + part.topic as usize / 64;
-            let bit = 1u64 << (part.topic % 64);
+            let word = self.added_word(b, part.topic);
+            let bit = 1u64 << (b.index() % 64);
             if self.added[e].is_empty() {
-                self.added_topics[word] &= !bit;
+                self.added_to[word] &= !bit;
             } else {
-                self.added_topics[word] |= bit;
+                self.added_to[word] |= bit;
             }
         }
+    }
+
+    /// The word of `added_to` that holds broker `b`'s bit for topic `t`.
+    fn added_word(&self, b: BrokerIdx, t: u32) -> usize {
+        t as usize * self.brokers.div_ceil(64) + b.index() / 64
+    }
+
+    /// The first broker from index `from` on that the plan added a partition of topic `t` to.
+    pub(crate) fn next_added(&self, t: u32, from: usize) -> Option<BrokerIdx> {
+        let words = self.brokers.div_ceil(64);
+        let row = &self.added_to[t as usize * words..(t as usize + 1) * words];
+        let (mut w, mut mask) = (from / 64, u64::MAX.checked_shl((from % 64) as u32).unwrap_or(0));
+        while let Some(&word) = row.get(w) {
+            let bits = word & mask;
+            if bits != 0 {
+                return Some(BrokerIdx::new(w * 64 + bits.trailing_zeros() as usize));
+            }
+            (w, mask) = (w + 1, u64::MAX);
+        }
+        None
     }
 
     /// Adds (or removes) `key` of topic `t` to the partitions that left `x` and are on `b`.
@@ -354,10 +376,9 @@ impl<K: Ord + Copy> Partners<K> {
     /// Whether [`Partners::movers`] of `(x, y, t)` has any partition, from two bits (without
     /// reading the sets).
     pub(crate) fn has_movers(&self, x: BrokerIdx, y: BrokerIdx, t: u32) -> bool {
-        let (word, bit) = (t as usize / 64, 1u64 << (t % 64));
-        let added = self.added_topics[x.index() * self.topics.div_ceil(64) + word];
-        let left = self.left_topics[self.left_words(y, x).start + word];
-        (added | left) & bit != 0
+        let added = (self.added_to[self.added_word(x, t)] >> (x.index() % 64)) & 1;
+        let left = (self.left_topics[self.left_words(y, x).start + t as usize / 64] >> (t % 64)) & 1;
+        added | left != 0
     }
 
     /// The partitions of topic `t` on broker `b` (those the plan keeps there, then those it adds).
