@@ -3,7 +3,8 @@
 #   1. cargo build --release (kdeck and the scenario loader)
 #   2. the benchmark cluster (KDECK_BENCH=1 scripts/kafka-cluster.sh up: ports +100, its own data)
 #   3. the scenario (scripts/bench-scenario.sh: idempotent, only the first run loads anything)
-#   4. live members in a few groups (bench_scenario live) while measuring, stopped at the end
+#   4. live members in a few groups (bench_scenario live) while measuring, stopped at the end;
+#      then a wait (at most 5 minutes) for the box to settle: 1-minute load average under 2
 #   (before 2: the planner's timing, a pure computation, on a box without the cluster's load)
 #   5. the parts, in turn: scripts/bench/peers.sh (measurements 1, 2, 6 --version),
 #      scripts/bench/console.sh (3, 4, 6 first screen), scripts/bench/planner.sh (5);
@@ -96,6 +97,15 @@ until grep -qx ready "$WORK/live.out"; do
   sleep 0.2
 done
 
+# A cluster that has just started (or just loaded the scenario) keeps this box busy for a minute or
+# two (the brokers' JIT, the group coordinators loading 200k committed offsets): measuring then
+# measured that, for kdeck and its peers alike. Wait until the 1-minute load average is under 2
+# (the idle cluster and live members stay below it), at most 5 minutes.
+settle_from=$SECONDS
+while awk '{ exit !($1 >= 2.0) }' /proc/loadavg && ((SECONDS - settle_from < 300)); do sleep 5; done
+SETTLED="after waiting $((SECONDS - settle_from)) s for the 1-minute load average to fall under 2 (then: $(cut -d' ' -f1-3 /proc/loadavg))"
+say "measuring $SETTLED"
+
 sections="$WORK/sections.md"
 : >"$sections"
 for part in "${SELECTED[@]}"; do
@@ -131,7 +141,7 @@ kdeck beside the tools SREs use today, on a scenario that hurts them (issue #15)
 $RUNS runs, each pair run in turn A B A B so drift cancels; a ratio is the peer's median over kdeck's.
 
 - Date: $(date -u '+%Y-%m-%d %H:%M UTC'); $kdeck_version (commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown))
-- Machine: $cpu, $cores cores, $mem RAM; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)
+- Machine: $cpu, $cores cores, $mem RAM; measured $SETTLED; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)
 - Kafka: $kafka_version, 3 KRaft nodes (broker + controller each) on loopback, started by
   \`KDECK_BENCH=1 scripts/kafka-cluster.sh up\` ($KDECK_BENCH_BOOTSTRAP); idle replica fetching slowed
   to one round per 3 s (\`replica.fetch.wait.max.ms=3000\`: at the default 500 ms the idle cluster took a

@@ -96,11 +96,7 @@ pub struct GroupOffsets {
 }
 
 impl GroupOffsets {
-    /// The group's offsets (topic indexes into [`GroupOffsets::topic`]), if it was asked for.
-    pub fn get(&self, group: &str) -> Option<&Result<Vec<Committed>>> {
-        self.groups.get(group)
-    }
-
+    /// Takes the group's offsets (topic indexes into [`GroupOffsets::topic`]), if it was asked for.
     pub fn remove(&mut self, group: &str) -> Option<Result<Vec<Committed>>> {
         self.groups.remove(group)
     }

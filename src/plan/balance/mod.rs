@@ -59,7 +59,8 @@ pub(crate) struct Balancer<'a> {
 /// A set of planned partitions (`0..P`) as one bit each, iterated in increasing order: the
 /// partitions on one broker. The greedy passes move tens of thousands of replicas, each an edit of
 /// two brokers' sets; in B-tree sets those edits (and building and freeing the nodes) cost more
-/// than the passes' own work.
+/// than the passes' own work. Size: B × P bits (0.6 MiB for 50 brokers and 100k partitions,
+/// less than B-tree sets of their 300k entries).
 #[derive(Clone)]
 struct PartitionBits(Vec<u64>);
 
