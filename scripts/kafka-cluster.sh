@@ -215,6 +215,11 @@ listener.name.ssl.ssl.client.auth=requested
 listener.name.mtls.ssl.client.auth=required
 
 $(small_broker_settings 3 6)
+# Leadership moves only when a test or the user asks (elect-leaders). With the default (true),
+# the controller elects preferred leaders on its own every 300 s once any partition is led
+# elsewhere (as after a test restarts a broker), and that timer can fire between a reorder and
+# the check that its leaders have not moved yet.
+auto.leader.rebalance.enable=false
 share.coordinator.state.topic.replication.factor=3
 share.coordinator.state.topic.num.partitions=6
 $EXTRA_SETTINGS
