@@ -299,6 +299,100 @@ pub(crate) fn unsized_part(topic: u32, orig: &[usize]) -> BPart {
     BPart { topic, size: 0, size_known: true, orig: brokers(orig).into(), rf: orig.len(), h: 1 }
 }
 
+/// Rows of bits in one flat vector: column `c` of row `r` is bit `c % 64` of word
+/// `r * words + c / 64` (`words`: the columns / 64 rounded up). The searches ask millions of
+/// "is this set empty?" and "which members?" questions of small sets (the partitions on a broker,
+/// the topics that left one broker for another, the brokers a topic was added to, a broker's
+/// neighbours); a bit per member, read a word at a time, answers them from cache.
+#[derive(Clone)]
+pub(crate) struct BitRows {
+    words: usize,
+    bits: Vec<u64>,
+}
+
+impl BitRows {
+    /// `rows` empty rows of columns `0..columns`.
+    pub(crate) fn new(rows: usize, columns: usize) -> BitRows {
+        let words = columns.div_ceil(64);
+        BitRows { words, bits: vec![0; rows * words] }
+    }
+
+    /// The word holding `(row, column)` and the column's bit in it.
+    #[inline]
+    fn at(&self, row: usize, column: usize) -> (usize, u64) {
+        (row * self.words + column / 64, 1 << (column % 64))
+    }
+
+    #[inline]
+    pub(crate) fn contains(&self, row: usize, column: usize) -> bool {
+        let (word, bit) = self.at(row, column);
+        self.bits[word] & bit != 0
+    }
+
+    #[inline]
+    pub(crate) fn insert(&mut self, row: usize, column: usize) {
+        let (word, bit) = self.at(row, column);
+        self.bits[word] |= bit;
+    }
+
+    #[inline]
+    pub(crate) fn remove(&mut self, row: usize, column: usize) {
+        let (word, bit) = self.at(row, column);
+        self.bits[word] &= !bit;
+    }
+
+    /// Inserts or removes `(row, column)`.
+    #[inline]
+    pub(crate) fn set(&mut self, row: usize, column: usize, on: bool) {
+        if on {
+            self.insert(row, column);
+        } else {
+            self.remove(row, column);
+        }
+    }
+
+    /// The words of `row` (for a search that combines rows a word at a time).
+    #[inline]
+    pub(crate) fn row(&self, row: usize) -> &[u64] {
+        &self.bits[row * self.words..(row + 1) * self.words]
+    }
+
+    /// Empties every row.
+    pub(crate) fn clear(&mut self) {
+        self.bits.fill(0);
+    }
+
+    /// The columns set in `row`, in increasing order.
+    pub(crate) fn ones(&self, row: usize) -> impl Iterator<Item = usize> + '_ {
+        self.row(row).iter().enumerate().flat_map(|(w, &word)| set_bits(word).map(move |bit| w * 64 + bit as usize))
+    }
+
+    /// The first column from `from` on set in `row`.
+    pub(crate) fn next_one(&self, row: usize, from: usize) -> Option<usize> {
+        let words = self.row(row);
+        let (mut w, mut mask) = (from / 64, u64::MAX.checked_shl((from % 64) as u32).unwrap_or(0));
+        while let Some(&word) = words.get(w) {
+            let bits = word & mask;
+            if bits != 0 {
+                return Some(w * 64 + bits.trailing_zeros() as usize);
+            }
+            (w, mask) = (w + 1, u64::MAX);
+        }
+        None
+    }
+}
+
+/// The positions of the set bits of `word`, lowest first.
+pub(crate) fn set_bits(mut word: u64) -> impl Iterator<Item = u32> {
+    std::iter::from_fn(move || {
+        (word != 0).then(|| {
+            let at = word.trailing_zeros();
+            word &= word - 1;
+            at
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,5 +427,37 @@ mod tests {
             let list = brokers(&(0..n).rev().collect::<Vec<_>>());
             assert_eq!(list.iter().copied().collect::<Replicas>(), Replicas::from(list.clone()));
         }
+    }
+
+    #[test]
+    fn set_bits_lowest_first() {
+        assert_eq!(set_bits(0b1010_0001).collect::<Vec<_>>(), vec![0, 5, 7]);
+        assert_eq!(set_bits(1 << 63).collect::<Vec<_>>(), vec![63]);
+        assert_eq!(set_bits(0).count(), 0);
+    }
+
+    /// Rows of 130 columns (three words each): a bit set in one row is in no other; `ones` and
+    /// `next_one` find the columns across word boundaries, in order.
+    #[test]
+    fn bit_rows_keep_rows_apart_and_find_columns_across_words() {
+        let mut rows = BitRows::new(3, 130);
+        for c in [0, 63, 64, 129] {
+            rows.insert(1, c);
+        }
+        rows.set(2, 5, true);
+        rows.set(2, 6, true);
+        rows.set(2, 5, false);
+        assert_eq!(rows.ones(0).count(), 0);
+        assert_eq!(rows.ones(1).collect::<Vec<_>>(), vec![0, 63, 64, 129]);
+        assert_eq!(rows.ones(2).collect::<Vec<_>>(), vec![6]);
+        assert!(rows.contains(1, 64) && !rows.contains(0, 64) && !rows.contains(2, 64));
+        assert_eq!(rows.row(1), &[1 | 1 << 63, 1, 1 << 1]);
+        let next: Vec<_> = [0, 1, 63, 64, 65, 129, 130, 200].iter().map(|&f| rows.next_one(1, f)).collect();
+        assert_eq!(next, vec![Some(0), Some(63), Some(63), Some(64), Some(129), Some(129), None, None]);
+        assert_eq!(rows.next_one(0, 0), None);
+        rows.remove(1, 63);
+        assert_eq!(rows.ones(1).collect::<Vec<_>>(), vec![0, 64, 129]);
+        rows.clear();
+        assert_eq!((0..3).map(|r| rows.ones(r).count()).sum::<usize>(), 0);
     }
 }

@@ -3,7 +3,7 @@
 //! count. An exchange: partition `c` on `x` takes `y`, partition `q` on `y`
 //! takes `x`.
 
-use super::dense::{move_delta, part_key, topic_count, BPart, BrokerIdx, Slots};
+use super::dense::{move_delta, part_key, topic_count, BPart, BitRows, BrokerIdx, Slots};
 
 /// Whether `part` (now on `slots`) may replace its replica in slot `si` by
 /// broker `y` under the rack rule.
@@ -52,27 +52,16 @@ fn left_brokers<'a>(part: &'a BPart, slots: &'a [BrokerIdx]) -> impl Iterator<It
     part.orig.iter().copied().filter(|&x| !x.is_empty() && !slots.contains(&x))
 }
 
-/// The racks (`0..64`) in which `part`, placed on `slots`, holds its rack limit, as bits.
+/// The racks (`0..ROOM_RACKS`) in which `part`, placed on `slots`, holds its rack limit, as bits.
 fn full_racks(part: &BPart, slots: &[BrokerIdx], rack_of: &[usize]) -> u64 {
     let mut mask = 0u64;
     for &b in slots {
         let k = rack_of[b];
-        if k < 64 && slots.iter().filter(|&&o| rack_of[o] == k).count() >= part.h {
+        if k < ROOM_RACKS && slots.iter().filter(|&&o| rack_of[o] == k).count() >= part.h {
             mask |= 1 << k;
         }
     }
     mask
-}
-
-/// The positions of the set bits of `word`, lowest first.
-pub(crate) fn set_bits(mut word: u64) -> impl Iterator<Item = u32> {
-    std::iter::from_fn(move || {
-        (word != 0).then(|| {
-            let at = word.trailing_zeros();
-            word &= word - 1;
-            at
-        })
-    })
 }
 
 /// The non-empty sets of a per-topic slice, with their topic.
@@ -194,18 +183,15 @@ impl<'a, K> IntoIterator for &'a SortedSet<K> {
 /// leaving `x` can go to ([`Partners::left_to`]).
 pub(crate) struct Partners<K> {
     brokers: usize,
-    topics: usize,
     added: Vec<SortedSet<K>>,
     kept: Vec<SortedSet<K>>,
     left: Vec<BrokerSets<K>>,
-    /// `left_topics[(x * brokers + y) * words + t / 64]`, bit `t % 64`: `left[(x, t)][y]` is not
-    /// empty (`words` = `topics / 64` rounded up).
-    left_topics: Vec<u64>,
-    /// `added_to[t * broker_words + b / 64]`, bit `b % 64`: `added[(b, t)]` is not empty
-    /// (`broker_words` = `brokers / 64` rounded up). The topic search asks, for one broker pair,
-    /// which of a thousand topics have movers; the byte search, which brokers the plan added a
-    /// topic's partitions to.
-    added_to: Vec<u64>,
+    /// Row `x * brokers + y`, column `t`: `left[(x, t)][y]` is not empty.
+    left_topics: BitRows,
+    /// Row `t`, column `b`: `added[(b, t)]` is not empty. The topic search asks, for one broker
+    /// pair, which of a thousand topics have movers; the byte search, which brokers the plan added
+    /// a topic's partitions to.
+    added_to: BitRows,
 }
 
 impl<K: Ord + Copy> Partners<K> {
@@ -213,12 +199,11 @@ impl<K: Ord + Copy> Partners<K> {
     pub(crate) fn new(brokers: usize, topics: usize) -> Self {
         Partners {
             brokers,
-            topics,
             added: (0..brokers * topics).map(|_| SortedSet::default()).collect(),
             kept: (0..brokers * topics).map(|_| SortedSet::default()).collect(),
             left: (0..brokers * topics).map(|_| BrokerSets::default()).collect(),
-            left_topics: vec![0; brokers * brokers * topics.div_ceil(64)],
-            added_to: vec![0; topics * brokers.div_ceil(64)],
+            left_topics: BitRows::new(brokers * brokers, topics),
+            added_to: BitRows::new(topics, brokers),
         }
     }
 
@@ -228,11 +213,9 @@ impl<K: Ord + Copy> Partners<K> {
         t as usize * self.brokers + b.index()
     }
 
-    /// The words of `left_topics` for the pair `(x, y)`.
-    fn left_words(&self, x: BrokerIdx, y: BrokerIdx) -> std::ops::Range<usize> {
-        let words = self.topics.div_ceil(64);
-        let start = (x.index() * self.brokers + y.index()) * words;
-        start..start + words
+    /// The row of `left_topics` for the pair `(x, y)`.
+    fn pair(&self, x: BrokerIdx, y: BrokerIdx) -> usize {
+        x.index() * self.brokers + y.index()
     }
 
     /// Adds (or removes) `key` for `part` placed on `slots`.
@@ -284,47 +267,24 @@ impl<K: Ord + Copy> Partners<K> {
             set.remove(&key);
         }
         if !held {
-            let word = self.added_word(b, part.topic);
-            let bit = 1u64 << (b.index() % 64);
-            if self.added[e].is_empty() {
-                self.added_to[word] &= !bit;
-            } else {
-                self.added_to[word] |= bit;
-            }
+            self.added_to.set(part.topic as usize, b.index(), !self.added[e].is_empty());
         }
-    }
-
-    /// The word of `added_to` that holds broker `b`'s bit for topic `t`.
-    fn added_word(&self, b: BrokerIdx, t: u32) -> usize {
-        t as usize * self.brokers.div_ceil(64) + b.index() / 64
     }
 
     /// The first broker from index `from` on that the plan added a partition of topic `t` to.
     pub(crate) fn next_added(&self, t: u32, from: usize) -> Option<BrokerIdx> {
-        let words = self.brokers.div_ceil(64);
-        let row = &self.added_to[t as usize * words..(t as usize + 1) * words];
-        let (mut w, mut mask) = (from / 64, u64::MAX.checked_shl((from % 64) as u32).unwrap_or(0));
-        while let Some(&word) = row.get(w) {
-            let bits = word & mask;
-            if bits != 0 {
-                return Some(BrokerIdx::new(w * 64 + bits.trailing_zeros() as usize));
-            }
-            (w, mask) = (w + 1, u64::MAX);
-        }
-        None
+        self.added_to.next_one(t as usize, from).map(BrokerIdx::new)
     }
 
     /// Adds (or removes) `key` of topic `t` to the partitions that left `x` and are on `b`.
     fn edit_left(&mut self, t: u32, x: BrokerIdx, b: BrokerIdx, key: K, insert: bool) {
-        let x_t = self.on(x, t);
-        let word = self.left_words(x, b).start + t as usize / 64;
-        let bit = 1u64 << (t % 64);
+        let (x_t, pair) = (self.on(x, t), self.pair(x, b));
         if insert {
             if self.left[x_t].insert(b, key) {
-                self.left_topics[word] |= bit;
+                self.left_topics.insert(pair, t as usize);
             }
         } else if self.left[x_t].remove(b, &key) {
-            self.left_topics[word] &= !bit;
+            self.left_topics.remove(pair, t as usize);
         }
     }
 
@@ -359,8 +319,7 @@ impl<K: Ord + Copy> Partners<K> {
         let added = (e_c <= 0).then(|| non_empty(self.added.iter().skip(y.index()).step_by(step)));
         let kept = (e_c < 0).then(|| non_empty(self.kept.iter().skip(y.index()).step_by(step)));
         let left = (e_c >= 0).then(|| {
-            let words = &self.left_topics[self.left_words(x, y)];
-            let topics = words.iter().zip(0u32..).flat_map(|(&word, w)| set_bits(word).map(move |bit| w * 64 + bit));
+            let topics = self.left_topics.ones(self.pair(x, y)).map(|t| t as u32);
             topics.map(move |t| (t, self.left[self.on(x, t)].get(y)))
         });
         added.into_iter().flatten().chain(kept.into_iter().flatten()).chain(left.into_iter().flatten())
@@ -376,9 +335,7 @@ impl<K: Ord + Copy> Partners<K> {
     /// Whether [`Partners::movers`] of `(x, y, t)` has any partition, from two bits (without
     /// reading the sets).
     pub(crate) fn has_movers(&self, x: BrokerIdx, y: BrokerIdx, t: u32) -> bool {
-        let added = (self.added_to[self.added_word(x, t)] >> (x.index() % 64)) & 1;
-        let left = (self.left_topics[self.left_words(y, x).start + t as usize / 64] >> (t % 64)) & 1;
-        added | left != 0
+        self.added_to.contains(t as usize, x.index()) || self.left_topics.contains(self.pair(y, x), t as usize)
     }
 
     /// The partitions of topic `t` on broker `b` (those the plan keeps there, then those it adds).
@@ -401,13 +358,13 @@ pub(crate) struct Exchanges {
     pub by_key: Partners<u32>,
     key_filled: bool,
     /// Per planned partition (filled with `by_key`): bit `k` set when it holds its rack limit
-    /// (`h`) in rack `k` (racks `0..64`; beyond, no bit), so it cannot take a broker of rack `k`
+    /// (`h`) in rack `k` (racks `0..ROOM_RACKS`; beyond, no bit), so it cannot take a broker of rack `k`
     /// for one of another rack ([`Exchanges::rack_full`]).
     full_racks: Vec<u64>,
     /// Rack of each target broker (given with `by_key`).
     rack_of: Vec<usize>,
-    /// `room[b * room_racks + k]` (filled with `by_key`, racks `0..room_racks`, at most 64): how many partitions on
-    /// broker `b` do not hold their rack limit in rack `k`. None (0) means no partition on `b` can
+    /// `room[b * room_racks + k]` (filled with `by_key`, racks `0..room_racks`, at most
+    /// `ROOM_RACKS`): how many partitions on broker `b` do not hold their rack limit in rack `k`. None (0) means no partition on `b` can
     /// take a broker of `k` from another rack: the topic search skips such a pair whole
     /// ([`Exchanges::no_room`]). When all new brokers join one rack, every partition ends with
     /// a replica there, and the pairs into that rack were most of the search.
@@ -435,9 +392,9 @@ pub(crate) struct Exchanges {
     events: Vec<(u64, BrokerIdx, u32)>,
 }
 
-/// Racks `0..ROOM_RACKS` have a bit in a partition's full racks and can have a count in
-/// `Exchanges::room`.
-const ROOM_RACKS: usize = 64;
+/// Racks `0..ROOM_RACKS` have a bit in a partition's full racks (one word) and can have a count
+/// in `Exchanges::room`; beyond, the searches read the replica lists.
+const ROOM_RACKS: usize = u64::BITS as usize;
 
 /// The topic of an [`Exchanges`] event that changed a broker's bytes.
 const BYTES: u32 = u32::MAX;
@@ -488,7 +445,7 @@ impl Exchanges {
     /// are not filled). The topic search rules out most of its candidates by this, without
     /// reading their replica lists.
     pub(crate) fn rack_full(&self, p: usize, kx: usize, ky: usize) -> bool {
-        kx != ky && ky < 64 && self.full_racks.get(p).is_some_and(|&mask| (mask >> ky) & 1 == 1)
+        kx != ky && ky < ROOM_RACKS && self.full_racks.get(p).is_some_and(|&mask| (mask >> ky) & 1 == 1)
     }
 
     /// Whether no partition on broker `x` (of rack `kx`) can take a broker of another rack `ky`
@@ -609,13 +566,6 @@ mod tests {
 
     fn b(i: usize) -> BrokerIdx {
         BrokerIdx::new(i)
-    }
-
-    #[test]
-    fn set_bits_lowest_first() {
-        assert_eq!(set_bits(0b1010_0001).collect::<Vec<_>>(), vec![0, 5, 7]);
-        assert_eq!(set_bits(1 << 63).collect::<Vec<_>>(), vec![63]);
-        assert_eq!(set_bits(0).count(), 0);
     }
 
     /// Keys grouped by broker, in order; insert tells when a broker's set was empty, remove when

@@ -13,6 +13,8 @@
 
 use std::collections::VecDeque;
 
+use super::dense::{set_bits, BitRows};
+
 /// Reorders `lists` (broker ids, first = preferred leader) in place.
 ///
 /// * `target_pos(id)` gives the dense index of a target broker, `None` otherwise.
@@ -67,47 +69,41 @@ pub(crate) fn balance_leaders<F>(
         set.sort_unstable();
         set.dedup();
     }
-    // adj[x * words + y / 64], bit y % 64: `led[x * b_n + y]` is not empty. The search below
-    // looks for the unseen neighbours of a broker a word at a time (one augmenting path per
-    // leader that changes broker: tens of thousands when ten new brokers join, each a search
-    // that read all B * B set lengths).
-    let words = b_n.div_ceil(64);
-    let mut adj = vec![0u64; b_n * words];
+    // Row x, column y: `led[x * b_n + y]` is not empty. The search below looks for the unseen
+    // neighbours of a broker a word at a time (one augmenting path per leader that changes
+    // broker: tens of thousands when ten new brokers join, each a search that read all B * B set
+    // lengths).
+    let mut adj = BitRows::new(b_n, b_n);
     for (xy, set) in led.iter().enumerate() {
         if !set.is_empty() {
-            let (x, y) = (xy / b_n, xy % b_n);
-            adj[x * words + y / 64] |= 1 << (y % 64);
+            adj.insert(xy / b_n, xy % b_n);
         }
     }
     let max_load = load.iter().copied().max().unwrap_or(0);
     let mut v = max_load;
     let none = usize::MAX;
     let mut parent = vec![none; b_n];
-    let mut seen = vec![0u64; words];
+    let mut seen = BitRows::new(1, b_n);
     let mut queue = VecDeque::new();
     while v >= 2 {
         loop {
             // Multi-source BFS from every broker with load v; neighbours in increasing order.
             parent.fill(none);
-            seen.fill(0);
+            seen.clear();
             queue.clear();
-            for b in 0..b_n {
-                if load[b] == v {
-                    seen[b / 64] |= 1 << (b % 64);
-                    queue.push_back(b);
-                }
+            for (b, _) in load.iter().enumerate().filter(|&(_, &l)| l == v) {
+                seen.insert(0, b);
+                queue.push_back(b);
             }
             if queue.is_empty() {
                 break;
             }
             let mut found = None;
             'bfs: while let Some(x) = queue.pop_front() {
-                for w in 0..words {
-                    let mut unseen = adj[x * words + w] & !seen[w];
-                    while unseen != 0 {
-                        let y = w * 64 + unseen.trailing_zeros() as usize;
-                        unseen &= unseen - 1;
-                        seen[w] |= 1 << (y % 64);
+                for (w, &next) in adj.row(x).iter().enumerate() {
+                    for bit in set_bits(next & !seen.row(0)[w]) {
+                        let y = w * 64 + bit as usize;
+                        seen.insert(0, y);
                         parent[y] = x;
                         if load[y] + 2 <= v {
                             found = Some(y);
@@ -137,7 +133,7 @@ pub(crate) fn balance_leaders<F>(
                         if let Ok(at) = set.binary_search(&!key(old_t, p)) {
                             set.remove(at);
                             if set.is_empty() {
-                                adj[x * words + z / 64] &= !(1 << (z % 64));
+                                adj.remove(x, z);
                             }
                         }
                     }
@@ -149,7 +145,7 @@ pub(crate) fn balance_leaders<F>(
                         let set = &mut led[y * b_n + z];
                         if let Err(at) = set.binary_search(&!key(new_t, p)) {
                             set.insert(at, !key(new_t, p));
-                            adj[y * words + z / 64] |= 1 << (z % 64);
+                            adj.insert(y, z);
                         }
                     }
                 }

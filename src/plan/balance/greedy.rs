@@ -63,7 +63,7 @@ impl Balancer<'_> {
             }
             let mut found = None;
             'bfs: while let Some(x) = queue.pop_front() {
-                for q in self.on_broker[x].iter() {
+                for q in self.partitions_on(x) {
                     let qu = q as usize;
                     if self.dropped[qu].is_empty() {
                         continue;
@@ -200,10 +200,8 @@ impl Balancer<'_> {
         D: Fn(&Self) -> bool,
     {
         // (topic, size, partition), sorted: per topic in order, its partitions in shedding order.
-        let mut on_a: Vec<(u32, u64, u32)> = self.on_broker[a]
-            .iter()
-            .map(|pi| (self.parts[pi as usize].topic, self.parts[pi as usize].size, pi))
-            .collect();
+        let mut on_a: Vec<(u32, u64, u32)> =
+            self.partitions_on(a).map(|pi| (self.parts[pi as usize].topic, self.parts[pi as usize].size, pi)).collect();
         on_a.sort_unstable();
         let mut lists: Vec<(Vec<u32>, usize)> = Vec::new();
         let mut heap = BinaryHeap::new();

@@ -320,8 +320,8 @@ impl Balancer<'_> {
             let needs_set = self.index.as_ref().is_some_and(|ix| ix.by_size[e].is_none());
             if needs_set {
                 let bucketed = self.buckets() > 1;
-                let set: BTreeSet<(u64, u32)> = self.on_broker[x]
-                    .iter()
+                let set: BTreeSet<(u64, u32)> = self
+                    .partitions_on(x)
                     .filter(|&q| self.is_orig(q as usize, x))
                     .filter(|&q| !bucketed || self.rack_room(q as usize, x, k))
                     .map(|q| (self.parts[q as usize].size, q))

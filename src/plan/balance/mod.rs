@@ -21,8 +21,7 @@ mod paths;
 #[cfg(test)]
 mod tests;
 
-use super::dense::{move_delta, part_key, topic_count, BPart, BrokerIdx, Slots};
-use super::exchange::set_bits;
+use super::dense::{move_delta, part_key, topic_count, BPart, BitRows, BrokerIdx, Slots};
 use hops::HopIndex;
 
 pub(crate) struct Balancer<'a> {
@@ -41,8 +40,10 @@ pub(crate) struct Balancer<'a> {
     rack_total: Vec<usize>,
     rack_target: Vec<usize>,
     bytes: Vec<u64>,
-    /// The partitions on each broker.
-    on_broker: Vec<PartitionBits>,
+    /// The partitions on each broker: row `b`, column `p` (a bit each: the greedy passes move
+    /// tens of thousands of replicas, each an edit of two brokers' sets, and in B-tree sets those
+    /// edits cost more than the passes' own work; 0.6 MiB for 50 brokers and 100k partitions).
+    on_broker: BitRows,
     /// Replicas of each topic per broker, `topic_on[t * B + b]` (dense: the greedy passes
     /// look it up for every destination of every move).
     topic_on: Vec<u32>,
@@ -54,34 +55,6 @@ pub(crate) struct Balancer<'a> {
     pub fallback_paths: usize,
     /// Hop index, built after the greedy passes.
     index: Option<HopIndex>,
-}
-
-/// A set of planned partitions (`0..P`) as one bit each, iterated in increasing order: the
-/// partitions on one broker. The greedy passes move tens of thousands of replicas, each an edit of
-/// two brokers' sets; in B-tree sets those edits (and building and freeing the nodes) cost more
-/// than the passes' own work. Size: B × P bits (0.6 MiB for 50 brokers and 100k partitions,
-/// less than B-tree sets of their 300k entries).
-#[derive(Clone)]
-struct PartitionBits(Vec<u64>);
-
-impl PartitionBits {
-    /// An empty set for partitions `0..n`.
-    fn new(n: usize) -> Self {
-        PartitionBits(vec![0; n.div_ceil(64)])
-    }
-
-    fn insert(&mut self, p: u32) {
-        self.0[p as usize / 64] |= 1 << (p % 64);
-    }
-
-    fn remove(&mut self, p: u32) {
-        self.0[p as usize / 64] &= !(1 << (p % 64));
-    }
-
-    /// The partitions in increasing order.
-    fn iter(&self) -> impl Iterator<Item = u32> + '_ {
-        self.0.iter().zip(0u32..).flat_map(|(&word, w)| set_bits(word).map(move |bit| w * 64 + bit))
-    }
 }
 
 impl<'a> Balancer<'a> {
@@ -103,7 +76,7 @@ impl<'a> Balancer<'a> {
             rack_total: vec![0; rack_n],
             rack_target,
             bytes: vec![0; b_n],
-            on_broker: vec![PartitionBits::new(parts.len()); b_n],
+            on_broker: BitRows::new(b_n, parts.len()),
             topic_on: vec![0; b_n * topics],
             topic_total: vec![0; topics],
             dropped: vec![Vec::new(); parts.len()],
@@ -142,11 +115,16 @@ impl<'a> Balancer<'a> {
         BrokerIdx::all(self.count.len())
     }
 
+    /// The partitions on broker `b`, in increasing order.
+    fn partitions_on(&self, b: BrokerIdx) -> impl Iterator<Item = u32> + '_ {
+        self.on_broker.ones(b.index()).map(part_key)
+    }
+
     fn add_stats(&mut self, pi: usize, b: BrokerIdx) {
         self.count[b] += 1;
         self.rack_total[self.rack_of[b]] += 1;
         self.bytes[b] += self.parts[pi].size;
-        self.on_broker[b].insert(part_key(pi));
+        self.on_broker.insert(b.index(), pi);
         let cell = self.topic_cell(self.parts[pi].topic, b);
         self.topic_on[cell] += 1;
     }
@@ -155,7 +133,7 @@ impl<'a> Balancer<'a> {
         self.count[b] -= 1;
         self.rack_total[self.rack_of[b]] -= 1;
         self.bytes[b] -= self.parts[pi].size;
-        self.on_broker[b].remove(part_key(pi));
+        self.on_broker.remove(b.index(), pi);
         let cell = self.topic_cell(self.parts[pi].topic, b);
         let c = &mut self.topic_on[cell];
         *c = c.saturating_sub(1);
