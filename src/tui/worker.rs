@@ -31,15 +31,9 @@ impl Worker {
                 let tx = ev_tx.clone();
                 tokio::spawn(async move {
                     let started = Instant::now();
-                    let late = |what: &str| {
-                        format!("{what} did not finish within {deadline:?} (a broker may be down or unreachable)")
-                    };
                     let event = match req {
                         Request::Refresh => {
-                            let result = match tokio::time::timeout(deadline, backend.snapshot()).await {
-                                Ok(r) => r.map(Box::new),
-                                Err(_) => Err(late("refresh")),
-                            };
+                            let result = bounded(deadline, "refresh", backend.snapshot()).await.map(Box::new);
                             if let Err(e) = &result {
                                 tracing::warn!(error = %e, "refresh failed");
                             }
@@ -47,39 +41,32 @@ impl Worker {
                         }
                         Request::Peek { ref topic, partition, from, count } => {
                             let read = backend.peek(topic.clone(), partition, from, count);
-                            let result = match tokio::time::timeout(deadline, read).await {
-                                Ok(r) => r.map(Loaded::Messages),
-                                Err(_) => Err(late("peek")),
-                            };
+                            let result = bounded(deadline, "peek", read).await.map(Loaded::Messages);
                             Event::Loaded { request: req, result }
                         }
                         Request::TimeLag { ref group } => {
-                            let result = match tokio::time::timeout(deadline, backend.time_lag(group.clone())).await {
-                                Ok(r) => r.map(Loaded::TimeLags),
-                                Err(_) => Err(late("lag in time")),
-                            };
+                            let result = bounded(deadline, "lag in time", backend.time_lag(group.clone()))
+                                .await
+                                .map(Loaded::TimeLags);
                             Event::Loaded { request: req, result }
                         }
                         Request::Group { ref group } => {
-                            let result = match tokio::time::timeout(deadline, backend.group(group.clone())).await {
-                                Ok(r) => r.map(|g| Loaded::Group(g.map(Box::new))),
-                                Err(_) => Err(late("reading the group")),
-                            };
+                            let result = bounded(deadline, "reading the group", backend.group(group.clone()))
+                                .await
+                                .map(|g| Loaded::Group(g.map(Box::new)));
                             Event::Loaded { request: req, result }
                         }
                         Request::Record { ref topic, partition, offset } => {
                             let read = backend.record(topic.clone(), partition, offset);
-                            let result = match tokio::time::timeout(deadline, read).await {
-                                Ok(r) => r.map(|d| Loaded::Record(d.map(Box::new))),
-                                Err(_) => Err(late("reading the message")),
-                            };
+                            let result = bounded(deadline, "reading the message", read)
+                                .await
+                                .map(|d| Loaded::Record(d.map(Box::new)));
                             Event::Loaded { request: req, result }
                         }
                         Request::Prepare(request) => {
-                            let result = match tokio::time::timeout(deadline, backend.prepare(request.clone())).await {
-                                Ok(r) => r.map(Box::new),
-                                Err(_) => Err(late("checking the change")),
-                            };
+                            let result = bounded(deadline, "checking the change", backend.prepare(request.clone()))
+                                .await
+                                .map(Box::new);
                             if let Err(e) = &result {
                                 tracing::info!(error = %e, change = %request.summary(), "change not prepared");
                             }
@@ -103,24 +90,20 @@ impl Worker {
                             Event::Declined
                         }
                         Request::MskClusters => {
-                            let result = match tokio::time::timeout(deadline, backend.msk_clusters()).await {
-                                Ok(r) => r.map(Loaded::MskClusters),
-                                Err(_) => Err(late("listing MSK clusters")),
-                            };
+                            let result = bounded(deadline, "listing MSK clusters", backend.msk_clusters())
+                                .await
+                                .map(Loaded::MskClusters);
                             Event::Loaded { request: req, result }
                         }
                         Request::ReassignStatus => {
-                            let result = match tokio::time::timeout(deadline, backend.reassign_status()).await {
-                                Ok(r) => r.map(Box::new),
-                                Err(_) => Err(late("reading the reassignments")),
-                            };
+                            let result = bounded(deadline, "reading the reassignments", backend.reassign_status())
+                                .await
+                                .map(Box::new);
                             Event::ReassignStatus(result)
                         }
                         Request::Plan(request) => {
-                            let result = match tokio::time::timeout(deadline, backend.plan((*request).clone())).await {
-                                Ok(r) => r.map(Box::new),
-                                Err(_) => Err(late("planning")),
-                            };
+                            let result =
+                                bounded(deadline, "planning", backend.plan((*request).clone())).await.map(Box::new);
                             Event::Planned { request, result }
                         }
                         Request::WritePlan { path, plan, rollback } => Event::Wrote(
@@ -141,16 +124,16 @@ impl Worker {
                             Event::DriveEnded { execution, result }
                         }
                         Request::Verify => {
-                            Event::Verified(match tokio::time::timeout(deadline, backend.verify()).await {
-                                Ok(r) => r.map(Box::new),
-                                Err(_) => Err(late("verifying")),
-                            })
+                            Event::Verified(bounded(deadline, "verifying", backend.verify()).await.map(Box::new))
                         }
                         Request::AfterCancel(moves) => Event::Verified(
-                            match tokio::time::timeout(deadline * 2, backend.after_cancel(moves)).await {
-                                Ok(r) => r.map(Box::new),
-                                Err(_) => Err(late("removing the throttles of the cancelled moves")),
-                            },
+                            bounded(
+                                deadline * 2,
+                                "removing the throttles of the cancelled moves",
+                                backend.after_cancel(moves),
+                            )
+                            .await
+                            .map(Box::new),
                         ),
                         Request::Diagnose => {
                             // every step has its own timeout; this bounds the whole in case
@@ -159,17 +142,15 @@ impl Worker {
                                 let _ = steps.send(Event::DoctorStep(Box::new(s)));
                             });
                             Event::Diagnosed(
-                                match tokio::time::timeout(deadline * 2, backend.diagnose(on_step)).await {
-                                    Ok(r) => r.map(Box::new),
-                                    Err(_) => Err(late("the connection check")),
-                                },
+                                bounded(deadline * 2, "the connection check", backend.diagnose(on_step))
+                                    .await
+                                    .map(Box::new),
                             )
                         }
                         Request::Configs { ref topic } => {
-                            let result = match tokio::time::timeout(deadline, backend.configs(topic.clone())).await {
-                                Ok(r) => r.map(Loaded::Configs),
-                                Err(_) => Err(late("reading configs")),
-                            };
+                            let result = bounded(deadline, "reading configs", backend.configs(topic.clone()))
+                                .await
+                                .map(Loaded::Configs);
                             Event::Loaded { request: req, result }
                         }
                     };
@@ -179,6 +160,17 @@ impl Worker {
         });
         Worker { requests: req_tx, events: ev_rx, task }
     }
+}
+
+/// `request`'s result, or an error naming `what` when it does not finish within `limit`.
+async fn bounded<T>(
+    limit: Duration,
+    what: &str,
+    request: impl std::future::Future<Output = Result<T, String>>,
+) -> Result<T, String> {
+    tokio::time::timeout(limit, request).await.unwrap_or_else(|_| {
+        Err(format!("{what} did not finish within {limit:?} (a broker may be down or unreachable)"))
+    })
 }
 
 /// Writes Kafka's reassignment JSON to `path` and the rollback (if given) next to it; returns the
@@ -200,4 +192,21 @@ fn write_plan(
         written.push(back.display().to_string());
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A request past its limit becomes an error naming it and the limit; one within it keeps its
+    /// own result, success or error.
+    #[tokio::test]
+    async fn a_request_past_its_limit_is_an_error_naming_it() {
+        let late = bounded(Duration::from_millis(20), "refresh", std::future::pending::<Result<u8, String>>()).await;
+        assert_eq!(late, Err("refresh did not finish within 20ms (a broker may be down or unreachable)".to_string()));
+        let done = bounded(Duration::from_secs(60), "refresh", async { Ok::<u8, String>(7) }).await;
+        assert_eq!(done, Ok(7));
+        let refused = bounded(Duration::from_secs(60), "refresh", async { Err::<u8, String>("refused".into()) }).await;
+        assert_eq!(refused, Err("refused".to_string()));
+    }
 }
