@@ -53,7 +53,7 @@ pub async fn explain_failure(cfg: &ClientConfig, err: anyhow::Error) -> anyhow::
     // KafkaError::Advertised is also recognised by its wording.
     let advertised = err.chain().any(|c| {
         matches!(c.downcast_ref::<crate::kafka::KafkaError>(), Some(crate::kafka::KafkaError::Advertised { .. }))
-            || c.to_string().contains("which kdeck cannot reach")
+            || c.to_string().contains(crate::kafka::error::UNREACHABLE_ADVERTISED)
             // librdkafka (peek, lag in time) names no step: "all broker connections are down"
             || c.is::<crate::data::Unreachable>()
     });

@@ -4,6 +4,10 @@ use std::time::Duration;
 
 use thiserror::Error;
 
+/// The words of [`KafkaError::Advertised`] that still name it once the error has been carried as
+/// text (a group's or a partition's error in a snapshot): `kdeck doctor` recognises it by them.
+pub const UNREACHABLE_ADVERTISED: &str = "which kdeck cannot reach";
+
 #[derive(Debug, Error)]
 pub enum KafkaError {
     #[error("could not connect to {addr}: {source}")]
@@ -34,7 +38,7 @@ pub enum KafkaError {
     Bootstrap(Vec<String>),
     #[error("broker {id} is not in the cluster metadata")]
     UnknownBroker { id: i32 },
-    #[error("broker {id} advertises {addr}, which kdeck cannot reach: {source}\n  hint: the bootstrap server answered, so either broker {id} is down or restarting, or its advertised.listeners point at an address that is only valid inside the broker's network (docker/k8s/VPC): `kdeck doctor` checks each step, and --socks5 / --broker-map reach such brokers through a tunnel")]
+    #[error("broker {id} advertises {addr}, {UNREACHABLE_ADVERTISED}: {source}\n  hint: the bootstrap server answered, so either broker {id} is down or restarting, or its advertised.listeners point at an address that is only valid inside the broker's network (docker/k8s/VPC): `kdeck doctor` checks each step, and --socks5 / --broker-map reach such brokers through a tunnel")]
     Advertised {
         id: i32,
         addr: String,
