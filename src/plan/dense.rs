@@ -351,9 +351,9 @@ impl BitRows {
         }
     }
 
-    /// The words of `row` (for a search that combines rows a word at a time).
+    /// The words of `row`.
     #[inline]
-    pub(crate) fn row(&self, row: usize) -> &[u64] {
+    fn row(&self, row: usize) -> &[u64] {
         &self.bits[row * self.words..(row + 1) * self.words]
     }
 

@@ -358,16 +358,17 @@ pub(crate) struct Exchanges {
     pub by_key: Partners<u32>,
     key_filled: bool,
     /// Per planned partition (filled with `by_key`): bit `k` set when it holds its rack limit
-    /// (`h`) in rack `k` (racks `0..ROOM_RACKS`; beyond, no bit), so it cannot take a broker of rack `k`
-    /// for one of another rack ([`Exchanges::rack_full`]).
+    /// (`h`) in rack `k` (racks `0..ROOM_RACKS`; beyond, no bit), so it cannot take a broker of
+    /// rack `k` for one of another rack ([`Exchanges::rack_full`]).
     full_racks: Vec<u64>,
     /// Rack of each target broker (given with `by_key`).
     rack_of: Vec<usize>,
     /// `room[b * room_racks + k]` (filled with `by_key`, racks `0..room_racks`, at most
-    /// `ROOM_RACKS`): how many partitions on broker `b` do not hold their rack limit in rack `k`. None (0) means no partition on `b` can
-    /// take a broker of `k` from another rack: the topic search skips such a pair whole
-    /// ([`Exchanges::no_room`]). When all new brokers join one rack, every partition ends with
-    /// a replica there, and the pairs into that rack were most of the search.
+    /// `ROOM_RACKS`): how many partitions on broker `b` do not hold their rack limit in rack `k`.
+    /// None (0) means no partition on `b` can take a broker of `k` from another rack: the topic
+    /// search skips such a pair whole ([`Exchanges::no_room`]). When all new brokers join one
+    /// rack, every partition ends with a replica there, and the pairs into that rack were most of
+    /// the search.
     room: Vec<u32>,
     room_racks: usize,
     /// Partners by (size, partition index) (the byte pass); filled when `size_filled`.

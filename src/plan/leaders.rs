@@ -13,7 +13,7 @@
 
 use std::collections::VecDeque;
 
-use super::dense::{set_bits, BitRows};
+use super::dense::BitRows;
 
 /// Reorders `lists` (broker ids, first = preferred leader) in place.
 ///
@@ -69,10 +69,9 @@ pub(crate) fn balance_leaders<F>(
         set.sort_unstable();
         set.dedup();
     }
-    // Row x, column y: `led[x * b_n + y]` is not empty. The search below looks for the unseen
-    // neighbours of a broker a word at a time (one augmenting path per leader that changes
-    // broker: tens of thousands when ten new brokers join, each a search that read all B * B set
-    // lengths).
+    // Row x, column y: `led[x * b_n + y]` is not empty. The search below reads a broker's
+    // neighbours from its row (one augmenting path per leader that changes broker: tens of
+    // thousands when ten new brokers join, each a search that read all B * B set lengths).
     let mut adj = BitRows::new(b_n, b_n);
     for (xy, set) in led.iter().enumerate() {
         if !set.is_empty() {
@@ -100,9 +99,8 @@ pub(crate) fn balance_leaders<F>(
             }
             let mut found = None;
             'bfs: while let Some(x) = queue.pop_front() {
-                for (w, &next) in adj.row(x).iter().enumerate() {
-                    for bit in set_bits(next & !seen.row(0)[w]) {
-                        let y = w * 64 + bit as usize;
+                for y in adj.ones(x) {
+                    if !seen.contains(0, y) {
                         seen.insert(0, y);
                         parent[y] = x;
                         if load[y] + 2 <= v {
